@@ -1,0 +1,63 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "Ledgerbot",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "ledgerbot", targets: ["ledgerbot"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.0.0"..<"5.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.0.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.21.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.5.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.0.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "SQLite", dependencies: ["CSQLite"]),
+        .target(name: "JSONScan"),
+        .target(
+            name: "Ledger",
+            dependencies: [
+                "CZlib", "SQLite", "JSONScan",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "Chatwoot",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "ledgerbot",
+            dependencies: [
+                "Ledger",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Child process for crash tests (kill -9 mid-append, write errors). Not installed for users.
+        .executableTarget(name: "LedgerbotTestHelper", dependencies: ["Ledger"]),
+        .executableTarget(name: "ledger-bench", dependencies: ["Ledger", "SQLite", "CZlib"], path: "tools/ledger-bench"),
+        .testTarget(name: "LedgerTests", dependencies: ["Ledger", "SQLite"]),
+        .testTarget(
+            name: "ChatwootTests",
+            dependencies: [
+                "Chatwoot",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
+        .testTarget(name: "LedgerbotCLITests", dependencies: ["Ledger"]),
+    ]
+)

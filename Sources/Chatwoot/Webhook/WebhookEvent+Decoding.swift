@@ -1,0 +1,55 @@
+import Foundation
+
+extension WebhookEvent {
+    /// The default for `maximumNestingDepth`. Chatwoot payloads nest about 8 levels; free-form
+    /// attribute hashes add a few more.
+    public static let defaultMaximumNestingDepth = 64
+
+    /// Decodes a raw webhook body.
+    ///
+    /// Never traps, whatever the bytes. Unknown `event` names give ``unknown(_:)``; unknown keys
+    /// are ignored; missing, `null` or mistyped fields become `nil`.
+    ///
+    /// - Parameters:
+    ///   - data: The exact request body.
+    ///   - maximumNestingDepth: Bodies whose arrays/objects nest deeper are rejected before
+    ///     parsing, which keeps the recursive parser far from the stack limit.
+    /// - Throws: ``WebhookDecodingError``: ``WebhookDecodingError/Code/emptyBody``,
+    ///   ``WebhookDecodingError/Code/tooDeeplyNested``, ``WebhookDecodingError/Code/malformedJSON``,
+    ///   ``WebhookDecodingError/Code/notAnObject`` or ``WebhookDecodingError/Code/missingEventName``.
+    public static func decode(
+        from data: Data,
+        maximumNestingDepth: Int = defaultMaximumNestingDepth
+    ) throws(WebhookDecodingError) -> WebhookEvent {
+        if data.allSatisfy({ [0x20, 0x09, 0x0A, 0x0D].contains($0) }) {
+            throw WebhookDecodingError(.emptyBody, "The body is empty")
+        }
+        guard JSONNestingScanner.isWithin(limit: maximumNestingDepth, data) else {
+            throw WebhookDecodingError(
+                .tooDeeplyNested, "Arrays or objects nest deeper than \(maximumNestingDepth) levels"
+            )
+        }
+        do {
+            return try JSONDecoder().decode(WebhookEvent.self, from: data)
+        } catch let error as WebhookDecodingError {
+            throw error
+        } catch DecodingError.typeMismatch(_, let context) where context.codingPath.isEmpty {
+            throw WebhookDecodingError(.notAnObject, "The top-level JSON value is not an object")
+        } catch {
+            throw WebhookDecodingError(.malformedJSON, Self.describe(error))
+        }
+    }
+
+    /// A short reason from a decoder error, without the offending bytes' surroundings.
+    private static func describe(_ error: any Error) -> String {
+        guard case DecodingError.dataCorrupted(let context) = error else {
+            return "The body is not valid JSON"
+        }
+        if let underlying = context.underlyingError as NSError?,
+            let detail = underlying.userInfo[NSDebugDescriptionErrorKey] as? String
+        {
+            return detail
+        }
+        return context.debugDescription
+    }
+}

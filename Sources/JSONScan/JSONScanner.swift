@@ -1,0 +1,302 @@
+/// A validating JSON scanner over raw bytes (RFC 8259) that finds values without building them.
+///
+/// Foundation's decoders build whole trees; the ledger only needs to know whether bytes are
+/// JSON, where a member's value starts and ends, and a few scalar values. This does that in
+/// one pass with no allocation per value, and bounds nesting depth so hostile input cannot
+/// exhaust the stack.
+public struct JSONScanner {
+    public struct Error: Swift.Error, CustomStringConvertible, Sendable, Equatable {
+        public var offset: Int
+        public var reason: String
+        public var description: String { "invalid JSON at byte \(offset): \(reason)" }
+    }
+
+    /// Nesting deeper than this is rejected.
+    public static let maximumDepth = 512
+
+    private let bytes: UnsafeRawBufferPointer
+    private var position = 0
+
+    private init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
+
+    // MARK: Public entry points
+
+    /// Throws unless `bytes` is exactly one JSON value, optionally surrounded by white space.
+    public static func validate(_ bytes: UnsafeRawBufferPointer) throws(Error) {
+        var scanner = JSONScanner(bytes)
+        scanner.skipWhitespace()
+        try scanner.skipValue(depth: 0)
+        scanner.skipWhitespace()
+        guard scanner.position == bytes.count else { throw scanner.error("unexpected bytes after the value") }
+    }
+
+    public static func isValid(_ bytes: [UInt8]) -> Bool {
+        bytes.withUnsafeBytes { (try? validate($0)) != nil }
+    }
+
+    /// The members of a top-level object: each key (unescaped) with the byte range of its value.
+    /// Validates the whole input.
+    public static func members(of bytes: UnsafeRawBufferPointer) throws(Error) -> [(key: String, value: Range<Int>)] {
+        var scanner = JSONScanner(bytes)
+        scanner.skipWhitespace()
+        guard scanner.peek == UInt8(ascii: "{") else { throw scanner.error("expected a JSON object") }
+        scanner.position += 1
+        var result: [(String, Range<Int>)] = []
+        scanner.skipWhitespace()
+        if scanner.peek == UInt8(ascii: "}") {
+            scanner.position += 1
+        } else {
+            while true {
+                scanner.skipWhitespace()
+                let key = try scanner.readString()
+                scanner.skipWhitespace()
+                try scanner.expect(UInt8(ascii: ":"))
+                scanner.skipWhitespace()
+                let start = scanner.position
+                try scanner.skipValue(depth: 1)
+                result.append((key, start..<scanner.position))
+                scanner.skipWhitespace()
+                if scanner.peek == UInt8(ascii: ",") { scanner.position += 1; continue }
+                try scanner.expect(UInt8(ascii: "}"))
+                break
+            }
+        }
+        scanner.skipWhitespace()
+        guard scanner.position == bytes.count else { throw scanner.error("unexpected bytes after the object") }
+        return result
+    }
+
+    /// Decodes a JSON string value (with its quotes) at `range`.
+    public static func string(in bytes: UnsafeRawBufferPointer, at range: Range<Int>) throws(Error) -> String {
+        var scanner = JSONScanner(UnsafeRawBufferPointer(rebasing: bytes[..<range.upperBound]))
+        scanner.position = range.lowerBound
+        return try scanner.readString()
+    }
+
+    /// Decodes a JSON integer value at `range` (no fraction or exponent).
+    public static func integer(in bytes: UnsafeRawBufferPointer, at range: Range<Int>) -> Int64? {
+        var value: Int64 = 0
+        var index = range.lowerBound
+        let negative = index < range.upperBound && bytes[index] == UInt8(ascii: "-")
+        if negative { index += 1 }
+        guard index < range.upperBound else { return nil }
+        while index < range.upperBound {
+            let c = bytes[index]
+            guard c >= 48 && c <= 57 else { return nil }
+            let (m, o1) = value.multipliedReportingOverflow(by: 10)
+            let (a, o2) = m.addingReportingOverflow(Int64(c - 48))
+            guard !o1 && !o2 else { return nil }
+            value = a
+            index += 1
+        }
+        return negative ? -value : value
+    }
+
+    /// True when the value at `range` is the literal `null`.
+    public static func isNull(in bytes: UnsafeRawBufferPointer, at range: Range<Int>) -> Bool {
+        range.count == 4 && bytes[range.lowerBound] == UInt8(ascii: "n")
+    }
+
+    // MARK: Scanning
+
+    private var peek: UInt8? { position < bytes.count ? bytes[position] : nil }
+
+    private func error(_ reason: String) -> Error { Error(offset: position, reason: reason) }
+
+    private mutating func expect(_ byte: UInt8) throws(Error) {
+        guard peek == byte else { throw error("expected '\(Character(Unicode.Scalar(byte)))'") }
+        position += 1
+    }
+
+    private mutating func skipWhitespace() {
+        while position < bytes.count {
+            switch bytes[position] {
+            case 0x20, 0x09, 0x0A, 0x0D: position += 1
+            default: return
+            }
+        }
+    }
+
+    private mutating func skipValue(depth: Int) throws(Error) {
+        guard let c = peek else { throw error("unexpected end of input") }
+        switch c {
+        case UInt8(ascii: "{"):
+            guard depth < Self.maximumDepth else { throw error("nesting deeper than \(Self.maximumDepth)") }
+            position += 1
+            skipWhitespace()
+            if peek == UInt8(ascii: "}") { position += 1; return }
+            while true {
+                skipWhitespace()
+                try skipString()
+                skipWhitespace()
+                try expect(UInt8(ascii: ":"))
+                skipWhitespace()
+                try skipValue(depth: depth + 1)
+                skipWhitespace()
+                if peek == UInt8(ascii: ",") { position += 1; continue }
+                try expect(UInt8(ascii: "}"))
+                return
+            }
+        case UInt8(ascii: "["):
+            guard depth < Self.maximumDepth else { throw error("nesting deeper than \(Self.maximumDepth)") }
+            position += 1
+            skipWhitespace()
+            if peek == UInt8(ascii: "]") { position += 1; return }
+            while true {
+                skipWhitespace()
+                try skipValue(depth: depth + 1)
+                skipWhitespace()
+                if peek == UInt8(ascii: ",") { position += 1; continue }
+                try expect(UInt8(ascii: "]"))
+                return
+            }
+        case UInt8(ascii: "\""):
+            try skipString()
+        case UInt8(ascii: "t"): try skipLiteral("true")
+        case UInt8(ascii: "f"): try skipLiteral("false")
+        case UInt8(ascii: "n"): try skipLiteral("null")
+        case UInt8(ascii: "-"), 48...57: try skipNumber()
+        default: throw error("unexpected character")
+        }
+    }
+
+    private mutating func skipLiteral(_ literal: StaticString) throws(Error) {
+        let count = literal.utf8CodeUnitCount
+        guard position + count <= bytes.count else { throw error("unexpected end of input") }
+        for i in 0..<count where bytes[position + i] != literal.utf8Start[i] { throw error("invalid literal") }
+        position += count
+    }
+
+    private mutating func skipDigits() -> Int {
+        let start = position
+        while let c = peek, c >= 48 && c <= 57 { position += 1 }
+        return position - start
+    }
+
+    private mutating func skipNumber() throws(Error) {
+        if peek == UInt8(ascii: "-") { position += 1 }
+        guard let first = peek, first >= 48 && first <= 57 else { throw error("invalid number") }
+        if first == 48 { position += 1 } else { _ = skipDigits() }
+        if peek == UInt8(ascii: ".") {
+            position += 1
+            guard skipDigits() > 0 else { throw error("invalid number fraction") }
+        }
+        if peek == UInt8(ascii: "e") || peek == UInt8(ascii: "E") {
+            position += 1
+            if peek == UInt8(ascii: "+") || peek == UInt8(ascii: "-") { position += 1 }
+            guard skipDigits() > 0 else { throw error("invalid number exponent") }
+        }
+    }
+
+    /// Skips a string, checking escapes and UTF-8 well-formedness.
+    private mutating func skipString() throws(Error) {
+        try expect(UInt8(ascii: "\""))
+        while true {
+            guard let c = peek else { throw error("unterminated string") }
+            switch c {
+            case UInt8(ascii: "\""):
+                position += 1
+                return
+            case UInt8(ascii: "\\"):
+                position += 1
+                guard let e = peek else { throw error("unterminated escape") }
+                switch e {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"),
+                     UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
+                    position += 1
+                case UInt8(ascii: "u"):
+                    position += 1
+                    _ = try readHex4()
+                default: throw error("invalid escape")
+                }
+            case 0..<0x20:
+                throw error("control character in string")
+            case 0x20..<0x80:
+                position += 1
+            default:
+                try skipUTF8Sequence()
+            }
+        }
+    }
+
+    private mutating func skipUTF8Sequence() throws(Error) {
+        let c = bytes[position]
+        let length: Int
+        var minimum: UInt32
+        var scalar: UInt32
+        switch c {
+        case 0xC2...0xDF: length = 2; scalar = UInt32(c & 0x1F); minimum = 0x80
+        case 0xE0...0xEF: length = 3; scalar = UInt32(c & 0x0F); minimum = 0x800
+        case 0xF0...0xF4: length = 4; scalar = UInt32(c & 0x07); minimum = 0x10000
+        default: throw error("invalid UTF-8")
+        }
+        guard position + length <= bytes.count else { throw error("truncated UTF-8") }
+        for i in 1..<length {
+            let next = bytes[position + i]
+            guard next & 0xC0 == 0x80 else { throw error("invalid UTF-8") }
+            scalar = scalar << 6 | UInt32(next & 0x3F)
+        }
+        guard scalar >= minimum, scalar <= 0x10FFFF, !(0xD800...0xDFFF).contains(scalar) else { throw error("invalid UTF-8") }
+        position += length
+    }
+
+    private mutating func readHex4() throws(Error) -> UInt32 {
+        guard position + 4 <= bytes.count else { throw error("truncated \\u escape") }
+        var value: UInt32 = 0
+        for _ in 0..<4 {
+            let c = bytes[position]
+            let digit: UInt32
+            switch c {
+            case 48...57: digit = UInt32(c - 48)
+            case 97...102: digit = UInt32(c - 87)
+            case 65...70: digit = UInt32(c - 55)
+            default: throw error("invalid \\u escape")
+            }
+            value = value << 4 | digit
+            position += 1
+        }
+        return value
+    }
+
+    /// Reads and unescapes a string.
+    private mutating func readString() throws(Error) -> String {
+        let start = position
+        try skipString()
+        let inner = UnsafeRawBufferPointer(rebasing: bytes[(start + 1)..<(position - 1)])
+        if !inner.contains(UInt8(ascii: "\\")) { return String(decoding: inner, as: UTF8.self) }
+        var out: [UInt8] = []
+        out.reserveCapacity(inner.count)
+        var sub = JSONScanner(inner)
+        while sub.position < inner.count {
+            let c = inner[sub.position]
+            guard c == UInt8(ascii: "\\") else { out.append(c); sub.position += 1; continue }
+            sub.position += 1
+            let e = inner[sub.position]
+            sub.position += 1
+            switch e {
+            case UInt8(ascii: "b"): out.append(0x08)
+            case UInt8(ascii: "f"): out.append(0x0C)
+            case UInt8(ascii: "n"): out.append(0x0A)
+            case UInt8(ascii: "r"): out.append(0x0D)
+            case UInt8(ascii: "t"): out.append(0x09)
+            case UInt8(ascii: "u"):
+                var scalar = try sub.readHex4()
+                if (0xD800...0xDBFF).contains(scalar), sub.position + 6 <= inner.count,
+                   inner[sub.position] == UInt8(ascii: "\\"), inner[sub.position + 1] == UInt8(ascii: "u") {
+                    sub.position += 2
+                    let low = try sub.readHex4()
+                    if (0xDC00...0xDFFF).contains(low) {
+                        scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                    } else {
+                        scalar = 0xFFFD
+                        sub.position -= 6
+                    }
+                }
+                let unicode = Unicode.Scalar(scalar) ?? "\u{FFFD}"
+                out.append(contentsOf: Array(String(Character(unicode)).utf8))
+            default: out.append(e)
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}

@@ -1,0 +1,46 @@
+/// Reads events in seq order, one frame in memory at a time (resident memory stays flat
+/// whatever the ledger size). Needs no lock: it may run beside a writer, and stops at the
+/// last whole frame (or at `through`).
+///
+/// ```swift
+/// let cursor = try LedgerCursor(directory: LedgerDirectory(dataPath: "data"))
+/// while let event = try cursor.next() { … }
+/// ```
+public final class LedgerCursor {
+    private let iterator: FrameIterator
+    private let inflater: Inflater
+    private let from: Seq
+    private let through: Seq
+    private var buffer: [LedgerEvent] = []
+    private var position = 0
+
+    /// - Parameters:
+    ///   - from: the first seq to return.
+    ///   - through: the last seq to return (default: everything whole on disk).
+    /// - Throws: ``LedgerError`` for a missing or foreign ledger.
+    public init(directory: LedgerDirectory, from: Seq = 1, through: Seq = .max, dictionaries: [CompressionDictionary] = CompressionDictionary.builtIn) throws {
+        let ledgerID = try directory.readManifest()
+        iterator = try FrameIterator(directory: directory, ledgerID: ledgerID, dictionaries: dictionaries, from: max(from, 1))
+        inflater = try Inflater()
+        self.from = max(from, 1)
+        self.through = through
+    }
+
+    /// The next event, or nil at the end.
+    /// - Throws: ``LedgerError/Kind/corrupted`` with the location of damaged data.
+    public func next() throws -> LedgerEvent? {
+        while position == buffer.count {
+            guard let frame = try iterator.next() else { return nil }
+            buffer = try frame.events(using: inflater)
+            position = 0
+            if let first = buffer.first, first.seq < from { position = Int(from - first.seq) }
+        }
+        let event = buffer[position]
+        guard event.seq <= through else { return nil }
+        position += 1
+        return event
+    }
+
+    /// Set once the cursor reached incomplete bytes at the end of the last segment.
+    public var tornTail: TornTail? { iterator.torn }
+}

@@ -1,0 +1,52 @@
+/// A position in the ledger: global, gap-free, starting at 1.
+public typealias Seq = UInt64
+
+/// An event to append. The ledger assigns its ``Seq``.
+public struct EventDraft: Sendable, Equatable {
+    /// The stream the event belongs to, e.g. `"1/128"` (account/conversation). May be empty.
+    public var stream: String
+    /// The event type, e.g. `"webhook.received"`.
+    public var type: String
+    /// When the event was recorded, in microseconds since 1970-01-01 UTC. Supplied by the
+    /// caller so imports keep their original times and the ledger never reads a clock.
+    public var time: Int64
+    /// The seq of the event that caused this one, if any.
+    public var causation: Seq?
+    /// The payload, stored byte for byte.
+    public var body: [UInt8]
+
+    public init(stream: String, type: String, time: Int64, causation: Seq? = nil, body: [UInt8]) {
+        self.stream = stream
+        self.type = type
+        self.time = time
+        self.causation = causation
+        self.body = body
+    }
+}
+
+/// An event read back from the ledger.
+public struct LedgerEvent: Sendable, Equatable {
+    public var seq: Seq
+    public var stream: String
+    public var type: String
+    public var time: Int64
+    public var causation: Seq?
+    public var body: [UInt8]
+
+    public init(seq: Seq, stream: String, type: String, time: Int64, causation: Seq?, body: [UInt8]) {
+        self.seq = seq
+        self.stream = stream
+        self.type = type
+        self.time = time
+        self.causation = causation
+        self.body = body
+    }
+
+    public init(seq: Seq, draft: EventDraft) {
+        self.init(seq: seq, stream: draft.stream, type: draft.type, time: draft.time, causation: draft.causation, body: draft.body)
+    }
+
+    public var draft: EventDraft {
+        EventDraft(stream: stream, type: type, time: time, causation: causation, body: body)
+    }
+}

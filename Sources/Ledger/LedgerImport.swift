@@ -1,0 +1,114 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Imports JSON Lines (the ``JSONLines`` format) into a ledger.
+///
+/// The whole input is validated first, so a bad line appends nothing and the error names its
+/// line number. Seqs are re-assigned after the ledger's head; causations that point inside the
+/// imported file follow their events, and causations that point before it must already exist.
+/// Events are appended in frames of up to `batchBytes`; each frame is atomic, the whole import
+/// is not (a crash mid-import leaves a prefix, which `ledger verify` shows as intact).
+public enum LedgerImport {
+    public struct Report: Sendable, Equatable {
+        public var events = 0
+        public var firstSeq: Seq = 0
+        public var lastSeq: Seq = 0
+        /// True when the seqs in the file were kept as they were.
+        public var seqsPreserved = true
+    }
+
+    public struct LineError: Error, CustomStringConvertible {
+        public var line: Int
+        public var reason: String
+        public var description: String { "line \(line): \(reason); nothing was imported" }
+    }
+
+    /// - Parameters:
+    ///   - path: a regular file (read twice: validate, then append).
+    public static func run(path: String, into ledger: FileLedger, batchBytes: Int = 1 << 20,
+                           progress: ((Int, Int) -> Void)? = nil) async throws -> Report {
+        let head = await ledger.headSeq()
+        // Pass 1: validate every line and collect the seqs, which must increase.
+        var seqs: [Seq] = []
+        try withLines(path) { reader in
+            while try reader.next({ line in
+                if line.isEmpty { return }
+                let event: LedgerEvent
+                do { event = try JSONLines.decode(line) } catch let error as JSONLines.LineError { throw LineError(line: reader.lineNumber, reason: error.reason) }
+                if let last = seqs.last, event.seq <= last {
+                    throw LineError(line: reader.lineNumber, reason: "seq \(event.seq) does not follow seq \(last)")
+                }
+                if let causation = event.causation, causation >= event.seq {
+                    throw LineError(line: reader.lineNumber, reason: "causation \(causation) is not before seq \(event.seq)")
+                }
+                if let causation = event.causation, causation < (seqs.first ?? event.seq), causation > head {
+                    throw LineError(line: reader.lineNumber, reason: "causation \(causation) refers to an event that is neither in the file nor in the ledger (head \(head))")
+                }
+                if let causation = event.causation, causation >= (seqs.first ?? event.seq), binarySearch(seqs, causation) == nil {
+                    throw LineError(line: reader.lineNumber, reason: "causation \(causation) refers to a seq missing from the file")
+                }
+                seqs.append(event.seq)
+            }) {}
+        }
+        var report = Report()
+        guard !seqs.isEmpty else { return report }
+        let preserved = seqs.first == head + 1 && seqs.last == head + Seq(seqs.count)
+        report.seqsPreserved = preserved
+        func mapped(_ seq: Seq) -> Seq {
+            if preserved { return seq }
+            guard let index = binarySearch(seqs, seq) else { return seq } // before the file: already in the ledger
+            return head + 1 + Seq(index)
+        }
+        // Pass 2: append.
+        var batch: [EventDraft] = []
+        var bytes = 0
+        var appended = 0
+        var first: Seq?
+        var last: Seq = head
+        func flush() async throws {
+            guard !batch.isEmpty else { return }
+            let range = try await ledger.append(batch)
+            first = first ?? range.lowerBound
+            last = range.upperBound
+            appended += batch.count
+            batch.removeAll(keepingCapacity: true)
+            bytes = 0
+            progress?(appended, seqs.count)
+        }
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw LedgerError.io("cannot open", path: path, errno: errno) }
+        defer { closeDescriptor(fd) }
+        let reader = LineReader(fd: fd, path: path)
+        var decoded: LedgerEvent?
+        while try reader.next({ line in decoded = line.isEmpty ? nil : try JSONLines.decode(line) }) {
+            guard var event = decoded else { continue }
+            event.causation = event.causation.map(mapped)
+            batch.append(event.draft)
+            bytes += event.body.count
+            if bytes >= batchBytes || batch.count >= 4096 { try await flush() }
+        }
+        try await flush()
+        report.events = appended
+        report.firstSeq = first ?? 0
+        report.lastSeq = last
+        return report
+    }
+
+    private static func withLines(_ path: String, _ body: (LineReader) throws -> Void) throws {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw LedgerError.io("cannot open", path: path, errno: errno) }
+        defer { closeDescriptor(fd) }
+        try body(LineReader(fd: fd, path: path))
+    }
+
+    private static func binarySearch(_ seqs: [Seq], _ target: Seq) -> Int? {
+        var low = 0, high = seqs.count - 1
+        while low <= high {
+            let mid = (low + high) / 2
+            if seqs[mid] == target { return mid }
+            if seqs[mid] < target { low = mid + 1 } else { high = mid - 1 }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,95 @@
+/// The result of ``LedgerInspection/verify(directory:dictionaries:expectedHead:progress:)``.
+public struct VerifyReport: Sendable {
+    public var segments: [SegmentSummary] = []
+    public var frames = 0
+    public var events = 0
+    public var headSeq: Seq = 0
+    public var headHash: [UInt8] = FrameFormat.zeroHash
+    public var tornTail: TornTail?
+    /// The first damage found; nil when the ledger is intact.
+    public var problem: LedgerError?
+    public var isIntact: Bool { problem == nil }
+}
+
+/// The result of ``LedgerInspection/stats(directory:dictionaries:progress:)``.
+public struct LedgerStats: Sendable {
+    public var events = 0
+    public var frames = 0
+    public var segments = 0
+    /// Uncompressed size of the encoded events (bodies, streams, types, fixed fields).
+    public var rawBytes: Int64 = 0
+    /// Sum of the event bodies alone (the JSON as received).
+    public var bodyBytes: Int64 = 0
+    /// Bytes on disk in segment files.
+    public var storedBytes: Int64 = 0
+    public var eventsByType: [String: Int] = [:]
+    public var headSeq: Seq = 0
+    public var headHash: [UInt8] = FrameFormat.zeroHash
+    public var firstTime: Int64?
+    public var lastTime: Int64?
+    public var tornTail: TornTail?
+    public var compressionRatio: Double { storedBytes > 0 ? Double(bodyBytes) / Double(storedBytes) : 0 }
+    public var headHashHex: String { headHash.hexString }
+}
+
+/// Read-only whole-ledger checks and summaries. They take no lock and may run beside a writer.
+public enum LedgerInspection {
+    /// Recomputes every CRC and the whole SHA-256 chain, decompresses and decodes every frame.
+    /// Damage is returned in ``VerifyReport/problem`` (with segment, offset and seq), not thrown.
+    /// - Parameter expectedHead: a head hash kept elsewhere; a mismatch is reported as damage
+    ///   (it catches an attacker who rewrote the whole chain after the point they changed).
+    /// - Throws: only when the directory is not a readable ledger.
+    public static func verify(directory: LedgerDirectory, dictionaries: [CompressionDictionary] = CompressionDictionary.builtIn,
+                              expectedHead: String? = nil, progress: ((Int) -> Void)? = nil) throws -> VerifyReport {
+        let ledgerID = try directory.readManifest()
+        let iterator = try FrameIterator(directory: directory, ledgerID: ledgerID, dictionaries: dictionaries)
+        let inflater = try Inflater()
+        var report = VerifyReport()
+        do {
+            while let frame = try iterator.next() {
+                _ = try frame.events(using: inflater)
+                report.frames += 1
+                report.events += Int(frame.header.count)
+                if report.frames % 1024 == 0 { progress?(report.events) }
+            }
+        } catch let error as LedgerError where error.kind == .corrupted {
+            report.problem = error
+        }
+        report.segments = iterator.summaries
+        report.headSeq = iterator.expectedSeq - 1
+        report.headHash = iterator.headHash
+        report.tornTail = iterator.torn
+        if report.problem == nil, let expectedHead, expectedHead.lowercased() != report.headHash.hexString {
+            report.problem = LedgerError(.corrupted, "head hash \(report.headHash.hexString) differs from the expected \(expectedHead.lowercased()): the ledger was rewritten or is not the one you recorded",
+                                         location: report.segments.last.map { .init(segment: $0.name, offset: $0.validBytes, seq: report.headSeq) })
+        }
+        return report
+    }
+
+    /// Counts events, bytes and types by reading the whole ledger.
+    public static func stats(directory: LedgerDirectory, dictionaries: [CompressionDictionary] = CompressionDictionary.builtIn,
+                             progress: ((Int) -> Void)? = nil) throws -> LedgerStats {
+        let ledgerID = try directory.readManifest()
+        let iterator = try FrameIterator(directory: directory, ledgerID: ledgerID, dictionaries: dictionaries)
+        let inflater = try Inflater()
+        var stats = LedgerStats()
+        while let frame = try iterator.next() {
+            stats.frames += 1
+            for event in try frame.events(using: inflater) {
+                stats.events += 1
+                stats.bodyBytes += Int64(event.body.count)
+                stats.eventsByType[event.type, default: 0] += 1
+                if stats.firstTime == nil { stats.firstTime = event.time }
+                stats.lastTime = event.time
+            }
+            if stats.frames % 1024 == 0 { progress?(stats.events) }
+        }
+        stats.segments = iterator.summaries.count
+        stats.rawBytes = iterator.summaries.reduce(0) { $0 + $1.rawBytes }
+        stats.storedBytes = iterator.summaries.reduce(0) { $0 + $1.fileBytes }
+        stats.headSeq = iterator.expectedSeq - 1
+        stats.headHash = iterator.headHash
+        stats.tornTail = iterator.torn
+        return stats
+    }
+}

@@ -1,0 +1,145 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// An open segment file being appended to.
+final class SegmentHandle: @unchecked Sendable {
+    // Immutable after init; the descriptor is closed exactly once by the thread that retires it.
+    let name: String
+    let path: String
+    let fd: Int32
+
+    init(name: String, path: String, fd: Int32) {
+        self.name = name
+        self.path = path
+        self.fd = fd
+    }
+
+    func sync() throws {
+        guard fdatasync(fd) == 0 else { throw LedgerError.io("cannot fdatasync", path: path, errno: errno) }
+    }
+
+    func close() { closeDescriptor(fd) }
+}
+
+/// The result of writing one frame: what the syncer must make durable before it can
+/// answer the appenders.
+struct WrittenFrame: @unchecked Sendable {
+    var handle: SegmentHandle
+    var location: FrameLocation
+    var events: [IndexedEvent]
+    var ranges: [ClosedRange<Seq>]
+    /// Segments closed by a rotation just before this frame: sync, then close them.
+    var retired: [SegmentHandle]
+    /// A new segment file was created: the directory entry needs an fsync too.
+    var createdSegment: Bool
+}
+
+/// Encodes batches into frames and writes them at the end of the current segment.
+/// Confined to the ledger's encoder thread.
+final class SegmentWriter {
+    let directory: LedgerDirectory
+    let ledgerID: [UInt8]
+    let configuration: LedgerConfiguration
+    private let deflater: Deflater
+    private(set) var current: SegmentHandle?
+    private var currentDictionary: CompressionDictionary
+    private(set) var endOffset: Int64 = 0
+    private(set) var nextSeq: Seq
+    private(set) var previousHash: [UInt8]
+
+    init(directory: LedgerDirectory, ledgerID: [UInt8], configuration: LedgerConfiguration,
+         lastSegment: SegmentSummary?, nextSeq: Seq, previousHash: [UInt8]) throws {
+        self.directory = directory
+        self.ledgerID = ledgerID
+        self.configuration = configuration
+        self.nextSeq = nextSeq
+        self.previousHash = previousHash
+        deflater = try Deflater(level: configuration.compressionLevel, dictionary: configuration.dictionary.bytes)
+        currentDictionary = configuration.dictionary
+        // Keep appending to the last segment only if it uses the configured dictionary and has room;
+        // otherwise the next frame starts a new segment.
+        if let last = lastSegment, last.dictionaryID == configuration.dictionary.id, last.validBytes < configuration.segmentSize {
+            let path = directory.segmentPath(last.name)
+            let fd = open(path, O_WRONLY | O_CLOEXEC)
+            guard fd >= 0 else { throw LedgerError.io("cannot open for writing", path: path, errno: errno) }
+            current = SegmentHandle(name: last.name, path: path, fd: fd)
+            endOffset = last.validBytes
+        }
+    }
+
+    /// Encodes `batches` (each one append, kept whole) into one frame and writes it.
+    ///
+    /// On a write error the segment is truncated back to its previous end, so the file
+    /// stays valid and later appends may succeed. Throws ``LedgerError`` with `isFatal`
+    /// semantics reported through `broken`.
+    func write(_ batches: [[EventDraft]]) throws -> WrittenFrame {
+        var raw = ByteWriter(capacity: batches.reduce(0) { $0 + $1.reduce(0) { $0 + EventCoding.encodedSize($1) } })
+        var ranges: [ClosedRange<Seq>] = []
+        var indexed: [IndexedEvent] = []
+        var seq = nextSeq
+        for batch in batches {
+            ranges.append(seq...(seq + Seq(batch.count) - 1))
+            seq += Seq(batch.count)
+            for draft in batch {
+                EventCoding.append(draft, to: &raw)
+                if configuration.maintainIndex { indexed.append(IndexedEvent(stream: draft.stream, type: draft.type, time: draft.time)) }
+            }
+        }
+        let count = Int(seq - nextSeq)
+        let payload = try deflater.compress(raw.bytes)
+        let frame = FrameFormat.build(payload: payload, rawLength: raw.bytes.count, count: count, firstSeq: nextSeq, previousHash: previousHash)
+
+        var retired: [SegmentHandle] = []
+        var created = false
+        if current == nil || endOffset + Int64(frame.bytes.count) > configuration.segmentSize && endOffset > Int64(SegmentFormat.headerSize) {
+            if let old = current { retired.append(old) }
+            current = nil
+            try startSegment()
+            created = true
+        }
+        guard let handle = current else { throw LedgerError(.io, "no segment open for writing") }
+        do {
+            try FileSystem.writeAll(fd: handle.fd, frame.bytes, at: endOffset, path: handle.path)
+        } catch {
+            // Undo a partial write so the file ends on a frame boundary again.
+            if ftruncate(handle.fd, off_t(endOffset)) != 0 {
+                throw BrokenWriter(underlying: LedgerError(.io, "\(error); truncating \(handle.path) back to \(endOffset) bytes failed too (\(String(cString: strerror(errno)))); the ledger stopped accepting writes"))
+            }
+            throw error
+        }
+        let location = FrameLocation(firstSeq: nextSeq, lastSeq: seq - 1, segment: handle.name, offset: endOffset,
+                                      length: Int64(frame.bytes.count), hash: frame.hash)
+        endOffset += Int64(frame.bytes.count)
+        nextSeq = seq
+        previousHash = frame.hash
+        return WrittenFrame(handle: handle, location: location, events: indexed, ranges: ranges, retired: retired, createdSegment: created)
+    }
+
+    private func startSegment() throws {
+        let name = SegmentFormat.fileName(firstSeq: nextSeq)
+        let path = directory.segmentPath(name)
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw LedgerError.io("cannot create segment", path: path, errno: errno) }
+        let header = SegmentFormat.encode(.init(dictionaryID: currentDictionary.id, firstSeq: nextSeq, ledgerID: ledgerID, previousHash: previousHash))
+        do {
+            try FileSystem.writeAll(fd: fd, header, at: 0, path: path)
+        } catch {
+            closeDescriptor(fd)
+            try? FileSystem.remove(path) // best effort: an empty or partial header file is recovered as a torn tail anyway
+            throw error
+        }
+        current = SegmentHandle(name: name, path: path, fd: fd)
+        endOffset = Int64(header.count)
+    }
+
+    func closeCurrent() {
+        current?.close()
+        current = nil
+    }
+}
+
+/// A write error after which the segment could not be restored: the ledger must stop writing.
+struct BrokenWriter: Error { var underlying: LedgerError }

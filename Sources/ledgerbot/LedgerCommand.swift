@@ -1,0 +1,244 @@
+import ArgumentParser
+import Foundation
+import Ledger
+
+struct LedgerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ledger",
+        abstract: "Inspect, check, export, import and rebuild a ledger.",
+        subcommands: [Verify.self, Stats.self, Export.self, Import.self, Rebuild.self, Repair.self]
+    )
+}
+
+extension LedgerCommand {
+    struct Verify: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Recompute every checksum and the SHA-256 hash chain; exit 1 on damage.",
+            discussion: "Reads without locking, so it may run beside `serve`. Reports a torn tail (a crash mid-write, never acknowledged) that the next writer would truncate."
+        )
+        @OptionGroup var options: DataOptions
+        @Option(help: ArgumentHelp("Fail unless the head hash equals this one (kept from an earlier `stats`).", valueName: "HASH"))
+        var expectHead: String?
+        @Option(help: "Output format.") var format: OutputFormat = .text
+
+        func run() async throws {
+            let report = try await reportingErrors {
+                let progress = Progress("verify")
+                let report = try LedgerInspection.verify(directory: options.directory, expectedHead: expectHead) { progress.update($0) }
+                progress.finish(report.events)
+                return report
+            }
+            switch format {
+            case .json:
+                var object: [String: Any] = [
+                    "intact": report.isIntact, "events": report.events, "frames": report.frames, "segments": report.segments.count,
+                    "head_seq": report.headSeq, "head_hash": report.headHash.hexString,
+                ]
+                if let torn = report.tornTail {
+                    object["torn_tail"] = ["segment": torn.segment, "offset": torn.offset, "bytes": torn.bytes, "reason": torn.reason]
+                }
+                if let problem = report.problem {
+                    var p: [String: Any] = ["message": problem.message]
+                    if let l = problem.location {
+                        p["segment"] = l.segment
+                        p["offset"] = l.offset
+                        p["seq"] = l.seq.map { $0 as Any } ?? NSNull()
+                    }
+                    object["problem"] = p
+                }
+                print(jsonText(object))
+            case .text:
+                if let problem = report.problem {
+                    print("CORRUPTED: \(problem.message)")
+                    if let l = problem.location {
+                        print("  segment      \(l.segment)")
+                        print("  byte offset  \(l.offset)")
+                        print("  seq          \(l.seq.map(String.init) ?? "unknown")")
+                    }
+                    print("  intact before it: \(formatCount(report.events)) events, head seq \(report.headSeq)")
+                } else {
+                    print("ledger intact: \(formatCount(report.events)) events in \(formatCount(report.frames)) frames, \(report.segments.count) segment(s)")
+                    print("head seq \(report.headSeq), head hash \(report.headHash.hexString)")
+                }
+                if let torn = report.tornTail {
+                    print("note: \(torn); the next writer will truncate it (it was never acknowledged)")
+                }
+            }
+            if !report.isIntact { throw ExitCode(1) }
+        }
+    }
+
+    struct Stats: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Count events, bytes, compression and types; print the head hash.")
+        @OptionGroup var options: DataOptions
+        @Option(help: "Output format.") var format: OutputFormat = .text
+
+        func run() async throws {
+            let stats = try await reportingErrors {
+                let progress = Progress("stats")
+                let stats = try LedgerInspection.stats(directory: options.directory) { progress.update($0) }
+                progress.finish(stats.events)
+                return stats
+            }
+            switch format {
+            case .json:
+                print(jsonText([
+                    "events": stats.events, "segments": stats.segments, "frames": stats.frames,
+                    "raw_bytes": stats.rawBytes, "body_bytes": stats.bodyBytes, "stored_bytes": stats.storedBytes,
+                    "compression_ratio": (stats.compressionRatio * 100).rounded() / 100,
+                    "events_by_type": stats.eventsByType, "head_seq": stats.headSeq, "head_hash": stats.headHashHex,
+                    "first_time": stats.firstTime.map { Timestamp.iso8601(micros: $0) as Any } ?? NSNull(),
+                    "last_time": stats.lastTime.map { Timestamp.iso8601(micros: $0) as Any } ?? NSNull(),
+                ] as [String: Any]))
+            case .text:
+                print("ledger       \(options.directory.ledgerPath)")
+                print("events       \(formatCount(stats.events))" + (stats.events > 0 ? " (seq 1 … \(stats.headSeq))" : ""))
+                print("segments     \(stats.segments), frames \(formatCount(stats.frames))")
+                print("raw bytes    \(formatBytes(stats.bodyBytes)) of event bodies (\(formatBytes(stats.rawBytes)) encoded)")
+                print("stored bytes \(formatBytes(stats.storedBytes))")
+                print("compression  \(String(format: "%.1f", stats.compressionRatio))× (bodies / stored)")
+                if let first = stats.firstTime, let last = stats.lastTime {
+                    print("time range   \(Timestamp.iso8601(micros: first)) … \(Timestamp.iso8601(micros: last))")
+                }
+                print("head hash    \(stats.headHashHex)")
+                if !stats.eventsByType.isEmpty {
+                    print("events by type:")
+                    let width = stats.eventsByType.keys.map(\.count).max() ?? 0
+                    for (type, count) in stats.eventsByType.sorted(by: { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }) {
+                        print("  " + type.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + formatCount(count))
+                    }
+                }
+                if let torn = stats.tornTail { print("note: \(torn)") }
+            }
+        }
+    }
+
+    struct Export: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write events as JSON Lines (one event a line).",
+            discussion: """
+                Each line: {"seq","time","stream","type","causation","body"}; a body that is not \
+                single-line JSON is written as "body_base64" instead. `import` reads the same format.
+                """
+        )
+        @OptionGroup var options: DataOptions
+        @Option(help: ArgumentHelp("Write to FILE instead of standard output.", valueName: "FILE")) var output: String?
+        @Option(help: "First seq to export.") var from: UInt64 = 1
+        @Option(help: "Last seq to export.") var through: UInt64?
+
+        func run() async throws {
+            try await reportingErrors {
+                let handle: FileHandle
+                if let output {
+                    guard FileManager.default.createFile(atPath: output, contents: nil) else {
+                        throw ValidationError("cannot create \(output)")
+                    }
+                    handle = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
+                } else {
+                    handle = .standardOutput
+                }
+                let out = FileHandleOutput(handle: handle, flushAt: 1 << 20)
+                let cursor = try LedgerCursor(directory: options.directory, from: from, through: through ?? .max)
+                let progress = Progress("export")
+                var count = 0
+                while let event = try cursor.next() {
+                    out.write(JSONLines.encode(event) + [0x0A])
+                    count += 1
+                    if count % 4096 == 0 { progress.update(count) }
+                }
+                out.flush()
+                if output != nil { try handle.synchronize(); try handle.close() }
+                progress.finish(count)
+                if let output { printError("exported \(formatCount(count)) events to \(output)") }
+            }
+        }
+    }
+
+    struct Import: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Append events from JSON Lines (the `export` format).",
+            discussion: """
+                The whole input is validated before anything is appended: a bad line names its \
+                line number and nothing is imported. Seqs continue after the ledger's head. \
+                Creates the ledger when DIR has none.
+                """
+        )
+        @OptionGroup var options: DataOptions
+        @Option(help: ArgumentHelp("Read FILE instead of standard input.", valueName: "FILE")) var input: String?
+
+        func run() async throws {
+            try await reportingErrors {
+                var path = input
+                var spooled: String?
+                if path == nil {
+                    // Standard input is read twice (validate, then append), so spool it first.
+                    let temporary = NSTemporaryDirectory() + "/ledgerbot-import-\(getpid()).jsonl"
+                    guard FileManager.default.createFile(atPath: temporary, contents: nil) else { throw ValidationError("cannot create a temporary file in \(NSTemporaryDirectory())") }
+                    let out = try FileHandle(forWritingTo: URL(fileURLWithPath: temporary))
+                    while let chunk = try FileHandle.standardInput.read(upToCount: 1 << 20), !chunk.isEmpty { out.write(chunk) }
+                    try out.close()
+                    path = temporary
+                    spooled = temporary
+                }
+                defer { if let spooled { try? FileManager.default.removeItem(atPath: spooled) } }
+                let (ledger, _) = try FileLedger.open(directory: options.directory)
+                let progress = Progress("import")
+                do {
+                    let report = try await LedgerImport.run(path: path!, into: ledger) { done, total in progress.update(done, total: total) }
+                    await ledger.close()
+                    progress.finish(report.events)
+                    if report.events == 0 {
+                        printError("no events in the input")
+                    } else {
+                        printError("imported \(formatCount(report.events)) events as seq \(report.firstSeq) … \(report.lastSeq)"
+                                   + (report.seqsPreserved ? "" : " (renumbered after the ledger's head; causations follow)"))
+                    }
+                } catch {
+                    await ledger.close()
+                    throw error
+                }
+            }
+        }
+    }
+
+    struct Rebuild: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Delete DATA/index.sqlite and rebuild it from the segments.",
+            discussion: "Takes the writer lock: stop `serve` first."
+        )
+        @OptionGroup var options: DataOptions
+
+        func run() async throws {
+            try await reportingErrors {
+                let report = try await FileLedger.rebuildIndex(directory: options.directory)
+                print("rebuilt \(options.directory.indexPath): \(formatCount(report.indexedFrames)) frames, head seq \(report.headSeq)")
+                if let torn = report.truncated { print("note: truncated \(torn)") }
+            }
+        }
+    }
+
+    struct Repair: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Move damaged frames (and everything after them) aside so the ledger opens again.",
+            discussion: """
+                Nothing is deleted: the bytes go to DATA/ledger/quarantine/. Run `verify` first to \
+                see what would be moved. Takes the writer lock.
+                """
+        )
+        @OptionGroup var options: DataOptions
+
+        func run() async throws {
+            try await reportingErrors {
+                let (ledger, report) = try FileLedger.open(directory: options.directory, create: false, repair: true)
+                await ledger.close()
+                if report.quarantined.isEmpty && report.truncated == nil {
+                    print("nothing to repair: head seq \(report.headSeq)")
+                } else {
+                    for name in report.quarantined { print("moved to quarantine: \(options.directory.quarantinePath)/\(name)") }
+                    if let torn = report.truncated { print("truncated \(torn)") }
+                    print("ledger opens again at head seq \(report.headSeq)")
+                }
+            }
+        }
+    }
+}
