@@ -49,7 +49,9 @@ let package = Package(
         // Child process for crash tests (kill -9 mid-append, write errors). Not installed for users.
         .executableTarget(name: "LedgerbotTestHelper", dependencies: ["Ledger"]),
         .executableTarget(name: "ledger-bench", dependencies: ["Ledger", "SQLite", "CZlib"], path: "tools/ledger-bench"),
-        .testTarget(name: "LedgerTests", dependencies: ["Ledger", "SQLite"]),
+        // Shared test helpers (temporary directories, child processes, fixtures), like HummingbirdTesting.
+        .target(name: "LedgerbotTesting", path: "Sources/LedgerbotTesting"),
+        .testTarget(name: "LedgerTests", dependencies: ["Ledger", "SQLite", "JSONScan", "LedgerbotTesting"]),
         .testTarget(
             name: "ChatwootTests",
             dependencies: [
@@ -58,6 +60,6 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
-        .testTarget(name: "LedgerbotCLITests", dependencies: ["Ledger"]),
+        .testTarget(name: "LedgerbotCLITests", dependencies: ["Ledger", "LedgerbotTesting"]),
     ]
 )

@@ -8,7 +8,8 @@ import JSONScan
 /// ```
 /// `body` holds the body verbatim when it is one JSON value with no line breaks and no
 /// surrounding white space; otherwise `body_base64` holds it, so every body survives
-/// export → import byte for byte.
+/// export → import byte for byte. `meta` (or `meta_base64`) follows the same rule and is
+/// written only when the event has meta.
 public enum JSONLines {
     /// Encodes one event as a line (without the trailing newline).
     public static func encode(_ event: LedgerEvent) -> [UInt8] {
@@ -19,16 +20,24 @@ public enum JSONLines {
         line += Array(",\"type\":".utf8)
         appendJSONString(event.type, to: &line)
         line += Array(",\"causation\":\(event.causation.map(String.init) ?? "null"),".utf8)
-        if bodyIsInlineJSON(event.body) {
-            line += Array("\"body\":".utf8)
-            line += event.body
-        } else {
-            line += Array("\"body_base64\":\"".utf8)
-            line += Array(Data(event.body).base64EncodedString().utf8)
-            line.append(UInt8(ascii: "\""))
+        appendBytes(event.body, key: "body", to: &line)
+        if !event.meta.isEmpty {
+            line.append(UInt8(ascii: ","))
+            appendBytes(event.meta, key: "meta", to: &line)
         }
         line.append(UInt8(ascii: "}"))
         return line
+    }
+
+    private static func appendBytes(_ bytes: [UInt8], key: String, to line: inout [UInt8]) {
+        if isInlineJSON(bytes) {
+            line += Array("\"\(key)\":".utf8)
+            line += bytes
+        } else {
+            line += Array("\"\(key)_base64\":\"".utf8)
+            line += Array(Data(bytes).base64EncodedString().utf8)
+            line.append(UInt8(ascii: "\""))
+        }
     }
 
     /// A line that is not a valid event.
@@ -41,7 +50,7 @@ public enum JSONLines {
     public static func decode(_ line: UnsafeRawBufferPointer) throws(LineError) -> LedgerEvent {
         let members: [(key: String, value: Range<Int>)]
         do { members = try JSONScanner.members(of: line) } catch { throw LineError(reason: error.description) }
-        var seq: Int64?, time: Int64?, stream: String?, type: String?, causation: Int64?, body: [UInt8]?
+        var seq: Int64?, time: Int64?, stream: String?, type: String?, causation: Int64?, body: [UInt8]?, meta: [UInt8] = []
         var seen = Set<String>()
         for (key, range) in members {
             guard seen.insert(key).inserted else { throw LineError(reason: "field \"\(key)\" appears twice") }
@@ -67,26 +76,35 @@ public enum JSONLines {
             case "body":
                 body = Array(line[range])
             case "body_base64":
-                guard let text = try? JSONScanner.string(in: line, at: range), let data = Data(base64Encoded: text) else {
-                    throw LineError(reason: "\"body_base64\" must be a base64 string")
-                }
-                body = [UInt8](data)
+                body = try base64(line, range, key)
+            case "meta":
+                meta = Array(line[range])
+            case "meta_base64":
+                meta = try base64(line, range, key)
             default:
                 throw LineError(reason: "unknown field \"\(key)\"")
             }
         }
         if seen.contains("body") && seen.contains("body_base64") { throw LineError(reason: "give either \"body\" or \"body_base64\", not both") }
+        if seen.contains("meta") && seen.contains("meta_base64") { throw LineError(reason: "give either \"meta\" or \"meta_base64\", not both") }
         guard let seq else { throw LineError(reason: "missing \"seq\"") }
         guard let time else { throw LineError(reason: "missing \"time\"") }
         guard let stream else { throw LineError(reason: "missing \"stream\"") }
         guard let type else { throw LineError(reason: "missing \"type\"") }
         guard seen.contains("causation") else { throw LineError(reason: "missing \"causation\" (use null for none)") }
         guard let body else { throw LineError(reason: "missing \"body\" or \"body_base64\"") }
-        return LedgerEvent(seq: Seq(seq), stream: stream, type: type, time: time, causation: causation.map(Seq.init), body: body)
+        return LedgerEvent(seq: Seq(seq), stream: stream, type: type, time: time, causation: causation.map(Seq.init), body: body, meta: meta)
+    }
+
+    private static func base64(_ line: UnsafeRawBufferPointer, _ range: Range<Int>, _ key: String) throws(LineError) -> [UInt8] {
+        guard let text = try? JSONScanner.string(in: line, at: range), let data = Data(base64Encoded: text) else {
+            throw LineError(reason: "\"\(key)\" must be a base64 string")
+        }
+        return [UInt8](data)
     }
 
     /// True when `body` can be written inline and read back byte for byte.
-    static func bodyIsInlineJSON(_ body: [UInt8]) -> Bool {
+    static func isInlineJSON(_ body: [UInt8]) -> Bool {
         guard let first = body.first, let last = body.last else { return false }
         let space: Set<UInt8> = [0x20, 0x09, 0x0A, 0x0D]
         if space.contains(first) || space.contains(last) || body.contains(0x0A) || body.contains(0x0D) { return false }

@@ -12,15 +12,19 @@ public struct EventDraft: Sendable, Equatable {
     public var time: Int64
     /// The seq of the event that caused this one, if any.
     public var causation: Seq?
-    /// The payload, stored byte for byte.
+    /// The payload, stored byte for byte (for a webhook: the raw request body).
     public var body: [UInt8]
+    /// Facts about the body kept beside it (for a webhook: delivery id, content type,
+    /// signature timestamp), normally a compact JSON object; empty when there are none.
+    public var meta: [UInt8]
 
-    public init(stream: String, type: String, time: Int64, causation: Seq? = nil, body: [UInt8]) {
+    public init(stream: String, type: String, time: Int64, causation: Seq? = nil, body: [UInt8], meta: [UInt8] = []) {
         self.stream = stream
         self.type = type
         self.time = time
         self.causation = causation
         self.body = body
+        self.meta = meta
     }
 }
 
@@ -32,21 +36,23 @@ public struct LedgerEvent: Sendable, Equatable {
     public var time: Int64
     public var causation: Seq?
     public var body: [UInt8]
+    public var meta: [UInt8]
 
-    public init(seq: Seq, stream: String, type: String, time: Int64, causation: Seq?, body: [UInt8]) {
+    public init(seq: Seq, stream: String, type: String, time: Int64, causation: Seq?, body: [UInt8], meta: [UInt8] = []) {
         self.seq = seq
         self.stream = stream
         self.type = type
         self.time = time
         self.causation = causation
         self.body = body
+        self.meta = meta
     }
 
     public init(seq: Seq, draft: EventDraft) {
-        self.init(seq: seq, stream: draft.stream, type: draft.type, time: draft.time, causation: draft.causation, body: draft.body)
+        self.init(seq: seq, stream: draft.stream, type: draft.type, time: draft.time, causation: draft.causation, body: draft.body, meta: draft.meta)
     }
 
     public var draft: EventDraft {
-        EventDraft(stream: stream, type: type, time: time, causation: causation, body: body)
+        EventDraft(stream: stream, type: type, time: time, causation: causation, body: body, meta: meta)
     }
 }

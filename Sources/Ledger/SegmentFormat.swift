@@ -137,19 +137,20 @@ enum FrameFormat {
 /// Encoding of the events inside a frame payload (before compression).
 ///
 /// Per event: time i64, causation u64 (0 = none), stream length u16, type length u16,
-/// body length u32, then the stream, type and body bytes. The seq is implicit
+/// body length u32, meta length u32, then the stream, type, body and meta bytes. The seq is implicit
 /// (frame first seq + index).
 enum EventCoding {
-    static let fixedSize = 8 + 8 + 2 + 2 + 4
+    static let fixedSize = 8 + 8 + 2 + 2 + 4 + 4
 
     static func encodedSize(_ draft: EventDraft) -> Int {
-        fixedSize + draft.stream.utf8.count + draft.type.utf8.count + draft.body.count
+        fixedSize + draft.stream.utf8.count + draft.type.utf8.count + draft.body.count + draft.meta.count
     }
 
     static func validate(_ draft: EventDraft) throws {
         guard draft.stream.utf8.count <= Int(UInt16.max) else { throw LedgerError(.invalidArgument, "stream name longer than 65535 bytes") }
         guard draft.type.utf8.count <= Int(UInt16.max) else { throw LedgerError(.invalidArgument, "event type longer than 65535 bytes") }
         guard draft.body.count <= Int(UInt32.max) / 2 else { throw LedgerError(.invalidArgument, "event body larger than 2 GiB") }
+        guard draft.meta.count <= Int(UInt16.max) else { throw LedgerError(.invalidArgument, "event meta larger than 64 KiB") }
         if let causation = draft.causation, causation == 0 { throw LedgerError(.invalidArgument, "causation seq 0 does not exist (seqs start at 1)") }
     }
 
@@ -159,9 +160,11 @@ enum EventCoding {
         w.write(UInt16(draft.stream.utf8.count))
         w.write(UInt16(draft.type.utf8.count))
         w.write(UInt32(draft.body.count))
+        w.write(UInt32(draft.meta.count))
         w.write(draft.stream.utf8)
         w.write(draft.type.utf8)
         w.write(draft.body)
+        w.write(draft.meta)
     }
 
     /// Decodes `count` events; nil when the payload is malformed.
@@ -173,11 +176,11 @@ enum EventCoding {
             for index in 0..<count {
                 guard let time = r.read(Int64.self), let causation = r.read(UInt64.self),
                       let streamLength = r.read(UInt16.self), let typeLength = r.read(UInt16.self),
-                      let bodyLength = r.read(UInt32.self),
+                      let bodyLength = r.read(UInt32.self), let metaLength = r.read(UInt32.self),
                       let stream = r.readString(Int(streamLength)), let type = r.readString(Int(typeLength)),
-                      let body = r.readBytes(Int(bodyLength)) else { return nil }
+                      let body = r.readBytes(Int(bodyLength)), let meta = r.readBytes(Int(metaLength)) else { return nil }
                 events.append(LedgerEvent(seq: firstSeq + Seq(index), stream: stream, type: type, time: time,
-                                          causation: causation == 0 ? nil : causation, body: body))
+                                          causation: causation == 0 ? nil : causation, body: body, meta: meta))
             }
             return r.remaining == 0 ? events : nil
         }

@@ -4,7 +4,8 @@ import Ledger
 /// A child process for crash and fault tests (not shipped to users).
 ///
 /// - `append-loop DATA WRITERS`: appends forever with WRITERS concurrent tasks and prints
-///   `acked <first> <last>` on stdout (unbuffered) after each append returned.
+///   `acked <first> <last> <writer> <n>` on stdout (unbuffered) after each append returned;
+///   the batch holds `1 + n % 3` events with bodies `body(n * 10 + i)` in stream `1/<writer>`.
 /// - `append-until-error DATA LIMIT`: sets RLIMIT_FSIZE to LIMIT bytes and appends until
 ///   the ledger reports an error; prints each ack, then `error <message>`; exits 3.
 @main
@@ -52,7 +53,7 @@ struct TestHelper {
                             EventDraft(stream: "1/\(writer)", type: "test.event", time: Int64(n), body: body(n * 10 + i))
                         }
                         guard let range = try? await ledger.append(drafts) else { exit(5) }
-                        say("acked \(range.lowerBound) \(range.upperBound)")
+                        say("acked \(range.lowerBound) \(range.upperBound) \(writer) \(n)")
                     }
                 }
             }
@@ -67,15 +68,32 @@ struct TestHelper {
         while true {
             n += 1
             do {
-                let range = try await ledger.append([EventDraft(stream: "s", type: "t", time: Int64(n), body: Array(repeating: UInt8(n % 251), count: 2000))])
+                let range = try await ledger.append([EventDraft(stream: "s", type: "t", time: Int64(n), body: noise(n, count: 2000))])
                 say("acked \(range.lowerBound) \(range.upperBound)")
             } catch {
                 say("error \(error)")
-                // A second append must fail cleanly too, or succeed — never crash.
-                _ = try? await ledger.append([EventDraft(stream: "s", type: "t", time: 0, body: [1])])
+                // The failed frame was truncated away: a small append that fits must still work.
+                do {
+                    let range = try await ledger.append([EventDraft(stream: "s", type: "t", time: 0, body: [1])])
+                    say("acked \(range.lowerBound) \(range.upperBound)")
+                } catch {
+                    say("error-again \(error)")
+                }
                 await ledger.close()
                 exit(3)
             }
+        }
+    }
+
+    /// Incompressible bytes (SplitMix64), so the file grows by about `count` per event.
+    static func noise(_ seed: Int, count: Int) -> [UInt8] {
+        var state = UInt64(seed) &* 0x9E37_79B9_7F4A_7C15
+        return (0..<count).map { _ in
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return UInt8(truncatingIfNeeded: z ^ (z >> 31))
         }
     }
 

@@ -40,8 +40,9 @@ extension ChatwootAPIError {
     private static func render(_ value: JSONValue) -> String? {
         switch value {
         case .array(let values): values.compactMap(render).joined(separator: ", ")
-        case .object(let object): object.keys.sorted().compactMap { key in render(object[key]!).map { "\(key): \($0)" } }
-            .joined(separator: ", ")
+        case .object(let object):
+            object.keys.sorted().compactMap { key in render(object[key]!).map { "\(key): \($0)" } }
+                .joined(separator: ", ")
         case .null: nil
         default: value.scalarText
         }

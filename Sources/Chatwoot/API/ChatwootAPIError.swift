@@ -63,7 +63,11 @@ public struct ChatwootAPIError: Error, Sendable, Hashable, CustomStringConvertib
     public var retryAfterSeconds: Int?
 
     public init(
-        kind: Kind, status: Int? = nil, endpoint: String, bodyExcerpt: String? = nil, retryAfterSeconds: Int? = nil
+        kind: Kind,
+        status: Int? = nil,
+        endpoint: String,
+        bodyExcerpt: String? = nil,
+        retryAfterSeconds: Int? = nil
     ) {
         self.kind = kind
         self.status = status

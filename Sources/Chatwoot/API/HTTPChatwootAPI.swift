@@ -76,7 +76,8 @@ public struct HTTPChatwootAPI: ChatwootAPI, CustomStringConvertible, CustomRefle
     // MARK: - ChatwootAPI
 
     public func createMessage(
-        _ message: OutgoingMessage, in conversation: ConversationAddress
+        _ message: OutgoingMessage,
+        in conversation: ConversationAddress
     ) async throws(ChatwootAPIError) -> PushMessage {
         let endpoint = Endpoint(conversation, "messages")
         let body = try encode(message, for: endpoint)
@@ -85,7 +86,8 @@ public struct HTTPChatwootAPI: ChatwootAPI, CustomStringConvertible, CustomRefle
     }
 
     public func toggleStatus(
-        _ change: ConversationStatusChange, in conversation: ConversationAddress
+        _ change: ConversationStatusChange,
+        in conversation: ConversationAddress
     ) async throws(ChatwootAPIError) -> ToggleStatusResult {
         let endpoint = Endpoint(conversation, "toggle_status")
         let response = try await post(endpoint, body: try encode(change.jsonValue, for: endpoint))
@@ -93,7 +95,8 @@ public struct HTTPChatwootAPI: ChatwootAPI, CustomStringConvertible, CustomRefle
     }
 
     public func togglePriority(
-        _ priority: Priority?, in conversation: ConversationAddress
+        _ priority: Priority?,
+        in conversation: ConversationAddress
     ) async throws(ChatwootAPIError) {
         let endpoint = Endpoint(conversation, "toggle_priority")
         let body: JSONValue = ["priority": priority.map { .string($0.rawValue) } ?? .null]
@@ -101,7 +104,8 @@ public struct HTTPChatwootAPI: ChatwootAPI, CustomStringConvertible, CustomRefle
     }
 
     public func updateCustomAttributes(
-        _ attributes: [String: JSONValue], in conversation: ConversationAddress
+        _ attributes: [String: JSONValue],
+        in conversation: ConversationAddress
     ) async throws(ChatwootAPIError) -> [String: JSONValue] {
         let endpoint = Endpoint(conversation, "custom_attributes")
         let body: JSONValue = ["custom_attributes": .object(attributes)]
@@ -109,7 +113,9 @@ public struct HTTPChatwootAPI: ChatwootAPI, CustomStringConvertible, CustomRefle
         let json = try decode(JSONValue.self, from: response, for: endpoint)
         guard let stored = json["custom_attributes"]?.objectValue else {
             throw ChatwootAPIError(
-                kind: .invalidResponse, status: response.status, endpoint: endpoint.description,
+                kind: .invalidResponse,
+                status: response.status,
+                endpoint: endpoint.description,
                 bodyExcerpt: "The response has no custom_attributes object"
             )
         }
@@ -117,7 +123,8 @@ public struct HTTPChatwootAPI: ChatwootAPI, CustomStringConvertible, CustomRefle
     }
 
     public func assign(
-        _ assignee: Assignee, in conversation: ConversationAddress
+        _ assignee: Assignee,
+        in conversation: ConversationAddress
     ) async throws(ChatwootAPIError) -> JSONValue {
         let endpoint = Endpoint(conversation, "assignments")
         let response = try await post(endpoint, body: try encode(assignee.jsonValue, for: endpoint))
@@ -126,7 +133,9 @@ public struct HTTPChatwootAPI: ChatwootAPI, CustomStringConvertible, CustomRefle
     }
 
     public func toggleTyping(
-        on: Bool, isPrivate: Bool, in conversation: ConversationAddress
+        on: Bool,
+        isPrivate: Bool,
+        in conversation: ConversationAddress
     ) async throws(ChatwootAPIError) {
         let endpoint = Endpoint(conversation, "toggle_typing_status")
         let body: JSONValue = ["typing_status": on ? "on" : "off", "is_private": .bool(isPrivate)]
@@ -172,13 +181,17 @@ extension HTTPChatwootAPI {
     }
 
     private func decode<T: Decodable>(
-        _ type: T.Type, from response: Response, for endpoint: Endpoint
+        _ type: T.Type,
+        from response: Response,
+        for endpoint: Endpoint
     ) throws(ChatwootAPIError) -> T {
         let bytes = Data(response.body.readableBytesView)
         do {
             guard JSONNestingScanner.isWithin(limit: WebhookEvent.defaultMaximumNestingDepth, bytes) else {
                 throw ChatwootAPIError(
-                        kind: .invalidResponse, status: response.status, endpoint: endpoint.description,
+                    kind: .invalidResponse,
+                    status: response.status,
+                    endpoint: endpoint.description,
                     bodyExcerpt: "The response nests too deeply"
                 )
             }
@@ -187,7 +200,9 @@ extension HTTPChatwootAPI {
             throw error
         } catch {
             throw ChatwootAPIError(
-                kind: .invalidResponse, status: response.status, endpoint: endpoint.description,
+                kind: .invalidResponse,
+                status: response.status,
+                endpoint: endpoint.description,
                 bodyExcerpt: "Unreadable response: "
                     + (ChatwootAPIError.excerpt(of: bytes, limit: configuration.errorExcerptLength) ?? "empty body")
             )
@@ -228,7 +243,8 @@ extension HTTPChatwootAPI {
                 status: status,
                 endpoint: endpoint.description,
                 bodyExcerpt: ChatwootAPIError.excerpt(
-                    of: responseBody.readableBytesView, limit: configuration.errorExcerptLength
+                    of: responseBody.readableBytesView,
+                    limit: configuration.errorExcerptLength
                 ),
                 retryAfterSeconds: retryAfter.flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
             )

@@ -31,9 +31,15 @@ public struct OutgoingMessage: Sendable, Hashable {
     public var campaignId: Int?
 
     public init(
-        content: String?, messageType: MessageType = .outgoing, isPrivate: Bool = false,
-        contentType: ContentType = .text, contentAttributes: JSONValue? = nil, echoId: String? = nil,
-        sourceId: String? = nil, templateParams: JSONValue? = nil, campaignId: Int? = nil
+        content: String?,
+        messageType: MessageType = .outgoing,
+        isPrivate: Bool = false,
+        contentType: ContentType = .text,
+        contentAttributes: JSONValue? = nil,
+        echoId: String? = nil,
+        sourceId: String? = nil,
+        templateParams: JSONValue? = nil,
+        campaignId: Int? = nil
     ) {
         self.content = content
         self.messageType = messageType

@@ -10,7 +10,10 @@ public struct ToggleStatusResult: Sendable, Hashable, Codable {
     public var snoozedUntil: String?
 
     public init(
-        success: Bool?, conversationId: Int?, currentStatus: ConversationStatus?, snoozedUntil: String? = nil
+        success: Bool?,
+        conversationId: Int?,
+        currentStatus: ConversationStatus?,
+        snoozedUntil: String? = nil
     ) {
         self.success = success
         self.conversationId = conversationId

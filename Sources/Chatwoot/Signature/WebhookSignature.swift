@@ -77,7 +77,9 @@ public struct WebhookSignature: Sendable, CustomStringConvertible, CustomReflect
         }
         guard let provided = Self.parseSignature(signatureHeader) else {
             throw WebhookSignatureError(
-                .malformed, "\(Self.signatureHeaderName) is not sha256=<64 hex digits>", timestamp: timestamp
+                .malformed,
+                "\(Self.signatureHeaderName) is not sha256=<64 hex digits>",
+                timestamp: timestamp
             )
         }
         guard ConstantTime.equals(mac(body: body, timestamp: timestamp), provided) else {

@@ -17,9 +17,17 @@ public struct Contact: Sendable, Hashable, Codable {
     public var account: AccountRef?
 
     public init(
-        id: Int?, name: String? = nil, email: String? = nil, phoneNumber: String? = nil,
-        identifier: String? = nil, thumbnail: String? = nil, avatar: String? = nil, blocked: Bool? = nil,
-        additionalAttributes: JSONValue? = nil, customAttributes: JSONValue? = nil, account: AccountRef? = nil
+        id: Int?,
+        name: String? = nil,
+        email: String? = nil,
+        phoneNumber: String? = nil,
+        identifier: String? = nil,
+        thumbnail: String? = nil,
+        avatar: String? = nil,
+        blocked: Bool? = nil,
+        additionalAttributes: JSONValue? = nil,
+        customAttributes: JSONValue? = nil,
+        account: AccountRef? = nil
     ) {
         self.id = id
         self.name = name

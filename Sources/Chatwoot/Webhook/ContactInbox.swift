@@ -14,8 +14,13 @@ public struct ContactInbox: Sendable, Hashable, Codable {
     public var hmacVerified: Bool?
 
     public init(
-        id: Int? = nil, contactId: Int? = nil, inboxId: Int? = nil, sourceId: String?,
-        createdAt: String? = nil, updatedAt: String? = nil, hmacVerified: Bool? = nil
+        id: Int? = nil,
+        contactId: Int? = nil,
+        inboxId: Int? = nil,
+        sourceId: String?,
+        createdAt: String? = nil,
+        updatedAt: String? = nil,
+        hmacVerified: Bool? = nil
     ) {
         self.id = id
         self.contactId = contactId

@@ -10,7 +10,10 @@ public struct ConversationMeta: Sendable, Hashable, Codable {
     public var hmacVerified: Bool?
 
     public init(
-        sender: Sender? = nil, assignee: Sender? = nil, assigneeType: String? = nil, team: TeamRef? = nil,
+        sender: Sender? = nil,
+        assignee: Sender? = nil,
+        assigneeType: String? = nil,
+        team: TeamRef? = nil,
         hmacVerified: Bool? = nil
     ) {
         self.sender = sender

@@ -29,11 +29,25 @@ public struct PushMessage: Sendable, Hashable {
     public var attachments: [Attachment]?
 
     public init(
-        id: Int?, content: String? = nil, accountId: Int? = nil, inboxId: Int? = nil, conversationId: Int? = nil,
-        messageType: MessageType? = nil, contentType: ContentType? = nil, contentAttributes: JSONValue? = nil,
-        additionalAttributes: JSONValue? = nil, isPrivate: Bool = false, status: MessageStatus? = nil,
-        sourceId: String? = nil, createdAt: Int? = nil, updatedAt: String? = nil, senderType: String? = nil,
-        senderId: Int? = nil, sender: Sender? = nil, echoId: String? = nil, attachments: [Attachment]? = nil
+        id: Int?,
+        content: String? = nil,
+        accountId: Int? = nil,
+        inboxId: Int? = nil,
+        conversationId: Int? = nil,
+        messageType: MessageType? = nil,
+        contentType: ContentType? = nil,
+        contentAttributes: JSONValue? = nil,
+        additionalAttributes: JSONValue? = nil,
+        isPrivate: Bool = false,
+        status: MessageStatus? = nil,
+        sourceId: String? = nil,
+        createdAt: Int? = nil,
+        updatedAt: String? = nil,
+        senderType: String? = nil,
+        senderId: Int? = nil,
+        sender: Sender? = nil,
+        echoId: String? = nil,
+        attachments: [Attachment]? = nil
     ) {
         self.id = id
         self.content = content

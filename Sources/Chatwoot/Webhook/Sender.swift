@@ -19,8 +19,14 @@ public struct Sender: Sendable, Hashable {
     public var contact: Contact?
 
     public init(
-        kind: SenderKind, id: Int?, name: String? = nil, email: String? = nil, avatarURL: String? = nil,
-        thumbnail: String? = nil, availableName: String? = nil, availabilityStatus: String? = nil,
+        kind: SenderKind,
+        id: Int?,
+        name: String? = nil,
+        email: String? = nil,
+        avatarURL: String? = nil,
+        thumbnail: String? = nil,
+        availableName: String? = nil,
+        availabilityStatus: String? = nil,
         contact: Contact? = nil
     ) {
         self.kind = kind
@@ -37,8 +43,12 @@ public struct Sender: Sendable, Hashable {
     /// A contact sender built from its record.
     public init(contact: Contact) {
         self.init(
-            kind: .contact, id: contact.id, name: contact.name, email: contact.email,
-            thumbnail: contact.thumbnail, contact: contact
+            kind: .contact,
+            id: contact.id,
+            name: contact.name,
+            email: contact.email,
+            thumbnail: contact.thumbnail,
+            contact: contact
         )
     }
 }

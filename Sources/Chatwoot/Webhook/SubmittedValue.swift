@@ -24,7 +24,8 @@ public struct SubmittedValue: Sendable, Hashable, Codable {
     public init(from decoder: any Decoder) throws {
         guard let value = SubmittedValue(json: try JSONValue(from: decoder)) else {
             throw DecodingError.typeMismatch(
-                SubmittedValue.self, .init(codingPath: decoder.codingPath, debugDescription: "Expected an object")
+                SubmittedValue.self,
+                .init(codingPath: decoder.codingPath, debugDescription: "Expected an object")
             )
         }
         self = value

@@ -39,13 +39,28 @@ public struct WebhookConversation: Sendable, Hashable {
     public var changedAttributes: ChangedAttributes?
 
     public init(
-        id: Int?, inboxId: Int? = nil, status: ConversationStatus? = nil, channel: String? = nil,
-        canReply: Bool? = nil, additionalAttributes: JSONValue? = nil, customAttributes: JSONValue? = nil,
-        labels: [String]? = nil, contactInbox: ContactInbox? = nil, meta: ConversationMeta? = nil,
-        messages: [PushMessage]? = nil, unreadCount: Int? = nil, priority: Priority? = nil,
-        snoozedUntil: String? = nil, firstReplyCreatedAt: String? = nil, waitingSince: Int? = nil,
-        agentLastSeenAt: Int? = nil, contactLastSeenAt: Int? = nil, lastActivityAt: Int? = nil,
-        timestamp: Int? = nil, createdAt: Int? = nil, updatedAt: Double? = nil,
+        id: Int?,
+        inboxId: Int? = nil,
+        status: ConversationStatus? = nil,
+        channel: String? = nil,
+        canReply: Bool? = nil,
+        additionalAttributes: JSONValue? = nil,
+        customAttributes: JSONValue? = nil,
+        labels: [String]? = nil,
+        contactInbox: ContactInbox? = nil,
+        meta: ConversationMeta? = nil,
+        messages: [PushMessage]? = nil,
+        unreadCount: Int? = nil,
+        priority: Priority? = nil,
+        snoozedUntil: String? = nil,
+        firstReplyCreatedAt: String? = nil,
+        waitingSince: Int? = nil,
+        agentLastSeenAt: Int? = nil,
+        contactLastSeenAt: Int? = nil,
+        lastActivityAt: Int? = nil,
+        timestamp: Int? = nil,
+        createdAt: Int? = nil,
+        updatedAt: Double? = nil,
         changedAttributes: ChangedAttributes? = nil
     ) {
         self.id = id

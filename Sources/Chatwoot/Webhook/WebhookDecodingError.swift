@@ -6,6 +6,7 @@ public struct WebhookDecodingError: Error, Sendable, Hashable, CustomStringConve
         private enum Value: String {
             case emptyBody = "empty body"
             case tooDeeplyNested = "too deeply nested"
+            case invalidUTF8 = "invalid UTF-8"
             case malformedJSON = "malformed JSON"
             case notAnObject = "not a JSON object"
             case missingEventName = "missing event name"
@@ -18,7 +19,9 @@ public struct WebhookDecodingError: Error, Sendable, Hashable, CustomStringConve
         public static var emptyBody: Self { .init(.emptyBody) }
         /// Arrays or objects nest deeper than the allowed depth (checked before parsing).
         public static var tooDeeplyNested: Self { .init(.tooDeeplyNested) }
-        /// Not valid JSON: truncated, invalid UTF-8, stray characters…
+        /// The bytes are not valid UTF-8 (which JSON on the wire must be).
+        public static var invalidUTF8: Self { .init(.invalidUTF8) }
+        /// Not valid JSON: truncated, stray characters…
         public static var malformedJSON: Self { .init(.malformedJSON) }
         /// Valid JSON whose top level is not an object.
         public static var notAnObject: Self { .init(.notAnObject) }

@@ -15,7 +15,8 @@ extension WebhookEvent {
     ///   - maximumNestingDepth: Bodies whose arrays/objects nest deeper are rejected before
     ///     parsing, which keeps the recursive parser far from the stack limit.
     /// - Throws: ``WebhookDecodingError``: ``WebhookDecodingError/Code/emptyBody``,
-    ///   ``WebhookDecodingError/Code/tooDeeplyNested``, ``WebhookDecodingError/Code/malformedJSON``,
+    ///   ``WebhookDecodingError/Code/invalidUTF8``, ``WebhookDecodingError/Code/tooDeeplyNested``,
+    ///   ``WebhookDecodingError/Code/malformedJSON``,
     ///   ``WebhookDecodingError/Code/notAnObject`` or ``WebhookDecodingError/Code/missingEventName``.
     public static func decode(
         from data: Data,
@@ -24,9 +25,14 @@ extension WebhookEvent {
         if data.allSatisfy({ [0x20, 0x09, 0x0A, 0x0D].contains($0) }) {
             throw WebhookDecodingError(.emptyBody, "The body is empty")
         }
+        // Foundation's decoder passes some invalid sequences inside strings through silently.
+        guard Self.isValidUTF8(data) else {
+            throw WebhookDecodingError(.invalidUTF8, "The body is not valid UTF-8")
+        }
         guard JSONNestingScanner.isWithin(limit: maximumNestingDepth, data) else {
             throw WebhookDecodingError(
-                .tooDeeplyNested, "Arrays or objects nest deeper than \(maximumNestingDepth) levels"
+                .tooDeeplyNested,
+                "Arrays or objects nest deeper than \(maximumNestingDepth) levels"
             )
         }
         do {
@@ -35,8 +41,22 @@ extension WebhookEvent {
             throw error
         } catch DecodingError.typeMismatch(_, let context) where context.codingPath.isEmpty {
             throw WebhookDecodingError(.notAnObject, "The top-level JSON value is not an object")
+        } catch DecodingError.valueNotFound(_, let context) where context.codingPath.isEmpty {
+            throw WebhookDecodingError(.notAnObject, "The top-level JSON value is null")
         } catch {
             throw WebhookDecodingError(.malformedJSON, Self.describe(error))
+        }
+    }
+
+    private static func isValidUTF8(_ data: Data) -> Bool {
+        var iterator = data.makeIterator()
+        var decoder = UTF8()
+        while true {
+            switch decoder.decode(&iterator) {
+            case .scalarValue: continue
+            case .emptyInput: return true
+            case .error: return false
+            }
         }
     }
 

@@ -26,10 +26,20 @@ public struct WebhookMessage: Sendable, Hashable {
     public var attachments: [Attachment]?
 
     public init(
-        id: Int?, content: String? = nil, messageType: MessageType? = nil, contentType: ContentType? = nil,
-        contentAttributes: JSONValue? = nil, additionalAttributes: JSONValue? = nil, isPrivate: Bool = false,
-        sourceId: String? = nil, createdAt: String? = nil, sender: Sender? = nil, inbox: InboxRef? = nil,
-        account: AccountRef? = nil, conversation: WebhookConversation? = nil, attachments: [Attachment]? = nil
+        id: Int?,
+        content: String? = nil,
+        messageType: MessageType? = nil,
+        contentType: ContentType? = nil,
+        contentAttributes: JSONValue? = nil,
+        additionalAttributes: JSONValue? = nil,
+        isPrivate: Bool = false,
+        sourceId: String? = nil,
+        createdAt: String? = nil,
+        sender: Sender? = nil,
+        inbox: InboxRef? = nil,
+        account: AccountRef? = nil,
+        conversation: WebhookConversation? = nil,
+        attachments: [Attachment]? = nil
     ) {
         self.id = id
         self.content = content

@@ -16,8 +16,13 @@ public struct WebwidgetTrigger: Sendable, Hashable {
     public var eventInfo: JSONValue?
 
     public init(
-        id: Int?, sourceId: String? = nil, contact: Contact? = nil, inbox: InboxRef? = nil,
-        account: AccountRef? = nil, currentConversation: WebhookConversation? = nil, eventInfo: JSONValue? = nil
+        id: Int?,
+        sourceId: String? = nil,
+        contact: Contact? = nil,
+        inbox: InboxRef? = nil,
+        account: AccountRef? = nil,
+        currentConversation: WebhookConversation? = nil,
+        eventInfo: JSONValue? = nil
     ) {
         self.id = id
         self.sourceId = sourceId

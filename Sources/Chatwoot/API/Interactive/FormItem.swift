@@ -18,8 +18,15 @@ public struct FormItem: Sendable, Hashable {
     public var options: [FormOption]?
 
     public init(
-        name: String, label: String, type: FormFieldType, placeholder: String? = nil, required: Bool? = nil,
-        pattern: String? = nil, patternError: String? = nil, title: String? = nil, defaultValue: String? = nil,
+        name: String,
+        label: String,
+        type: FormFieldType,
+        placeholder: String? = nil,
+        required: Bool? = nil,
+        pattern: String? = nil,
+        patternError: String? = nil,
+        title: String? = nil,
+        defaultValue: String? = nil,
         options: [FormOption]? = nil
     ) {
         self.name = name

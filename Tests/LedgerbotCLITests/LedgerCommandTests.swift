@@ -1,0 +1,152 @@
+import Foundation
+import LedgerbotTesting
+import Testing
+@testable import Ledger
+
+/// The `ledgerbot ledger …` commands, run as a real child process.
+@Suite struct LedgerCommandTests {
+    private let binary = productsDirectory().appendingPathComponent("ledgerbot")
+
+    private func ledgerbot(_ arguments: String..., stdin: Data? = nil) async throws -> (status: Int32, stdout: String, stderr: String) {
+        let binary = self.binary
+        return try await offPool { try runProcess(binary, arguments, stdin: stdin) }
+    }
+
+    private func sampleLines(_ count: Int) throws -> String {
+        let body = String(decoding: try chatwootFixture("webhook-message_created-incoming.json"), as: UTF8.self)
+        let compact = try JSONSerialization.data(withJSONObject: JSONSerialization.jsonObject(with: Data(body.utf8)), options: [.sortedKeys])
+        var lines: [String] = []
+        for n in 1...count {
+            let type = n % 4 == 0 ? "decision" : "webhook.received"
+            let causation: Seq? = n % 4 == 0 ? Seq(n - 1) : nil
+            let meta = Array("{\"delivery\":\"d\(n)\"}".utf8)
+            let event = LedgerEvent(seq: Seq(n), stream: "1/128", type: type, time: 1_778_663_742_000_000 + Int64(n),
+                                    causation: causation, body: [UInt8](compact), meta: meta)
+            lines.append(String(decoding: JSONLines.encode(event), as: UTF8.self))
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    @Test func helpNamesEveryLedgerCommand() async throws {
+        let root = try await ledgerbot("--help")
+        #expect(root.status == 0)
+        #expect(root.stdout.contains("ledger"))
+        let help = try await ledgerbot("ledger", "--help")
+        for command in ["verify", "stats", "export", "import", "rebuild", "repair"] { #expect(help.stdout.contains(command)) }
+        let verify = try await ledgerbot("ledger", "verify", "--help")
+        #expect(verify.stdout.contains("--data") && verify.stdout.contains("--expect-head"))
+    }
+
+    @Test func importFromStdinThenExportGivesIdenticalLines() async throws {
+        let temp = TemporaryDirectory()
+        let lines = try sampleLines(40)
+        let imported = try await ledgerbot("ledger", "import", "--data", temp.path + "/data", stdin: Data(lines.utf8))
+        #expect(imported.status == 0, "\(imported.stderr)")
+        #expect(imported.stderr.contains("imported 40 events as seq 1 … 40"))
+        let exported = try await ledgerbot("ledger", "export", "--data", temp.path + "/data")
+        #expect(exported.stdout == lines)
+        let toFile = try await ledgerbot("ledger", "export", "--data", temp.path + "/data", "--output", temp.path + "/out.jsonl", "--from", "38")
+        #expect(toFile.status == 0)
+        let tail = try String(contentsOfFile: temp.path + "/out.jsonl", encoding: .utf8)
+        #expect(tail == lines.split(separator: "\n").suffix(3).joined(separator: "\n") + "\n")
+    }
+
+    @Test func statsAndVerifyReportTheLedgerInTextAndJSON() async throws {
+        let temp = TemporaryDirectory()
+        _ = try await ledgerbot("ledger", "import", "--data", temp.path + "/data", stdin: Data(try sampleLines(20).utf8))
+        let stats = try await ledgerbot("ledger", "stats", "--data", temp.path + "/data", "--format", "json")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(stats.stdout.utf8)) as? [String: Any])
+        #expect(object["events"] as? Int == 20)
+        #expect((object["events_by_type"] as? [String: Int]) == ["webhook.received": 15, "decision": 5])
+        #expect((object["compression_ratio"] as? Double ?? 0) > 10)
+        let head = try #require(object["head_hash"] as? String)
+        #expect(head.count == 64)
+        let text = try await ledgerbot("ledger", "stats", "--data", temp.path + "/data")
+        #expect(text.stdout.contains("head hash    \(head)"))
+        let verify = try await ledgerbot("ledger", "verify", "--data", temp.path + "/data", "--expect-head", head)
+        #expect(verify.status == 0)
+        #expect(verify.stdout.contains("ledger intact: 20 events"))
+        let wrongHead = try await ledgerbot("ledger", "verify", "--data", temp.path + "/data", "--expect-head", String(repeating: "a", count: 64))
+        #expect(wrongHead.status == 1)
+    }
+
+    @Test func verifyExitsOneAndNamesSegmentOffsetAndSeqOfDamage() async throws {
+        let temp = TemporaryDirectory()
+        let data = temp.path + "/data"
+        for chunk in 0..<3 { // three imports: three frames
+            let lines = try sampleLines(10).split(separator: "\n").map { line -> String in
+                var event = try Array(line.utf8).withUnsafeBytes { try JSONLines.decode($0) }
+                event.seq += Seq(chunk * 10)
+                event.causation = event.causation.map { $0 + Seq(chunk * 10) }
+                return String(decoding: JSONLines.encode(event), as: UTF8.self)
+            }.joined(separator: "\n")
+            #expect(try await ledgerbot("ledger", "import", "--data", data, stdin: Data(lines.utf8)).status == 0)
+        }
+        let directory = LedgerDirectory(dataPath: data)
+        let segment = try directory.segmentNames()[0]
+        let index = try LedgerIndex(path: directory.indexPath, ledgerID: try directory.readManifest())
+        let second = try #require(try index.frame(containing: 11))
+        let path = directory.segmentPath(segment)
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        bytes[Int(second.offset) + 70] ^= 0x04
+        try bytes.write(to: URL(fileURLWithPath: path))
+
+        let verify = try await ledgerbot("ledger", "verify", "--data", data)
+        #expect(verify.status == 1)
+        #expect(verify.stdout.contains("CORRUPTED"))
+        #expect(verify.stdout.contains("segment      \(segment)"))
+        #expect(verify.stdout.contains("byte offset  \(second.offset)"))
+        #expect(verify.stdout.contains("seq          11"))
+        let json = try await ledgerbot("ledger", "verify", "--data", data, "--format", "json")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let problem = try #require(object["problem"] as? [String: Any])
+        #expect(problem["offset"] as? Int == Int(second.offset))
+        #expect(problem["seq"] as? Int == 11)
+
+        // Writers refuse to open; repair moves the damage aside; then the ledger is intact again.
+        let refused = try await ledgerbot("ledger", "import", "--data", data, stdin: Data(try sampleLines(1).utf8))
+        #expect(refused.status == 2)
+        #expect(refused.stderr.contains("ledger repair"))
+        let repair = try await ledgerbot("ledger", "repair", "--data", data)
+        #expect(repair.status == 0)
+        #expect(repair.stdout.contains("quarantine"))
+        #expect(try await ledgerbot("ledger", "verify", "--data", data).status == 0)
+    }
+
+    @Test func clearErrorsForMissingDirectoriesLockedLedgersAndBadLines() async throws {
+        let temp = TemporaryDirectory()
+        let missing = try await ledgerbot("ledger", "stats", "--data", temp.path + "/nothing-here")
+        #expect(missing.status == 2)
+        #expect(missing.stderr.contains("does not exist"))
+
+        var lines = try sampleLines(5).split(separator: "\n").map(String.init)
+        lines[2] = #"{"seq":3,"time":"2026-05-13T09:15:42Z","stream":"s","type":"t","causation":null}"#
+        let bad = try await ledgerbot("ledger", "import", "--data", temp.path + "/data", stdin: Data(lines.joined(separator: "\n").utf8))
+        #expect(bad.status == 2)
+        #expect(bad.stderr.contains("line 3") && bad.stderr.contains("missing \"body\"") && bad.stderr.contains("nothing was imported"))
+        let afterBad = try await ledgerbot("ledger", "stats", "--data", temp.path + "/data", "--format", "json")
+        #expect(afterBad.stdout.contains("\"events\" : 0"))
+
+        // Hold the writer lock in this process; the CLI must refuse to write.
+        let (ledger, _) = try FileLedger.open(directory: LedgerDirectory(dataPath: temp.path + "/data"))
+        let locked = try await ledgerbot("ledger", "import", "--data", temp.path + "/data", stdin: Data(try sampleLines(1).utf8))
+        #expect(locked.status == 2)
+        #expect(locked.stderr.contains("locked by another process (pid \(getpid()))"))
+        let readerStillWorks = try await ledgerbot("ledger", "verify", "--data", temp.path + "/data")
+        #expect(readerStillWorks.status == 0)
+        await ledger.close()
+    }
+
+    @Test func rebuildRestoresTheIndexFromTheSegments() async throws {
+        let temp = TemporaryDirectory()
+        let data = temp.path + "/data"
+        _ = try await ledgerbot("ledger", "import", "--data", data, stdin: Data(try sampleLines(30).utf8))
+        let directory = LedgerDirectory(dataPath: data)
+        let before = try LedgerIndex(path: directory.indexPath, ledgerID: try directory.readManifest()).dump()
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: directory.indexPath + suffix) }
+        let rebuild = try await ledgerbot("ledger", "rebuild", "--data", data)
+        #expect(rebuild.status == 0)
+        #expect(rebuild.stdout.contains("head seq 30"))
+        #expect(try LedgerIndex(path: directory.indexPath, ledgerID: try directory.readManifest()).dump() == before)
+    }
+}

@@ -1,0 +1,180 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+
+// MARK: Deterministic randomness
+
+/// SplitMix64 (Steele, Lea, Flood 2014): tiny, fast, and the same sequence on every platform.
+struct SplitMix64 {
+    private(set) var state: UInt64
+
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// Uniform in 0..<n (modulo bias is irrelevant for n ≪ 2^64).
+    mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
+    mutating func range(_ r: ClosedRange<Int>) -> Int { r.lowerBound + below(r.count) }
+    /// Uniform in [0, 1).
+    mutating func unit() -> Double { Double(next() >> 11) * 0x1p-53 }
+    mutating func chance(_ p: Double) -> Bool { unit() < p }
+    mutating func pick<T>(_ items: [T]) -> T { items[below(items.count)] }
+    /// Exponentially distributed with the given mean.
+    mutating func exponential(mean: Double) -> Double { -log(1 - unit()) * mean }
+}
+
+// MARK: Clocks and process facts
+
+/// Monotonic nanoseconds.
+@inline(__always)
+func monotonicNanos() -> UInt64 {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+}
+
+func seconds(since start: UInt64) -> Double { Double(monotonicNanos() - start) / 1e9 }
+
+/// User + system CPU seconds of the whole process.
+func processCPUSeconds() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF, &usage)
+    return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
+        + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
+}
+
+enum ProcFS {
+    /// A `kB` field of /proc/self/status (VmRSS, VmHWM, …) in bytes.
+    static func status(_ field: String) -> Int64? {
+        guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return nil }
+        for line in text.split(separator: "\n") where line.hasPrefix(field + ":") {
+            let digits = line.dropFirst(field.count + 1).filter(\.isNumber)
+            return Int64(digits).map { $0 * 1024 }
+        }
+        return nil
+    }
+
+    /// Resets VmHWM to the current RSS (Linux ≥ 4.0: `echo 5 > /proc/self/clear_refs`).
+    static func resetPeakRSS() -> Bool {
+        let fd = open("/proc/self/clear_refs", O_WRONLY)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        return write(fd, "5", 1) == 1
+    }
+
+    /// CPU seconds (user + system) of this process's threads, keyed by thread name.
+    /// Threads sharing a name are summed.
+    static func threadCPU() -> [String: Double] {
+        let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
+        var result: [String: Double] = [:]
+        guard let tids = try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task") else { return [:] }
+        for tid in tids {
+            guard let stat = try? String(contentsOfFile: "/proc/self/task/\(tid)/stat", encoding: .utf8),
+                  let open = stat.firstIndex(of: "("), let close = stat.lastIndex(of: ")") else { continue }
+            let name = String(stat[stat.index(after: open)..<close])
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            // After "comm)": state is field 3, utime field 14, stime field 15 (1-based, proc(5)).
+            guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { continue }
+            result[name, default: 0] += (user + system) / ticks
+        }
+        return result
+    }
+
+    static func fileSystemType(_ path: String) -> String {
+        var info = statfs()
+        guard statfs(path, &info) == 0 else { return "?" }
+        switch UInt(bitPattern: Int(info.f_type)) {
+        case 0xEF53: return "ext4"
+        case 0x5846_5342: return "xfs"
+        case 0x9123_683E: return "btrfs"
+        case 0x0102_1994: return "tmpfs"
+        case 0x794C_7630: return "overlayfs"
+        case 0x2FC1_2FC1: return "zfs"
+        default: return String(format: "0x%llx", UInt64(UInt(bitPattern: Int(info.f_type))))
+        }
+    }
+}
+
+// MARK: Files
+
+enum Scratch {
+    /// Creates `parent/ledger-bench-XXXXXX` and returns its path.
+    static func makeDirectory(in parent: String) throws -> String {
+        try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
+        var template = Array((parent + "/ledger-bench-XXXXXX").utf8CString)
+        guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
+            throw BenchError("cannot create a scratch directory in \(parent): \(String(cString: strerror(errno)))")
+        }
+        return String(cString: made)
+    }
+
+    static func remove(_ path: String) { try? FileManager.default.removeItem(atPath: path) }
+
+    /// Total size of the regular files under `path`.
+    static func size(_ path: String) -> Int64 {
+        guard let walker = FileManager.default.enumerator(atPath: path) else { return 0 }
+        var total: Int64 = 0
+        while let name = walker.nextObject() as? String {
+            var info = stat()
+            if stat(path + "/" + name, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG { total += Int64(info.st_size) }
+        }
+        return total
+    }
+}
+
+struct BenchError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+// MARK: Statistics and formatting
+
+func percentile(_ sorted: [Double], _ p: Double) -> Double {
+    guard !sorted.isEmpty else { return 0 }
+    let rank = min(sorted.count - 1, max(0, Int((p * Double(sorted.count - 1)).rounded())))
+    return sorted[rank]
+}
+
+/// 1234567 → "1,234,567".
+func grouped(_ value: Double) -> String {
+    let rounded = Int64(value.rounded())
+    let digits = String(abs(rounded))
+    var out = ""
+    for (i, ch) in digits.enumerated() {
+        if i > 0 && (digits.count - i) % 3 == 0 { out.append(",") }
+        out.append(ch)
+    }
+    return (rounded < 0 ? "-" : "") + out
+}
+
+func grouped(_ value: Int) -> String { grouped(Double(value)) }
+func grouped(_ value: Int64) -> String { grouped(Double(value)) }
+
+func fixed(_ value: Double, _ digits: Int) -> String { String(format: "%.\(digits)f", value) }
+
+func megabytes(_ bytes: Int64) -> String { fixed(Double(bytes) / 1e6, 1) + " MB" }
+
+func millis(_ seconds: Double) -> String { fixed(seconds * 1000, seconds < 0.01 ? 2 : 1) + " ms" }
+
+func percent(_ ratio: Double) -> String { fixed(ratio * 100, 0) + "%" }
+
+func pad(_ text: String, _ width: Int, right: Bool = false) -> String {
+    let count = text.count
+    guard count < width else { return text }
+    let fill = String(repeating: " ", count: width - count)
+    return right ? fill + text : text + fill
+}
+
+/// Progress to stderr, so stdout carries only the report.
+func progress(_ message: String) {
+    FileHandle.standardError.write(Data(("· " + message + "\n").utf8))
+}
