@@ -66,6 +66,32 @@ public struct JSONScanner {
         return result
     }
 
+    /// The members of the object at `range` inside `bytes`, with value ranges relative to `bytes`.
+    public static func members(in bytes: UnsafeRawBufferPointer, at range: Range<Int>) throws(Error) -> [(key: String, value: Range<Int>)] {
+        let found = try members(of: UnsafeRawBufferPointer(rebasing: bytes[range]))
+        return found.map { ($0.key, ($0.value.lowerBound + range.lowerBound)..<($0.value.upperBound + range.lowerBound)) }
+    }
+
+    /// The byte ranges of the elements of the array at `range` inside `bytes`.
+    public static func elements(in bytes: UnsafeRawBufferPointer, at range: Range<Int>) throws(Error) -> [Range<Int>] {
+        var scanner = JSONScanner(UnsafeRawBufferPointer(rebasing: bytes[..<range.upperBound]))
+        scanner.position = range.lowerBound
+        try scanner.expect(UInt8(ascii: "["))
+        var result: [Range<Int>] = []
+        scanner.skipWhitespace()
+        if scanner.peek == UInt8(ascii: "]") { return result }
+        while true {
+            scanner.skipWhitespace()
+            let start = scanner.position
+            try scanner.skipValue(depth: 1)
+            result.append(start..<scanner.position)
+            scanner.skipWhitespace()
+            if scanner.peek == UInt8(ascii: ",") { scanner.position += 1; continue }
+            try scanner.expect(UInt8(ascii: "]"))
+            return result
+        }
+    }
+
     /// Decodes a JSON string value (with its quotes) at `range`.
     public static func string(in bytes: UnsafeRawBufferPointer, at range: Range<Int>) throws(Error) -> String {
         var scanner = JSONScanner(UnsafeRawBufferPointer(rebasing: bytes[..<range.upperBound]))

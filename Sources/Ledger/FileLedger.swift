@@ -25,7 +25,7 @@ public final class FileLedger: LedgerStore, @unchecked Sendable {
     public let ledgerID: [UInt8]
     private let logger: Logger
     private let lockFD: Int32
-    private let condition = NSCondition()
+    fileprivate let condition = NSCondition()
 
     private struct Pending {
         var drafts: [EventDraft]
@@ -35,8 +35,9 @@ public final class FileLedger: LedgerStore, @unchecked Sendable {
     private var pending: [Pending] = []
     private var syncQueue: [(WrittenFrame, [CheckedContinuation<ClosedRange<Seq>, Error>])] = []
     private var indexQueue: [IndexedFrame] = []
-    private var failure: LedgerError?
-    private var closing = false
+    fileprivate var failure: LedgerError?
+    fileprivate var closing = false
+    fileprivate var lastCommit: ContinuousClock.Instant?
     private var encoderDone = false
     private var syncerDone = false
     private var indexerDone = false
@@ -425,6 +426,7 @@ public final class FileLedger: LedgerStore, @unchecked Sendable {
         condition.lock()
         head = written.location.lastSeq
         headHashValue = written.location.hash
+        lastCommit = .now
         if index != nil {
             indexQueue.append(IndexedFrame(location: written.location, events: written.events))
             condition.broadcast()
@@ -487,5 +489,21 @@ extension FileLedger {
         let (ledger, report) = try open(directory: directory, configuration: configuration, create: false, logger: logger)
         await ledger.close()
         return report
+    }
+}
+
+extension FileLedger {
+    /// False once a write error stopped the ledger for good (health checks report it).
+    public var isWritable: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return failure == nil && !closing
+    }
+
+    /// Seconds since the last durable append (nil before the first one in this process).
+    public var secondsSinceLastAppend: Double? {
+        condition.lock()
+        defer { condition.unlock() }
+        return lastCommit.map { Double((ContinuousClock.now - $0).components.attoseconds) / 1e18 + Double((ContinuousClock.now - $0).components.seconds) }
     }
 }

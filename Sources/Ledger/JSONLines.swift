@@ -16,9 +16,9 @@ public enum JSONLines {
         var line: [UInt8] = []
         line.reserveCapacity(event.body.count + 160)
         line += Array("{\"seq\":\(event.seq),\"time\":\"\(Timestamp.iso8601(micros: event.time))\",\"stream\":".utf8)
-        appendJSONString(event.stream, to: &line)
+        JSONWriter.appendString(event.stream, to: &line)
         line += Array(",\"type\":".utf8)
-        appendJSONString(event.type, to: &line)
+        JSONWriter.appendString(event.type, to: &line)
         line += Array(",\"causation\":\(event.causation.map(String.init) ?? "null"),".utf8)
         appendBytes(event.body, key: "body", to: &line)
         if !event.meta.isEmpty {
@@ -109,21 +109,5 @@ public enum JSONLines {
         let space: Set<UInt8> = [0x20, 0x09, 0x0A, 0x0D]
         if space.contains(first) || space.contains(last) || body.contains(0x0A) || body.contains(0x0D) { return false }
         return body.withUnsafeBytes { (try? JSONScanner.validate($0)) != nil }
-    }
-
-    static func appendJSONString(_ string: String, to out: inout [UInt8]) {
-        out.append(UInt8(ascii: "\""))
-        for byte in string.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): out += [92, 34]
-            case UInt8(ascii: "\\"): out += [92, 92]
-            case 0x0A: out += [92, 110]
-            case 0x0D: out += [92, 114]
-            case 0x09: out += [92, 116]
-            case 0..<0x20: out += Array(String(format: "\\u%04x", byte).utf8)
-            default: out.append(byte)
-            }
-        }
-        out.append(UInt8(ascii: "\""))
     }
 }

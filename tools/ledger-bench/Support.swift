@@ -46,10 +46,9 @@ func seconds(since start: UInt64) -> Double { Double(monotonicNanos() - start) /
 
 /// User + system CPU seconds of the whole process.
 func processCPUSeconds() -> Double {
-    var usage = rusage()
-    getrusage(RUSAGE_SELF, &usage)
-    return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
-        + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
+    var ts = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
 }
 
 enum ProcFS {
@@ -71,36 +70,42 @@ enum ProcFS {
         return write(fd, "5", 1) == 1
     }
 
-    /// CPU seconds (user + system) of this process's threads, keyed by thread name.
-    /// Threads sharing a name are summed.
-    static func threadCPU() -> [String: Double] {
+    /// CPU seconds (user + system) of each of this process's threads, by thread id.
+    static func threadCPU() -> [Int: Double] {
         let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
-        var result: [String: Double] = [:]
+        var result: [Int: Double] = [:]
         guard let tids = try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task") else { return [:] }
         for tid in tids {
-            guard let stat = try? String(contentsOfFile: "/proc/self/task/\(tid)/stat", encoding: .utf8),
-                  let open = stat.firstIndex(of: "("), let close = stat.lastIndex(of: ")") else { continue }
-            let name = String(stat[stat.index(after: open)..<close])
+            guard let id = Int(tid), let stat = try? String(contentsOfFile: "/proc/self/task/\(tid)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { continue }
             let fields = stat[stat.index(after: close)...].split(separator: " ")
             // After "comm)": state is field 3, utime field 14, stime field 15 (1-based, proc(5)).
             guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { continue }
-            result[name, default: 0] += (user + system) / ticks
+            result[id] = (user + system) / ticks
         }
         return result
     }
 
+    /// "0.42 0.40 0.38" from /proc/loadavg.
+    static func loadAverage() -> String {
+        guard let text = try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8) else { return "?" }
+        return text.split(separator: " ").prefix(3).joined(separator: " ")
+    }
+
+    /// The file system type of the mount holding `path` (longest mount point prefix in /proc/self/mountinfo).
     static func fileSystemType(_ path: String) -> String {
-        var info = statfs()
-        guard statfs(path, &info) == 0 else { return "?" }
-        switch UInt(bitPattern: Int(info.f_type)) {
-        case 0xEF53: return "ext4"
-        case 0x5846_5342: return "xfs"
-        case 0x9123_683E: return "btrfs"
-        case 0x0102_1994: return "tmpfs"
-        case 0x794C_7630: return "overlayfs"
-        case 0x2FC1_2FC1: return "zfs"
-        default: return String(format: "0x%llx", UInt64(UInt(bitPattern: Int(info.f_type))))
+        guard let text = try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8) else { return "?" }
+        let resolved = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+        var best = (length: -1, type: "?")
+        for line in text.split(separator: "\n") {
+            let halves = line.components(separatedBy: " - ")
+            let fields = halves[0].split(separator: " ")
+            guard halves.count == 2, fields.count > 4, let type = halves[1].split(separator: " ").first else { continue }
+            let mount = String(fields[4])
+            let matches = mount == "/" || resolved == mount || resolved.hasPrefix(mount + "/")
+            if matches && mount.count > best.length { best = (mount.count, String(type)) }
         }
+        return best.type
     }
 }
 

@@ -25,7 +25,8 @@ extension WebhookEvent {
         if data.allSatisfy({ [0x20, 0x09, 0x0A, 0x0D].contains($0) }) {
             throw WebhookDecodingError(.emptyBody, "The body is empty")
         }
-        // Foundation's decoder passes some invalid sequences inside strings through silently.
+        // Foundation checks a string's UTF-8 only when that string is decoded, and lenient field
+        // decoding would turn the failure into a silently missing field. Check the whole body.
         guard Self.isValidUTF8(data) else {
             throw WebhookDecodingError(.invalidUTF8, "The body is not valid UTF-8")
         }

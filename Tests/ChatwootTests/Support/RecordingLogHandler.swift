@@ -1,16 +1,16 @@
 import Logging
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// Collects rendered log lines (message and metadata) so tests can inspect them.
 final class LogRecorder: Sendable {
-    private let lines = Mutex<[String]>([])
+    private let lines = NIOLockedValueBox<[String]>([])
 
     func append(_ line: String) {
-        lines.withLock { $0.append(line) }
+        lines.withLockedValue { $0.append(line) }
     }
 
     var all: [String] {
-        lines.withLock { $0 }
+        lines.withLockedValue { $0 }
     }
 
     /// A logger at `trace` level that writes here.

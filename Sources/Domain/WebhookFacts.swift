@@ -1,0 +1,50 @@
+import Crypto
+import JSONScan
+import Ledger
+
+/// The few facts ingest needs from a raw webhook body, found by scanning (not decoding) it:
+/// the event name, where it belongs, and a content key for deduplicating deliveries that carry
+/// no `X-Chatwoot-Delivery` header (Chatwoot before v4.13).
+public struct WebhookFacts: Sendable, Equatable {
+    public var event: String?
+    public var account: Int64?
+    public var conversation: Int64?
+    /// `c:` + SHA-256 of the fields that stay equal across Chatwoot's retries of one delivery.
+    public var contentKey: String
+
+    /// Scans `body`. - Throws: ``JSONScanner/Error`` unless `body` is a JSON object.
+    public init(body: UnsafeRawBufferPointer) throws(JSONScanner.Error) {
+        let members = try JSONScanner.members(of: body)
+        func value(_ key: String) -> Range<Int>? { members.first { $0.key == key }?.value }
+        func string(_ range: Range<Int>?) -> String? { range.flatMap { try? JSONScanner.string(in: body, at: $0) } }
+        func integer(_ range: Range<Int>?) -> Int64? { range.flatMap { JSONScanner.integer(in: body, at: $0) } }
+        func member(_ range: Range<Int>?, _ key: String) -> Range<Int>? {
+            guard let range, body[range.lowerBound] == UInt8(ascii: "{") else { return nil }
+            return (try? JSONScanner.members(in: body, at: range))?.first(where: { $0.key == key })?.value
+        }
+        event = string(value("event"))
+        switch event {
+        case "message_created", "message_updated":
+            account = integer(member(value("account"), "id"))
+            conversation = integer(member(value("conversation"), "id"))
+        case "webwidget_triggered":
+            account = integer(member(value("account"), "id"))
+            conversation = integer(member(value("current_conversation"), "id"))
+        default:
+            // Conversation payloads carry no account; the last message (push shape) does when present.
+            conversation = integer(value("id"))
+            if let messages = value("messages"), body[messages.lowerBound] == UInt8(ascii: "["),
+               let first = (try? JSONScanner.elements(in: body, at: messages))?.first {
+                account = integer(member(first, "account_id"))
+            }
+        }
+        // Retries re-send the same payload; these fields identify one delivery of one event.
+        var hasher = SHA256()
+        for key in ["event", "id", "status", "updated_at", "content_attributes", "event_info", "changed_attributes", "source_id"] {
+            hasher.update(data: Array(key.utf8) + [0])
+            if let range = value(key) { hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: body[range])) }
+            hasher.update(data: [0])
+        }
+        contentKey = "c:" + Array(hasher.finalize()).hexString
+    }
+}

@@ -1,0 +1,45 @@
+/// Minimal JSON output for hot paths (ledger lines, event meta) where key order and bytes
+/// must be stable and Foundation's encoder is too slow.
+public enum JSONWriter {
+    /// Appends `string` as a JSON string literal (quotes included).
+    public static func appendString(_ string: String, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        for byte in string.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): out += [92, 34]
+            case UInt8(ascii: "\\"): out += [92, 92]
+            case 0x0A: out += [92, 110]
+            case 0x0D: out += [92, 114]
+            case 0x09: out += [92, 116]
+            case 0..<0x20:
+                let hex = Array("0123456789abcdef".utf8)
+                out += [92, 117, 48, 48, hex[Int(byte >> 4)], hex[Int(byte & 0xF)]]
+            default: out.append(byte)
+            }
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+
+    /// A compact JSON object from ordered pairs; values are strings, integers or booleans.
+    public static func object(_ pairs: [(String, Value)]) -> [UInt8] {
+        var out: [UInt8] = [UInt8(ascii: "{")]
+        for (i, (key, value)) in pairs.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            appendString(key, to: &out)
+            out.append(UInt8(ascii: ":"))
+            switch value {
+            case .string(let s): appendString(s, to: &out)
+            case .int(let n): out += Array(String(n).utf8)
+            case .bool(let b): out += Array((b ? "true" : "false").utf8)
+            }
+        }
+        out.append(UInt8(ascii: "}"))
+        return out
+    }
+
+    public enum Value: Sendable, Equatable {
+        case string(String)
+        case int(Int64)
+        case bool(Bool)
+    }
+}

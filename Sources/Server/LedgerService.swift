@@ -1,0 +1,16 @@
+import Ledger
+import ServiceLifecycle
+
+/// Keeps the ledger open while the server runs and closes it (finishing queued appends,
+/// syncing, releasing the lock) after the HTTP server has stopped on graceful shutdown.
+public struct LedgerService: Service {
+    let ledger: FileLedger
+
+    public init(ledger: FileLedger) { self.ledger = ledger }
+
+    public func run() async throws {
+        // Cancellation also means "stop": either way, close the ledger.
+        try? await gracefulShutdown()
+        await ledger.close()
+    }
+}

@@ -1,0 +1,188 @@
+import Chatwoot
+import Domain
+import Foundation
+import JSONScan
+import Ledger
+import Logging
+
+/// One webhook delivery as it arrived.
+public struct WebhookDelivery: Sendable {
+    public var body: [UInt8]
+    public var contentType: String?
+    public var deliveryID: String?
+    public var signature: String?
+    public var signatureTimestamp: String?
+
+    public init(body: [UInt8], contentType: String? = nil, deliveryID: String? = nil, signature: String? = nil, signatureTimestamp: String? = nil) {
+        self.body = body
+        self.contentType = contentType
+        self.deliveryID = deliveryID
+        self.signature = signature
+        self.signatureTimestamp = signatureTimestamp
+    }
+}
+
+/// What happened to a delivery, and the HTTP status that says so.
+public enum IngestOutcome: Sendable, Equatable {
+    case stored(seq: Seq)
+    case duplicate(of: Seq, seq: Seq)
+    case rejected(status: Int, reason: String)
+    /// The ledger could not store it: 500, so Chatwoot retries.
+    case failed(message: String)
+
+    public var httpStatus: Int {
+        switch self {
+        case .stored, .duplicate: 200
+        case .rejected(let status, _): status
+        case .failed: 500
+        }
+    }
+}
+
+/// The front door: makes each authentic delivery durable in the ledger before it is
+/// acknowledged, and acknowledges every authentic JSON object — ignored events and the bot's
+/// own echoes included — because any other status on a message event makes Chatwoot hand the
+/// conversation to a human (PROTOCOL.md §3.4).
+///
+/// Order of checks: size (413, by the HTTP layer) → signature (401) → JSON object (400) →
+/// duplicate (200, recorded cheaply) → append (200 once durable, 500 if the ledger fails).
+public final class WebhookIngest: Sendable {
+    private let ledger: any LedgerStore
+    private let signature: WebhookSignature?
+    private let registry: DeliveryRegistry
+    private let metrics: IngestMetrics
+    private let logger: Logger
+    private let now: @Sendable () -> Date
+
+    /// Bytes of a rejected body kept in the ledger for diagnosis.
+    static let excerptLimit = 512
+
+    public init(ledger: any LedgerStore, configuration: ServerConfiguration, metrics: IngestMetrics, logger: Logger,
+                now: @escaping @Sendable () -> Date = Date.init) {
+        self.ledger = ledger
+        signature = configuration.webhookSignature
+        registry = DeliveryRegistry(capacity: configuration.deduplicationWindow)
+        self.metrics = metrics
+        self.logger = logger
+        self.now = now
+    }
+
+    public func ingest(_ delivery: WebhookDelivery) async -> IngestOutcome {
+        let received = now()
+        var signedAt: Int64?
+        if let signature {
+            do {
+                signedAt = try signature.verify(body: delivery.body, signatureHeader: delivery.signature,
+                                                timestampHeader: delivery.signatureTimestamp, now: received)
+            } catch {
+                return await reject(delivery, status: 401, reason: "signature_\(error.code)", detail: error.message, keepExcerpt: false, at: received)
+            }
+        }
+        let facts: WebhookFacts
+        do {
+            facts = try delivery.body.withUnsafeBytes { bytes throws(JSONScanner.Error) in try WebhookFacts(body: bytes) }
+        } catch {
+            return await reject(delivery, status: 400, reason: delivery.body.isEmpty ? "empty_body" : "not_a_json_object", detail: "\(error)", keepExcerpt: true, at: received)
+        }
+        let event = facts.event ?? "unknown"
+        let key = Self.deliveryKey(delivery.deliveryID) ?? facts.contentKey
+        var meta: [(String, JSONWriter.Value)] = [("event", .string(event)), ("dedupe", .string(key))]
+        if let id = delivery.deliveryID { meta.append(("delivery", .string(String(id.prefix(200))))) }
+        if let type = delivery.contentType { meta.append(("content_type", .string(String(type.prefix(200))))) }
+        if let signedAt { meta.append(("signed_at", .int(signedAt))) }
+        let stream = StreamName.conversation(account: facts.account, conversation: facts.conversation)
+        let time = Self.micros(received)
+
+        switch await registry.claim(key) {
+        case .duplicate(let original):
+            let draft = EventDraft(stream: stream, type: EventType.webhookDuplicate, time: time, causation: original,
+                                   body: [], meta: JSONWriter.object(meta + [("original_seq", .int(Int64(original)))]))
+            do {
+                let seq = try await append(draft).lowerBound
+                metrics.delivered(event: event, outcome: "duplicate")
+                metrics.duplicates.increment()
+                logger.debug("duplicate delivery", metadata: ["ledger.seq": "\(seq)", "ledger.original_seq": "\(original)", "webhook.dedupe": "\(key)"])
+                return .duplicate(of: original, seq: seq)
+            } catch {
+                // The original is durable, so the redelivery is safe to acknowledge even unrecorded.
+                logger.info("duplicate delivery not recorded", metadata: ["error": "\(error)"])
+                metrics.delivered(event: event, outcome: "duplicate")
+                return .duplicate(of: original, seq: original)
+            }
+        case .new:
+            let draft = EventDraft(stream: stream, type: EventType.webhookReceived, time: time, body: delivery.body, meta: JSONWriter.object(meta))
+            do {
+                let seq = try await append(draft).lowerBound
+                await registry.commit(key, seq: seq)
+                metrics.delivered(event: event, outcome: "stored")
+                logger.debug("webhook stored", metadata: ["ledger.seq": "\(seq)", "webhook.event": "\(event)", "webhook.delivery": "\(delivery.deliveryID ?? "-")"])
+                return .stored(seq: seq)
+            } catch {
+                await registry.release(key)
+                metrics.delivered(event: event, outcome: "failed")
+                logger.error("ledger append failed; answering 500 so Chatwoot retries", metadata: ["error": "\(error)"])
+                return .failed(message: "the ledger could not store the delivery")
+            }
+        }
+    }
+
+    /// Reloads the keys of recent deliveries from the ledger (Chatwoot retries within seconds,
+    /// restarts may come between). Returns how many were restored.
+    public func restoreRecentDeliveries(from directory: LedgerDirectory, head: Seq, window: Int) async throws -> Int {
+        guard head > 0 else { return 0 }
+        let from = head > Seq(window) ? head - Seq(window) + 1 : 1
+        let cursor = try LedgerCursor(directory: directory, from: from, through: head)
+        var restored: [(String, Seq)] = []
+        while let event = try cursor.next() {
+            guard event.type == EventType.webhookReceived else { continue }
+            let key: String? = event.meta.withUnsafeBytes { meta in
+                guard let found = (try? JSONScanner.members(of: meta))?.first(where: { $0.key == "dedupe" }) else { return nil }
+                return try? JSONScanner.string(in: meta, at: found.value)
+            }
+            if let key { restored.append((key, event.seq)) }
+        }
+        await registry.restore(restored)
+        return restored.count
+    }
+
+    private func append(_ draft: EventDraft) async throws -> ClosedRange<Seq> {
+        let start = ContinuousClock.now
+        let range = try await ledger.append([draft])
+        let elapsed = ContinuousClock.now - start
+        metrics.appended(seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        return range
+    }
+
+    fileprivate func reject(_ delivery: WebhookDelivery, status: Int, reason: String, detail: String, keepExcerpt: Bool, at received: Date) async -> IngestOutcome {
+        metrics.rejected(reason: reason)
+        metrics.delivered(event: "other", outcome: "rejected")
+        var meta: [(String, JSONWriter.Value)] = [("reason", .string(reason)), ("status", .int(Int64(status))),
+                                                  ("detail", .string(String(detail.prefix(300)))), ("bytes", .int(Int64(delivery.body.count)))]
+        if let id = delivery.deliveryID { meta.append(("delivery", .string(String(id.prefix(200))))) }
+        if let type = delivery.contentType { meta.append(("content_type", .string(String(type.prefix(200))))) }
+        let excerpt = keepExcerpt ? Array(delivery.body.prefix(Self.excerptLimit)) : []
+        do {
+            _ = try await append(EventDraft(stream: "", type: EventType.webhookRejected, time: Self.micros(received), body: excerpt, meta: JSONWriter.object(meta)))
+        } catch {
+            logger.info("rejected delivery not recorded", metadata: ["error": "\(error)"])
+        }
+        logger.info("webhook rejected", metadata: ["http.status": "\(status)", "webhook.reason": "\(reason)"])
+        return .rejected(status: status, reason: reason)
+    }
+
+    /// `d:` + the delivery id, when Chatwoot sent a usable one (v4.13+).
+    static func deliveryKey(_ id: String?) -> String? {
+        guard let id = id?.trimmingCharacters(in: .whitespaces), !id.isEmpty, id.utf8.count <= 200 else { return nil }
+        return "d:" + id
+    }
+
+    static func micros(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1_000_000).rounded()) }
+}
+
+extension WebhookIngest {
+    /// A body over the limit: 413, recorded without its bytes.
+    public func tooLarge(contentType: String?, deliveryID: String?, limit: Int) async -> IngestOutcome {
+        await reject(WebhookDelivery(body: [], contentType: contentType, deliveryID: deliveryID), status: 413,
+                     reason: "too_large", detail: "body larger than \(limit) bytes", keepExcerpt: false, at: Date())
+    }
+}
