@@ -79,5 +79,15 @@ let package = Package(
             ]
         ),
         .testTarget(name: "LedgerbotCLITests", dependencies: ["Ledger", "LedgerbotTesting"]),
+        .testTarget(
+            name: "ServerTests",
+            dependencies: [
+                "Server", "Ledger", "Domain", "Chatwoot", "LedgerbotTesting",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
     ]
 )

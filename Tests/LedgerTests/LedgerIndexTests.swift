@@ -42,7 +42,7 @@ import Testing
         #expect(try index.checkpoint("never") == 0)
     }
 
-    @Test func anIndexLeftBehindByATruncatedTailIsCaughtUp() async throws {
+    @Test func anIndexFromAnotherLedgerIsReplaced() async throws {
         let temp = TemporaryDirectory()
         let (ledger, _) = try FileLedger.open(directory: temp.ledger)
         for n in 1...5 { _ = try await ledger.append([draft(n)]) }
@@ -53,7 +53,9 @@ import Testing
         _ = try await foreign.append([draft(1)])
         await foreign.close()
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: temp.ledger.indexPath + suffix) }
-        try FileManager.default.copyItem(atPath: other.ledger.indexPath, toPath: temp.ledger.indexPath)
+        for suffix in ["", "-wal"] where FileManager.default.fileExists(atPath: other.ledger.indexPath + suffix) {
+            try FileManager.default.copyItem(atPath: other.ledger.indexPath + suffix, toPath: temp.ledger.indexPath + suffix)
+        }
         let (reopened, report) = try FileLedger.open(directory: temp.ledger)
         await reopened.close()
         #expect(report.indexRebuilt)

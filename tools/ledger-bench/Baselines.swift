@@ -52,6 +52,9 @@ final class DeflateStream {
         }
     }
 
+    /// The first `count` bytes of the last `compressedSize` output.
+    func lastOutput(_ count: Int) -> [UInt8] { Array(output[0..<count]) }
+
     /// Feeds `input` into one long stream; returns the bytes produced by this call.
     func stream(_ input: UnsafeRawBufferPointer, finish: Bool) -> Int {
         var produced = 0
@@ -68,6 +71,49 @@ final class DeflateStream {
             }
         }
         return produced
+    }
+}
+
+/// A heap-allocated inflate stream for zlib-wrapped data with an optional preset dictionary.
+final class InflateStream {
+    private let stream: UnsafeMutablePointer<z_stream>
+
+    init() throws {
+        stream = .allocate(capacity: 1)
+        stream.initialize(to: z_stream())
+        let rc = inflateInit2_(stream, 15, zlibVersion(), Int32(MemoryLayout<z_stream>.size))
+        guard rc == Z_OK else {
+            stream.deallocate()
+            throw BenchError("inflateInit2 failed (\(rc))")
+        }
+    }
+
+    deinit {
+        inflateEnd(stream)
+        stream.deinitialize(count: 1)
+        stream.deallocate()
+    }
+
+    /// Decompresses one complete stream into `output` (sized to the exact raw length).
+    func decompress(_ input: [UInt8], into output: inout [UInt8], dictionary: [UInt8]) {
+        inflateReset(stream)
+        input.withUnsafeBufferPointer { inBuf in
+            output.withUnsafeMutableBufferPointer { outBuf in
+                stream.pointee.next_in = UnsafeMutablePointer(mutating: inBuf.baseAddress)
+                stream.pointee.avail_in = uInt(inBuf.count)
+                stream.pointee.next_out = outBuf.baseAddress
+                stream.pointee.avail_out = uInt(outBuf.count)
+                while true {
+                    let rc = inflate(stream, Z_FINISH)
+                    if rc == Z_NEED_DICT {
+                        _ = dictionary.withUnsafeBufferPointer { inflateSetDictionary(stream, $0.baseAddress, uInt($0.count)) }
+                        continue
+                    }
+                    precondition(rc == Z_STREAM_END, "inflate failed (\(rc))")
+                    return
+                }
+            }
+        }
     }
 }
 
@@ -128,29 +174,45 @@ struct FrameSimulation: Codable {
     var ratio: Double
     var eventsPerSecond: Double
     var mbPerSecond: Double
+    /// Inflating the same frames (plain zlib: the ceiling for a sequential reader).
+    var inflateEventsPerSecond: Double
+    var inflateMBPerSecond: Double
 }
 
 func simulateFrames(_ corpus: Corpus, events: Int, levels: [Int32], batches: [Int]) throws -> [FrameSimulation] {
     let dictionary = CompressionDictionary.current.bytes
     var results: [FrameSimulation] = []
     let n = min(events, corpus.count)
+    let raw = Double(corpus.offsets[n] - corpus.offsets[0])
+    let inflater = try InflateStream()
     for level in levels {
         let deflater = try DeflateStream(level: level, windowBits: 15)
         for batch in batches {
             var stored = 0
+            var frames: [([UInt8], Int)] = []   // compressed, raw length
             let start = monotonicNanos()
             corpus.bytes.withUnsafeBytes { all in
                 var i = 0
                 while i < n {
                     let end = min(n, i + batch)
-                    stored += deflater.compressedSize(UnsafeRawBufferPointer(rebasing: all[corpus.offsets[i]..<corpus.offsets[end]]), dictionary: dictionary)
+                    let input = UnsafeRawBufferPointer(rebasing: all[corpus.offsets[i]..<corpus.offsets[end]])
+                    let size = deflater.compressedSize(input, dictionary: dictionary)
+                    stored += size
+                    frames.append((deflater.lastOutput(size), input.count))
                     i = end
                 }
             }
             let elapsed = seconds(since: start)
-            let raw = Double(corpus.offsets[n] - corpus.offsets[0])
+            var output: [UInt8] = []
+            let inflateStart = monotonicNanos()
+            for (compressed, rawLength) in frames {
+                if output.count != rawLength { output = [UInt8](repeating: 0, count: rawLength) }
+                inflater.decompress(compressed, into: &output, dictionary: dictionary)
+            }
+            let inflateElapsed = seconds(since: inflateStart)
             results.append(FrameSimulation(level: Int(level), batch: batch, events: n, ratio: raw / Double(stored),
-                                           eventsPerSecond: Double(n) / elapsed, mbPerSecond: raw / 1e6 / elapsed))
+                                           eventsPerSecond: Double(n) / elapsed, mbPerSecond: raw / 1e6 / elapsed,
+                                           inflateEventsPerSecond: Double(n) / inflateElapsed, inflateMBPerSecond: raw / 1e6 / inflateElapsed))
         }
     }
     return results

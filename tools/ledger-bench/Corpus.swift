@@ -238,7 +238,8 @@ struct CorpusGenerator {
     private mutating func uuid() -> String {
         let h = token(Self.hexDigits, 32)
         let c = Array(h)
-        return String(c[0..<8]) + "-" + String(c[8..<12]) + "-4" + String(c[13..<16]) + "-" + String(c[16..<20]) + "-" + String(c[20..<32])
+        let variant = ["8", "9", "a", "b"][rng.below(4)]
+        return String(c[0..<8]) + "-" + String(c[8..<12]) + "-4" + String(c[13..<16]) + "-" + variant + String(c[17..<20]) + "-" + String(c[20..<32])
     }
 
     private static func asciiFold(_ s: String) -> String {
@@ -308,7 +309,7 @@ struct CorpusGenerator {
     private mutating func script() -> [Step] {
         var s: [Step] = []
         if rng.chance(0.45) { s.append(.widget) }
-        let turns = 1 + min(5, Int(rng.exponential(mean: 1.3)))
+        let turns = 1 + min(6, Int(rng.exponential(mean: 1.6)))
         for turn in 0..<turns {
             s.append(.incoming)
             let r = rng.unit()

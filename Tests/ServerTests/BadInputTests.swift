@@ -1,0 +1,104 @@
+import Chatwoot
+import Domain
+import Foundation
+import Ledger
+import LedgerbotTesting
+import Server
+import Testing
+
+/// Every fixture mutated in the ways a broken proxy, an old Chatwoot or an attacker would:
+/// the server answers with the right status, never crashes, and loses no authentic delivery.
+@Suite struct BadInputTests {
+    /// Mutations that keep a JSON object: Chatwoot must get 200 and the bytes must be stored as sent.
+    static func objectMutations(_ object: [String: Any]) -> [(String, [String: Any])] {
+        var result: [(String, [String: Any])] = []
+        for key in object.keys.sorted() {
+            var removed = object
+            removed[key] = nil
+            result.append(("without \(key)", removed))
+            var nulled = object
+            nulled[key] = NSNull()
+            result.append(("\(key) null", nulled))
+            var wrongType = object
+            wrongType[key] = object[key] is String ? 12345 : "a string"
+            result.append(("\(key) wrong type", wrongType))
+        }
+        var extra = object
+        extra["unexpected_field"] = ["nested": [1, 2, 3]]
+        result.append(("extra field", extra))
+        var huge = object
+        huge["content"] = String(repeating: "ção 🚀 ", count: 40_000)
+        result.append(("huge string", huge))
+        var unknown = object
+        unknown["event"] = "conversation_typing_on"
+        result.append(("unknown event", unknown))
+        return result
+    }
+
+    @Test func mutatedFixturesAreAcknowledgedAndStoredVerbatim() async throws {
+        let temp = TemporaryDirectory()
+        var cases: [(String, [UInt8])] = []
+        for name in webhookFixtures {
+            let object = try JSONSerialization.jsonObject(with: Data(try chatwootFixture(name))) as! [String: Any]
+            for (label, mutated) in Self.objectMutations(object) {
+                cases.append(("\(name): \(label)", [UInt8](try JSONSerialization.data(withJSONObject: mutated))))
+            }
+        }
+        let sent = cases
+        try await ServerHarness.with(directory: temp.ledgerDirectory) { server in
+            for (i, (label, body)) in sent.enumerated() {
+                let reply = try await server.post(body, headers: ["Content-Type": "text/plain", "X-Chatwoot-Delivery": "mutation-\(i)"])
+                #expect(reply.status == 200, "\(label): \(reply.body)")
+            }
+            #expect(try await server.get("/healthz").status == 200)
+        }
+        let stored = try readLedger(temp.ledgerDirectory).filter { $0.type == EventType.webhookReceived }.map(\.body)
+        #expect(stored.count == sent.count)
+        let verbatim = stored == sent.map(\.1) // compared as a Bool: a failure must not print megabytes
+        #expect(verbatim, "every acknowledged delivery is stored byte for byte, in order")
+    }
+
+    @Test func malformedBodiesGet400AndAnExcerptIsRecorded() async throws {
+        let temp = TemporaryDirectory()
+        let incoming = try chatwootFixture("webhook-message_created-incoming.json")
+        let deep = Array(String(repeating: "{\"a\":", count: 50_000).utf8) + [0x31] + Array(String(repeating: "}", count: 50_000).utf8)
+        let bad: [(String, [UInt8])] = [
+            ("empty body", []),
+            ("truncated JSON", Array(incoming.prefix(incoming.count / 2))),
+            ("JSON array", Array("[1,2,3]".utf8)),
+            ("JSON string", Array("\"message_created\"".utf8)),
+            ("invalid UTF-8", Array("{\"content\":\"".utf8) + [0xC3, 0x28, 0xFF] + Array("\"}".utf8)),
+            ("deep nesting", deep),
+            ("form encoded", Array("event=message_created&id=1".utf8)),
+            ("trailing garbage", incoming + Array("}}".utf8)),
+        ]
+        let cases = bad
+        try await ServerHarness.with(directory: temp.ledgerDirectory) { server in
+            for (label, body) in cases {
+                let reply = try await server.post(body)
+                #expect(reply.status == 400, "\(label): \(reply.status) \(reply.body)")
+            }
+            // The server is still up and still stores good deliveries.
+            #expect(try await server.post(incoming, headers: ["X-Chatwoot-Delivery": "after"]).status == 200)
+        }
+        let events = try readLedger(temp.ledgerDirectory)
+        let rejected = events.filter { $0.type == EventType.webhookRejected }
+        #expect(rejected.count == bad.count)
+        #expect(rejected.allSatisfy { $0.body.count <= 512 })
+        #expect(events.last?.type == EventType.webhookReceived)
+    }
+
+    @Test func bodiesOverTheLimitGet413() async throws {
+        let temp = TemporaryDirectory()
+        var configuration = ServerConfiguration()
+        configuration.bodyLimit = 8 * 1024
+        let big = Array("{\"content\":\"".utf8) + Array(repeating: UInt8(ascii: "x"), count: 9000) + Array("\"}".utf8)
+        let good = try chatwootFixture("webhook-message_created-incoming.json")
+        let statuses = try await ServerHarness.with(directory: temp.ledgerDirectory, configuration: configuration) { server in
+            [try await server.post(big).status, try await server.post(good).status]
+        }
+        #expect(statuses == [413, 200])
+        let rejected = try readLedger(temp.ledgerDirectory).first { $0.type == EventType.webhookRejected }
+        #expect(rejected.map { String(decoding: $0.meta, as: UTF8.self).contains("too_large") } == true)
+    }
+}
