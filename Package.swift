@@ -34,6 +34,7 @@ let package = Package(
         .target(
             name: "Chatwoot",
             dependencies: [
+                "JSONScan",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),

@@ -6,32 +6,42 @@
 /// exhaust the stack.
 public struct JSONScanner {
     public struct Error: Swift.Error, CustomStringConvertible, Sendable, Equatable {
+        public enum Kind: Sendable, Equatable {
+            case syntax
+            case invalidUTF8
+            case tooDeep
+        }
         public var offset: Int
         public var reason: String
+        public var kind: Kind = .syntax
         public var description: String { "invalid JSON at byte \(offset): \(reason)" }
     }
 
-    /// Nesting deeper than this is rejected.
+    /// Nesting deeper than this is rejected unless a call says otherwise.
     public static let maximumDepth = 512
 
     private let bytes: UnsafeRawBufferPointer
     private var position = 0
+    private var depthLimit = JSONScanner.maximumDepth
 
     private init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
 
     // MARK: Public entry points
 
-    /// Throws unless `bytes` is exactly one JSON value, optionally surrounded by white space.
-    public static func validate(_ bytes: UnsafeRawBufferPointer) throws(Error) {
+    /// Throws unless `bytes` is exactly one JSON value, optionally surrounded by white space,
+    /// with arrays and objects nested at most `maximumDepth` deep.
+    public static func validate(_ bytes: UnsafeRawBufferPointer, maximumDepth: Int = JSONScanner.maximumDepth) throws(Error) {
         var scanner = JSONScanner(bytes)
+        scanner.depthLimit = maximumDepth
         scanner.skipWhitespace()
         try scanner.skipValue(depth: 0)
         scanner.skipWhitespace()
         guard scanner.position == bytes.count else { throw scanner.error("unexpected bytes after the value") }
     }
 
-    public static func isValid(_ bytes: [UInt8]) -> Bool {
-        bytes.withUnsafeBytes { (try? validate($0)) != nil }
+    public static func isValid(_ bytes: some Collection<UInt8>, maximumDepth: Int = JSONScanner.maximumDepth) -> Bool {
+        let contiguous = bytes.withContiguousStorageIfAvailable { (try? validate(UnsafeRawBufferPointer($0), maximumDepth: maximumDepth)) != nil }
+        return contiguous ?? Array(bytes).withUnsafeBytes { (try? validate($0, maximumDepth: maximumDepth)) != nil }
     }
 
     /// The members of a top-level object: each key (unescaped) with the byte range of its value.
@@ -127,7 +137,7 @@ public struct JSONScanner {
 
     private var peek: UInt8? { position < bytes.count ? bytes[position] : nil }
 
-    private func error(_ reason: String) -> Error { Error(offset: position, reason: reason) }
+    private func error(_ reason: String, _ kind: Error.Kind = .syntax) -> Error { Error(offset: position, reason: reason, kind: kind) }
 
     private mutating func expect(_ byte: UInt8) throws(Error) {
         guard peek == byte else { throw error("expected '\(Character(Unicode.Scalar(byte)))'") }
@@ -143,47 +153,55 @@ public struct JSONScanner {
         }
     }
 
-    private mutating func skipValue(depth: Int) throws(Error) {
-        guard let c = peek else { throw error("unexpected end of input") }
-        switch c {
-        case UInt8(ascii: "{"):
-            guard depth < Self.maximumDepth else { throw error("nesting deeper than \(Self.maximumDepth)") }
-            position += 1
-            skipWhitespace()
-            if peek == UInt8(ascii: "}") { position += 1; return }
-            while true {
+    /// Skips one value. Iterative (an explicit stack of open containers), so no input can
+    /// overflow the thread's stack whatever the depth limit.
+    private mutating func skipValue(depth startDepth: Int) throws(Error) {
+        var open: [UInt8] = [] // "{" or "[" for each container entered
+        while true {
+            // Expect a value here.
+            guard let c = peek else { throw error("unexpected end of input") }
+            switch c {
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                guard startDepth + open.count < depthLimit else { throw error("nesting deeper than \(depthLimit)", .tooDeep) }
+                position += 1
                 skipWhitespace()
-                try skipString()
-                skipWhitespace()
-                try expect(UInt8(ascii: ":"))
-                skipWhitespace()
-                try skipValue(depth: depth + 1)
-                skipWhitespace()
-                if peek == UInt8(ascii: ",") { position += 1; continue }
-                try expect(UInt8(ascii: "}"))
-                return
+                let close = c == UInt8(ascii: "{") ? UInt8(ascii: "}") : UInt8(ascii: "]")
+                if peek == close {
+                    position += 1
+                } else {
+                    open.append(c)
+                    if c == UInt8(ascii: "{") { try skipKeyAndColon() }
+                    continue
+                }
+            case UInt8(ascii: "\""): try skipString()
+            case UInt8(ascii: "t"): try skipLiteral("true")
+            case UInt8(ascii: "f"): try skipLiteral("false")
+            case UInt8(ascii: "n"): try skipLiteral("null")
+            case UInt8(ascii: "-"), 48...57: try skipNumber()
+            default: throw error("unexpected character")
             }
-        case UInt8(ascii: "["):
-            guard depth < Self.maximumDepth else { throw error("nesting deeper than \(Self.maximumDepth)") }
-            position += 1
-            skipWhitespace()
-            if peek == UInt8(ascii: "]") { position += 1; return }
+            // A value ended: close containers or move to the next element.
             while true {
+                guard let container = open.last else { return }
                 skipWhitespace()
-                try skipValue(depth: depth + 1)
-                skipWhitespace()
-                if peek == UInt8(ascii: ",") { position += 1; continue }
-                try expect(UInt8(ascii: "]"))
-                return
+                if peek == UInt8(ascii: ",") {
+                    position += 1
+                    skipWhitespace()
+                    if container == UInt8(ascii: "{") { try skipKeyAndColon() }
+                    break
+                }
+                try expect(container == UInt8(ascii: "{") ? UInt8(ascii: "}") : UInt8(ascii: "]"))
+                open.removeLast()
             }
-        case UInt8(ascii: "\""):
-            try skipString()
-        case UInt8(ascii: "t"): try skipLiteral("true")
-        case UInt8(ascii: "f"): try skipLiteral("false")
-        case UInt8(ascii: "n"): try skipLiteral("null")
-        case UInt8(ascii: "-"), 48...57: try skipNumber()
-        default: throw error("unexpected character")
         }
+    }
+
+    private mutating func skipKeyAndColon() throws(Error) {
+        skipWhitespace()
+        try skipString()
+        skipWhitespace()
+        try expect(UInt8(ascii: ":"))
+        skipWhitespace()
     }
 
     private mutating func skipLiteral(_ literal: StaticString) throws(Error) {
@@ -254,15 +272,15 @@ public struct JSONScanner {
         case 0xC2...0xDF: length = 2; scalar = UInt32(c & 0x1F); minimum = 0x80
         case 0xE0...0xEF: length = 3; scalar = UInt32(c & 0x0F); minimum = 0x800
         case 0xF0...0xF4: length = 4; scalar = UInt32(c & 0x07); minimum = 0x10000
-        default: throw error("invalid UTF-8")
+        default: throw error("invalid UTF-8", .invalidUTF8)
         }
-        guard position + length <= bytes.count else { throw error("truncated UTF-8") }
+        guard position + length <= bytes.count else { throw error("truncated UTF-8", .invalidUTF8) }
         for i in 1..<length {
             let next = bytes[position + i]
-            guard next & 0xC0 == 0x80 else { throw error("invalid UTF-8") }
+            guard next & 0xC0 == 0x80 else { throw error("invalid UTF-8", .invalidUTF8) }
             scalar = scalar << 6 | UInt32(next & 0x3F)
         }
-        guard scalar >= minimum, scalar <= 0x10FFFF, !(0xD800...0xDFFF).contains(scalar) else { throw error("invalid UTF-8") }
+        guard scalar >= minimum, scalar <= 0x10FFFF, !(0xD800...0xDFFF).contains(scalar) else { throw error("invalid UTF-8", .invalidUTF8) }
         position += length
     }
 

@@ -54,9 +54,9 @@ struct WebhookEventRobustnessTests {
         #expect(code(Data([0x7B, 0xC0, 0xAF, 0x7D])) == .invalidUTF8)  // overlong "/"
     }
 
-    /// Foundation's parser accepts a trailing comma; harmless, and pinned here so a change is noticed.
-    @Test func trailingCommaIsTolerated() throws {
-        #expect(try WebhookEvent.decode(from: Data(#"{"event":"message_created","id":1,}"#.utf8)).message?.id == 1)
+    /// Foundation alone accepts a trailing comma; the strict pre-scan (RFC 8259) does not.
+    @Test func trailingCommaIsRejected() {
+        #expect(code(#"{"event":"message_created","id":1,}"#) == .malformedJSON)
     }
 
     @Test func missingOrNonStringEventNameIsReported() {

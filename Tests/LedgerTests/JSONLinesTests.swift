@@ -109,6 +109,10 @@ import Testing
         #expect(!JSONScanner.isValid(deep))
         let ok = Array(String(repeating: "[", count: 500).utf8) + Array(String(repeating: "]", count: 500).utf8)
         #expect(JSONScanner.isValid(ok))
+        // The scanner is iterative: even with no depth limit a million levels cannot overflow the stack.
+        let million = Array(String(repeating: "[", count: 1_000_000).utf8) + Array(String(repeating: "]", count: 1_000_000).utf8)
+        #expect(JSONScanner.isValid(million, maximumDepth: .max))
+        #expect(!JSONScanner.isValid(million))
     }
 
     @Test func membersGiveExactValueRanges() throws {

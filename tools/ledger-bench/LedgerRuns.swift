@@ -78,6 +78,12 @@ struct RunResult: Codable {
     /// CPU seconds per wall second of each of the ledger's own threads (encoder, syncer, indexer;
     /// busiest first — thread names are not visible on Linux, so they are told apart by when they started).
     var ledgerThreadCores: [Double] = []
+    /// CPU time of the busiest ledger thread (the encoder) per event, µs.
+    var encoderMicrosPerEvent = 0.0
+    /// Cores busy with other processes on the machine during the run (the CPUs are shared).
+    var otherCores = 0.0
+    /// Median fdatasync latency probed just before this run (50 samples), to show drift from the main probe.
+    var fsyncBeforeSeconds = 0.0
     var closeSeconds = 0.0
 }
 
@@ -88,6 +94,7 @@ func runLedger(_ spec: RunSpec, corpus: Corpus, root: String, fsync: FsyncResult
     configuration.compressionLevel = spec.level
     configuration.maintainIndex = spec.maintainIndex
     let directory = LedgerDirectory(dataPath: path)
+    let fsyncNow = try probeFsync(directory: root, samples: 50)
     let threadsBeforeOpen = Set(ProcFS.threadCPU().keys)
     let (ledger, _) = try FileLedger.open(directory: directory, configuration: configuration)
 
@@ -95,6 +102,7 @@ func runLedger(_ spec: RunSpec, corpus: Corpus, root: String, fsync: FsyncResult
     let writers = spec.writers
     let threadsBefore = ProcFS.threadCPU()
     let cpuBefore = processCPUSeconds()
+    let machineBefore = ProcFS.machineBusySeconds()
     let start = monotonicNanos()
     let latencies = try await withThrowingTaskGroup(of: [UInt32].self) { group in
         for w in 0..<writers {
@@ -119,6 +127,7 @@ func runLedger(_ spec: RunSpec, corpus: Corpus, root: String, fsync: FsyncResult
     }
     let elapsed = seconds(since: start)
     let cpu = processCPUSeconds() - cpuBefore
+    let machine = ProcFS.machineBusySeconds() - machineBefore
     let threadsAfter = ProcFS.threadCPU()
     let closeStart = monotonicNanos()
     await ledger.close()
@@ -158,7 +167,10 @@ func runLedger(_ spec: RunSpec, corpus: Corpus, root: String, fsync: FsyncResult
     result.processCores = cpu / elapsed
     let ledgerThreads = Set(threadsBefore.keys).subtracting(threadsBeforeOpen)
     result.ledgerThreadCores = ledgerThreads.map { ((threadsAfter[$0] ?? 0) - (threadsBefore[$0] ?? 0)) / elapsed }.sorted(by: >)
+    result.encoderMicrosPerEvent = (result.ledgerThreadCores.first ?? 0) * elapsed / Double(n) * 1e6
+    result.otherCores = max(0, machine - cpu) / elapsed
     result.closeSeconds = closeSeconds
+    result.fsyncBeforeSeconds = fsyncNow.medianSeconds
     if !spec.keep { Scratch.remove(path) }
     return (result, path)
 }

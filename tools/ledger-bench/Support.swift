@@ -86,6 +86,17 @@ enum ProcFS {
         return result
     }
 
+    /// Busy CPU seconds of the whole machine (all processes), from /proc/stat.
+    static func machineBusySeconds() -> Double {
+        guard let text = try? String(contentsOfFile: "/proc/stat", encoding: .utf8),
+              let first = text.split(separator: "\n").first, first.hasPrefix("cpu ") else { return 0 }
+        let values = first.split(separator: " ").dropFirst().compactMap { Double($0) }
+        guard values.count >= 5 else { return 0 }
+        // user nice system idle iowait irq softirq steal (guest time is already in user)
+        let total = values.prefix(8).reduce(0, +)
+        return (total - values[3] - values[4]) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
     /// "0.42 0.40 0.38" from /proc/loadavg.
     static func loadAverage() -> String {
         guard let text = try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8) else { return "?" }

@@ -215,7 +215,7 @@ func runWritePhases(_ options: Options, scratch: String, report input: BenchRepo
     report.gzip = try gzipBaseline(c)
     if options.sweep {
         progress("offline frame compression (level × batch)")
-        report.frameSimulation = try simulateFrames(c, events: 40_000, levels: [1, 3, 6], batches: [1, 16, 64, 256])
+        report.frameSimulation = try simulateFrames(c, events: 40_000, levels: [1, 3, 6, 9], batches: [1, 16, 64, 256])
     }
     progress("SQLite baseline: \(grouped(min(options.sqlitePerEvent, c.count))) events one transaction each, then batched")
     report.sqlite = try sqliteBaseline(c, directory: scratch, perEventCount: options.sqlitePerEvent, batchedCount: c.count)
@@ -297,20 +297,24 @@ func render(_ report: BenchReport) -> String {
     row("bound W / t_fsync", "64w \(grouped(64 / report.fsync.medianSeconds)) ev/s, 256w \(grouped(256 / report.fsync.medianSeconds)) ev/s")
     line()
     line("Ledger append (each writer: append 1 event, await, repeat; default config unless noted)")
-    let header = [pad("run", 18), pad("ev/s", 9, right: true), pad("bound", 9, right: true), pad("ratio", 6, right: true),
+    let header = [pad("run", 18), pad("ev/s", 9, right: true), pad("bound", 9, right: true), pad("ratio", 6, right: true), pad("fsync", 6, right: true),
                   pad("ev/frame", 9, right: true), pad("compr", 7, right: true), pad("p50 ms", 7, right: true), pad("p99 ms", 7, right: true),
-                  pad("cores", 6, right: true), "  ledger threads"]
+                  pad("cores", 6, right: true), pad("other", 6, right: true), pad("enc µs/ev", 10, right: true), "  ledger threads"]
     line("  " + header.joined(separator: " "))
     for r in report.runs {
         let cells = [pad(r.name, 18), pad(grouped(r.eventsPerSecond), 9, right: true),
                      pad(r.bound.map { grouped($0) } ?? "—", 9, right: true), pad(r.boundRatio.map { percent($0) } ?? "—", 6, right: true),
+                     pad(fixed(r.fsyncBeforeSeconds * 1000, 2), 6, right: true),
                      pad(fixed(r.eventsPerFrame, 1), 9, right: true), pad(fixed(r.compressionRatio, 1) + "x", 7, right: true),
                      pad(fixed(r.latencyP50Ms, 2), 7, right: true), pad(fixed(r.latencyP99Ms, 2), 7, right: true),
-                     pad(fixed(r.processCores, 2), 6, right: true), "  " + r.ledgerThreadCores.map { fixed($0, 2) }.joined(separator: "/")]
+                     pad(fixed(r.processCores, 2), 6, right: true), pad(fixed(r.otherCores, 2), 6, right: true),
+                     pad(fixed(r.encoderMicrosPerEvent, 1), 10, right: true), "  " + r.ledgerThreadCores.map { fixed($0, 2) }.joined(separator: "/")]
         line("  " + cells.joined(separator: " "))
     }
-    line("  (ratio = ev/s ÷ bound; compr = body bytes ÷ segment bytes; p50/p99 = append latency; cores = process CPU s per wall s;")
-    line("   ledger threads = CPU s per wall s of the encoder/syncer/indexer threads, busiest first; L1/L3 = compressionLevel 1/3,")
+    line("  (ratio = ev/s ÷ bound; fsync = t_fsync ms probed again just before the run (the bound uses the main probe);")
+    line("   compr = body bytes ÷ segment bytes; p50/p99 = append latency; cores = this process's CPU s per")
+    line("   wall s; other = cores used by other processes meanwhile; enc µs/ev = CPU of the busiest ledger thread (the encoder) per")
+    line("   event; ledger threads = CPU s per wall s of the encoder/syncer/indexer threads, busiest first; L1/L3 = compressionLevel 1/3,")
     line("   else 6; noidx = maintainIndex off; every run appends the whole corpus into a fresh ledger)")
     if let ceiling = report.runs.first(where: { $0.name == "none 256w" }), ceiling.eventsPerSecond > 0 {
         let shares = report.runs.filter { $0.durability == "fsync" && $0.compressionLevel == 6 && $0.maintainIndex }

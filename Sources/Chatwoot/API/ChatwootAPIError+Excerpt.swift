@@ -1,4 +1,5 @@
 import Foundation
+import JSONScan
 
 extension ChatwootAPIError {
     /// A one-line, bounded summary of a Chatwoot error body.
@@ -11,7 +12,7 @@ extension ChatwootAPIError {
         guard !body.isEmpty else { return nil }
         let bytes = Array(body.prefix(64 * 1024))
         var text: String?
-        if JSONNestingScanner.isWithin(limit: 16, bytes),
+        if JSONScanner.isValid(bytes, maximumDepth: 16),
             let json = try? JSONDecoder().decode(JSONValue.self, from: Data(bytes))
         {
             text = summary(of: json)

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import JSONScan
 import Logging
 import NIOCore
 import NIOHTTP1
@@ -187,12 +188,12 @@ extension HTTPChatwootAPI {
     ) throws(ChatwootAPIError) -> T {
         let bytes = Data(response.body.readableBytesView)
         do {
-            guard JSONNestingScanner.isWithin(limit: WebhookEvent.defaultMaximumNestingDepth, bytes) else {
+            guard JSONScanner.isValid(bytes, maximumDepth: WebhookEvent.defaultMaximumNestingDepth) else {
                 throw ChatwootAPIError(
                     kind: .invalidResponse,
                     status: response.status,
                     endpoint: endpoint.description,
-                    bodyExcerpt: "The response nests too deeply"
+                    bodyExcerpt: "The response is not JSON or nests too deeply"
                 )
             }
             return try JSONDecoder().decode(T.self, from: bytes)

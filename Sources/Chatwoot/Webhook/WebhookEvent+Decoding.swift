@@ -1,4 +1,5 @@
 import Foundation
+import JSONScan
 
 extension WebhookEvent {
     /// The default for `maximumNestingDepth`. Chatwoot payloads nest about 8 levels; free-form
@@ -30,11 +31,17 @@ extension WebhookEvent {
         guard Self.isValidUTF8(data) else {
             throw WebhookDecodingError(.invalidUTF8, "The body is not valid UTF-8")
         }
-        guard JSONNestingScanner.isWithin(limit: maximumNestingDepth, data) else {
-            throw WebhookDecodingError(
-                .tooDeeplyNested,
-                "Arrays or objects nest deeper than \(maximumNestingDepth) levels"
-            )
+        // One strict pass first: it bounds nesting before Foundation's recursive parser runs, and
+        // rejects what RFC 8259 rejects (Foundation alone would accept a trailing comma).
+        let scanError: JSONScanner.Error? = data.withUnsafeBytes { bytes in
+            do { try JSONScanner.validate(bytes, maximumDepth: maximumNestingDepth) } catch let error as JSONScanner.Error { return error } catch { return nil }
+            return nil
+        }
+        if let scanError {
+            if scanError.kind == .tooDeep {
+                throw WebhookDecodingError(.tooDeeplyNested, "Arrays or objects nest deeper than \(maximumNestingDepth) levels")
+            }
+            throw WebhookDecodingError(.malformedJSON, "The body is not valid JSON (\(scanError.reason) at byte \(scanError.offset))")
         }
         do {
             return try JSONDecoder().decode(WebhookEvent.self, from: data)
