@@ -79,7 +79,10 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
-        .testTarget(name: "LedgerbotCLITests", dependencies: ["Ledger", "LedgerbotTesting"]),
+        .testTarget(
+            name: "LedgerbotCLITests",
+            dependencies: ["Ledger", "LedgerbotTesting", .product(name: "AsyncHTTPClient", package: "async-http-client")]
+        ),
         .testTarget(
             name: "ServerTests",
             dependencies: [

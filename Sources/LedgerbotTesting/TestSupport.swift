@@ -75,4 +75,7 @@ public final class LockedBox<Value>: @unchecked Sendable {
         get { lock.withLock { stored } }
         set { lock.withLock { stored = newValue } }
     }
+    /// Read-modify-write under the lock.
+    @discardableResult
+    public func mutate<T>(_ body: (inout Value) -> T) -> T { lock.withLock { body(&stored) } }
 }

@@ -1,0 +1,131 @@
+import AsyncHTTPClient
+import Foundation
+import LedgerbotTesting
+import NIOCore
+import Testing
+@testable import Ledger
+
+/// `ledgerbot serve` as a real child process: crash and shutdown behaviour under load.
+@Suite struct ServeProcessTests {
+    private let binary = productsDirectory().appendingPathComponent("ledgerbot")
+
+    /// A running `ledgerbot serve` child with its port.
+    final class ServeProcess: @unchecked Sendable {
+        // Set once in start(); read afterwards.
+        let process = Process()
+        private(set) var port = 0
+        private let stderr = Pipe()
+
+        init(binary: URL, data: String, environment: [String: String] = [:]) throws {
+            process.executableURL = binary
+            process.arguments = ["serve", "--data", data, "--port", "0", "--log-level", "warning"]
+            var env = ProcessInfo.processInfo.environment
+            env["LEDGERBOT_WEBHOOK_SECRET"] = nil
+            for (key, value) in environment { env[key] = value }
+            process.environment = env
+            process.standardError = stderr
+            process.standardOutput = FileHandle.nullDevice
+            try process.run()
+            // Wait for the "listening on" line (no sleeping: read until it appears).
+            var text = ""
+            while !text.contains("listening on http://") || !text.contains("\n") {
+                let data = stderr.fileHandleForReading.availableData
+                if data.isEmpty { break }
+                text += String(decoding: data, as: UTF8.self)
+                if let range = text.range(of: #"listening on http://127\.0\.0\.1:(\d+)"#, options: .regularExpression) {
+                    port = Int(text[range].split(separator: ":").last!) ?? 0
+                    break
+                }
+            }
+            // Keep draining stderr so the child never blocks on a full pipe.
+            let handle = stderr.fileHandleForReading
+            Thread { while !handle.availableData.isEmpty {} }.start()
+        }
+    }
+
+    private func post(_ client: HTTPClient, port: Int, body: [UInt8], delivery: String) async throws -> Int {
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/webhooks/chatwoot")
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.headers.add(name: "X-Chatwoot-Delivery", value: delivery)
+        request.body = .bytes(ByteBuffer(bytes: body))
+        return Int(try await client.execute(request, timeout: .seconds(10)).status.code)
+    }
+
+    private func storedDeliveries(_ data: String) throws -> [String] {
+        let cursor = try LedgerCursor(directory: LedgerDirectory(dataPath: data))
+        var ids: [String] = []
+        while let event = try cursor.next() {
+            guard event.type == "webhook.received" || event.type == "webhook.duplicate" else { continue }
+            let meta = String(decoding: event.meta, as: UTF8.self)
+            if let range = meta.range(of: #""delivery":"[^"]+""#, options: .regularExpression) {
+                ids.append(String(meta[range].dropFirst(12).dropLast()))
+            }
+        }
+        return ids
+    }
+
+    @Test func killNineUnderLoadLosesNoAcknowledgedDelivery() async throws {
+        let temp = TemporaryDirectory()
+        let data = temp.path + "/data"
+        let body = try chatwootFixture("webhook-message_created-incoming.json")
+        let server = try await offPool { [binary] in try ServeProcess(binary: binary, data: data) }
+        #expect(server.port > 0)
+        let client = HTTPClient(eventLoopGroupProvider: .singleton)
+        let acked = LockedBox([String]())
+        let target = 400
+        // A bounded load loop: 16 clients, at most 100 deliveries each; the kill comes after `target` acks.
+        await withTaskGroup(of: Void.self) { group in
+            for clientIndex in 0..<16 {
+                group.addTask {
+                    for n in 0..<100 {
+                        let id = "c\(clientIndex)-\(n)"
+                        guard let status = try? await post(client, port: server.port, body: body, delivery: id) else { return }
+                        let count = acked.mutate { ids in
+                            if status == 200 { ids.append(id) }
+                            return ids.count
+                        }
+                        if count >= target, clientIndex == 0 {
+                            kill(server.process.processIdentifier, SIGKILL)
+                            return
+                        }
+                    }
+                }
+            }
+        }
+        try await client.shutdown()
+        server.process.waitUntilExit()
+        #expect(server.process.terminationReason == .uncaughtSignal)
+        let ackedIDs = acked.value
+        #expect(ackedIDs.count >= target)
+
+        // Restart the server on the same data (recovery), stop it gracefully, then check.
+        let again = try await offPool { [binary] in try ServeProcess(binary: binary, data: data) }
+        kill(again.process.processIdentifier, SIGTERM)
+        again.process.waitUntilExit()
+        #expect(again.process.terminationStatus == 0)
+        let stored = Set(try storedDeliveries(data))
+        let missing = ackedIDs.filter { !stored.contains($0) }
+        #expect(missing.isEmpty, "acknowledged but lost: \(missing.prefix(5))")
+        #expect(try LedgerInspection.verify(directory: LedgerDirectory(dataPath: data)).isIntact)
+    }
+
+    @Test func sigtermFinishesInFlightAppendsAndReleasesTheLedger() async throws {
+        let temp = TemporaryDirectory()
+        let data = temp.path + "/data"
+        let body = try chatwootFixture("webhook-message_updated-form-submitted.json")
+        let server = try await offPool { [binary] in try ServeProcess(binary: binary, data: data) }
+        let client = HTTPClient(eventLoopGroupProvider: .singleton)
+        var statuses: [Int] = []
+        for n in 0..<20 { statuses.append(try await post(client, port: server.port, body: body, delivery: "t\(n)")) }
+        try await client.shutdown()
+        #expect(statuses == Array(repeating: 200, count: 20))
+        kill(server.process.processIdentifier, SIGTERM)
+        server.process.waitUntilExit()
+        #expect(server.process.terminationStatus == 0)
+        let (ledger, report) = try FileLedger.open(directory: LedgerDirectory(dataPath: data))
+        #expect(report.truncated == nil, "a graceful stop leaves no torn tail")
+        #expect(report.headSeq == 20)
+        await ledger.close()
+    }
+}
