@@ -45,6 +45,15 @@ let package = Package(
             dependencies: ["Ledger", "JSONScan", "Chatwoot", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .target(
+            name: "Effects",
+            dependencies: [
+                "Ledger", "Domain", "Chatwoot", "JSONScan",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
             name: "Server",
             dependencies: [
                 "Ledger", "Domain", "Chatwoot", "JSONScan",
@@ -54,6 +63,16 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+            ]
+        ),
+        .target(
+            name: "Simulator",
+            dependencies: [
+                "Chatwoot", "JSONScan",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .executableTarget(
@@ -84,6 +103,14 @@ let package = Package(
             dependencies: ["Ledger", "LedgerbotTesting", .product(name: "AsyncHTTPClient", package: "async-http-client")]
         ),
         .testTarget(
+            name: "EffectsTests",
+            dependencies: [
+                "Effects", "Ledger", "Domain", "Chatwoot", "LedgerbotTesting",
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
             name: "ServerTests",
             dependencies: [
                 "Server", "Ledger", "Domain", "Chatwoot", "LedgerbotTesting",
@@ -91,6 +118,14 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .testTarget(
+            name: "SimulatorTests",
+            dependencies: [
+                "Simulator", "Chatwoot", "LedgerbotTesting",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
     ]

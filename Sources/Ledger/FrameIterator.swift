@@ -62,6 +62,8 @@ final class FrameIterator {
     private let names: [String]
     private let verifyChain: Bool
     private let skipBelow: Seq
+    /// Where to start inside the first segment (a resumed read); nil means after its header.
+    private var resumeOffset: Int64?
 
     private var segmentIndex = -1
     private var file: BufferedFile?
@@ -78,12 +80,18 @@ final class FrameIterator {
     /// - Parameters:
     ///   - from: the first seq of interest. Frames entirely below it are skipped without
     ///     reading their payload; the hash chain is only verified when `from` is 1.
-    init(directory: LedgerDirectory, ledgerID: [UInt8], dictionaries: [CompressionDictionary], from: Seq = 1) throws {
+    init(directory: LedgerDirectory, ledgerID: [UInt8], dictionaries: [CompressionDictionary], from: Seq = 1,
+         resume: LedgerPosition? = nil) throws {
         self.directory = directory
         self.ledgerID = ledgerID
         self.dictionaries = Dictionary(dictionaries.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         let all = try directory.segmentNames()
-        if from > 1, let start = all.lastIndex(where: { (SegmentFormat.firstSeq(fromFileName: $0) ?? 0) <= from }) {
+        if let resume, let start = all.firstIndex(of: resume.segment) {
+            names = Array(all[start...])
+            expectedSeq = resume.nextSeq
+            verifyChain = false
+            resumeOffset = resume.offset
+        } else if from > 1, let start = all.lastIndex(where: { (SegmentFormat.firstSeq(fromFileName: $0) ?? 0) <= from }) {
             names = Array(all[start...])
             expectedSeq = SegmentFormat.firstSeq(fromFileName: names[0]) ?? 1
             verifyChain = false
@@ -95,6 +103,12 @@ final class FrameIterator {
     }
 
     var isLastSegment: Bool { segmentIndex == names.count - 1 }
+
+    /// Where the next frame starts (to resume a later read without rescanning).
+    var position: LedgerPosition? {
+        guard segmentIndex >= 0, segmentIndex < names.count else { return nil }
+        return LedgerPosition(segment: names[segmentIndex], offset: offset, nextSeq: expectedSeq)
+    }
 
     /// The next frame, or nil at the end (or at a torn tail).
     func next() throws -> Frame? {
@@ -203,7 +217,8 @@ final class FrameIterator {
         guard decoded.ledgerID == ledgerID else {
             throw LedgerError(.foreign, "segment \(name) belongs to another ledger (id \(decoded.ledgerID.hexString), this ledger is \(ledgerID.hexString))")
         }
-        guard decoded.firstSeq == SegmentFormat.firstSeq(fromFileName: name), decoded.firstSeq == expectedSeq else {
+        let resumed = resumeOffset
+        guard decoded.firstSeq == SegmentFormat.firstSeq(fromFileName: name), resumed != nil || decoded.firstSeq == expectedSeq else {
             throw LedgerError(.corrupted, "segment starts at seq \(decoded.firstSeq), expected \(expectedSeq)", location: location)
         }
         if verifyChain && decoded.previousHash != headHash {
@@ -213,7 +228,8 @@ final class FrameIterator {
         _ = try dictionary(decoded.dictionaryID, segment: name)
         self.file = file
         segmentHeader = decoded
-        offset = Int64(SegmentFormat.headerSize)
+        offset = resumed ?? Int64(SegmentFormat.headerSize)
+        resumeOffset = nil
         summaries.append(SegmentSummary(name: name, firstSeq: decoded.firstSeq, dictionaryID: decoded.dictionaryID,
                                         validBytes: offset, fileBytes: file.size, frames: 0, events: 0, rawBytes: 0))
         return true

@@ -44,3 +44,49 @@ public final class LedgerCursor {
     /// Set once the cursor reached incomplete bytes at the end of the last segment.
     public var tornTail: TornTail? { iterator.torn }
 }
+
+/// A frame boundary in the ledger files: where a later read can resume without rescanning.
+public struct LedgerPosition: Sendable, Equatable {
+    public var segment: String
+    public var offset: Int64
+    public var nextSeq: Seq
+}
+
+/// Follows a growing ledger: each ``read(through:)`` returns the events appended since the
+/// previous one, resuming at the last frame boundary instead of rescanning the segment.
+/// Frames are whole when returned (a frame still being written is left for the next read).
+public final class LedgerTail {
+    private let directory: LedgerDirectory
+    private let ledgerID: [UInt8]
+    private let dictionaries: [CompressionDictionary]
+    private let inflater: Inflater
+    private var position: LedgerPosition?
+    /// The next seq this tail will return.
+    public private(set) var nextSeq: Seq
+
+    public init(directory: LedgerDirectory, from: Seq = 1, dictionaries: [CompressionDictionary] = CompressionDictionary.builtIn) throws {
+        self.directory = directory
+        ledgerID = try directory.readManifest()
+        self.dictionaries = dictionaries
+        inflater = try Inflater()
+        nextSeq = max(from, 1)
+    }
+
+    /// Events from ``nextSeq`` through `through` (at most `limit`).
+    public func read(through: Seq, limit: Int = 4096) throws -> [LedgerEvent] {
+        guard nextSeq <= through else { return [] }
+        let iterator = try FrameIterator(directory: directory, ledgerID: ledgerID, dictionaries: dictionaries, from: nextSeq, resume: position)
+        var events: [LedgerEvent] = []
+        while events.count < limit, let frame = try iterator.next() {
+            for event in try frame.events(using: inflater) where event.seq >= nextSeq && event.seq <= through {
+                events.append(event)
+            }
+            if frame.header.lastSeq <= through {
+                position = iterator.position
+            }
+            if frame.header.lastSeq >= through { break }
+        }
+        if let last = events.last { nextSeq = last.seq + 1 }
+        return events
+    }
+}

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Dispatch
 import Foundation
 
 // MARK: Deterministic randomness
@@ -144,6 +145,26 @@ enum Scratch {
             if stat(path + "/" + name, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG { total += Int64(info.st_size) }
         }
         return total
+    }
+}
+
+/// Removes the scratch directory on SIGINT/SIGTERM. Lives outside main.swift so the handler
+/// is not main-actor isolated (it runs on a global dispatch queue).
+enum Cleanup {
+    nonisolated(unsafe) private static var sources: [DispatchSourceSignal] = []
+
+    static func install(removing path: String) {
+        for sig in [SIGINT, SIGTERM] {
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            source.setEventHandler { @Sendable in
+                Scratch.remove(path)
+                FileHandle.standardError.write(Data("ledger-bench: interrupted; removed \(path)\n".utf8))
+                exit(130)
+            }
+            source.resume()
+            sources.append(source)
+        }
     }
 }
 

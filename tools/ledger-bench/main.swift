@@ -20,7 +20,7 @@ import Ledger
 struct Options {
     var events = 200_000
     var quick = false
-    var parent = NSTemporaryDirectory()
+    var parent = NSTemporaryDirectory().hasSuffix("/") && NSTemporaryDirectory().count > 1 ? String(NSTemporaryDirectory().dropLast()) : NSTemporaryDirectory()
     var json: String?
     var sweep = false
     var sqlitePerEvent = 5_000
@@ -138,18 +138,7 @@ do {
 }
 
 // Ctrl-C / SIGTERM still delete the scratch directory.
-nonisolated(unsafe) var signalSources: [DispatchSourceSignal] = []
-for sig in [SIGINT, SIGTERM] {
-    signal(sig, SIG_IGN)
-    let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-    source.setEventHandler {
-        Scratch.remove(scratch)
-        FileHandle.standardError.write(Data("ledger-bench: interrupted; removed \(scratch)\n".utf8))
-        exit(130)
-    }
-    source.resume()
-    signalSources.append(source)
-}
+Cleanup.install(removing: scratch)
 
 /// Corpus, disk probe, append runs and baselines. The corpus lives only inside this function,
 /// so it is gone before the read phase measures its peak memory.

@@ -1,0 +1,173 @@
+import Chatwoot
+import Foundation
+
+/// One action the reactor asks for. Performed by the outbox as an effect, whose result is
+/// recorded in the ledger.
+public enum Command: Sendable, Hashable {
+    /// Create a message: a reply, a rich message, or (``OutgoingMessage/isPrivate``) a private note.
+    case sendMessage(OutgoingMessage)
+    /// `toggle_status`: `.open` hands off to humans, `.pending` gives the conversation to the bot.
+    case setStatus(ConversationStatusChange)
+    case setPriority(Priority?)
+    /// The complete hash to store (Chatwoot replaces it): the reactor merges before asking.
+    case setCustomAttributes([String: JSONValue])
+    case assign(Assignee)
+    case typing(on: Bool)
+
+    /// A stable name for logs, metrics and results.
+    public var kind: String {
+        switch self {
+        case .sendMessage(let message): message.isPrivate ? "private_note" : "send_message"
+        case .setStatus: "set_status"
+        case .setPriority: "set_priority"
+        case .setCustomAttributes: "set_custom_attributes"
+        case .assign: "assign"
+        case .typing: "typing"
+        }
+    }
+
+    /// Whether the customer can see the outcome (such commands are never sent twice knowingly).
+    public var isCustomerVisible: Bool {
+        if case .sendMessage(let message) = self { return !message.isPrivate }
+        return false
+    }
+}
+
+extension Command: Codable {
+    private enum Keys: String, CodingKey { case kind, message, status, snoozedUntil = "snoozed_until", priority, attributes, assignee, on }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: Keys.self)
+        switch try c.decode(String.self, forKey: .kind) {
+        case "send_message", "private_note": self = .sendMessage(try c.decode(OutgoingMessage.self, forKey: .message))
+        case "set_status":
+            switch try c.decode(String.self, forKey: .status) {
+            case "open": self = .setStatus(.open)
+            case "resolved": self = .setStatus(.resolved)
+            case "pending": self = .setStatus(.pending)
+            case "snoozed": self = .setStatus(.snoozed(until: try c.decodeIfPresent(Int64.self, forKey: .snoozedUntil).map { Date(timeIntervalSince1970: TimeInterval($0)) }))
+            case let other: throw DecodingError.dataCorruptedError(forKey: .status, in: c, debugDescription: "unknown status \(other)")
+            }
+        case "set_priority": self = .setPriority(try c.decodeIfPresent(String.self, forKey: .priority).map { Priority(rawValue: $0) })
+        case "set_custom_attributes": self = .setCustomAttributes(try c.decode([String: JSONValue].self, forKey: .attributes))
+        case "assign": self = .assign(try Self.assignee(c.decode(JSONValue.self, forKey: .assignee)))
+        case "typing": self = .typing(on: try c.decode(Bool.self, forKey: .on))
+        case let other: throw DecodingError.dataCorruptedError(forKey: .kind, in: c, debugDescription: "unknown command \(other)")
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: Keys.self)
+        try c.encode(kind, forKey: .kind)
+        switch self {
+        case .sendMessage(let message): try c.encode(message, forKey: .message)
+        case .setStatus(let change):
+            switch change {
+            case .open: try c.encode("open", forKey: .status)
+            case .resolved: try c.encode("resolved", forKey: .status)
+            case .pending: try c.encode("pending", forKey: .status)
+            case .snoozed(let until):
+                try c.encode("snoozed", forKey: .status)
+                try c.encodeIfPresent(until.map { Int64($0.timeIntervalSince1970) }, forKey: .snoozedUntil)
+            }
+        case .setPriority(let priority): try c.encode(priority?.rawValue, forKey: .priority)
+        case .setCustomAttributes(let attributes): try c.encode(attributes, forKey: .attributes)
+        case .assign(let assignee): try c.encode(assignee.jsonValue, forKey: .assignee)
+        case .typing(let on): try c.encode(on, forKey: .on)
+        }
+    }
+
+    private static func assignee(_ value: JSONValue) throws -> Assignee {
+        if let team = value["team_id"]?.intValue { return .team(id: team) }
+        if let id = value["assignee_id"]?.intValue {
+            return value["assignee_type"]?.stringValue == "AgentBot" ? .agentBot(id: id) : .agent(id: id)
+        }
+        return .unassigned
+    }
+}
+
+/// What the reactor decided for one input, recorded (as a `decision` event, before anything is
+/// performed) with the explanation the audit trail shows.
+public struct Decision: Sendable, Hashable, Codable {
+    public var conversation: ConversationAddress
+    public var commands: [Command]
+    /// Why: rule or intent, NLU ranking, slots, lookups, handoff reason (shape owned by the reactor).
+    public var explanation: JSONValue
+    /// The bot version that decided, e.g. `support-triage@3`.
+    public var policy: String?
+
+    public init(conversation: ConversationAddress, commands: [Command], explanation: JSONValue = .object([:]), policy: String? = nil) {
+        self.conversation = conversation
+        self.commands = commands
+        self.explanation = explanation
+        self.policy = policy
+    }
+
+    /// Canonical bytes (sorted keys): replay compares these.
+    public func encoded() throws -> [UInt8] { [UInt8](try Self.encoder.encode(self)) }
+    public static func decode(_ bytes: [UInt8]) throws -> Decision { try JSONDecoder().decode(Decision.self, from: Data(bytes)) }
+
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+}
+
+/// The outcome of performing one command, recorded as an `effect.result` event whose causation
+/// is the decision.
+public struct EffectResult: Sendable, Hashable, Codable {
+    public enum Outcome: String, Sendable, Codable {
+        case ok
+        /// Found already done after a restart (the message's echo was in the ledger): not re-sent.
+        case recovered
+        /// Failed for good (a 4xx other than 429, or retries exhausted).
+        case failed
+    }
+
+    public var decision: UInt64
+    public var command: Int
+    public var kind: String
+    public var outcome: Outcome
+    /// Chatwoot's HTTP status of the last attempt (nil for a transport error).
+    public var status: Int?
+    /// The Chatwoot message id, for created messages.
+    public var messageId: Int?
+    public var attempts: Int
+    public var latencyMilliseconds: Int
+    /// A bounded excerpt of Chatwoot's error body or the transport error.
+    public var error: String?
+
+    public init(decision: UInt64, command: Int, kind: String, outcome: Outcome, status: Int? = nil, messageId: Int? = nil,
+                attempts: Int, latencyMilliseconds: Int, error: String? = nil) {
+        self.decision = decision
+        self.command = command
+        self.kind = kind
+        self.outcome = outcome
+        self.status = status
+        self.messageId = messageId
+        self.attempts = attempts
+        self.latencyMilliseconds = latencyMilliseconds
+        self.error = error
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case decision, command, kind, outcome, status, attempts, error
+        case messageId = "message_id"
+        case latencyMilliseconds = "latency_ms"
+    }
+
+    public func encoded() throws -> [UInt8] { [UInt8](try Decision.encoder.encode(self)) }
+    public static func decode(_ bytes: [UInt8]) throws -> EffectResult { try JSONDecoder().decode(EffectResult.self, from: Data(bytes)) }
+}
+
+/// The `source_id` the outbox puts on every message it creates, so its echo can be matched.
+public enum EffectSourceID {
+    public static func make(decision: UInt64, command: Int) -> String { "ledgerbot:\(decision):\(command)" }
+
+    public static func parse(_ sourceID: String) -> (decision: UInt64, command: Int)? {
+        let parts = sourceID.split(separator: ":")
+        guard parts.count == 3, parts[0] == "ledgerbot", let decision = UInt64(parts[1]), let command = Int(parts[2]) else { return nil }
+        return (decision, command)
+    }
+}

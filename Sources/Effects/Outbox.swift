@@ -1,0 +1,155 @@
+import Chatwoot
+import Domain
+import Foundation
+import Ledger
+import Logging
+import ServiceLifecycle
+
+/// The effect runner: performs the commands of recorded decisions through Chatwoot's API and
+/// records each outcome as an `effect.result` event.
+///
+/// - A decision is in the ledger before anything is performed; its result after.
+/// - 429, 5xx, timeouts and connection errors are retried with ``RetryPolicy`` backoff; other
+///   4xx are final and recorded as `failed`.
+/// - Per conversation, commands run one at a time in decision order (a reply never overtakes
+///   the previous one); different conversations proceed in parallel.
+/// - On start, decisions without results are resumed. A customer-visible message is first
+///   matched against its echo (`message_created` with our `source_id`) and only re-sent when no
+///   echo arrived within ``OutboxConfiguration/echoGracePeriod``.
+public final class Outbox: Service, Sendable {
+    private let ledger: any LedgerStore
+    private let directory: LedgerDirectory
+    private let api: any ChatwootAPI
+    private let configuration: OutboxConfiguration
+    private let metrics: OutboxMetrics
+    private let logger: Logger
+    private let state = OutboxState()
+
+    public init(ledger: any LedgerStore, directory: LedgerDirectory, api: any ChatwootAPI,
+                configuration: OutboxConfiguration = .init(), metrics: OutboxMetrics, logger: Logger) {
+        self.ledger = ledger
+        self.directory = directory
+        self.api = api
+        self.configuration = configuration
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        let updates = ledger.subscribe()
+        let startHead = await ledger.headSeq()
+        let tail = try LedgerTail(directory: directory)
+        let started = ContinuousClock.now
+        try await withThrowingDiscardingTaskGroup { group in
+            var head = startHead
+            var iterator = updates.makeAsyncIterator()
+            while !Task.isCancelled {
+                // Fold everything up to the head, then start idle conversations that have work.
+                while tail.nextSeq <= head {
+                    let events = try tail.read(through: head)
+                    if events.isEmpty { break }
+                    for event in events { _ = await state.apply(event, beforeRestart: event.seq <= startHead) }
+                }
+                metrics.depth.record(await state.depth)
+                while let conversation = await state.claimConversation() {
+                    group.addTask { await self.drain(conversation, restartedAt: started) }
+                }
+                guard let next = await iterator.next() else { break }
+                head = max(head, next)
+            }
+        }
+    }
+
+    private func drain(_ conversation: ConversationAddress, restartedAt started: ContinuousClock.Instant) async {
+        while let item = await state.next(for: conversation) {
+            if item.fromBeforeRestart, item.command.isCustomerVisible {
+                if await recordEchoIfSeen(item) { continue }
+                try? await Task.sleep(until: started + configuration.echoGracePeriod, clock: .continuous) // cancellation ends the wait early; the check below still runs
+                if await recordEchoIfSeen(item) { continue }
+                logger.info("re-sending a message decided before the restart: no echo arrived", metadata: ["ledger.decision": "\(item.key.decision)"])
+            }
+            await perform(item)
+        }
+    }
+
+    private func recordEchoIfSeen(_ item: PendingCommand) async -> Bool {
+        guard let messageID = await state.echo(of: item.key) else { return false }
+        await record(EffectResult(decision: item.key.decision, command: item.key.index, kind: item.command.kind, outcome: .recovered,
+                                  messageId: messageID, attempts: 0, latencyMilliseconds: 0), for: item)
+        return true
+    }
+
+    private func perform(_ item: PendingCommand) async {
+        let start = ContinuousClock.now
+        var messageID: Int?
+        let result = await withRetry(configuration.retry, clock: ContinuousClock()) { () async -> AttemptOutcome<Int?> in
+            let attemptStart = ContinuousClock.now
+            do {
+                let id = try await call(item)
+                metrics.call(item.command.kind, status: 200, seconds: Self.seconds(ContinuousClock.now - attemptStart))
+                return .success(id)
+            } catch let error as ChatwootAPIError {
+                let status = error.status
+                metrics.call(item.command.kind, status: status, seconds: Self.seconds(ContinuousClock.now - attemptStart))
+                let message = "\(error)"
+                return error.isRetryable ? .retryable(status: status, message: message) : .final(status: status, message: message)
+            } catch {
+                return .final(status: nil, message: "\(error)") // `call` throws only ChatwootAPIError; kept for the compiler
+            }
+        } onAttempt: { attempt, outcome in
+            if case .retryable(let status, _) = outcome {
+                logger.info("chatwoot call failed; retrying", metadata: ["effect.command": "\(item.command.kind)", "effect.attempt": "\(attempt)",
+                                                                          "http.status": "\(status.map(String.init) ?? "transport")"])
+            }
+        }
+        if let value = result.value { messageID = value }
+        let succeeded = result.lastError == nil
+        await record(EffectResult(decision: item.key.decision, command: item.key.index, kind: item.command.kind,
+                                  outcome: succeeded ? .ok : .failed, status: succeeded ? 200 : result.lastStatus, messageId: messageID,
+                                  attempts: result.attempts, latencyMilliseconds: Int(Self.seconds(ContinuousClock.now - start) * 1000),
+                                  error: result.lastError.map { String($0.prefix(500)) }), for: item)
+    }
+
+    /// One attempt of `item`'s Chatwoot call; returns the created message id for messages.
+    private func call(_ item: PendingCommand) async throws(ChatwootAPIError) -> Int? {
+        let conversation = item.conversation
+        switch item.command {
+        case .sendMessage(var message):
+            let source = EffectSourceID.make(decision: item.key.decision, command: item.key.index)
+            message.sourceId = source
+            message.echoId = source
+            return try await api.createMessage(message, in: conversation).id
+        case .setStatus(let change):
+            _ = try await api.toggleStatus(change, in: conversation)
+        case .setPriority(let priority):
+            try await api.togglePriority(priority, in: conversation)
+        case .setCustomAttributes(let attributes):
+            _ = try await api.updateCustomAttributes(attributes, in: conversation)
+        case .assign(let assignee):
+            _ = try await api.assign(assignee, in: conversation)
+        case .typing(let on):
+            try await api.toggleTyping(on: on, isPrivate: false, in: conversation)
+        }
+        return nil
+    }
+
+    /// Appends the result. If the ledger cannot take it, the command stays unrecorded and is
+    /// resumed (echo-checked) after the next restart.
+    private func record(_ result: EffectResult, for item: PendingCommand) async {
+        await state.markDone(item.key)
+        metrics.result(result.outcome.rawValue)
+        do {
+            let body = try result.encoded()
+            _ = try await ledger.append([EventDraft(stream: "\(item.conversation.accountId)/\(item.conversation.conversationId)",
+                                                    type: EventType.effectResult, time: Self.micros(Date()), causation: item.key.decision, body: body)])
+        } catch {
+            logger.error("effect result not recorded; it will be resumed after a restart", metadata: ["error": "\(error)", "ledger.decision": "\(item.key.decision)"])
+        }
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+
+    static func micros(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1_000_000).rounded()) }
+}

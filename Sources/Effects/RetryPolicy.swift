@@ -1,0 +1,75 @@
+/// The one backoff schedule for retried effects (Chatwoot calls, GET lookups, NLU calls):
+/// a base delay that doubles each attempt, capped, with ±3% jitter (as AsyncHTTPClient's
+/// connection backoff). With the defaults the waits are about 0.25, 0.5, 1, 2, 4, 8, 16, 30, 30 s.
+public struct RetryPolicy: Sendable {
+    public var baseDelay: Duration = .milliseconds(250)
+    public var multiplier: Double = 2
+    public var maximumDelay: Duration = .seconds(30)
+    /// Total attempts, the first included.
+    public var maximumAttempts = 10
+    public var jitter = 0.03
+
+    public init() {}
+
+    /// The wait after `failedAttempt` (1-based) failed.
+    public func delay(afterAttempt failedAttempt: Int, random: Double = Double.random(in: -1...1)) -> Duration {
+        let base = Double(baseDelay.components.seconds) + Double(baseDelay.components.attoseconds) / 1e18
+        let cap = Double(maximumDelay.components.seconds) + Double(maximumDelay.components.attoseconds) / 1e18
+        let raw = min(base * pow(multiplier, Double(failedAttempt - 1)), cap)
+        return .nanoseconds(Int64(raw * (1 + jitter * random) * 1e9))
+    }
+
+    private func pow(_ x: Double, _ y: Double) -> Double {
+        var result = 1.0
+        for _ in 0..<Int(y) { result *= x }
+        return result
+    }
+}
+
+/// How one attempt ended, for ``withRetry(_:clock:operation:onAttempt:)``.
+public enum AttemptOutcome<Success: Sendable>: Sendable {
+    case success(Success)
+    /// Worth another try (429, 5xx, timeout, connection error).
+    case retryable(status: Int?, message: String)
+    /// Another try would fail the same way (4xx other than 429, invalid request).
+    case final(status: Int?, message: String)
+}
+
+/// The result of ``withRetry(_:clock:operation:onAttempt:)``.
+public struct RetryResult<Success: Sendable>: Sendable {
+    public var value: Success?
+    public var attempts: Int
+    public var lastStatus: Int?
+    public var lastError: String?
+}
+
+/// Runs `operation` until it succeeds, fails for good, or the policy's attempts run out,
+/// sleeping on `clock` between attempts. Cancellation stops the waiting (the last outcome stands).
+public func withRetry<Success: Sendable, C: Clock>(
+    _ policy: RetryPolicy,
+    clock: C,
+    operation: () async -> AttemptOutcome<Success>,
+    onAttempt: (Int, AttemptOutcome<Success>) -> Void = { _, _ in }
+) async -> RetryResult<Success> where C.Duration == Duration {
+    var attempt = 0
+    while true {
+        attempt += 1
+        let outcome = await operation()
+        onAttempt(attempt, outcome)
+        switch outcome {
+        case .success(let value):
+            return RetryResult(value: value, attempts: attempt, lastStatus: nil, lastError: nil)
+        case .final(let status, let message):
+            return RetryResult(value: nil, attempts: attempt, lastStatus: status, lastError: message)
+        case .retryable(let status, let message):
+            guard attempt < policy.maximumAttempts, !Task.isCancelled else {
+                return RetryResult(value: nil, attempts: attempt, lastStatus: status, lastError: message)
+            }
+            do {
+                try await clock.sleep(for: policy.delay(afterAttempt: attempt))
+            } catch {
+                return RetryResult(value: nil, attempts: attempt, lastStatus: status, lastError: message)
+            }
+        }
+    }
+}

@@ -1,0 +1,171 @@
+import Chatwoot
+import CoreMetrics
+import Domain
+import Effects
+import Foundation
+import Ledger
+import LedgerbotTesting
+import Logging
+import Metrics
+import Testing
+
+/// The outbox over a real FileLedger, performing through the in-memory Chatwoot API
+/// (HTTP behaviour of the API client is covered in ChatwootTests; end to end over HTTP in ServerTests).
+@Suite struct OutboxTests {
+    static let conversationA = ConversationAddress(accountId: 1, conversationId: 128)
+    static let conversationB = ConversationAddress(accountId: 1, conversationId: 129)
+
+    private func fastConfiguration() -> OutboxConfiguration {
+        var configuration = OutboxConfiguration()
+        configuration.retry.baseDelay = .milliseconds(5)
+        configuration.retry.maximumDelay = .milliseconds(20)
+        configuration.retry.maximumAttempts = 4
+        configuration.echoGracePeriod = .milliseconds(50)
+        return configuration
+    }
+
+    private func decision(_ conversation: ConversationAddress, _ commands: [Command]) throws -> EventDraft {
+        EventDraft(stream: "\(conversation.accountId)/\(conversation.conversationId)", type: EventType.decision,
+                   time: 1_778_663_742_000_000, body: try Decision(conversation: conversation, commands: commands).encoded())
+    }
+
+    /// Runs the outbox until `count` effect results are in the ledger, then stops it.
+    private func runOutbox(_ ledger: FileLedger, _ directory: LedgerDirectory, api: any ChatwootAPI,
+                           configuration: OutboxConfiguration, until count: Int) async throws -> [EffectResult] {
+        let outbox = Outbox(ledger: ledger, directory: directory, api: api, configuration: configuration,
+                            metrics: OutboxMetrics(factory: NOOPMetricsHandler.instance), logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        return try await withThrowingTaskGroup(of: [EffectResult]?.self) { group in
+            group.addTask { try await outbox.run(); return nil }
+            group.addTask {
+                for await head in ledger.subscribe() {
+                    let results = try await ledger.read(from: 1, limit: Int(head)).filter { $0.type == EventType.effectResult }
+                    if results.count >= count { return try results.map { try EffectResult.decode($0.body) } }
+                }
+                return nil
+            }
+            let results = try await group.next()!!
+            group.cancelAll()
+            return results
+        }
+    }
+
+    @Test func commandsArePerformedInOrderAndEachResultIsRecorded() async throws {
+        let temp = TemporaryDirectory()
+        let directory = LedgerDirectory(dataPath: temp.path + "/data")
+        let (ledger, _) = try FileLedger.open(directory: directory)
+        let api = InMemoryChatwootAPI(configuration: .init(firstMessageId: 500))
+        let seq = try await ledger.append([decision(Self.conversationA, [
+            .sendMessage(.text("Hello! How can I help?")),
+            .sendMessage(.privateNote("Context for the agent")),
+            .setStatus(.open),
+        ])]).lowerBound
+        let results = try await runOutbox(ledger, directory, api: api, configuration: fastConfiguration(), until: 3)
+        await ledger.close()
+        #expect(results.map(\.command) == [0, 1, 2])
+        #expect(results.allSatisfy { $0.decision == seq && $0.outcome == .ok && $0.attempts == 1 })
+        #expect(results.map(\.messageId) == [500, 501, nil])
+        let calls = await api.calls
+        guard case .createMessage(let first, _) = calls[0], case .createMessage(let note, _) = calls[1], case .toggleStatus(.open, _) = calls[2] else {
+            Issue.record("unexpected calls \(calls)")
+            return
+        }
+        #expect(first.sourceId == "ledgerbot:\(seq):0")
+        #expect(note.isPrivate)
+        let events = try await ledger.read(from: 1, limit: 10)
+        #expect(events.filter { $0.type == EventType.effectResult }.allSatisfy { $0.causation == seq })
+    }
+
+    @Test func transientErrorsAreRetriedAndClientErrorsAreFinal() async throws {
+        let temp = TemporaryDirectory()
+        let directory = LedgerDirectory(dataPath: temp.path + "/data")
+        let (ledger, _) = try FileLedger.open(directory: directory)
+        let api = InMemoryChatwootAPI()
+        await api.failNext(with: ChatwootAPIError(kind: .rateLimited, status: 429, endpoint: "POST messages", bodyExcerpt: "Retry later"))
+        await api.failNext(with: ChatwootAPIError(kind: .server, status: 500, endpoint: "POST messages"))
+        _ = try await ledger.append([decision(Self.conversationA, [.sendMessage(.text("one"))])])
+        _ = try await runOutbox(ledger, directory, api: api, configuration: fastConfiguration(), until: 1)
+        await api.failNext(with: ChatwootAPIError(kind: .unprocessable, status: 422, endpoint: "POST messages", bodyExcerpt: "Validation failed"))
+        _ = try await ledger.append([decision(Self.conversationA, [.sendMessage(.text("two"))])])
+        let results = try await runOutbox(ledger, directory, api: api, configuration: fastConfiguration(), until: 2)
+        await ledger.close()
+        #expect(results[0].outcome == .ok && results[0].attempts == 3)
+        #expect(results[1].outcome == .failed && results[1].attempts == 1 && results[1].status == 422)
+        #expect(results[1].error?.contains("Validation failed") == true)
+    }
+
+    @Test func retriesRunOutAfterTheConfiguredAttempts() async throws {
+        let temp = TemporaryDirectory()
+        let directory = LedgerDirectory(dataPath: temp.path + "/data")
+        let (ledger, _) = try FileLedger.open(directory: directory)
+        let api = InMemoryChatwootAPI()
+        for _ in 0..<4 { await api.failNext(with: ChatwootAPIError(kind: .timeout, endpoint: "POST toggle_status")) }
+        _ = try await ledger.append([decision(Self.conversationA, [.setStatus(.open)])])
+        let results = try await runOutbox(ledger, directory, api: api, configuration: fastConfiguration(), until: 1)
+        await ledger.close()
+        #expect(results[0].outcome == .failed && results[0].attempts == 4 && results[0].status == nil)
+    }
+
+    @Test func aConversationsRepliesKeepTheirOrderWhileOthersProceed() async throws {
+        let temp = TemporaryDirectory()
+        let directory = LedgerDirectory(dataPath: temp.path + "/data")
+        let (ledger, _) = try FileLedger.open(directory: directory)
+        let api = InMemoryChatwootAPI()
+        // A's first reply hits two 500s; A's later replies must wait for it, B's must not.
+        await api.failNext(with: ChatwootAPIError(kind: .server, status: 500, endpoint: "x"))
+        await api.failNext(with: ChatwootAPIError(kind: .server, status: 500, endpoint: "x"))
+        _ = try await ledger.append([try decision(Self.conversationA, [.sendMessage(.text("A1"))])])
+        _ = try await ledger.append([try decision(Self.conversationA, [.sendMessage(.text("A2"))])])
+        _ = try await ledger.append([try decision(Self.conversationB, [.sendMessage(.text("B1"))])])
+        _ = try await ledger.append([try decision(Self.conversationA, [.sendMessage(.text("A3"))])])
+        _ = try await runOutbox(ledger, directory, api: api, configuration: fastConfiguration(), until: 4)
+        await ledger.close()
+        let sent = await api.calls.compactMap { call -> String? in
+            if case .createMessage(let message, _) = call { return message.content }
+            return nil
+        }
+        let aOrder = sent.filter { $0.hasPrefix("A") }
+        #expect(aOrder.suffix(3) == ["A1", "A2", "A3"], "A's replies never overtake each other: \(sent)")
+        #expect(sent.contains("B1"))
+    }
+
+    @Test func afterARestartAnEchoedMessageIsRecoveredAndOnlyTheRestIsSent() async throws {
+        let temp = TemporaryDirectory()
+        let directory = LedgerDirectory(dataPath: temp.path + "/data")
+        let (ledger, _) = try FileLedger.open(directory: directory)
+        // Before the "crash": a decision with two replies; the first was sent (its echo arrived), no results recorded.
+        let seq = try await ledger.append([decision(Self.conversationA, [.sendMessage(.text("sent before the crash")), .sendMessage(.text("never sent"))])]).lowerBound
+        let echo = #"{"event":"message_created","id":777,"message_type":"outgoing","source_id":"ledgerbot:\#(seq):0","content":"sent before the crash","account":{"id":1},"conversation":{"id":128}}"#
+        _ = try await ledger.append([EventDraft(stream: "1/128", type: EventType.webhookReceived, time: 0, body: Array(echo.utf8))])
+        let api = InMemoryChatwootAPI(configuration: .init(firstMessageId: 900))
+        let results = try await runOutbox(ledger, directory, api: api, configuration: fastConfiguration(), until: 2)
+        await ledger.close()
+        #expect(results[0].outcome == .recovered && results[0].messageId == 777)
+        #expect(results[1].outcome == .ok && results[1].messageId == 900)
+        let calls = await api.calls
+        #expect(calls.count == 1, "only the message without an echo is sent: \(calls)")
+    }
+
+    @Test func decisionsWithResultsAreNotPerformedAgain() async throws {
+        let temp = TemporaryDirectory()
+        let directory = LedgerDirectory(dataPath: temp.path + "/data")
+        let (ledger, _) = try FileLedger.open(directory: directory)
+        let api = InMemoryChatwootAPI()
+        _ = try await ledger.append([decision(Self.conversationA, [.setPriority(.urgent)])])
+        _ = try await runOutbox(ledger, directory, api: api, configuration: fastConfiguration(), until: 1)
+        // A second run over the same ledger (a restart) must not repeat it; a new decision is performed.
+        _ = try await ledger.append([decision(Self.conversationB, [.typing(on: true)])])
+        _ = try await runOutbox(ledger, directory, api: api, configuration: fastConfiguration(), until: 2)
+        await ledger.close()
+        let calls = await api.calls
+        #expect(calls.count == 2)
+    }
+
+    @Test func theBackoffScheduleGrowsGeometricallyWithBoundedJitter() {
+        let policy = RetryPolicy()
+        let delays = (1...10).map { policy.delay(afterAttempt: $0, random: 0) }
+        #expect(delays[0] == .milliseconds(250) && delays[1] == .milliseconds(500) && delays[4] == .seconds(4))
+        #expect(delays[8] == .seconds(30), "capped")
+        #expect(policy.delay(afterAttempt: 3, random: 1) == .milliseconds(1030))
+        #expect(policy.delay(afterAttempt: 3, random: -1) == .milliseconds(970))
+    }
+}
