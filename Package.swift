@@ -78,8 +78,10 @@ let package = Package(
         .executableTarget(
             name: "ledgerbot",
             dependencies: [
-                "Ledger", "Server", "Chatwoot",
+                "Ledger", "Server", "Chatwoot", "Effects",
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -35,7 +35,12 @@ public final class Outbox: Service, Sendable {
         self.logger = logger
     }
 
+    /// Runs until graceful shutdown (or cancellation). An effect cut short is resumed after restart.
     public func run() async throws {
+        try await cancelWhenGracefulShutdown { try await self.runLoop() }
+    }
+
+    private func runLoop() async throws {
         let updates = ledger.subscribe()
         let startHead = await ledger.headSeq()
         let tail = try LedgerTail(directory: directory)

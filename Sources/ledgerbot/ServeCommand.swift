@@ -1,4 +1,7 @@
 import ArgumentParser
+import AsyncHTTPClient
+import Effects
+import ServiceLifecycle
 import Chatwoot
 import Foundation
 import Ledger
@@ -36,6 +39,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(help: .hidden) var enableNoopRoute = false
 
     func validate() throws {
+        if chatwootURL != nil, (ProcessInfo.processInfo.environment["LEDGERBOT_CHATWOOT_TOKEN"] ?? "").isEmpty {
+            throw ValidationError("--chatwoot-url needs the bot's access token in LEDGERBOT_CHATWOOT_TOKEN (Chatwoot: Settings → Agent Bots)")
+        }
         guard LedgerConfiguration.Durability(rawValue: durability) != nil else { throw ValidationError("--durability must be fsync or none") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical") }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0…65535") }
@@ -74,16 +80,32 @@ struct ServeCommand: AsyncParsableCommand {
                                        metrics: IngestMetrics(factory: PrometheusMetricsFactory(registry: registry)), logger: logger)
             let restored = try await ingest.restoreRecentDeliveries(from: data.directory, head: report.headSeq, window: serverConfiguration.deduplicationWindow)
             logger.info("ledger open", metadata: ["ledger.head_seq": "\(report.headSeq)", "ledger.deliveries_remembered": "\(restored)"])
+            var services: [any Service] = [LedgerService(ledger: ledger)]
+            let httpClient = HTTPClient(eventLoopGroupProvider: .singleton)
+            if let chatwootURL, let token = environment["LEDGERBOT_CHATWOOT_TOKEN"], let url = URL(string: chatwootURL) {
+                let api = HTTPChatwootAPI(httpClient: httpClient, baseURL: url, accessToken: token, logger: logger)
+                services.append(Outbox(ledger: ledger, directory: data.directory, api: api,
+                                       metrics: OutboxMetrics(factory: PrometheusMetricsFactory(registry: registry)), logger: logger))
+                logger.info("performing decisions through Chatwoot", metadata: ["chatwoot.url": "\(chatwootURL)"])
+            } else {
+                logger.warning("no --chatwoot-url: recording webhooks only, nothing is sent to Chatwoot")
+            }
             let app = buildApplication(
                 configuration: serverConfiguration,
                 dependencies: ServerDependencies(ingest: ingest, ledger: ledger, registry: registry, logger: logger),
-                services: [LedgerService(ledger: ledger)],
+                services: services,
                 onServerRunning: { port in
                     // Scripts and tests wait for this line to learn the port.
                     FileHandleOutput.standardError.write("ledgerbot: listening on http://\(host):\(port)\n")
                 }
             )
-            try await app.runService()
+            do {
+                try await app.runService()
+            } catch {
+                try? await httpClient.shutdown()
+                throw error
+            }
+            try await httpClient.shutdown()
         }
     }
 }

@@ -165,3 +165,26 @@ import Testing
         await #expect(throws: LedgerError.self) { _ = try await ledger.append([draft(1)]) }
     }
 }
+
+@Suite struct LedgerTailTests {
+    @Test func aTailReturnsEachNewEventOnceAcrossRotationsWithoutRescanning() async throws {
+        let temp = TemporaryDirectory()
+        var configuration = fastConfiguration()
+        configuration.segmentSize = 400
+        let (ledger, _) = try FileLedger.open(directory: temp.ledger, configuration: configuration)
+        let tail = try LedgerTail(directory: temp.ledger)
+        var seen: [Seq] = []
+        for round in 0..<30 {
+            _ = try await ledger.append((0..<(round % 4 + 1)).map { draft(round * 10 + $0, bytes: 120) })
+            let head = await ledger.headSeq()
+            // Read in two steps to exercise resuming inside a frame and at frame boundaries.
+            seen += try tail.read(through: head > 1 ? head - 1 : head).map(\.seq)
+            seen += try tail.read(through: head).map(\.seq)
+        }
+        await ledger.close()
+        #expect(try temp.ledger.segmentNames().count > 3)
+        #expect(seen == Array(1...Seq(seen.count)))
+        #expect(try tail.read(through: .max).isEmpty)
+        #expect(seen.count == (0..<30).reduce(0) { $0 + $1 % 4 + 1 })
+    }
+}
