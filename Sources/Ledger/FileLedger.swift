@@ -47,11 +47,18 @@ public final class FileLedger: LedgerStore, @unchecked Sendable {
     private var subscribers: [UInt64: AsyncStream<Seq>.Continuation] = [:]
     private var nextSubscriberID: UInt64 = 0
 
-    private let writer: SegmentWriter          // thread-confined: encoder
+    private var nextOrder = 0
+    private var nextToWrite = 0
+    private var compressed: [Int: (Result<PreparedFrame, Error>, [Pending])] = [:]
+    private var compressorsRunning = 0
+
+    private let writer: SegmentWriter          // thread-confined: writer
+    private let deflaters: [Deflater]          // one per compressor thread, each confined to it
     private let index: LedgerIndex?            // thread-confined: indexer
 
     private init(directory: LedgerDirectory, configuration: LedgerConfiguration, ledgerID: [UInt8], logger: Logger,
-                 lockFD: Int32, writer: SegmentWriter, index: LedgerIndex?, head: Seq, headHash: [UInt8]) {
+                 lockFD: Int32, writer: SegmentWriter, deflaters: [Deflater], index: LedgerIndex?, head: Seq, headHash: [UInt8]) {
+        self.deflaters = deflaters
         self.directory = directory
         self.configuration = configuration
         self.ledgerID = ledgerID
@@ -95,8 +102,11 @@ public final class FileLedger: LedgerStore, @unchecked Sendable {
             let writer = try SegmentWriter(directory: directory, ledgerID: ledgerID, configuration: configuration,
                                            lastSegment: recovered.lastSegment, nextSeq: recovered.headSeq + 1, previousHash: recovered.headHash)
             let index = configuration.maintainIndex ? recovered.index : nil
+            let deflaters = try (0..<max(1, configuration.compressionThreads)).map { _ in
+                try Deflater(level: configuration.compressionLevel, dictionary: configuration.dictionary.bytes)
+            }
             let ledger = FileLedger(directory: directory, configuration: configuration, ledgerID: ledgerID, logger: logger,
-                                    lockFD: lockFD, writer: writer, index: index, head: recovered.headSeq, headHash: recovered.headHash)
+                                    lockFD: lockFD, writer: writer, deflaters: deflaters, index: index, head: recovered.headSeq, headHash: recovered.headHash)
             ledger.startThreads()
             report.headSeq = recovered.headSeq
             return (ledger, report)
@@ -326,23 +336,32 @@ public final class FileLedger: LedgerStore, @unchecked Sendable {
     // MARK: Threads
 
     private func startThreads() {
-        let encoder = Thread { [self] in encoderLoop() }
-        encoder.name = "ledger-encoder"
+        compressorsRunning = deflaters.count
+        for i in deflaters.indices {
+            let compressor = Thread { [self] in compressorLoop(deflaters[i]) } // each thread owns deflaters[i]
+            compressor.name = "ledger-compress-\(i)"
+            compressor.start()
+        }
+        let writerThread = Thread { [self] in writerLoop() }
+        writerThread.name = "ledger-writer"
         let syncer = Thread { [self] in syncerLoop() }
         syncer.name = "ledger-syncer"
         let indexer = Thread { [self] in indexerLoop() }
         indexer.name = "ledger-indexer"
-        encoder.start()
+        writerThread.start()
         syncer.start()
         indexer.start()
     }
 
-    private func encoderLoop() {
+    /// Compressor threads: each takes the appends queued so far as one batch, numbered in
+    /// order, and compresses it; several batches compress at once on several cores. A batch
+    /// is formed only when a compressor is free, so batches grow under load.
+    private func compressorLoop(_ deflater: Deflater) {
         while true {
             condition.lock()
             while pending.isEmpty && !closing { condition.wait() }
             if pending.isEmpty {
-                encoderDone = true
+                compressorsRunning -= 1
                 condition.broadcast()
                 condition.unlock()
                 return
@@ -355,16 +374,41 @@ public final class FileLedger: LedgerStore, @unchecked Sendable {
             }
             let batch = Array(pending[0..<take])
             pending.removeFirst(take)
+            let order = nextOrder
+            nextOrder += 1
+            condition.unlock()
+
+            let prepared = Result { try SegmentWriter.prepare(batch.map(\.drafts), deflater: deflater, maintainIndex: configuration.maintainIndex) }
+            condition.lock()
+            compressed[order] = (prepared, batch)
+            condition.broadcast()
+            condition.unlock()
+        }
+    }
+
+    /// The writer thread: writes compressed frames in batch order, assigning seqs and extending
+    /// the hash chain, then hands them to the syncer.
+    private func writerLoop() {
+        while true {
+            condition.lock()
+            while compressed[nextToWrite] == nil && !(compressorsRunning == 0 && compressed.isEmpty) { condition.wait() }
+            guard let (prepared, batch) = compressed.removeValue(forKey: nextToWrite) else {
+                encoderDone = true
+                condition.broadcast()
+                condition.unlock()
+                return
+            }
+            nextToWrite += 1
             let failed = failure
             condition.unlock()
 
+            let continuations = batch.map(\.continuation)
             if let failed {
-                for item in batch { item.continuation.resume(throwing: failed) }
+                for continuation in continuations { continuation.resume(throwing: failed) }
                 continue
             }
             do {
-                let written = try writer.write(batch.map(\.drafts))
-                let continuations = batch.map(\.continuation)
+                let written = try writer.write(try prepared.get())
                 if configuration.durability == .none {
                     for handle in written.retired { handle.close() }
                     complete(written, continuations)
@@ -375,11 +419,11 @@ public final class FileLedger: LedgerStore, @unchecked Sendable {
                     condition.unlock()
                 }
             } catch let broken as BrokenWriter {
-                fail(batch.map(\.continuation), with: broken.underlying, permanently: true)
+                fail(continuations, with: broken.underlying, permanently: true)
             } catch {
                 let ledgerError = error as? LedgerError ?? LedgerError(.io, "\(error)")
                 logger.error("ledger write failed", metadata: ["error": "\(ledgerError)"])
-                fail(batch.map(\.continuation), with: ledgerError, permanently: false)
+                fail(continuations, with: ledgerError, permanently: false)
             }
         }
     }

@@ -12,6 +12,8 @@ public struct LedgerConfiguration: Sendable {
     public var segmentSize: Int64 = 64 << 20
     /// zlib level for new frames (1 fastest … 9 smallest).
     public var compressionLevel: Int32 = 6
+    /// Threads compressing frames in parallel (frames are still written in order).
+    public var compressionThreads = 2
     /// The preset dictionary new segments are written with.
     public var dictionary: CompressionDictionary = .current
     /// Dictionaries to read besides the built-in ones.

@@ -43,7 +43,6 @@ final class SegmentWriter {
     let directory: LedgerDirectory
     let ledgerID: [UInt8]
     let configuration: LedgerConfiguration
-    private let deflater: Deflater
     private(set) var current: SegmentHandle?
     private var currentDictionary: CompressionDictionary
     private(set) var endOffset: Int64 = 0
@@ -57,7 +56,6 @@ final class SegmentWriter {
         self.configuration = configuration
         self.nextSeq = nextSeq
         self.previousHash = previousHash
-        deflater = try Deflater(level: configuration.compressionLevel, dictionary: configuration.dictionary.bytes)
         currentDictionary = configuration.dictionary
         // Keep appending to the last segment only if it uses the configured dictionary and has room;
         // otherwise the next frame starts a new segment.
@@ -70,27 +68,35 @@ final class SegmentWriter {
         }
     }
 
-    /// Encodes `batches` (each one append, kept whole) into one frame and writes it.
-    ///
-    /// On a write error the segment is truncated back to its previous end, so the file
-    /// stays valid and later appends may succeed. Throws ``LedgerError`` with `isFatal`
-    /// semantics reported through `broken`.
-    func write(_ batches: [[EventDraft]]) throws -> WrittenFrame {
+    /// Encodes and compresses `batches` (each one append, kept whole) into a frame payload.
+    /// Needs no ledger state (seqs are implicit in the payload), so it runs on any compressor thread.
+    static func prepare(_ batches: [[EventDraft]], deflater: Deflater, maintainIndex: Bool) throws -> PreparedFrame {
         var raw = ByteWriter(capacity: batches.reduce(0) { $0 + $1.reduce(0) { $0 + EventCoding.encodedSize($1) } })
-        var ranges: [ClosedRange<Seq>] = []
         var indexed: [IndexedEvent] = []
-        var seq = nextSeq
+        var counts: [Int] = []
         for batch in batches {
-            ranges.append(seq...(seq + Seq(batch.count) - 1))
-            seq += Seq(batch.count)
+            counts.append(batch.count)
             for draft in batch {
                 EventCoding.append(draft, to: &raw)
-                if configuration.maintainIndex { indexed.append(IndexedEvent(stream: draft.stream, type: draft.type, time: draft.time)) }
+                if maintainIndex { indexed.append(IndexedEvent(stream: draft.stream, type: draft.type, time: draft.time)) }
             }
         }
+        return PreparedFrame(payload: try deflater.compress(raw.bytes), rawLength: raw.bytes.count, batchCounts: counts, events: indexed)
+    }
+
+    /// Writes a prepared frame at the end of the current segment, assigning its seqs.
+    ///
+    /// On a write error the segment is truncated back to its previous end, so the file
+    /// stays valid and later appends may succeed; if even that fails, ``BrokenWriter`` is thrown.
+    func write(_ prepared: PreparedFrame) throws -> WrittenFrame {
+        var ranges: [ClosedRange<Seq>] = []
+        var seq = nextSeq
+        for count in prepared.batchCounts {
+            ranges.append(seq...(seq + Seq(count) - 1))
+            seq += Seq(count)
+        }
         let count = Int(seq - nextSeq)
-        let payload = try deflater.compress(raw.bytes)
-        let frame = FrameFormat.build(payload: payload, rawLength: raw.bytes.count, count: count, firstSeq: nextSeq, previousHash: previousHash)
+        let frame = FrameFormat.build(payload: prepared.payload, rawLength: prepared.rawLength, count: count, firstSeq: nextSeq, previousHash: previousHash)
 
         var retired: [SegmentHandle] = []
         var created = false
@@ -115,7 +121,7 @@ final class SegmentWriter {
         endOffset += Int64(frame.bytes.count)
         nextSeq = seq
         previousHash = frame.hash
-        return WrittenFrame(handle: handle, location: location, events: indexed, ranges: ranges, retired: retired, createdSegment: created)
+        return WrittenFrame(handle: handle, location: location, events: prepared.events, ranges: ranges, retired: retired, createdSegment: created)
     }
 
     private func startSegment() throws {
@@ -139,6 +145,16 @@ final class SegmentWriter {
         current?.close()
         current = nil
     }
+}
+
+/// A compressed frame payload waiting for its place (and seqs) in the ledger.
+struct PreparedFrame: @unchecked Sendable {
+    // Plain values, handed from one thread to another under the ledger's lock.
+    var payload: [UInt8]
+    var rawLength: Int
+    /// Events per append, in order.
+    var batchCounts: [Int]
+    var events: [IndexedEvent]
 }
 
 /// A write error after which the segment could not be restored: the ledger must stop writing.

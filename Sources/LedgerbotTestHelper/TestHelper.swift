@@ -12,7 +12,7 @@ import Ledger
 struct TestHelper {
     static func main() async {
         let arguments = CommandLine.arguments
-        guard arguments.count >= 4 else {
+        guard arguments.count >= 4 || arguments.dropFirst().first == "bot" else {
             say("usage: LedgerbotTestHelper append-loop DATA WRITERS | append-until-error DATA LIMIT")
             exit(64)
         }
@@ -21,6 +21,8 @@ struct TestHelper {
             switch arguments[1] {
             case "append-loop":
                 try await appendLoop(directory, writers: Int(arguments[3]) ?? 4)
+            case "bot":
+                try await CrashBot.run(Array(arguments.dropFirst(2)))
             case "append-until-error":
                 var limit = rlimit(rlim_cur: rlim_t(arguments[3]) ?? 1 << 20, rlim_max: rlim_t(arguments[3]) ?? 1 << 20)
                 signal(SIGXFSZ, SIG_IGN) // get EFBIG from write(2) instead of being killed

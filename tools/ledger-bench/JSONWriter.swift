@@ -1,3 +1,5 @@
+import Ledger
+
 /// A streaming writer of compact JSON, as Chatwoot's Ruby `to_json` (ActiveSupport) writes it:
 /// no spaces, keys in insertion order, UTF-8 left as is, `<` `>` `&` escaped as `\u003c` etc.
 struct JSONWriter {
@@ -124,17 +126,10 @@ enum TimeText {
     private static let weekdays = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
     private static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
-    /// Days since 1970-01-01 → (year, month 1…12, day) (H. Hinnant's civil_from_days).
+    /// Days since 1970-01-01 → (year, month 1…12, day), from the ledger's one calendar routine.
     static func civil(_ days: Int) -> (year: Int, month: Int, day: Int) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let day = doy - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, day)
+        let (y, m, d) = Timestamp.civil(fromDays: Int64(days))
+        return (Int(y), Int(m), Int(d))
     }
 
     private static func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
