@@ -87,7 +87,15 @@ let package = Package(
             ]
         ),
         // Child process for crash tests (kill -9 mid-append, write errors). Not installed for users.
-        .executableTarget(name: "LedgerbotTestHelper", dependencies: ["Ledger"]),
+        .executableTarget(
+            name: "LedgerbotTestHelper",
+            dependencies: [
+                "Ledger", "Server", "Effects", "Domain", "Chatwoot", "JSONScan",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .executableTarget(name: "ledger-bench", dependencies: ["Ledger", "SQLite", "CZlib"], path: "tools/ledger-bench"),
         // Shared test helpers (temporary directories, child processes, fixtures), like HummingbirdTesting.
         .target(name: "LedgerbotTesting", path: "Sources/LedgerbotTesting"),
@@ -102,7 +110,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LedgerbotCLITests",
-            dependencies: ["Ledger", "LedgerbotTesting", .product(name: "AsyncHTTPClient", package: "async-http-client")]
+            dependencies: ["Ledger", "LedgerbotTesting", "Simulator", "Chatwoot", .product(name: "AsyncHTTPClient", package: "async-http-client")]
         ),
         .testTarget(
             name: "EffectsTests",
@@ -115,7 +123,8 @@ let package = Package(
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "Ledger", "Domain", "Chatwoot", "LedgerbotTesting",
+                "Server", "Ledger", "Domain", "Chatwoot", "LedgerbotTesting", "Effects", "Simulator",
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

@@ -87,13 +87,23 @@ public final class Outbox: Service, Sendable {
     private func perform(_ item: PendingCommand) async {
         let start = ContinuousClock.now
         var messageID: Int?
+        var attempt = 0
+        var lastWasAmbiguous = false
         let result = await withRetry(configuration.retry, clock: ContinuousClock()) { () async -> AttemptOutcome<Int?> in
+            attempt += 1
+            // A create that timed out or lost its connection may have taken effect (Chatwoot has no
+            // idempotency key): wait for its echo before creating it again.
+            if attempt > 1, case .sendMessage = item.command,
+               let echoed = lastWasAmbiguous ? await state.waitForEcho(of: item.key, timeout: configuration.ambiguousCreateWait) : await state.echo(of: item.key) {
+                return .success(echoed)
+            }
             let attemptStart = ContinuousClock.now
             do {
                 let id = try await call(item)
                 metrics.call(item.command.kind, status: 200, seconds: Self.seconds(ContinuousClock.now - attemptStart))
                 return .success(id)
             } catch let error as ChatwootAPIError {
+                lastWasAmbiguous = error.kind == .timeout || error.kind == .transport
                 let status = error.status
                 metrics.call(item.command.kind, status: status, seconds: Self.seconds(ContinuousClock.now - attemptStart))
                 let message = "\(error)"

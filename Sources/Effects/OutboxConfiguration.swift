@@ -5,6 +5,9 @@ public struct OutboxConfiguration: Sendable {
     /// for their echo (a `message_created` carrying our `source_id`) before they are re-sent:
     /// Chatwoot delivers the echo within seconds of creating the message.
     public var echoGracePeriod: Duration = .seconds(10)
+    /// After a message create timed out or lost its connection (it may have been created), how
+    /// long to wait for its echo before creating it again.
+    public var ambiguousCreateWait: Duration = .seconds(5)
 
     public init() {}
 }

@@ -25,6 +25,7 @@ actor OutboxState {
     private var busy: Set<ConversationAddress> = []
     private var done: Set<CommandKey> = []
     private var echoes: [CommandKey: Int] = [:]
+    private var echoWaiters: [CommandKey: [CheckedContinuation<Int?, Never>]] = [:]
     private(set) var depth = 0
 
     /// Folds one ledger event. Returns the conversations that have new work.
@@ -48,7 +49,10 @@ actor OutboxState {
             }
             return nil
         case EventType.webhookReceived:
-            if let (key, messageID) = Self.echo(in: event.body) { echoes[key] = messageID }
+            if let (key, messageID) = Self.echo(in: event.body) {
+                echoes[key] = messageID
+                for waiter in echoWaiters.removeValue(forKey: key) ?? [] { waiter.resume(returning: messageID) }
+            }
             return nil
         default:
             return nil
@@ -78,6 +82,31 @@ actor OutboxState {
     func markDone(_ key: CommandKey) { done.insert(key) }
 
     func echo(of key: CommandKey) -> Int? { echoes[key] }
+
+    /// The echo's message id once it arrives, or nil after `timeout`.
+    func waitForEcho(of key: CommandKey, timeout: Duration) async -> Int? {
+        if let id = echoes[key] { return id }
+        return await withTaskGroup(of: Int?.self) { group in
+            group.addTask { await self.registerEchoWaiter(key) }
+            group.addTask {
+                try? await Task.sleep(for: timeout) // a deadline; the echo normally wins
+                await self.expireEchoWaiters(key)
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
+    }
+
+    private func registerEchoWaiter(_ key: CommandKey) async -> Int? {
+        if let id = echoes[key] { return id }
+        return await withCheckedContinuation { echoWaiters[key, default: []].append($0) }
+    }
+
+    private func expireEchoWaiters(_ key: CommandKey) {
+        for waiter in echoWaiters.removeValue(forKey: key) ?? [] { waiter.resume(returning: nil) }
+    }
 
     /// A `message_created` webhook for a message we created: (our command, Chatwoot's message id).
     static func echo(in body: [UInt8]) -> (CommandKey, Int)? {

@@ -12,7 +12,8 @@ import ServiceLifecycle
 
 /// `bot DATA CHATWOOT_URL TOKEN [crash-after-decision|crash-after-echo]`: the real ingest server and
 /// outbox, with a stand-in reactor (the policy reactor is issue #5) that answers every incoming
-/// customer message in a pending conversation with `echo: <text>`. Prints `listening <port>`.
+/// customer message in a pending conversation with `echo: <text>`. Prints `listening <port>`, then
+/// `effect <outcome>` for every effect result in the ledger (old ones included).
 ///
 /// Crash points (SIGKILL to itself, once per data directory, marked by a file):
 /// - `crash-after-decision`: right after the first decision is durable, before it is performed;
@@ -75,7 +76,12 @@ struct EchoReactor: Service {
             }
             let replay = try LedgerTail(directory: directory)
             for await head in ledger.subscribe() {
-                for event in try replay.read(through: head, limit: .max) where event.type == EventType.webhookReceived && !decided.contains(event.seq) {
+                for event in try replay.read(through: head, limit: .max) {
+                    if event.type == EventType.effectResult, let result = try? EffectResult.decode(event.body) {
+                        TestHelper.say("effect \(result.outcome.rawValue)") // lets tests wait for results without polling
+                        continue
+                    }
+                    guard event.type == EventType.webhookReceived, !decided.contains(event.seq) else { continue }
                     guard let (conversation, text) = Self.incomingPending(event.body) else { continue }
                     let decision = Decision(conversation: conversation, commands: [.sendMessage(.text("echo: \(text)"))], policy: "crash-bot")
                     _ = try await ledger.append([EventDraft(stream: event.stream, type: EventType.decision, time: event.time, causation: event.seq, body: try decision.encoded())])

@@ -42,6 +42,7 @@ struct ServerHarness {
         directory: LedgerDirectory,
         configuration: ServerConfiguration = ServerConfiguration(),
         now: @escaping @Sendable () -> Date = Date.init,
+        extraServices: (FileLedger) -> [any Service] = { _ in [] },
         _ body: @Sendable (ServerHarness) async throws -> T
     ) async throws -> T {
         var configuration = configuration
@@ -55,7 +56,7 @@ struct ServerHarness {
         let (portStream, portContinuation) = AsyncStream<Int>.makeStream()
         let app = buildApplication(configuration: configuration,
                                    dependencies: ServerDependencies(ingest: ingest, ledger: ledger, registry: registry, logger: logger),
-                                   services: [LedgerService(ledger: ledger)],
+                                   services: [LedgerService(ledger: ledger)] + extraServices(ledger),
                                    onServerRunning: { portContinuation.yield($0) })
         let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
         return try await withThrowingTaskGroup(of: Void.self) { tasks in

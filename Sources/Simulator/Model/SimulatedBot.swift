@@ -2,8 +2,8 @@ import Foundation
 
 /// The agent bot under test: its identity, REST token and webhook target (PROTOCOL.md §1).
 ///
-/// The access token and secret never appear in descriptions or `dump` output.
-public struct SimulatedBot: Sendable, Hashable, CustomStringConvertible, CustomReflectable {
+/// The access token and secret never appear in `print`, `dump` or string interpolation output.
+public struct SimulatedBot: Sendable, Hashable, CustomReflectable {
     public var id: Int
     /// The bot's own account. It may also act in accounts where it is connected to an inbox.
     public var accountId: Int

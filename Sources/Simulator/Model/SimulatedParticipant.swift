@@ -24,6 +24,12 @@ public enum SimulatedParticipant: Sendable, Hashable {
         }
     }
 
+    /// The id when this is a human agent.
+    var agentId: Int? {
+        if case .agent(let id) = self { return id }
+        return nil
+    }
+
     var id: Int {
         switch self {
         case .contact(let id), .agent(let id), .bot(let id): id

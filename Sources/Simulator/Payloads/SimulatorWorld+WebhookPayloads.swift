@@ -154,37 +154,3 @@ extension SimulatorWorld {
         min(10, transcript(ofConversation: conversation.id).count { $0.messageType == .incoming })
     }
 }
-
-extension VisitorBrowser {
-    /// `{browser_name, browser_version, device_name, platform_name, platform_version}`.
-    var jsonValue: JSONValue {
-        [
-            "browser_name": .string(browserName),
-            "browser_version": .string(browserVersion),
-            "device_name": .string(deviceName),
-            "platform_name": .string(platformName),
-            "platform_version": .string(platformVersion),
-        ]
-    }
-}
-
-extension SimulatedParticipant {
-    /// The id when this is a human agent.
-    var agentId: Int? {
-        if case .agent(let id) = self { return id }
-        return nil
-    }
-}
-
-extension MessageType {
-    /// The Rails integer code used in push shapes and REST responses (§5).
-    var code: Int {
-        switch self {
-        case .incoming: 0
-        case .outgoing: 1
-        case .activity: 2
-        case .template: 3
-        case .other(let value): Int(value) ?? 1
-        }
-    }
-}

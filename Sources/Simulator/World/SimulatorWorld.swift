@@ -116,7 +116,7 @@ struct SimulatorWorld: Sendable {
     }
 
     /// The display name of whoever performs a change.
-    func name(of actor: Actor) -> String {
+    func name(of actor: ChangeAuthor) -> String {
         switch actor {
         case .bot: bot.name
         case .agent(let id): agents[id]?.name ?? "Agent \(id)"

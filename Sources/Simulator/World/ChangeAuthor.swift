@@ -1,5 +1,5 @@
 /// Who performs a change, for activity messages ("… by Sam Agent") and Chatwoot's bot-only paths.
-enum Actor: Sendable, Hashable {
+enum ChangeAuthor: Sendable, Hashable {
     case bot
     case agent(id: Int)
     case contact(id: Int)

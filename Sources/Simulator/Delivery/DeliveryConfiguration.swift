@@ -1,0 +1,20 @@
+/// How webhooks are delivered (PROTOCOL.md §3.3, §3.4).
+public struct DeliveryConfiguration: Sendable, Hashable {
+    /// Chatwoot's `WEBHOOK_TIMEOUT`: 5 s by default.
+    public var timeout: Duration
+    /// Attempts for a delivery answered 429 or 500, the first one included: 3 in Chatwoot v4.11.2+.
+    public var maximumAttempts: Int
+    /// The pause before a retry: about 3 s in Chatwoot. Tests usually shorten it.
+    public var retryDelay: Duration
+
+    public init(timeout: Duration = .seconds(5), maximumAttempts: Int = 3, retryDelay: Duration = .seconds(3)) {
+        self.timeout = timeout
+        self.maximumAttempts = maximumAttempts
+        self.retryDelay = retryDelay
+    }
+
+    /// Whether Chatwoot retries after `status` (v4.11.2+: only 429 and 500).
+    static func isRetryable(_ status: Int) -> Bool {
+        status == 429 || status == 500
+    }
+}

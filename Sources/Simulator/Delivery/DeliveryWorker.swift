@@ -1,0 +1,122 @@
+import AsyncHTTPClient
+import Chatwoot
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+
+/// Performs delivery jobs like Chatwoot's `AgentBots::WebhookJob` and `Webhooks::Trigger`
+/// (PROTOCOL.md §3): one POST per attempt with the delivery id, and the timestamp and signature
+/// when the bot has a secret.
+///
+/// Jobs run concurrently, as Sidekiq jobs do. A 2xx answer ends a job. 429 and 500 are retried
+/// after ``DeliveryConfiguration/retryDelay``, up to ``DeliveryConfiguration/maximumAttempts``
+/// attempts in total. Any other answer, a timeout or a connection error fails the job at once;
+/// a failed `message_*` job then runs Chatwoot's failure handling through `onFailure`.
+struct DeliveryWorker: Sendable {
+    let queue: DeliveryQueue
+    let httpClient: HTTPClient
+    let configuration: DeliveryConfiguration
+    let now: @Sendable () -> Date
+    /// Called with the message id of a failed `message_created` / `message_updated` job, before
+    /// the job is marked finished.
+    let onFailure: @Sendable (_ messageId: Int) async -> Void
+    let logger: Logger
+
+    /// Performs jobs until the job stream ends or the task is cancelled.
+    func run() async {
+        await withDiscardingTaskGroup { group in
+            for await job in queue.jobs {
+                group.addTask { await perform(job) }
+            }
+        }
+    }
+
+    private func perform(_ job: DeliveryJob) async {
+        var logger = self.logger
+        logger[metadataKey: "chatwoot.delivery"] = "\(job.deliveryId.uuidString.lowercased())"
+        logger[metadataKey: "chatwoot.event"] = "\(job.event)"
+        var number = 1
+        while true {
+            let attempt = await post(job, number: number)
+            queue.record(attempt, ofDelivery: job.sequence)
+            if let status = attempt.status, (200...299).contains(status) {
+                logger.debug("Webhook delivered", metadata: ["http.status": "\(status)"])
+                queue.finish(job.sequence, outcome: .delivered)
+                return
+            }
+            if let status = attempt.status, DeliveryConfiguration.isRetryable(status),
+                number < configuration.maximumAttempts
+            {
+                logger.info("Webhook will be retried", metadata: ["http.status": "\(status)", "attempt": "\(number)"])
+                do {
+                    try await Task.sleep(for: configuration.retryDelay)
+                } catch {
+                    // Cancelled: the simulator is stopping, so the job ends here.
+                    queue.finish(job.sequence, outcome: .failed)
+                    return
+                }
+                number += 1
+                continue
+            }
+            logger.debug(
+                "Webhook failed",
+                metadata: ["http.status": "\(attempt.status.map(String.init) ?? "none")", "attempt": "\(number)"]
+            )
+            let isMessageEvent =
+                job.event == WebhookEvent.Name.messageCreated || job.event == WebhookEvent.Name.messageUpdated
+            if isMessageEvent, let messageId = job.messageId {
+                await onFailure(messageId)
+            }
+            queue.finish(job.sequence, outcome: .failed)
+            return
+        }
+    }
+
+    private func post(_ job: DeliveryJob, number: Int) async -> WebhookDelivery.Attempt {
+        var request = HTTPClientRequest(url: job.url.absoluteString)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.headers.add(name: "Accept", value: "application/json")
+        request.headers.add(name: WebhookSignature.deliveryHeaderName, value: job.deliveryId.uuidString.lowercased())
+        var timestamp: Int64?
+        var signature: String?
+        if let secret = job.secret {
+            let seconds = Int64(now().timeIntervalSince1970.rounded(.down))
+            let signed = WebhookSignature(secret: secret).sign(body: job.body, timestamp: seconds)
+            request.headers.add(name: WebhookSignature.timestampHeaderName, value: String(seconds))
+            request.headers.add(name: WebhookSignature.signatureHeaderName, value: signed)
+            timestamp = seconds
+            signature = signed
+        }
+        request.body = .bytes(ByteBuffer(bytes: job.body))
+
+        let clock = ContinuousClock()
+        let start = clock.now
+        var status: Int?
+        var failure: String?
+        do {
+            let response = try await httpClient.execute(request, timeout: TimeAmount(configuration.timeout))
+            status = Int(response.status.code)
+            // Chatwoot ignores the body; read it so the connection can be reused.
+            for try await _ in response.body {}
+        } catch {
+            failure = String(describing: error)
+        }
+        return WebhookDelivery.Attempt(
+            number: number,
+            status: status,
+            error: status == nil ? failure : nil,
+            latency: start.duration(to: clock.now),
+            timestamp: timestamp,
+            signature: signature
+        )
+    }
+}
+
+extension TimeAmount {
+    init(_ duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+    }
+}

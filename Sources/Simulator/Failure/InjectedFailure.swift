@@ -1,0 +1,19 @@
+/// How the simulated Chatwoot misbehaves for a REST call picked by
+/// ``ChatwootSimulator/failNext(_:pathMatching:method:with:)``.
+///
+/// Except for ``slowResponse(_:)``, the call has **no effect**: nothing is stored and no webhook
+/// is sent, as when a proxy or rate limiter in front of Chatwoot fails.
+public enum InjectedFailure: Sendable, Hashable {
+    /// Answers with `status` and `body`. A `nil` body picks Chatwoot's usual one: `Retry later`
+    /// for 429 (rack-attack), `{"status":500,"error":"Internal Server Error"}` for 5xx,
+    /// `{"error":"…"}` otherwise.
+    case status(Int, body: String? = nil)
+    /// Holds the request for `duration`, then closes the connection without answering: the client
+    /// sees its own timeout (if shorter) or a dropped connection.
+    case timeout(Duration)
+    /// Closes the connection at once without answering.
+    case closeConnection
+    /// Performs the call normally, then waits `duration` before answering: the call **takes
+    /// effect** even if the client gives up first (the ambiguous timeout that `echo_id` exists for).
+    case slowResponse(Duration)
+}

@@ -1,0 +1,31 @@
+import Chatwoot
+import Foundation
+
+/// A REST call the simulated Chatwoot received. The access token itself is never kept.
+public struct RecordedRequest: Sendable, Hashable {
+    /// Arrival order, starting at 1.
+    public var sequence: Int
+    public var method: String
+    /// Without the query string.
+    public var path: String
+    public var query: String?
+    /// The token header as the client spelled it (`api_access_token`, `Api-Access-Token`…), or `nil`.
+    public var accessTokenHeader: String?
+    /// `true` when the header carried the bot's token.
+    public var accessTokenValid: Bool
+    public var contentType: String?
+    public var body: Data
+    /// The status the simulator answered; `nil` while in flight, or when the connection was closed
+    /// without an answer.
+    public var responseStatus: Int?
+    /// The failure injected into this call, if any.
+    public var injectedFailure: InjectedFailure?
+
+    /// `true` when a token header was sent (whatever its value).
+    public var hasAccessToken: Bool { accessTokenHeader != nil }
+
+    /// The body as JSON, or `nil`.
+    public var json: JSONValue? {
+        try? JSONDecoder().decode(JSONValue.self, from: body)
+    }
+}
