@@ -9,8 +9,8 @@ public struct WebhookFacts: Sendable, Equatable {
     public var event: String?
     public var account: Int64?
     public var conversation: Int64?
-    /// `c:` + SHA-256 of the fields that stay equal across Chatwoot's retries of one delivery.
-    public var contentKey: String
+    /// Where the fields that identify one delivery are (see ``contentKey(body:)``).
+    private var identifying: [Range<Int>?] = []
 
     /// Scans `body`. - Throws: ``JSONScanner/Error`` unless `body` is a JSON object.
     public init(body: UnsafeRawBufferPointer) throws(JSONScanner.Error) {
@@ -38,13 +38,22 @@ public struct WebhookFacts: Sendable, Equatable {
                 account = integer(member(first, "account_id"))
             }
         }
-        // Retries re-send the same payload; these fields identify one delivery of one event.
+        identifying = Self.identifyingKeys.map(value)
+    }
+
+    /// Retries re-send the same payload; these fields identify one delivery of one event.
+    private static let identifyingKeys = ["event", "id", "status", "updated_at", "content_attributes", "event_info", "changed_attributes", "source_id"]
+
+    /// `c:` + SHA-256 of the fields that stay equal across Chatwoot's retries of one delivery —
+    /// the dedupe key when a delivery carries no `X-Chatwoot-Delivery` (Chatwoot before v4.13).
+    /// - Parameter body: the bytes these facts were scanned from.
+    public func contentKey(body: UnsafeRawBufferPointer) -> String {
         var hasher = SHA256()
-        for key in ["event", "id", "status", "updated_at", "content_attributes", "event_info", "changed_attributes", "source_id"] {
+        for (key, range) in zip(Self.identifyingKeys, identifying) {
             hasher.update(data: Array(key.utf8) + [0])
-            if let range = value(key) { hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: body[range])) }
+            if let range { hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: body[range])) }
             hasher.update(data: [0])
         }
-        contentKey = "c:" + Array(hasher.finalize()).hexString
+        return "c:" + Array(hasher.finalize()).hexString
     }
 }

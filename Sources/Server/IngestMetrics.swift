@@ -2,11 +2,13 @@ import CoreMetrics
 import Foundation
 
 /// The ingest side's metrics, created from an injected factory (no global bootstrap in
-/// libraries; tests use their own registry).
-public struct IngestMetrics: Sendable {
+/// libraries; tests use their own registry). Counters are created once per label set and
+/// cached: creating one goes through the factory's registry lock on every request otherwise.
+public final class IngestMetrics: Sendable {
     private let factory: any MetricsFactory
     private let appendLatency: CoreMetrics.Timer
     let duplicates: Counter
+    private let counters = CounterCache()
 
     public init(factory: any MetricsFactory) {
         self.factory = factory
@@ -16,11 +18,11 @@ public struct IngestMetrics: Sendable {
 
     /// Counts one delivery by event name and outcome (`stored`, `duplicate`, `rejected`, `failed`).
     func delivered(event: String, outcome: String) {
-        Counter(label: "ledgerbot_webhooks_total", dimensions: [("event", Self.boundedEvent(event)), ("outcome", outcome)], factory: factory).increment()
+        counters.counter("ledgerbot_webhooks_total", [("event", Self.boundedEvent(event)), ("outcome", outcome)], factory).increment()
     }
 
     func rejected(reason: String) {
-        Counter(label: "ledgerbot_webhook_rejections_total", dimensions: [("reason", reason)], factory: factory).increment()
+        counters.counter("ledgerbot_webhook_rejections_total", [("reason", reason)], factory).increment()
     }
 
     func appended(seconds: Double) { appendLatency.recordSeconds(seconds) }
@@ -31,4 +33,21 @@ public struct IngestMetrics: Sendable {
         "conversation_status_changed", "conversation_updated", "webwidget_triggered",
     ]
     static func boundedEvent(_ event: String) -> String { knownEvents.contains(event) ? event : "other" }
+}
+
+/// Counters by label and dimensions, created on first use.
+final class CounterCache: @unchecked Sendable {
+    // `cache` is only touched under `lock`.
+    private let lock = NSLock()
+    private var cache: [String: Counter] = [:]
+
+    func counter(_ label: String, _ dimensions: [(String, String)], _ factory: any MetricsFactory) -> Counter {
+        let key = label + dimensions.map { "|\($0.0)=\($0.1)" }.joined()
+        return lock.withLock {
+            if let counter = cache[key] { return counter }
+            let counter = Counter(label: label, dimensions: dimensions, factory: factory)
+            cache[key] = counter
+            return counter
+        }
+    }
 }

@@ -85,7 +85,7 @@ public final class WebhookIngest: Sendable {
             return await reject(delivery, status: 400, reason: delivery.body.isEmpty ? "empty_body" : "not_a_json_object", detail: "\(error)", keepExcerpt: true, at: received)
         }
         let event = facts.event ?? "unknown"
-        let key = Self.deliveryKey(delivery.deliveryID) ?? facts.contentKey
+        let key = Self.deliveryKey(delivery.deliveryID) ?? delivery.body.withUnsafeBytes { facts.contentKey(body: $0) }
         var meta: [(String, JSONWriter.Value)] = [("event", .string(event)), ("dedupe", .string(key))]
         if let id = delivery.deliveryID { meta.append(("delivery", .string(String(id.prefix(200))))) }
         if let type = delivery.contentType { meta.append(("content_type", .string(String(type.prefix(200))))) }

@@ -14,7 +14,8 @@ import Testing
     private let helper = productsDirectory().appendingPathComponent("LedgerbotTestHelper")
 
     /// Starts the bot child and returns it with its port (read from its `listening <port>` line).
-    private func startBot(data: String, chatwoot: ChatwootSimulator, crash: String) async throws -> (Process, Int, FileHandle) {
+    /// Returns the process, its port, its stdout, and what was already read from it.
+    private func startBot(data: String, chatwoot: ChatwootSimulator, crash: String) async throws -> (Process, Int, FileHandle, String) {
         let helper = self.helper
         let base = chatwoot.baseURL.absoluteString
         let token = chatwoot.accessToken
@@ -35,7 +36,16 @@ import Testing
                 port = text.split(separator: "\n").first { $0.hasPrefix("listening ") }.flatMap { Int($0.dropFirst(10)) }
             }
             guard let port else { throw CocoaError(.fileReadCorruptFile) }
-            return (process, port, out.fileHandleForReading)
+            return (process, port, out.fileHandleForReading, text)
+        }
+    }
+
+    /// Kills `process` after a minute: a deadline that keeps a broken child from hanging the suite.
+    static func watchdog(_ process: Process) -> Task<Void, any Error> {
+        let pid = process.processIdentifier
+        return Task {
+            try await Task.sleep(for: .seconds(60))
+            kill(pid, SIGKILL)
         }
     }
 
@@ -57,21 +67,26 @@ import Testing
         let temp = TemporaryDirectory()
         let data = temp.path + "/data"
         try await ChatwootSimulator.withRunning { chatwoot in
-            let (first, port, _) = try await startBot(data: data, chatwoot: chatwoot, crash: crash)
+            let (first, port, _, _) = try await startBot(data: data, chatwoot: chatwoot, crash: crash)
             await chatwoot.connectBot(url: URL(string: "http://127.0.0.1:\(port)/webhooks/chatwoot"))
             let conversation = try await chatwoot.startConversation()
             try await chatwoot.customerSays("hello", in: conversation)
+            let firstWatchdog = Self.watchdog(first)
             try await offPool { first.waitUntilExit() } // it kills itself at the crash point
+            firstWatchdog.cancel()
             #expect(first.terminationReason == .uncaughtSignal)
 
-            let (second, newPort, output) = try await startBot(data: data, chatwoot: chatwoot, crash: crash)
+            let (second, newPort, output, alreadyRead) = try await startBot(data: data, chatwoot: chatwoot, crash: crash)
             await chatwoot.connectBot(url: URL(string: "http://127.0.0.1:\(newPort)/webhooks/chatwoot"))
             try await chatwoot.waitUntil(timeout: .seconds(20)) { simulator in
                 try await simulator.transcript(of: conversation).contains { $0.content == "echo: hello" }
             }
-            // The restarted bot prints `effect <outcome>` once the result is recorded.
+            // The restarted bot prints `effect <outcome>` once the result is recorded. A watchdog
+            // ends the child if that never happens, so the read below cannot hang the suite.
+            let watchdog = Self.watchdog(second)
+            defer { watchdog.cancel() }
             let line = try await offPool { () -> String in
-                var text = ""
+                var text = alreadyRead
                 while !text.contains("effect ") {
                     let chunk = output.availableData
                     if chunk.isEmpty { break }

@@ -121,6 +121,23 @@ import Testing
         }
     }
 
+    @Test func whileChatwootIsDownTheReplyWaitsAndIsDeliveredOnceItIsBack() async throws {
+        try await withStack { chatwoot, ledger, _ in
+            let conversation = try await chatwoot.startConversation()
+            try await chatwoot.customerSays("are you there?", in: conversation)
+            await chatwoot.waitForDeliveries()
+            await chatwoot.stopServer()
+            _ = try await decide(ledger, replyingTo: "are you there?") { _ in [.sendMessage(.text("Yes!"))] }
+            // Connection refused is retried with backoff until Chatwoot answers again (how many
+            // attempts fail depends on timing; that the reply arrives once is what matters).
+            _ = try await chatwoot.restartServer()
+            let result = try await results(ledger, count: 1)
+            #expect(result[0].outcome == .ok)
+            let bot = try await chatwoot.transcript(of: conversation).filter { $0.senderKind == .agentBot }
+            #expect(bot.map(\.content) == ["Yes!"])
+        }
+    }
+
     @Test func tokensAndEndpointsAreCheckedByTheSimulatedChatwoot() async throws {
         try await ChatwootSimulator.withRunning { chatwoot in
             let client = HTTPClient(eventLoopGroupProvider: .singleton)
