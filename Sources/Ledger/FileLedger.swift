@@ -293,7 +293,8 @@ public final class FileLedger: LedgerStore, @unchecked Sendable {
     public func read(from seq: Seq, limit: Int) async throws -> [LedgerEvent] {
         let through = currentHead.seq
         guard seq <= through, limit > 0 else { return [] }
-        let cursor = try LedgerCursor(directory: directory, from: seq, through: through, dictionaries: configuration.readableDictionaries)
+        let cursor = try LedgerCursor(directory: directory, from: seq, through: through, dictionaries: configuration.readableDictionaries,
+                                      decoders: limit > 10_000 ? 2 : 0)
         var events: [LedgerEvent] = []
         while events.count < limit, let event = try cursor.next() { events.append(event) }
         return events

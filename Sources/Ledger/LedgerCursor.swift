@@ -7,8 +7,10 @@
 /// while let event = try cursor.next() { … }
 /// ```
 public final class LedgerCursor {
-    private let iterator: FrameIterator
-    private let inflater: Inflater
+    /// Parallel decoding for long reads; nil for inline decoding (short reads, `decoders: 0`).
+    private let pipeline: FramePipeline?
+    private let iterator: FrameIterator?
+    private let inflater: Inflater?
     private let from: Seq
     private let through: Seq
     private var buffer: [LedgerEvent] = []
@@ -17,21 +19,39 @@ public final class LedgerCursor {
     /// - Parameters:
     ///   - from: the first seq to return.
     ///   - through: the last seq to return (default: everything whole on disk).
+    ///   - decoders: threads that inflate frames ahead of the reader (order is kept); 0 decodes
+    ///     inline on the caller's thread (cheaper for a few events).
     /// - Throws: ``LedgerError`` for a missing or foreign ledger.
-    public init(directory: LedgerDirectory, from: Seq = 1, through: Seq = .max, dictionaries: [CompressionDictionary] = CompressionDictionary.builtIn) throws {
+    public init(directory: LedgerDirectory, from: Seq = 1, through: Seq = .max, dictionaries: [CompressionDictionary] = CompressionDictionary.builtIn,
+                decoders: Int = 2) throws {
         let ledgerID = try directory.readManifest()
-        iterator = try FrameIterator(directory: directory, ledgerID: ledgerID, dictionaries: dictionaries, from: max(from, 1))
-        inflater = try Inflater()
+        let iterator = try FrameIterator(directory: directory, ledgerID: ledgerID, dictionaries: dictionaries, from: max(from, 1))
+        if decoders > 0 {
+            pipeline = try FramePipeline(iterator: iterator, decoders: decoders, window: 8)
+            self.iterator = nil
+            inflater = nil
+        } else {
+            pipeline = nil
+            self.iterator = iterator
+            inflater = try Inflater()
+        }
         self.from = max(from, 1)
         self.through = through
     }
+
+    deinit { pipeline?.stop() }
 
     /// The next event, or nil at the end.
     /// - Throws: ``LedgerError/Kind/corrupted`` with the location of damaged data.
     public func next() throws -> LedgerEvent? {
         while position == buffer.count {
-            guard let frame = try iterator.next() else { return nil }
-            buffer = try frame.events(using: inflater)
+            if let pipeline {
+                guard let events = try pipeline.next() else { return nil }
+                buffer = events
+            } else if let iterator, let inflater {
+                guard let frame = try iterator.next() else { return nil }
+                buffer = try frame.events(using: inflater)
+            }
             position = 0
             if let first = buffer.first, first.seq < from { position = Int(from - first.seq) }
         }
@@ -42,7 +62,7 @@ public final class LedgerCursor {
     }
 
     /// Set once the cursor reached incomplete bytes at the end of the last segment.
-    public var tornTail: TornTail? { iterator.torn }
+    public var tornTail: TornTail? { pipeline?.tornTail ?? iterator?.torn }
 }
 
 /// A frame boundary in the ledger files: where a later read can resume without rescanning.

@@ -64,6 +64,20 @@ import Testing
         #expect(try LedgerInspection.verify(directory: temp.ledger).isIntact)
     }
 
+    @Test(arguments: [0, 2])
+    func aCursorReturnsEverythingBeforeDamageThenThrowsItsLocation(decoders: Int) async throws {
+        let (temp, path, ends) = try await makeLedger(frames: 6)
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        bytes[Int(ends[2]) + FrameFormat.headerSize + 1] ^= 0x20 // fourth frame: seqs 7 and 8
+        try bytes.write(to: URL(fileURLWithPath: path))
+        let cursor = try LedgerCursor(directory: temp.ledger, decoders: decoders)
+        var seqs: [Seq] = []
+        #expect {
+            while let event = try cursor.next() { seqs.append(event.seq) }
+        } throws: { ($0 as? LedgerError)?.location?.offset == ends[2] }
+        #expect(seqs == Array(1...6))
+    }
+
     @Test func aModifiedByteWithAFixedUpChecksumBreaksTheHashChain() async throws {
         let (temp, path, ends) = try await makeLedger(frames: 3)
         var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
