@@ -53,6 +53,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        .target(name: "Projections", dependencies: ["Ledger", "SQLite", "Domain", "Chatwoot", "JSONScan"]),
         .target(
             name: "Server",
             dependencies: [
@@ -119,6 +120,10 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Logging", package: "swift-log"),
             ]
+        ),
+        .testTarget(
+            name: "ProjectionsTests",
+            dependencies: ["Projections", "Ledger", "SQLite", "Domain", "Chatwoot", "JSONScan", "LedgerbotTesting"]
         ),
         .testTarget(
             name: "ServerTests",
