@@ -1,6 +1,9 @@
 import AsyncHTTPClient
 import Chatwoot
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Testing
 
 /// `HTTPChatwootAPI` against a Hummingbird stand-in for Chatwoot on loopback.
@@ -395,7 +398,19 @@ struct HTTPChatwootAPITests {
     }
 
     @Test func refusedConnectionIsTransportAndRetryable() async throws {
-        let closedURL = try await TestChatwootServer.run(respond: .always(CannedResponse(.ok))) { baseURL, _ in baseURL }
+        // A port bound but never listened on refuses connections, and no concurrent test can
+        // take it over (a port freed by a stopped server could be reused at once).
+        let socketFD = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(socketFD) }
+        var address4 = sockaddr_in()
+        address4.sin_family = sa_family_t(AF_INET)
+        address4.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address4) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socketFD, $0, length) == 0 && getsockname(socketFD, $0, &length) == 0 }
+        }
+        try #require(bound)
+        let closedURL = URL(string: "http://127.0.0.1:\(UInt16(bigEndian: address4.sin_port))")!
         try await TestChatwootServer.withHTTPClient { client in
             let api = HTTPChatwootAPI(
                 httpClient: client,
