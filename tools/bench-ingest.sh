@@ -41,9 +41,13 @@ run() { # route connections -> "req/s p50 p99 non2xx"
 import re, sys
 text = open(sys.argv[1]).read()
 def ms(v):
-    n, u = re.match(r"([\d.]+)(us|ms|s)", v).groups(); n = float(n)
-    return n / 1000 if u == "us" else n * 1000 if u == "s" else n
-rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
+    m = re.match(r"([\d.]+)(us|ms|s|m)$", v)
+    if not m: sys.exit(f"cannot read wrk latency {v!r} in:\n{text}")
+    n, u = float(m.group(1)), m.group(2)
+    return n / 1000 if u == "us" else n * 1000 if u == "s" else n * 60000 if u == "m" else n
+found = re.search(r"Requests/sec:\s+([\d.]+)", text)
+if not found: sys.exit(f"wrk printed no rate:\n{text}")
+rps = float(found.group(1))
 p50 = ms(re.search(r"50%\s+(\S+)", text).group(1)); p99 = ms(re.search(r"99%\s+(\S+)", text).group(1))
 bad = re.search(r"Non-2xx or 3xx responses: (\d+)", text); errs = re.search(r"Socket errors: (.*)", text)
 print(f"{rps:.0f} {p50:.2f} {p99:.2f} {bad.group(1) if bad else 0} {'errors:' + errs.group(1).replace(' ', '') if errs else ''}")
