@@ -14,31 +14,21 @@ public struct WebhookFacts: Sendable, Equatable {
 
     /// Scans `body`. - Throws: ``JSONScanner/Error`` unless `body` is a JSON object.
     public init(body: UnsafeRawBufferPointer) throws(JSONScanner.Error) {
-        let members = try JSONScanner.members(of: body)
-        func value(_ key: String) -> Range<Int>? { members.first { $0.key == key }?.value }
-        func string(_ range: Range<Int>?) -> String? { range.flatMap { try? JSONScanner.string(in: body, at: $0) } }
-        func integer(_ range: Range<Int>?) -> Int64? { range.flatMap { JSONScanner.integer(in: body, at: $0) } }
-        func member(_ range: Range<Int>?, _ key: String) -> Range<Int>? {
-            guard let range, body[range.lowerBound] == UInt8(ascii: "{") else { return nil }
-            return (try? JSONScanner.members(in: body, at: range))?.first(where: { $0.key == key })?.value
-        }
-        event = string(value("event"))
+        let root = try JSONObjectView(validating: body)
+        event = root.string("event")
         switch event {
         case "message_created", "message_updated":
-            account = integer(member(value("account"), "id"))
-            conversation = integer(member(value("conversation"), "id"))
+            account = root.object("account")?.int("id").map(Int64.init)
+            conversation = root.object("conversation")?.int("id").map(Int64.init)
         case "webwidget_triggered":
-            account = integer(member(value("account"), "id"))
-            conversation = integer(member(value("current_conversation"), "id"))
+            account = root.object("account")?.int("id").map(Int64.init)
+            conversation = root.object("current_conversation")?.int("id").map(Int64.init)
         default:
             // Conversation payloads carry no account; the last message (push shape) does when present.
-            conversation = integer(value("id"))
-            if let messages = value("messages"), body[messages.lowerBound] == UInt8(ascii: "["),
-               let first = (try? JSONScanner.elements(in: body, at: messages))?.first {
-                account = integer(member(first, "account_id"))
-            }
+            conversation = root.int("id").map(Int64.init)
+            account = root.array("messages")?.first.flatMap { JSONObjectView(body, at: $0) }?.int("account_id").map(Int64.init)
         }
-        identifying = Self.identifyingKeys.map(value)
+        identifying = Self.identifyingKeys.map(root.range)
     }
 
     /// Retries re-send the same payload; these fields identify one delivery of one event.

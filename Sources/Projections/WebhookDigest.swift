@@ -68,7 +68,7 @@ struct WebhookDigest: Sendable, Equatable {
     }
 
     private init?(bytes: UnsafeRawBufferPointer) {
-        guard let root = Object(bytes, members: try? JSONScanner.members(of: bytes)) else { return nil }
+        guard let root = JSONObjectView(bytes) else { return nil }
         switch root.string("event") {
         case WebhookEvent.Name.messageCreated: kind = .messageCreated
         case WebhookEvent.Name.messageUpdated: kind = .messageUpdated
@@ -104,7 +104,7 @@ struct WebhookDigest: Sendable, Equatable {
         contact = contact ?? conversation?.contact
     }
 
-    private static func message(_ object: Object) -> Message {
+    private static func message(_ object: JSONObjectView) -> Message {
         var message = Message()
         message.id = object.int("id")
         message.messageType = object.enumValue("message_type")
@@ -125,7 +125,7 @@ struct WebhookDigest: Sendable, Equatable {
     /// The submission, read by the Chatwoot model (one set of rules) from just the two members
     /// it looks at: decoding the whole `content_attributes` (form definitions…) with
     /// `JSONDecoder` would cost ~200 µs.
-    private static func answer(id: Int?, contentType: ContentType?, attributes: Object) -> SubmittedAnswer? {
+    private static func answer(id: Int?, contentType: ContentType?, attributes: JSONObjectView) -> SubmittedAnswer? {
         var members: [String: JSONValue] = [:]
         for key in ["submitted_values", "submitted_email"] {
             // An unreadable member is a missing one, as in the model's lenient decoding.
@@ -135,11 +135,11 @@ struct WebhookDigest: Sendable, Equatable {
     }
 
     /// `messages[0].account_id` of a conversation object.
-    private static func lastMessageAccount(_ object: Object) -> Int? {
+    private static func lastMessageAccount(_ object: JSONObjectView) -> Int? {
         object.array("messages")?.first.flatMap { object.objectAt($0) }?.int("account_id")
     }
 
-    private static func conversation(_ object: Object, readAccount: Bool) -> Conversation {
+    private static func conversation(_ object: JSONObjectView, readAccount: Bool) -> Conversation {
         var conversation = Conversation()
         conversation.id = object.int("id")
         conversation.inboxId = object.int("inbox_id")
@@ -157,7 +157,7 @@ struct WebhookDigest: Sendable, Equatable {
         return conversation
     }
 
-    private static func contact(_ object: Object) -> ContactInfo {
+    private static func contact(_ object: JSONObjectView) -> ContactInfo {
         ContactInfo(id: object.int("id"), name: object.string("name"), email: object.string("email"),
                     phone: object.string("phone_number"), identifier: object.string("identifier"))
     }
@@ -167,85 +167,25 @@ struct WebhookDigest: Sendable, Equatable {
 
 extension WebhookDigest {
     /// The members of one JSON object inside the body, with lenient typed accessors.
-    fileprivate struct Object {
-        let bytes: UnsafeRawBufferPointer
-        let members: [(key: String, value: Range<Int>)]
+}
 
-        init?(_ bytes: UnsafeRawBufferPointer, members: [(key: String, value: Range<Int>)]?) {
-            guard let members else { return nil }
-            self.bytes = bytes
-            self.members = members
-        }
-
-        func range(_ key: String) -> Range<Int>? {
-            // Chatwoot objects have at most a few dozen members: a linear search beats hashing.
-            for member in members where member.key == key { return member.value }
-            return nil
-        }
-
-        func has(_ key: String) -> Bool { range(key).map { !JSONScanner.isNull(in: bytes, at: $0) } ?? false }
-
-        private func first(_ range: Range<Int>) -> UInt8 { bytes[range.lowerBound] }
-
-        func string(_ key: String) -> String? {
-            guard let range = range(key), first(range) == UInt8(ascii: "\"") else { return nil }
-            return try? JSONScanner.string(in: bytes, at: range) // a malformed string is a missing field
-        }
-
-        /// A JSON integer, an integral number, or a decimal string (like `lenientInt`).
-        func int(_ key: String) -> Int? {
-            guard let range = range(key) else { return nil }
-            if let value = JSONScanner.integer(in: bytes, at: range) { return Int(exactly: value) }
-            if first(range) == UInt8(ascii: "\"") { return string(key).flatMap { Int($0) } }
-            return number(range).flatMap { Int(exactly: $0) }
-        }
-
-        func bool(_ key: String) -> Bool? {
-            guard let range = range(key) else { return nil }
-            switch first(range) {
-            case UInt8(ascii: "t"): return true
-            case UInt8(ascii: "f"): return false
-            default: return nil
-            }
-        }
-
-        /// A Chatwoot enum given as its string or its integer code.
-        func enumValue<E: ChatwootEnum>(_ key: String) -> E? {
-            if let text = string(key) { return E(rawValue: text) }
-            guard let code = int(key) else { return nil }
-            return E.fromCode(code) ?? E(rawValue: String(code))
-        }
-
-        /// A time as µs since 1970: an ISO 8601 string, or Unix seconds (integer or fraction).
-        func time(_ key: String) -> Int64? {
-            guard let range = range(key) else { return nil }
-            if first(range) == UInt8(ascii: "\"") { return string(key).flatMap(Timestamp.parse) }
-            return WebhookDigest.micros(seconds: UnsafeRawBufferPointer(rebasing: bytes[range]))
-        }
-
-        func object(_ key: String) -> Object? {
-            guard let range = range(key) else { return nil }
-            return objectAt(range)
-        }
-
-        func objectAt(_ range: Range<Int>) -> Object? {
-            guard first(range) == UInt8(ascii: "{") else { return nil }
-            return Object(bytes, members: try? JSONScanner.members(in: bytes, at: range))
-        }
-
-        func array(_ key: String) -> [Range<Int>]? {
-            guard let range = range(key), first(range) == UInt8(ascii: "[") else { return nil }
-            return try? JSONScanner.elements(in: bytes, at: range)
-        }
-
-        func raw(_ key: String) -> [UInt8]? {
-            range(key).map { Array(bytes[$0]) }
-        }
-
-        private func number(_ range: Range<Int>) -> Double? {
-            Double(String(decoding: UnsafeRawBufferPointer(rebasing: bytes[range]), as: UTF8.self))
-        }
+/// The Chatwoot-specific readings the digest needs on top of the generic view.
+extension JSONObjectView {
+    /// A Chatwoot enum given as its string or its integer code.
+    fileprivate func enumValue<E: ChatwootEnum>(_ key: String) -> E? {
+        if let text = string(key) { return E(rawValue: text) }
+        guard let code = int(key) else { return nil }
+        return E.fromCode(code) ?? E(rawValue: String(code))
     }
+
+    /// A time as µs since 1970: an ISO 8601 string, or Unix seconds (integer or fraction).
+    fileprivate func time(_ key: String) -> Int64? {
+        guard let range = range(key) else { return nil }
+        if first(range) == UInt8(ascii: "\"") { return string(key).flatMap(Timestamp.parse) }
+        return WebhookDigest.micros(seconds: UnsafeRawBufferPointer(rebasing: bytes[range]))
+    }
+
+    fileprivate func objectAt(_ range: Range<Int>) -> JSONObjectView? { JSONObjectView(bytes, at: range) }
 }
 
 extension WebhookDigest {

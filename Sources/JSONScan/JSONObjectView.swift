@@ -1,0 +1,81 @@
+/// Keyed, lenient access to a scanned JSON object without building it: each accessor finds the
+/// member's byte range and reads just that value. Missing or mistyped members read as nil.
+///
+/// ```swift
+/// body.withUnsafeBytes { bytes in
+///     let root = JSONObjectView(bytes)
+///     let account = root?.object("account")?.int("id")
+/// }
+/// ```
+/// Valid only while `bytes` is.
+public struct JSONObjectView {
+    public let bytes: UnsafeRawBufferPointer
+    public let members: [(key: String, value: Range<Int>)]
+
+    /// The top-level object of `bytes`; nil unless `bytes` is exactly one valid JSON object.
+    public init?(_ bytes: UnsafeRawBufferPointer) {
+        guard let members = try? JSONScanner.members(of: bytes) else { return nil }
+        self.bytes = bytes
+        self.members = members
+    }
+
+    /// The top-level object of `bytes`, or the scanner's error saying why it is not one.
+    public init(validating bytes: UnsafeRawBufferPointer) throws(JSONScanner.Error) {
+        members = try JSONScanner.members(of: bytes)
+        self.bytes = bytes
+    }
+
+    /// The object at `range` of `bytes`; nil unless that value is an object.
+    public init?(_ bytes: UnsafeRawBufferPointer, at range: Range<Int>) {
+        guard range.lowerBound < range.upperBound, bytes[range.lowerBound] == UInt8(ascii: "{"),
+              let members = try? JSONScanner.members(in: bytes, at: range) else { return nil }
+        self.bytes = bytes
+        self.members = members
+    }
+
+    public func range(_ key: String) -> Range<Int>? {
+        // Chatwoot objects have at most a few dozen members: a linear search beats hashing.
+        for member in members where member.key == key { return member.value }
+        return nil
+    }
+
+    /// Present and not `null`.
+    public func has(_ key: String) -> Bool { range(key).map { !JSONScanner.isNull(in: bytes, at: $0) } ?? false }
+
+    public func first(_ range: Range<Int>) -> UInt8 { bytes[range.lowerBound] }
+
+    public func string(_ key: String) -> String? {
+        guard let range = range(key), first(range) == UInt8(ascii: "\"") else { return nil }
+        return try? JSONScanner.string(in: bytes, at: range) // a malformed string is a missing field
+    }
+
+    /// A JSON integer, an integral number, or a decimal string.
+    public func int(_ key: String) -> Int? {
+        guard let range = range(key) else { return nil }
+        if let value = JSONScanner.integer(in: bytes, at: range) { return Int(exactly: value) }
+        if first(range) == UInt8(ascii: "\"") { return string(key).flatMap { Int($0) } }
+        return Double(String(decoding: UnsafeRawBufferPointer(rebasing: bytes[range]), as: UTF8.self)).flatMap { Int(exactly: $0) }
+    }
+
+    public func bool(_ key: String) -> Bool? {
+        guard let range = range(key) else { return nil }
+        switch first(range) {
+        case UInt8(ascii: "t"): return true
+        case UInt8(ascii: "f"): return false
+        default: return nil
+        }
+    }
+
+    public func object(_ key: String) -> JSONObjectView? {
+        range(key).flatMap { JSONObjectView(bytes, at: $0) }
+    }
+
+    public func array(_ key: String) -> [Range<Int>]? {
+        guard let range = range(key), first(range) == UInt8(ascii: "[") else { return nil }
+        return try? JSONScanner.elements(in: bytes, at: range)
+    }
+
+    public func raw(_ key: String) -> [UInt8]? {
+        range(key).map { Array(bytes[$0]) }
+    }
+}
