@@ -55,6 +55,14 @@ let package = Package(
         ),
         .target(name: "Projections", dependencies: ["Ledger", "SQLite", "Domain", "Chatwoot", "JSONScan"]),
         .target(
+            name: "Engine",
+            dependencies: [
+                "Ledger", "Projections", "Chatwoot",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
             name: "Server",
             dependencies: [
                 "Ledger", "Domain", "Chatwoot", "JSONScan",
@@ -79,7 +87,7 @@ let package = Package(
         .executableTarget(
             name: "ledgerbot",
             dependencies: [
-                "Ledger", "Server", "Chatwoot", "Effects",
+                "Ledger", "Server", "Chatwoot", "Effects", "Engine", "Projections",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -111,7 +119,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LedgerbotCLITests",
-            dependencies: ["Ledger", "LedgerbotTesting", "Simulator", "Chatwoot", .product(name: "AsyncHTTPClient", package: "async-http-client")]
+            dependencies: ["Ledger", "LedgerbotTesting", "Simulator", "Chatwoot", "Projections", .product(name: "AsyncHTTPClient", package: "async-http-client")]
         ),
         .testTarget(
             name: "EffectsTests",
@@ -128,7 +136,7 @@ let package = Package(
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "Ledger", "Domain", "Chatwoot", "LedgerbotTesting", "Effects", "Simulator",
+                "Server", "Ledger", "Domain", "Chatwoot", "LedgerbotTesting", "Effects", "Simulator", "Engine", "Projections",
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),

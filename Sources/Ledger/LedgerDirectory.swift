@@ -35,7 +35,7 @@ public struct LedgerDirectory: Sendable {
     /// Reads the manifest and returns the ledger id.
     /// - Throws: ``LedgerError/Kind/notFound`` when there is no ledger, ``LedgerError/Kind/foreign``
     ///   when the directory holds something else.
-    func readManifest() throws -> [UInt8] {
+    public func readManifest() throws -> [UInt8] {
         guard FileSystem.exists(dataPath) else {
             throw LedgerError(.notFound, "data directory \(dataPath) does not exist; pass the --data directory of an existing ledger, or create one with `ledgerbot ledger import` or `ledgerbot serve`")
         }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Ledger
+import Projections
 
 struct LedgerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -203,7 +204,7 @@ extension LedgerCommand {
 
     struct Rebuild: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Delete DATA/index.sqlite and rebuild it from the segments.",
+            abstract: "Delete DATA/index.sqlite and rebuild it (index and projections) from the segments.",
             discussion: "Takes the writer lock: stop `serve` first."
         )
         @OptionGroup var options: DataOptions
@@ -213,6 +214,12 @@ extension LedgerCommand {
                 let report = try await FileLedger.rebuildIndex(directory: options.directory)
                 print("rebuilt \(options.directory.indexPath): \(formatCount(report.indexedFrames)) frames, head seq \(report.headSeq)")
                 if let torn = report.truncated { print("note: truncated \(torn)") }
+                // The projections live in the same file: refold them now rather than on the next start.
+                let progress = Progress("projections")
+                let index = try LedgerIndex(path: options.directory.indexPath, ledgerID: options.directory.readManifest())
+                let projections = try ProjectionStore.rebuild(index: index, directory: options.directory) { progress.update($0.applied) }
+                progress.finish(Int(projections.checkpoint))
+                print("rebuilt projections: \(formatCount(projections.conversations.count)) conversations through seq \(projections.checkpoint)")
             }
         }
     }

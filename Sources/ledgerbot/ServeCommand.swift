@@ -1,6 +1,7 @@
 import ArgumentParser
 import AsyncHTTPClient
 import Effects
+import Engine
 import ServiceLifecycle
 import Chatwoot
 import Foundation
@@ -80,7 +81,8 @@ struct ServeCommand: AsyncParsableCommand {
                                        metrics: IngestMetrics(factory: PrometheusMetricsFactory(registry: registry)), logger: logger)
             let restored = try await ingest.restoreRecentDeliveries(from: data.directory, head: report.headSeq, window: serverConfiguration.deduplicationWindow)
             logger.info("ledger open", metadata: ["ledger.head_seq": "\(report.headSeq)", "ledger.deliveries_remembered": "\(restored)"])
-            var services: [any Service] = [LedgerService(ledger: ledger)]
+            var services: [any Service] = [LedgerService(ledger: ledger),
+                                           try ProjectionService(ledger: ledger, directory: data.directory, logger: logger)]
             let httpClient = HTTPClient(eventLoopGroupProvider: .singleton)
             if let chatwootURL, let token = environment["LEDGERBOT_CHATWOOT_TOKEN"], let url = URL(string: chatwootURL) {
                 let api = HTTPChatwootAPI(httpClient: httpClient, baseURL: url, accessToken: token, logger: logger)

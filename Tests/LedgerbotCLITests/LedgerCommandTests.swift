@@ -1,5 +1,6 @@
 import Foundation
 import LedgerbotTesting
+import Projections
 import Testing
 @testable import Ledger
 
@@ -142,11 +143,20 @@ import Testing
         let data = temp.path + "/data"
         _ = try await ledgerbot("ledger", "import", "--data", data, stdin: Data(try sampleLines(30).utf8))
         let directory = LedgerDirectory(dataPath: data)
-        let before = try LedgerIndex(path: directory.indexPath, ledgerID: try directory.readManifest()).dump()
+        // The live projections, as `serve` keeps them.
+        let liveIndex = try LedgerIndex(path: directory.indexPath, ledgerID: try directory.readManifest())
+        let live = try ProjectionStore(index: liveIndex)
+        try live.catchUp(directory: directory)
+        let before = try liveIndex.dump()
+        let projectionsBefore = try live.dump()
+        #expect(!projectionsBefore.isEmpty)
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: directory.indexPath + suffix) }
         let rebuild = try await ledgerbot("ledger", "rebuild", "--data", data)
         #expect(rebuild.status == 0)
         #expect(rebuild.stdout.contains("head seq 30"))
-        #expect(try LedgerIndex(path: directory.indexPath, ledgerID: try directory.readManifest()).dump() == before)
+        #expect(rebuild.stdout.contains("rebuilt projections: 1 conversations through seq 30"))
+        let rebuiltIndex = try LedgerIndex(path: directory.indexPath, ledgerID: try directory.readManifest())
+        #expect(try rebuiltIndex.dump() == before)
+        #expect(try ProjectionStore(index: rebuiltIndex).dump() == projectionsBefore, "projections rebuilt row for row")
     }
 }

@@ -1,0 +1,44 @@
+import Chatwoot
+import Engine
+import Foundation
+import Ledger
+import LedgerbotTesting
+import Logging
+import Projections
+import Server
+import Testing
+
+/// `serve`'s projection service: webhooks in over HTTP, conversation state out, kept across a restart.
+@Suite struct ProjectionServiceTests {
+    @Test func webhooksUpdateTheConversationStateLiveAndAfterARestart() async throws {
+        let temp = TemporaryDirectory()
+        let directory = temp.ledgerDirectory
+        let address = ConversationAddress(accountId: 1, conversationId: 128)
+        let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+        let service = LockedBox<ProjectionService?>(nil)
+        let incoming = try chatwootFixture("webhook-message_created-incoming.json")
+        let opened = try chatwootFixture("webhook-conversation_status_changed.json")
+        let states = try await ServerHarness.with(directory: directory, extraServices: { ledger in
+            let projections = try! ProjectionService(ledger: ledger, directory: directory, logger: logger)
+            service.value = projections
+            return [projections]
+        }) { server in
+            let projections = try #require(service.value)
+            _ = try await server.post(incoming, headers: ["X-Chatwoot-Delivery": "p1"])
+            await projections.waitUntilApplied(1)
+            let pending = await projections.state(of: address)
+            _ = try await server.post(opened, headers: ["X-Chatwoot-Delivery": "p2"])
+            await projections.waitUntilApplied(2)
+            return [pending, await projections.state(of: address)]
+        }
+        #expect(states[0]?.status == .pending)
+        #expect(states[0]?.contact?.name == "Jane Doe")
+        #expect(states[1]?.status == .open, "the hand-off (pending → open) is projected")
+
+        // After a restart the state comes back from SQLite (checkpoint), not from an empty fold.
+        let index = try LedgerIndex(path: directory.indexPath, ledgerID: directory.readManifest())
+        let reopened = try ProjectionStore(index: index)
+        #expect(reopened.checkpoint == 2)
+        #expect(reopened[address]?.status == .open)
+    }
+}
