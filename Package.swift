@@ -23,6 +23,8 @@ let package = Package(
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "SQLite", dependencies: ["CSQLite"]),
         .target(name: "JSONScan"),
+        // The built-in, deterministic intent classifier (no network, no randomness).
+        .target(name: "NLU"),
         .target(
             name: "Ledger",
             dependencies: [
@@ -121,6 +123,7 @@ let package = Package(
             name: "LedgerbotCLITests",
             dependencies: ["Ledger", "LedgerbotTesting", "Simulator", "Chatwoot", "Projections", .product(name: "AsyncHTTPClient", package: "async-http-client")]
         ),
+        .testTarget(name: "NLUTests", dependencies: ["NLU"]),
         .testTarget(
             name: "EffectsTests",
             dependencies: [

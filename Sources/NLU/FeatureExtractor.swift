@@ -1,0 +1,51 @@
+/// Turns text into sparse features: word unigrams, word bigrams and character 3–5-grams of each
+/// padded word (so "rastrear"/"rastreio" and typos still share features). Weighted TF-IDF with
+/// L2 normalisation; the vocabulary is built from training data in sorted order, so the same
+/// examples always give the same feature ids.
+struct FeatureExtractor: Sendable {
+    private(set) var vocabulary: [String: Int] = [:]
+    private(set) var idf: [Double] = []
+
+    static func terms(_ text: String) -> [String] {
+        let words = TextNormalizer.tokens(text)
+        var terms: [String] = []
+        for (i, word) in words.enumerated() {
+            terms.append("w:" + word)
+            if i + 1 < words.count { terms.append("b:" + word + " " + words[i + 1]) }
+            let padded = Array(" " + word + " ")
+            for n in 3...5 where padded.count >= n {
+                for start in 0...(padded.count - n) { terms.append("c:" + String(padded[start..<start + n])) }
+            }
+        }
+        return terms
+    }
+
+    init(training texts: [String]) {
+        var documentFrequency: [String: Int] = [:]
+        for text in texts {
+            for term in Set(Self.terms(text)) { documentFrequency[term, default: 0] += 1 }
+        }
+        for (id, term) in documentFrequency.keys.sorted().enumerated() { vocabulary[term] = id }
+        idf = [Double](repeating: 0, count: vocabulary.count)
+        let count = Double(texts.count)
+        for (term, frequency) in documentFrequency {
+            idf[vocabulary[term]!] = 1 + log((1 + count) / (1 + Double(frequency))) // smoothed, as scikit-learn's
+        }
+    }
+
+    /// Sparse (feature id, weight) pairs, sorted by id, L2-normalised. Unknown terms are dropped.
+    func vector(_ text: String) -> [(Int, Double)] {
+        var counts: [Int: Double] = [:]
+        for term in Self.terms(text) {
+            if let id = vocabulary[term] { counts[id, default: 0] += 1 }
+        }
+        var features = counts.map { ($0.key, (1 + log($0.value)) * idf[$0.key]) }.sorted { $0.0 < $1.0 }
+        let norm = features.reduce(0) { $0 + $1.1 * $1.1 }.squareRoot()
+        if norm > 0 { features = features.map { ($0.0, $0.1 / norm) } }
+        return features
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif

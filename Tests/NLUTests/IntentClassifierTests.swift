@@ -1,0 +1,81 @@
+import Testing
+@testable import NLU
+
+/// A small bilingual support-triage set (English and Brazilian Portuguese), written for these tests.
+let supportExamples: [TrainingExample] = {
+    let data: [String: [String]] = [
+        "greet": ["hi", "hello", "hey there", "good morning", "good afternoon", "hello, anyone there?",
+                  "oi", "olá", "bom dia", "boa tarde", "oi, tudo bem?", "e aí"],
+        "order_status": ["where is my order", "track my order", "my package has not arrived", "order status please",
+                         "when will my order arrive", "I want to track order A-10023",
+                         "onde está meu pedido", "rastrear meu pedido", "meu pacote não chegou", "status do pedido",
+                         "quando chega meu pedido", "quero rastrear o pedido A-10023"],
+        "human": ["I want to talk to a human agent", "let me speak to a person", "connect me to an agent",
+                  "human please", "can I talk to someone real", "transfer me to support staff",
+                  "quero falar com um atendente", "falar com um humano", "me transfere para um atendente",
+                  "atendente por favor", "quero falar com uma pessoa", "preciso de um atendente humano"],
+        "refund": ["I want a refund", "give me my money back", "how do I get a refund", "refund my purchase",
+                   "I want to return this and get refunded", "cancel and refund my order",
+                   "quero reembolso", "quero meu dinheiro de volta", "como faço para ser reembolsado",
+                   "reembolsar minha compra", "quero devolver e ser reembolsado", "cancelar e reembolsar o pedido"],
+    ]
+    return data.keys.sorted().flatMap { intent in data[intent]!.map { TrainingExample(intent: intent, text: $0) } }
+}()
+
+@Suite struct IntentClassifierTests {
+    @Test func foldingRemovesCaseAccentsAndPunctuation() {
+        #expect(TextNormalizer.fold("Não, OLÁ!! Ação…  rápida?") == "nao ola acao rapida")
+        #expect(TextNormalizer.tokens("A-10023, ok") == ["a", "10023", "ok"])
+    }
+
+    @Test(arguments: [
+        ("Where is my parcel? order A-777", "order_status"),
+        ("cadê meu pedido??", "order_status"),
+        ("FALAR COM ATENDENTE", "human"),
+        ("I would like to speak with a human", "human"),
+        ("Olá!", "greet"),
+        ("money back please", "refund"),
+        ("quero o reembolso", "refund"),
+    ])
+    func unseenPhrasingsInBothLanguagesAreRecognised(text: String, intent: String) {
+        let model = IntentClassifier(examples: supportExamples)
+        let ranking = model.rank(text)
+        #expect(ranking.first?.intent == intent, "\(text): \(ranking.prefix(2))")
+    }
+
+    @Test func confidencesAreProbabilitiesAndTheThresholdGivesAFallback() {
+        let model = IntentClassifier(examples: supportExamples)
+        let ranking = model.rank("track my order please")
+        #expect(abs(ranking.map(\.confidence).reduce(0, +) - 1) < 1e-9)
+        #expect(ranking == ranking.sorted { $0.confidence > $1.confidence })
+        let clear = model.rank("where is my order")[0].confidence
+        let vague = model.rank("xyzzy qwerty")[0].confidence
+        #expect(clear > vague, "a clear request is more confident than gibberish")
+        #expect(model.classify("xyzzy qwerty", threshold: clear) == nil)
+        #expect(model.classify("where is my order", threshold: vague)?.intent == "order_status")
+    }
+
+    @Test func trainingAndScoringAreDeterministic() {
+        let a = IntentClassifier(examples: supportExamples).rank("quero falar com alguém")
+        let b = IntentClassifier(examples: supportExamples.reversed()).rank("quero falar com alguém")
+        #expect(a == b, "the order of the examples does not change the model")
+    }
+
+    @Test func crossValidationReportsPerIntentQuality() {
+        let report = CrossValidation.run(supportExamples, folds: 4)
+        #expect(report.examples == supportExamples.count && report.folds == 4)
+        #expect(report.intents.map(\.intent) == ["greet", "human", "order_status", "refund"])
+        #expect(report.intents.allSatisfy { $0.support == 12 })
+        #expect(report.accuracy >= 0.8, "accuracy \(report.accuracy); confusions \(report.confusions)")
+        #expect(report.accuracy == CrossValidation.run(supportExamples, folds: 4).accuracy, "reruns agree")
+        let withThreshold = CrossValidation.run(supportExamples, folds: 4, threshold: 0.99)
+        #expect(withThreshold.confusions.contains { $0.predicted == CrossValidation.fallback })
+    }
+
+    @Test func degenerateTrainingSetsDoNotCrash() {
+        #expect(IntentClassifier(examples: []).rank("hi").isEmpty)
+        let single = IntentClassifier(examples: [TrainingExample(intent: "greet", text: "hi")])
+        #expect(single.rank("hello").first?.intent == "greet")
+        #expect(single.rank("").first?.confidence == 1)
+    }
+}
