@@ -119,7 +119,16 @@ public final class FileLedger: LedgerStore, @unchecked Sendable {
     fileprivate static func acquireLock(_ directory: LedgerDirectory) throws -> Int32 {
         let fd = Foundation.open(directory.lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw LedgerError.io("cannot open lock file", path: directory.lockPath, errno: errno) }
-        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
+        // A child process forked elsewhere in this process (before its exec closes our
+        // close-on-exec descriptors) briefly shares the lock: give such a copy 250 ms to go.
+        var locked = flock(fd, LOCK_EX | LOCK_NB) == 0
+        var attempts = 0
+        while !locked && errno == EWOULDBLOCK && attempts < 50 {
+            attempts += 1
+            usleep(5_000)
+            locked = flock(fd, LOCK_EX | LOCK_NB) == 0
+        }
+        if !locked {
             let holder = (try? FileSystem.readText(directory.lockPath))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
             closeDescriptor(fd)
             throw LedgerError(.locked, "the ledger in \(directory.dataPath) is locked by another process\(holder.isEmpty ? "" : " (pid \(holder))"); stop it first (only one writer may append to a ledger)")

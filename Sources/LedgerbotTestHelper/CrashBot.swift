@@ -114,7 +114,11 @@ struct DieAfterEcho: ChatwootAPI {
         for _ in 0..<500 { // up to ~5 s for the echo webhook
             if let cursor = try? LedgerCursor(directory: directory) {
                 while let event = try? cursor.next() {
-                    if event.type == EventType.webhookReceived, String(decoding: event.body, as: UTF8.self).contains(source) { die() }
+                    // The echo proper: `message_created` with our source_id at the top level (a
+                    // conversation_updated also quotes the message, but is not the echo).
+                    if event.type == EventType.webhookReceived,
+                       case .messageCreated(let echoed)? = try? WebhookEvent.decode(from: Data(event.body)),
+                       echoed.sourceId == source { die() }
                 }
             }
             try? await Task.sleep(for: .milliseconds(10)) // polling the files of a live ledger from outside its writer
