@@ -100,12 +100,12 @@ public final class Outbox: Service, Sendable {
             let attemptStart = ContinuousClock.now
             do {
                 let id = try await call(item)
-                metrics.call(item.command.kind, status: 200, seconds: Self.seconds(ContinuousClock.now - attemptStart))
+                metrics.call(item.command.kind, status: 200, seconds: (ContinuousClock.now - attemptStart).inSeconds)
                 return .success(id)
             } catch let error as ChatwootAPIError {
                 lastWasAmbiguous = error.kind == .timeout || error.kind == .transport
                 let status = error.status
-                metrics.call(item.command.kind, status: status, seconds: Self.seconds(ContinuousClock.now - attemptStart))
+                metrics.call(item.command.kind, status: status, seconds: (ContinuousClock.now - attemptStart).inSeconds)
                 let message = "\(error)"
                 return error.isRetryable ? .retryable(status: status, message: message) : .final(status: status, message: message)
             } catch {
@@ -121,7 +121,7 @@ public final class Outbox: Service, Sendable {
         let succeeded = result.lastError == nil
         await record(EffectResult(decision: item.key.decision, command: item.key.index, kind: item.command.kind,
                                   outcome: succeeded ? .ok : .failed, status: succeeded ? 200 : result.lastStatus, messageId: messageID,
-                                  attempts: result.attempts, latencyMilliseconds: Int(Self.seconds(ContinuousClock.now - start) * 1000),
+                                  attempts: result.attempts, latencyMilliseconds: Int((ContinuousClock.now - start).inSeconds * 1000),
                                   error: result.lastError.map { String($0.prefix(500)) }), for: item)
     }
 
@@ -156,15 +156,10 @@ public final class Outbox: Service, Sendable {
         do {
             let body = try result.encoded()
             _ = try await ledger.append([EventDraft(stream: "\(item.conversation.accountId)/\(item.conversation.conversationId)",
-                                                    type: EventType.effectResult, time: Self.micros(Date()), causation: item.key.decision, body: body)])
+                                                    type: EventType.effectResult, time: Timestamp.micros(Date()), causation: item.key.decision, body: body)])
         } catch {
             logger.error("effect result not recorded; it will be resumed after a restart", metadata: ["error": "\(error)", "ledger.decision": "\(item.key.decision)"])
         }
     }
 
-    static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-    }
-
-    static func micros(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1_000_000).rounded()) }
 }

@@ -1,3 +1,6 @@
+import Foundation
+import Ledger
+
 /// The one backoff schedule for retried effects (Chatwoot calls, GET lookups, NLU calls):
 /// a base delay that doubles each attempt, capped, with ±3% jitter (as AsyncHTTPClient's
 /// connection backoff). With the defaults the waits are about 0.25, 0.5, 1, 2, 4, 8, 16, 30, 30 s.
@@ -13,16 +16,10 @@ public struct RetryPolicy: Sendable {
 
     /// The wait after `failedAttempt` (1-based) failed.
     public func delay(afterAttempt failedAttempt: Int, random: Double = Double.random(in: -1...1)) -> Duration {
-        let base = Double(baseDelay.components.seconds) + Double(baseDelay.components.attoseconds) / 1e18
-        let cap = Double(maximumDelay.components.seconds) + Double(maximumDelay.components.attoseconds) / 1e18
+        let base = baseDelay.inSeconds
+        let cap = maximumDelay.inSeconds
         let raw = min(base * pow(multiplier, Double(failedAttempt - 1)), cap)
         return .nanoseconds(Int64(raw * (1 + jitter * random) * 1e9))
-    }
-
-    private func pow(_ x: Double, _ y: Double) -> Double {
-        var result = 1.0
-        for _ in 0..<Int(y) { result *= x }
-        return result
     }
 }
 

@@ -12,9 +12,11 @@ import Logging
 ///
 /// Concurrency: any number of tasks may call ``append(_:)`` at once. Appends queued while a
 /// frame is being written go into the next frame, and every frame written while an
-/// `fdatasync` runs shares the next one (group commit). Three threads do the work:
-/// the encoder (compress, hash, write), the syncer (`fdatasync`, then answer the appenders)
-/// and the indexer (SQLite). An append returns only after its frame is durable.
+/// `fdatasync` runs shares the next one (group commit). The threads: compressors
+/// (``LedgerConfiguration/compressionThreads``, each turning queued appends into a frame
+/// payload), the writer (frames in order: seqs, hash chain, `pwrite`), the syncer
+/// (`fdatasync`, then answer the appenders) and the indexer (SQLite). An append returns only
+/// after its frame is durable.
 ///
 /// Only one process may write a ledger: ``open(directory:configuration:create:repair:logger:)``
 /// takes an exclusive `flock` on `DATA/ledger/LOCK`.
@@ -38,7 +40,7 @@ public final class FileLedger: LedgerStore, @unchecked Sendable {
     fileprivate var failure: LedgerError?
     fileprivate var closing = false
     fileprivate var lastCommit: ContinuousClock.Instant?
-    private var encoderDone = false
+    private var writerDone = false
     private var syncerDone = false
     private var indexerDone = false
     private var closeWaiters: [CheckedContinuation<Void, Never>] = []
@@ -52,7 +54,7 @@ public final class FileLedger: LedgerStore, @unchecked Sendable {
     private var compressed: [Int: (Result<PreparedFrame, Error>, [Pending])] = [:]
     private var compressorsRunning = 0
 
-    private let writer: SegmentWriter          // thread-confined: writer
+    private let writer: SegmentWriter          // thread-confined: writer thread
     private let deflaters: [Deflater]          // one per compressor thread, each confined to it
     private let index: LedgerIndex?            // thread-confined: indexer
 
@@ -403,7 +405,7 @@ public final class FileLedger: LedgerStore, @unchecked Sendable {
             condition.lock()
             while compressed[nextToWrite] == nil && !(compressorsRunning == 0 && compressed.isEmpty) { condition.wait() }
             guard let (prepared, batch) = compressed.removeValue(forKey: nextToWrite) else {
-                encoderDone = true
+                writerDone = true
                 condition.broadcast()
                 condition.unlock()
                 return
@@ -441,12 +443,12 @@ public final class FileLedger: LedgerStore, @unchecked Sendable {
     private func syncerLoop() {
         while true {
             condition.lock()
-            while syncQueue.isEmpty && !encoderDone { condition.wait() }
+            while syncQueue.isEmpty && !writerDone { condition.wait() }
             if syncQueue.isEmpty {
                 syncerDone = true
                 condition.broadcast()
                 condition.unlock()
-                writer.closeCurrent() // the encoder has finished: nothing else touches the writer now
+                writer.closeCurrent() // the writer thread has finished: nothing else touches the segment writer now
                 return
             }
             let items = syncQueue
@@ -558,6 +560,6 @@ extension FileLedger {
     public var secondsSinceLastAppend: Double? {
         condition.lock()
         defer { condition.unlock() }
-        return lastCommit.map { Double((ContinuousClock.now - $0).components.attoseconds) / 1e18 + Double((ContinuousClock.now - $0).components.seconds) }
+        return lastCommit.map { (ContinuousClock.now - $0).inSeconds }
     }
 }

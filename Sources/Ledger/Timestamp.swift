@@ -83,3 +83,15 @@ public enum Timestamp {
         return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
     }
 }
+
+import struct Foundation.Date
+
+extension Timestamp {
+    /// `date` as the ledger's time: microseconds since 1970-01-01 UTC.
+    public static func micros(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1_000_000).rounded()) }
+}
+
+extension Duration {
+    /// The duration in seconds, for metrics and backoff arithmetic.
+    public var inSeconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}

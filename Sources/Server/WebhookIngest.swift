@@ -91,7 +91,7 @@ public final class WebhookIngest: Sendable {
         if let type = delivery.contentType { meta.append(("content_type", .string(String(type.prefix(200))))) }
         if let signedAt { meta.append(("signed_at", .int(signedAt))) }
         let stream = StreamName.conversation(account: facts.account, conversation: facts.conversation)
-        let time = Self.micros(received)
+        let time = Timestamp.micros(received)
 
         switch await registry.claim(key) {
         case .duplicate(let original):
@@ -149,7 +149,7 @@ public final class WebhookIngest: Sendable {
         let start = ContinuousClock.now
         let range = try await ledger.append([draft])
         let elapsed = ContinuousClock.now - start
-        metrics.appended(seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        metrics.appended(seconds: elapsed.inSeconds)
         return range
     }
 
@@ -162,7 +162,7 @@ public final class WebhookIngest: Sendable {
         if let type = delivery.contentType { meta.append(("content_type", .string(String(type.prefix(200))))) }
         let excerpt = keepExcerpt ? Array(delivery.body.prefix(Self.excerptLimit)) : []
         do {
-            _ = try await append(EventDraft(stream: "", type: EventType.webhookRejected, time: Self.micros(received), body: excerpt, meta: JSONWriter.object(meta)))
+            _ = try await append(EventDraft(stream: "", type: EventType.webhookRejected, time: Timestamp.micros(received), body: excerpt, meta: JSONWriter.object(meta)))
         } catch {
             logger.info("rejected delivery not recorded", metadata: ["error": "\(error)"])
         }
@@ -176,7 +176,6 @@ public final class WebhookIngest: Sendable {
         return "d:" + id
     }
 
-    static func micros(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1_000_000).rounded()) }
 }
 
 extension WebhookIngest {
