@@ -17,6 +17,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.0.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.0.0"),
     ],
     targets: [
         .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
@@ -50,16 +52,29 @@ let package = Package(
             name: "Effects",
             dependencies: [
                 "Ledger", "Domain", "Chatwoot", "JSONScan",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // A bot version: the YAML policy, its templates and its trained NLU.
+        .target(
+            name: "Policy",
+            dependencies: [
+                "NLU", "Chatwoot", "Domain",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // The pure decision function: no clock, randomness, environment or network.
+        .target(name: "Reactor", dependencies: ["Policy", "Projections", "Domain", "Chatwoot", "NLU", "Ledger"]),
         .target(name: "Projections", dependencies: ["Ledger", "SQLite", "Domain", "Chatwoot", "JSONScan"]),
         .target(
             name: "Engine",
             dependencies: [
-                "Ledger", "Projections", "Chatwoot",
+                "Ledger", "Projections", "Chatwoot", "Domain", "Policy", "Reactor",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -89,7 +104,7 @@ let package = Package(
         .executableTarget(
             name: "ledgerbot",
             dependencies: [
-                "Ledger", "Server", "Chatwoot", "Effects", "Engine", "Projections",
+                "Ledger", "Server", "Chatwoot", "Effects", "Engine", "Projections", "Policy", "NLU",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -139,7 +154,7 @@ let package = Package(
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "Ledger", "Domain", "Chatwoot", "LedgerbotTesting", "Effects", "Simulator", "Engine", "Projections",
+                "Server", "Ledger", "Domain", "Chatwoot", "LedgerbotTesting", "Effects", "Simulator", "Engine", "Projections", "Policy",
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),

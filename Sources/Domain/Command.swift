@@ -13,6 +13,9 @@ public enum Command: Sendable, Hashable {
     case setCustomAttributes([String: JSONValue])
     case assign(Assignee)
     case typing(on: Bool)
+    /// Ask one of the company's systems (an HTTP lookup or action declared in the policy). The
+    /// call is recorded fully rendered, so replay and audit see exactly what was asked.
+    case lookup(LookupCall)
 
     /// A stable name for logs, metrics and results.
     public var kind: String {
@@ -23,6 +26,7 @@ public enum Command: Sendable, Hashable {
         case .setCustomAttributes: "set_custom_attributes"
         case .assign: "assign"
         case .typing: "typing"
+        case .lookup: "lookup"
         }
     }
 
@@ -34,7 +38,7 @@ public enum Command: Sendable, Hashable {
 }
 
 extension Command: Codable {
-    private enum Keys: String, CodingKey { case kind, message, status, snoozedUntil = "snoozed_until", priority, attributes, assignee, on }
+    private enum Keys: String, CodingKey { case kind, message, status, snoozedUntil = "snoozed_until", priority, attributes, assignee, on, call }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: Keys.self)
@@ -52,6 +56,7 @@ extension Command: Codable {
         case "set_custom_attributes": self = .setCustomAttributes(try c.decode([String: JSONValue].self, forKey: .attributes))
         case "assign": self = .assign(try Self.assignee(c.decode(JSONValue.self, forKey: .assignee)))
         case "typing": self = .typing(on: try c.decode(Bool.self, forKey: .on))
+        case "lookup": self = .lookup(try c.decode(LookupCall.self, forKey: .call))
         case let other: throw DecodingError.dataCorruptedError(forKey: .kind, in: c, debugDescription: "unknown command \(other)")
         }
     }
@@ -74,6 +79,7 @@ extension Command: Codable {
         case .setCustomAttributes(let attributes): try c.encode(attributes, forKey: .attributes)
         case .assign(let assignee): try c.encode(assignee.jsonValue, forKey: .assignee)
         case .typing(let on): try c.encode(on, forKey: .on)
+        case .lookup(let call): try c.encode(call, forKey: .call)
         }
     }
 
@@ -137,9 +143,12 @@ public struct EffectResult: Sendable, Hashable, Codable {
     public var latencyMilliseconds: Int
     /// A bounded excerpt of Chatwoot's error body or the transport error.
     public var error: String?
+    /// What a lookup answered (see ``LookupAnswer``); nil for Chatwoot calls.
+    public var data: JSONValue?
 
     public init(decision: UInt64, command: Int, kind: String, outcome: Outcome, status: Int? = nil, messageId: Int? = nil,
-                attempts: Int, latencyMilliseconds: Int, error: String? = nil) {
+                attempts: Int, latencyMilliseconds: Int, error: String? = nil, data: JSONValue? = nil) {
+        self.data = data
         self.decision = decision
         self.command = command
         self.kind = kind
@@ -152,7 +161,7 @@ public struct EffectResult: Sendable, Hashable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case decision, command, kind, outcome, status, attempts, error
+        case decision, command, kind, outcome, status, attempts, error, data
         case messageId = "message_id"
         case latencyMilliseconds = "latency_ms"
     }

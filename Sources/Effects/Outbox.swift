@@ -20,16 +20,20 @@ public final class Outbox: Service, Sendable {
     private let ledger: any LedgerStore
     private let directory: LedgerDirectory
     private let api: any ChatwootAPI
+    private let lookups: (any LookupPerformer)?
     private let configuration: OutboxConfiguration
     private let metrics: OutboxMetrics
     private let logger: Logger
     private let state = OutboxState()
 
-    public init(ledger: any LedgerStore, directory: LedgerDirectory, api: any ChatwootAPI,
+    /// - Parameter lookups: performs the policy's lookups and actions; without it they are
+    ///   recorded as failed.
+    public init(ledger: any LedgerStore, directory: LedgerDirectory, api: any ChatwootAPI, lookups: (any LookupPerformer)? = nil,
                 configuration: OutboxConfiguration = .init(), metrics: OutboxMetrics, logger: Logger) {
         self.ledger = ledger
         self.directory = directory
         self.api = api
+        self.lookups = lookups
         self.configuration = configuration
         self.metrics = metrics
         self.logger = logger
@@ -85,6 +89,10 @@ public final class Outbox: Service, Sendable {
     }
 
     private func perform(_ item: PendingCommand) async {
+        if case .lookup(let call) = item.command {
+            await performLookup(call, item)
+            return
+        }
         let start = ContinuousClock.now
         var messageID: Int?
         var attempt = 0
@@ -125,6 +133,31 @@ public final class Outbox: Service, Sendable {
                                   error: result.lastError.map { String($0.prefix(500)) }), for: item)
     }
 
+    /// A lookup or action. Reads are retried with the one backoff schedule; an action is retried
+    /// only when it carries an idempotency key (the backend recognises the resend).
+    private func performLookup(_ call: LookupCall, _ item: PendingCommand) async {
+        let start = ContinuousClock.now
+        guard let lookups else {
+            await record(EffectResult(decision: item.key.decision, command: item.key.index, kind: item.command.kind, outcome: .failed,
+                                      attempts: 0, latencyMilliseconds: 0, error: "no lookup performer configured"), for: item)
+            return
+        }
+        var retry = configuration.retry
+        if !call.isReadOnly && call.idempotencyKey == nil { retry.maximumAttempts = 1 }
+        retry.maximumAttempts = min(retry.maximumAttempts, configuration.lookupAttempts)
+        let result = await withRetry(retry, clock: ContinuousClock()) { await lookups.attempt(call) } onAttempt: { attempt, outcome in
+            if case .retryable(let status, _) = outcome {
+                logger.info("lookup failed; retrying", metadata: ["lookup.name": "\(call.name)", "effect.attempt": "\(attempt)",
+                                                                  "http.status": "\(status.map(String.init) ?? "transport")"])
+            }
+        }
+        metrics.call(item.command.kind, status: result.lastStatus ?? (result.value == nil ? nil : 200), seconds: (ContinuousClock.now - start).inSeconds)
+        await record(EffectResult(decision: item.key.decision, command: item.key.index, kind: item.command.kind,
+                                  outcome: result.value == nil ? .failed : .ok, status: result.lastStatus,
+                                  attempts: result.attempts, latencyMilliseconds: Int((ContinuousClock.now - start).inSeconds * 1000),
+                                  error: result.lastError.map { String($0.prefix(500)) }, data: result.value?.jsonValue), for: item)
+    }
+
     /// One attempt of `item`'s Chatwoot call; returns the created message id for messages.
     private func call(_ item: PendingCommand) async throws(ChatwootAPIError) -> Int? {
         let conversation = item.conversation
@@ -144,6 +177,8 @@ public final class Outbox: Service, Sendable {
             _ = try await api.assign(assignee, in: conversation)
         case .typing(let on):
             try await api.toggleTyping(on: on, isPrivate: false, in: conversation)
+        case .lookup:
+            break // performed by performLookup
         }
         return nil
     }

@@ -8,6 +8,9 @@ public struct OutboxConfiguration: Sendable {
     /// After a message create timed out or lost its connection (it may have been created), how
     /// long to wait for its echo before creating it again.
     public var ambiguousCreateWait: Duration = .seconds(5)
+    /// Attempts for a lookup (a customer is waiting on it: fail over to the policy's fallback
+    /// or hand-off rather than retry for minutes).
+    public var lookupAttempts = 3
 
     public init() {}
 }

@@ -1,12 +1,25 @@
 import Chatwoot
+import Domain
+import Foundation
 import Ledger
 import Logging
+import Policy
 import Projections
+import Reactor
 import ServiceLifecycle
 
 /// Keeps the projections (conversation state and the SQLite read models) up to date with the
-/// ledger while `serve` runs: catches up from the checkpoint on start, then applies each batch
-/// of new events in one transaction with its checkpoint.
+/// ledger while `serve` runs and, with a policy, runs the reactor on every new input.
+///
+/// Per batch of new events: fold them in memory (``ProjectionStore/stage(_:)``), ask the
+/// reactor about each input with its conversation's state before it, append the decisions
+/// (durable, each with the input as causation), and only then commit the projections with their
+/// checkpoint. So the checkpoint never passes an input whose decision is not in the ledger, and
+/// after a crash the inputs past the checkpoint are decided again — except those whose decision
+/// did reach the ledger, which are found by scanning past the checkpoint on start.
+///
+/// The reactor sees the ledger strictly in order (the state before seq N is the fold of every
+/// event below N), which is exactly what `ledgerbot replay` re-derives.
 ///
 /// It owns its own connection to `DATA/index.sqlite` (the ledger's indexer has another; WAL and
 /// the busy timeout serialise the two writers).
@@ -14,12 +27,19 @@ public actor ProjectionService: Service {
     private let ledger: any LedgerStore
     private let directory: LedgerDirectory
     private let projections: ProjectionStore
+    private let policy: Policy?
     private let logger: Logger
     private var waiters: [(Seq, CheckedContinuation<Void, Never>)] = []
+    /// Inputs past the checkpoint whose decision is already in the ledger.
+    private var decided = Set<Seq>()
+    /// Inputs at or below this were handled before (with a decision, or none was needed).
+    private var decidedThrough: Seq = 0
 
-    public init(ledger: any LedgerStore, directory: LedgerDirectory, logger: Logger) throws {
+    /// - Parameter policy: the bot version to run; nil records and projects only.
+    public init(ledger: any LedgerStore, directory: LedgerDirectory, policy: Policy? = nil, logger: Logger) throws {
         self.ledger = ledger
         self.directory = directory
+        self.policy = policy
         self.logger = logger
         projections = try ProjectionStore(index: LedgerIndex(path: directory.indexPath, ledgerID: directory.readManifest()))
     }
@@ -30,21 +50,80 @@ public actor ProjectionService: Service {
 
     private func follow() async throws {
         let updates = ledger.subscribe()
-        let report = try projections.catchUp(directory: directory, through: await ledger.headSeq())
-        wakeWaiters()
-        if report.rebuilt { logger.warning("projections rebuilt", metadata: ["reason": "\(projections.resetReason ?? "schema change")"]) }
+        let head = await ledger.headSeq()
+        if projections.resetReason != nil || projections.checkpoint == 0 {
+            logger.info("projections rebuilding from the ledger", metadata: ["reason": "\(projections.resetReason ?? "first start")", "ledger.head_seq": "\(head)"])
+        }
+        if let policy {
+            try findDecisions(after: projections.checkpoint, through: head)
+            try await activate(policy)
+        }
         let tail = try LedgerTail(directory: directory, from: projections.checkpoint + 1)
+        try await process(tail, through: head)
         for await head in updates {
-            while tail.nextSeq <= head {
-                let events = try tail.read(through: head, limit: 1024)
-                if events.isEmpty { break }
-                try projections.apply(events)
-                wakeWaiters()
-            }
+            try await process(tail, through: head)
         }
     }
 
-    /// Returns once every event through `seq` is folded in.
+    private func process(_ tail: LedgerTail, through head: Seq) async throws {
+        while tail.nextSeq <= head {
+            let events = try tail.read(through: head, limit: 1024)
+            if events.isEmpty { break }
+            let staged = try projections.stage(events)
+            if let policy {
+                do {
+                    try await decide(staged, policy: policy)
+                } catch {
+                    projections.discardStaged()
+                    throw error
+                }
+            }
+            try projections.commit(staged)
+            wakeWaiters()
+        }
+    }
+
+    private func decide(_ staged: StagedBatch, policy: Policy) async throws {
+        var drafts: [EventDraft] = []
+        for applied in staged.applied {
+            let event = applied.event
+            guard event.type == EventType.webhookReceived || event.type == EventType.effectResult else { continue }
+            guard event.seq > decidedThrough, !decided.contains(event.seq) else { continue }
+            guard let decision = Reactor.decide(state: applied.change.before, event: event, policy: policy) else { continue }
+            let stream = StreamName.conversation(account: Int64(decision.conversation.accountId), conversation: Int64(decision.conversation.conversationId))
+            drafts.append(EventDraft(stream: stream, type: EventType.decision, time: Timestamp.micros(Date()), causation: event.seq,
+                                     body: try decision.encoded()))
+        }
+        guard !drafts.isEmpty else { return }
+        _ = try await ledger.append(drafts)
+    }
+
+    /// Decisions between the checkpoint and the head: their inputs must not be decided again.
+    private func findDecisions(after checkpoint: Seq, through head: Seq) throws {
+        guard head > checkpoint else { return }
+        let cursor = try LedgerCursor(directory: directory, from: checkpoint + 1, through: head)
+        while let event = try cursor.next() {
+            guard event.type == EventType.decision, let cause = event.causation else { continue }
+            decided.insert(cause)
+            decidedThrough = max(decidedThrough, cause)
+        }
+        if !decided.isEmpty {
+            logger.info("resuming after a restart", metadata: ["reactor.decisions_found": "\(decided.count)", "reactor.decided_through": "\(decidedThrough)"])
+        }
+    }
+
+    /// Records the bot version in force from here on (with its text, so replay can rebuild it).
+    private func activate(_ policy: Policy) async throws {
+        let body = JSONValue.object(["name": .string(policy.name), "version": .string(policy.version), "id": .string(policy.id),
+                                     "sha256": .string(policy.contentHash), "source": .string(policy.source)])
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        _ = try await ledger.append([EventDraft(stream: "policy", type: EventType.policyActivated, time: Timestamp.micros(Date()),
+                                                body: [UInt8](try encoder.encode(body)))])
+        logger.info("policy active", metadata: ["policy.id": "\(policy.id)", "policy.sha256": "\(policy.contentHash.prefix(12))"])
+    }
+
+    /// Returns once every event through `seq` is folded in (and decided).
     public func waitUntilApplied(_ seq: Seq) async {
         if projections.checkpoint >= seq { return }
         await withCheckedContinuation { waiters.append((seq, $0)) }

@@ -33,6 +33,31 @@ struct FeatureExtractor: Sendable {
         }
     }
 
+    /// The share (0…1) of the text's words the model knows: the word itself was seen in training,
+    /// or at least half of its character n-grams were (a typo or an inflection of a known word).
+    /// Text of unknown words gets a low value however its n-grams happen to score.
+    func coverage(_ text: String) -> Double {
+        let words = TextNormalizer.tokens(text)
+        guard !words.isEmpty else { return 0 }
+        var known = 0
+        for word in words {
+            if vocabulary["w:" + word] != nil {
+                known += 1
+                continue
+            }
+            let padded = Array(" " + word + " ")
+            var grams = 0, seen = 0
+            for n in 3...5 where padded.count >= n {
+                for start in 0...(padded.count - n) {
+                    grams += 1
+                    if vocabulary["c:" + String(padded[start..<start + n])] != nil { seen += 1 }
+                }
+            }
+            if grams > 0 && seen * 2 >= grams { known += 1 }
+        }
+        return Double(known) / Double(words.count)
+    }
+
     /// Sparse (feature id, weight) pairs, sorted by id, L2-normalised. Unknown terms are dropped.
     func vector(_ text: String) -> [(Int, Double)] {
         var counts: [Int: Double] = [:]

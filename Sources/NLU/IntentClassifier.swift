@@ -74,11 +74,19 @@ public struct IntentClassifier: Sendable {
         bias = b
     }
 
-    /// Every intent with its probability, best first (ties broken by name).
+    /// Every intent with its confidence, best first (ties broken by name).
+    ///
+    /// The confidence is the model's probability discounted by how much of the text it knows
+    /// (``FeatureExtractor/coverage(_:)``, as `p × (0.5 + 0.5 × coverage)`): a softmax always
+    /// sums to 1, so without it words the model never saw would still get a confident answer
+    /// from the class priors. Text with no known word scores 0.
     public func rank(_ text: String) -> [IntentScore] {
         guard !intents.isEmpty else { return [] }
-        let p = Self.softmax(Self.logits(features.vector(text), weights, bias))
-        return zip(intents, p).map { IntentScore(intent: $0, confidence: $1) }
+        let vector = features.vector(text)
+        let coverage = vector.isEmpty ? 0 : features.coverage(text)
+        let discount = coverage == 0 ? 0 : 0.5 + 0.5 * coverage
+        let p = Self.softmax(Self.logits(vector, weights, bias))
+        return zip(intents, p).map { IntentScore(intent: $0, confidence: $1 * discount) }
             .sorted { $0.confidence != $1.confidence ? $0.confidence > $1.confidence : $0.intent < $1.intent }
     }
 

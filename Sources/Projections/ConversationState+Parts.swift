@@ -150,3 +150,46 @@ public struct FailedEffect: Sendable, Equatable, Codable {
         self.seq = seq
     }
 }
+
+/// What the bot waits on in a conversation, so the next input is read in that light.
+public struct Awaiting: Sendable, Equatable, Codable {
+    public enum Kind: String, Sendable, Codable {
+        /// A typed answer for the slot ``Awaiting/name``.
+        case slot
+        /// A choice from an `input_select`, stored in the slot ``Awaiting/name``.
+        case select
+        /// A submitted `form` (each field fills the slot of its name).
+        case form
+        /// The result of the lookup ``Awaiting/name``.
+        case lookup
+    }
+
+    public var kind: Kind
+    public var name: String
+    /// The intent to resume once the answer is in.
+    public var intent: String?
+    /// Why: `intent` (answering the customer), `auth` (authenticating), `monitor` (a note for agents).
+    public var purpose: String?
+    /// The decision that asked (set by the projector when it folds that decision).
+    public var decision: Seq?
+
+    public init(kind: Kind, name: String, intent: String? = nil, purpose: String? = nil, decision: Seq? = nil) {
+        self.kind = kind
+        self.name = name
+        self.intent = intent
+        self.purpose = purpose
+        self.decision = decision
+    }
+
+    public var jsonValue: JSONValue {
+        var object: [String: JSONValue] = ["kind": .string(kind.rawValue), "name": .string(name)]
+        if let intent { object["intent"] = .string(intent) }
+        if let purpose { object["purpose"] = .string(purpose) }
+        return .object(object)
+    }
+
+    public init?(_ value: JSONValue) {
+        guard let kind = value["kind"]?.stringValue.flatMap(Kind.init(rawValue:)), let name = value["name"]?.stringValue else { return nil }
+        self.init(kind: kind, name: name, intent: value["intent"]?.stringValue, purpose: value["purpose"]?.stringValue)
+    }
+}

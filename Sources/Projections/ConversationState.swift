@@ -27,6 +27,8 @@ public struct ConversationState: Sendable, Equatable, Codable {
     static let recentMessageLimit = 32
     /// Slots whose name starts with this survive ``ConversationStatus/resolved``.
     public static let contactSlotPrefix = "contact."
+    /// Entries kept in ``notedKeys``.
+    public static let noteKeyLimit = 50
 
     // MARK: Identity
 
@@ -84,6 +86,19 @@ public struct ConversationState: Sendable, Equatable, Codable {
     public var authenticated = false
     public var lastIntent: IntentScore?
     public var consecutiveFallbacks = 0
+    /// What the bot asked for last and waits on (a slot, a widget answer, a lookup's result).
+    public var awaiting: Awaiting?
+    /// Failed authentication attempts since the conversation was last resolved.
+    public var authFailures = 0
+    /// The last answer of each lookup, by lookup name (``Domain/LookupAnswer`` JSON).
+    public var lookups: [String: JSONValue] = [:]
+    /// Why the bot last handed the conversation to a human.
+    public var handoffReason: String?
+    /// The customer's last satisfaction rating (1…5).
+    public var csatRating: Int?
+    /// Keys of private notes already posted for agents (the newest ``noteKeyLimit``), so the same
+    /// fact is not noted twice.
+    public var notedKeys: [String] = []
 
     // MARK: Effects
 

@@ -75,12 +75,14 @@ public struct ConversationStore: Sendable, Equatable {
         }
         guard let address else { return change }
         let existing = conversations[address]
+        change.conversation = address
+        change.before = existing
         var state = existing ?? ConversationState(address: address)
         let previousContact = state.contact?.id
         guard var metrics = Projector.apply(input, seq: event.seq, time: event.time, to: &state) else { return change }
         if existing == nil { metrics.conversationsStarted += 1 }
         conversations[address] = state
-        change.conversation = address
+        change.changed = true
         change.metrics += metrics
         if let contact, contact.id != nil {
             touch(state.contact ?? contact, account: address.accountId, event: event, previous: previousContact, linking: true, change: &change)
@@ -105,7 +107,8 @@ public struct ConversationStore: Sendable, Equatable {
         return accounts.count == 1 ? ConversationAddress(accountId: accounts.first!, conversationId: conversation) : nil
     }
 
-    static func address(ofStream stream: String) -> ConversationAddress? {
+    /// The conversation of an `account/conversation` stream name (see ``Domain/StreamName``).
+    public static func address(ofStream stream: String) -> ConversationAddress? {
         let parts = stream.split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count == 2, let account = Int(parts[0]), let conversation = Int(parts[1]) else { return nil }
         return ConversationAddress(accountId: account, conversationId: conversation)

@@ -17,10 +17,14 @@ enum ProjectionSchema {
     }
 
     static let versions: [Version] = [
-        Version(
-            number: 1,
-            tables: ["conversations", "conversation_states", "contacts", "daily_metrics"],
-            sql: """
+        Version(number: 1, tables: tablesV1, sql: sqlV1),
+        // 2: ConversationState gained the reactor's memory (awaiting, lookups, hand-off reason…);
+        // the stored states are refolded.
+        Version(number: 2, tables: tablesV1, sql: sqlV1),
+    ]
+
+    private static let tablesV1 = ["conversations", "conversation_states", "contacts", "daily_metrics"]
+    private static let sqlV1 = """
                 CREATE TABLE conversations(
                     account_id INTEGER NOT NULL,
                     conversation_id INTEGER NOT NULL,
@@ -91,8 +95,6 @@ enum ProjectionSchema {
                     PRIMARY KEY(day, account_id)
                 ) WITHOUT ROWID;
                 """
-        ),
-    ]
 
     static var current: Version { versions[versions.count - 1] }
 

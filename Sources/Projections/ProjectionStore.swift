@@ -83,8 +83,17 @@ public final class ProjectionStore {
     ///   `SQLiteError` when the write fails; ``ProjectionError/unusable`` after a failure that
     ///   could not be undone in memory (open a new store: it loads what was committed).
     public func apply(_ events: [LedgerEvent]) throws {
+        try commit(stage(events))
+    }
+
+    /// Folds `events` in memory only and returns what each changed; ``commit(_:)`` writes them,
+    /// ``discardStaged()`` forgets them. Lets the reactor record its decisions between the two, so
+    /// the checkpoint never passes an input whose decision is not durable.
+    /// - Throws: ``ProjectionError/gap``, ``ProjectionError/unusable``.
+    public func stage(_ events: [LedgerEvent]) throws -> StagedBatch {
         if let unusable { throw ProjectionError(.unusable, unusable) }
-        guard let start = events.firstIndex(where: { $0.seq > checkpoint }) else { return }
+        var batch = StagedBatch()
+        guard let start = events.firstIndex(where: { $0.seq > checkpoint }) else { return batch }
         var expected = checkpoint + 1
         for event in events[start...] {
             guard event.seq == expected else {
@@ -92,38 +101,47 @@ public final class ProjectionStore {
             }
             expected += 1
         }
+        for event in events[start...] {
+            let change = store.apply(event)
+            batch.applied.append(AppliedEvent(event: event, change: change))
+            if let address = change.conversation, change.changed {
+                batch.conversations.insert(address)
+                if !change.metrics.isZero { batch.metrics[MetricsKey(day: change.day, accountId: address.accountId), default: DailyMetrics()] += change.metrics }
+            }
+            batch.contacts.formUnion(change.contacts)
+        }
+        return batch
+    }
+
+    /// Writes a staged batch with the checkpoint in one transaction. If it fails, memory is
+    /// reloaded from what SQLite holds.
+    public func commit(_ batch: StagedBatch) throws {
+        if batch.applied.isEmpty { return }
         do {
             try connection.transaction {
-                var conversations = Set<ConversationAddress>()
-                var contacts = Set<ContactKey>()
-                var metrics: [MetricsKey: DailyMetrics] = [:]
-                for event in events[start...] {
-                    let change = store.apply(event)
-                    if let address = change.conversation {
-                        conversations.insert(address)
-                        if !change.metrics.isZero { metrics[MetricsKey(day: change.day, accountId: address.accountId), default: DailyMetrics()] += change.metrics }
-                    }
-                    contacts.formUnion(change.contacts)
-                }
-                for address in conversations.sorted(by: { ($0.accountId, $0.conversationId) < ($1.accountId, $1.conversationId) }) {
+                for address in batch.conversations.sorted(by: { ($0.accountId, $0.conversationId) < ($1.accountId, $1.conversationId) }) {
                     if let state = store[address] { try write(state) }
                 }
-                for key in contacts.sorted() {
+                for key in batch.contacts.sorted() {
                     if let record = store.contacts[key] { try write(record) }
                 }
-                for key in metrics.keys.sorted() {
-                    try add(metrics[key]!, for: key)
+                for key in batch.metrics.keys.sorted() {
+                    try add(batch.metrics[key]!, for: key)
                 }
                 try index.setCheckpoint(Self.checkpointName, to: store.appliedSeq)
             }
         } catch {
-            // SQLite rolled the batch back; make memory agree with it again.
-            do {
-                store = try load()
-            } catch let reload {
-                unusable = "projections could not reload after a failed batch (\(reload)); open a new ProjectionStore"
-            }
+            discardStaged()
             throw error
+        }
+    }
+
+    /// Forgets what was staged and not committed (memory agrees with SQLite again).
+    public func discardStaged() {
+        do {
+            store = try load()
+        } catch let reload {
+            unusable = "projections could not reload after a failed batch (\(reload)); open a new ProjectionStore"
         }
     }
 
@@ -339,4 +357,19 @@ extension SQLiteValue {
 
 extension Statement {
     func optionalText(_ column: Int32) -> String? { isNull(column) ? nil : text(column) }
+}
+
+/// Events folded in memory and not yet written (see ``ProjectionStore/stage(_:)``).
+public struct StagedBatch: Sendable {
+    /// Every new event of the batch, in order, with what it changed.
+    public internal(set) var applied: [AppliedEvent] = []
+    var conversations = Set<ConversationAddress>()
+    var contacts = Set<ContactKey>()
+    var metrics: [MetricsKey: DailyMetrics] = [:]
+}
+
+/// One event folded into the projections, with the state of its conversation before it.
+public struct AppliedEvent: Sendable {
+    public var event: LedgerEvent
+    public var change: ProjectionChange
 }

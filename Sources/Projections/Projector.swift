@@ -175,6 +175,9 @@ public enum Projector {
             if state.humanInvolved || state.humanActive { metrics.resolvedByAgent += 1 } else { metrics.resolvedByBot += 1 }
             state.clearConversationSlots()
             state.authenticated = false
+            state.awaiting = nil
+            state.authFailures = 0
+            state.lookups = [:]
             state.consecutiveFallbacks = 0
             state.humanActive = false
             state.humanInvolved = false
@@ -306,7 +309,7 @@ public enum Projector {
             }
         }
         let update = StateUpdate(explanation: decision.explanation)
-        update.fold(into: &state)
+        update.fold(into: &state, decision: seq)
         if update.fallback == true { metrics.fallbacks += 1 }
     }
 

@@ -1,4 +1,5 @@
 import Chatwoot
+import Ledger
 
 /// What a decision changes in the reactor's memory of a conversation, recorded inside
 /// ``Domain/Decision/explanation`` and folded by ``Projector``.
@@ -17,7 +18,13 @@ import Chatwoot
 ///   "intent": {"name": "track_order", "confidence": 0.92},
 ///   "slots": {"set": {"order_number": "A-10023"}, "clear": ["topic"]},
 ///   "authenticated": true,
-///   "fallback": false
+///   "fallback": false,
+///   "awaiting": {"kind": "slot", "name": "email", "intent": "track_order", "purpose": "auth"},
+///   "auth_failures": 1,
+///   "lookups": {"order_status": {"found": true, "fields": {"status": "shipped"}}},
+///   "handoff_reason": "customer asked for a human",
+///   "csat": 5,
+///   "noted": ["order:AB-10001"]
 /// }
 /// ```
 ///
@@ -30,6 +37,11 @@ import Chatwoot
 /// - `fallback`: `true` when the input was not understood → ``ConversationState/consecutiveFallbacks``
 ///   + 1. A decision with an `intent` and no `fallback: true` resets the counter; a decision with
 ///   neither (a timer, a private note for agents) leaves it alone.
+/// - `awaiting`: what the bot now waits on (``Awaiting``; the projector adds the decision's seq);
+///   `null` clears it. Absent: unchanged.
+/// - `auth_failures`, `handoff_reason`, `csat`: replace the state's value.
+/// - `lookups`: lookup name → answer, merged into ``ConversationState/lookups``.
+/// - `noted`: keys appended to ``ConversationState/notedKeys``.
 ///
 /// Build explanations with ``apply(to:)`` so the keys are always spelled as above:
 ///
@@ -45,14 +57,28 @@ public struct StateUpdate: Sendable, Equatable {
     public var clearSlots: [String]
     public var authenticated: Bool?
     public var fallback: Bool?
+    /// `.some(nil)` clears what the bot waits on.
+    public var awaiting: Awaiting??
+    public var authFailures: Int?
+    public var lookups: [String: JSONValue]
+    public var handoffReason: String?
+    public var csat: Int?
+    public var noted: [String]
 
     public init(intent: IntentScore? = nil, setSlots: [String: String] = [:], clearSlots: [String] = [],
-                authenticated: Bool? = nil, fallback: Bool? = nil) {
+                authenticated: Bool? = nil, fallback: Bool? = nil, awaiting: Awaiting?? = nil, authFailures: Int? = nil,
+                lookups: [String: JSONValue] = [:], handoffReason: String? = nil, csat: Int? = nil, noted: [String] = []) {
         self.intent = intent
         self.setSlots = setSlots
         self.clearSlots = clearSlots
         self.authenticated = authenticated
         self.fallback = fallback
+        self.awaiting = awaiting
+        self.authFailures = authFailures
+        self.lookups = lookups
+        self.handoffReason = handoffReason
+        self.csat = csat
+        self.noted = noted
     }
 
     /// Reads the convention from an explanation; members of the wrong type are ignored.
@@ -75,6 +101,12 @@ public struct StateUpdate: Sendable, Equatable {
         }
         authenticated = explanation["authenticated"]?.boolValue
         fallback = explanation["fallback"]?.boolValue
+        if let value = explanation["awaiting"] { awaiting = .some(Awaiting(value)) }
+        authFailures = explanation["auth_failures"]?.intValue
+        lookups = explanation["lookups"]?.objectValue ?? [:]
+        handoffReason = explanation["handoff_reason"]?.stringValue
+        csat = explanation["csat"]?.intValue
+        noted = explanation["noted"]?.arrayValue?.compactMap(\.stringValue) ?? []
     }
 
     /// `explanation` (an object; anything else is replaced) with this update's members written in.
@@ -93,11 +125,32 @@ public struct StateUpdate: Sendable, Equatable {
         }
         if let authenticated { object["authenticated"] = .bool(authenticated) }
         if let fallback { object["fallback"] = .bool(fallback) }
+        if let awaiting { object["awaiting"] = awaiting?.jsonValue ?? .null }
+        if let authFailures { object["auth_failures"] = .int(authFailures) }
+        if !lookups.isEmpty { object["lookups"] = .object(lookups) }
+        if let handoffReason { object["handoff_reason"] = .string(handoffReason) }
+        if let csat { object["csat"] = .int(csat) }
+        if !noted.isEmpty { object["noted"] = .array(noted.map(JSONValue.string)) }
         return .object(object)
     }
 
     /// Folds the update into `state`.
-    func fold(into state: inout ConversationState) {
+    func fold(into state: inout ConversationState, decision seq: Seq) {
+        if let awaiting {
+            state.awaiting = awaiting.map { value in
+                var value = value
+                value.decision = seq
+                return value
+            }
+        }
+        if let authFailures { state.authFailures = authFailures }
+        for name in lookups.keys.sorted() { state.lookups[name] = lookups[name] }
+        if let handoffReason { state.handoffReason = handoffReason }
+        if let csat { state.csatRating = csat }
+        for key in noted where !state.notedKeys.contains(key) {
+            state.notedKeys.append(key)
+            if state.notedKeys.count > ConversationState.noteKeyLimit { state.notedKeys.removeFirst() }
+        }
         for name in clearSlots { state.slots[name] = nil }
         for (name, value) in setSlots { state.slots[name] = value }
         if let authenticated { state.authenticated = authenticated }

@@ -14,55 +14,55 @@ import Ledger
 /// Lenient like the Chatwoot models: a missing, `null` or mistyped field is `nil`; only a body
 /// that is not a JSON object gives no digest. The rare widget submission is decoded with the
 /// Chatwoot model (``Chatwoot/WebhookMessage/submittedAnswer``) so its rules live in one place.
-struct WebhookDigest: Sendable, Equatable {
-    enum Kind: Sendable, Equatable {
+public struct WebhookDigest: Sendable, Equatable {
+    public enum Kind: Sendable, Equatable {
         case messageCreated, messageUpdated
         case conversationOpened, conversationResolved, conversationStatusChanged, conversationUpdated
         case webwidgetTriggered
         case other
     }
 
-    struct Message: Sendable, Equatable {
-        var id: Int?
-        var messageType: MessageType?
-        var contentType: ContentType?
-        var isPrivate = false
-        var content: String?
+    public struct Message: Sendable, Equatable {
+        public var id: Int?
+        public var messageType: MessageType?
+        public var contentType: ContentType?
+        public var isPrivate = false
+        public var content: String?
         /// µs since 1970.
-        var createdAt: Int64?
-        var sourceId: String?
+        public var createdAt: Int64?
+        public var sourceId: String?
         /// `nil` for a `null` sender (system messages).
-        var senderKind: SenderKind?
-        var answer: SubmittedAnswer?
+        public var senderKind: SenderKind?
+        public var answer: SubmittedAnswer?
     }
 
-    struct Conversation: Sendable, Equatable {
-        var id: Int?
-        var inboxId: Int?
-        var status: ConversationStatus?
-        var channel: String?
+    public struct Conversation: Sendable, Equatable {
+        public var id: Int?
+        public var inboxId: Int?
+        public var status: ConversationStatus?
+        public var channel: String?
         /// µs since 1970.
-        var createdAt: Int64?
+        public var createdAt: Int64?
         /// µs since 1970: when the payload's conversation row was last written.
-        var updatedAt: Int64?
+        public var updatedAt: Int64?
         /// `meta.sender`.
-        var contact: ContactInfo?
+        public var contact: ContactInfo?
         /// `meta.assignee` when it is a human agent.
-        var assignedAgentId: Int?
+        public var assignedAgentId: Int?
         /// `messages[0].account_id` (conversation payloads carry no account object); not read for
         /// message events, which have their own.
-        var accountId: Int?
+        public var accountId: Int?
     }
 
-    var kind: Kind
-    var accountId: Int?
-    var message: Message?
-    var conversation: Conversation?
+    public var kind: Kind
+    public var accountId: Int?
+    public var message: Message?
+    public var conversation: Conversation?
     /// The customer: the sender of an incoming message, the widget visitor, else `meta.sender`.
-    var contact: ContactInfo?
+    public var contact: ContactInfo?
 
     /// `nil` when `body` is not a JSON object.
-    init?(body: [UInt8]) {
+    public init?(body: [UInt8]) {
         guard let digest = body.withUnsafeBytes({ WebhookDigest(bytes: $0) }) else { return nil }
         self = digest
     }

@@ -8,6 +8,7 @@ import Foundation
 import Ledger
 import Logging
 import Prometheus
+import Policy
 import Server
 
 struct ServeCommand: AsyncParsableCommand {
@@ -27,7 +28,7 @@ struct ServeCommand: AsyncParsableCommand {
     )
 
     @OptionGroup var data: DataOptions
-    @Option(help: ArgumentHelp("The bot version (policy YAML). Accepted for forward compatibility; the reactor is not built yet.", valueName: "FILE"))
+    @Option(help: ArgumentHelp("The bot version (policy YAML; `ledgerbot policy check FILE` validates it). Without it, webhooks are recorded and projected but nothing is decided.", valueName: "FILE"))
     var policy: String?
     @Option(help: ArgumentHelp("Base URL of your Chatwoot, e.g. https://chat.example.com.", valueName: "URL"))
     var chatwootURL: String?
@@ -73,6 +74,7 @@ struct ServeCommand: AsyncParsableCommand {
             logger.warning("LEDGERBOT_WEBHOOK_SECRET is not set: accepting unsigned deliveries (Chatwoot before v4.13 sends none); set it to the agent bot's secret to require signatures")
         }
 
+        let botPolicy = try policy.map(loadPolicy)
         try await reportingErrors {
             let (ledger, report) = try FileLedger.open(directory: data.directory, configuration: ledgerConfiguration, logger: logger)
             if let torn = report.truncated { logger.warning("recovered from a crash", metadata: ["ledger.truncated": "\(torn)"]) }
@@ -82,16 +84,18 @@ struct ServeCommand: AsyncParsableCommand {
             let restored = try await ingest.restoreRecentDeliveries(from: data.directory, head: report.headSeq, window: serverConfiguration.deduplicationWindow)
             logger.info("ledger open", metadata: ["ledger.head_seq": "\(report.headSeq)", "ledger.deliveries_remembered": "\(restored)"])
             var services: [any Service] = [LedgerService(ledger: ledger),
-                                           try ProjectionService(ledger: ledger, directory: data.directory, logger: logger)]
+                                           try ProjectionService(ledger: ledger, directory: data.directory, policy: botPolicy, logger: logger)]
             let httpClient = HTTPClient(eventLoopGroupProvider: .singleton)
             if let chatwootURL, let token = environment["LEDGERBOT_CHATWOOT_TOKEN"], let url = URL(string: chatwootURL) {
                 let api = HTTPChatwootAPI(httpClient: httpClient, baseURL: url, accessToken: token, logger: logger)
-                services.append(Outbox(ledger: ledger, directory: data.directory, api: api,
+                let lookups = HTTPLookupPerformer(httpClient: httpClient, logger: logger)
+                services.append(Outbox(ledger: ledger, directory: data.directory, api: api, lookups: lookups,
                                        metrics: OutboxMetrics(factory: PrometheusMetricsFactory(registry: registry)), logger: logger))
                 logger.info("performing decisions through Chatwoot", metadata: ["chatwoot.url": "\(chatwootURL)"])
             } else {
                 logger.warning("no --chatwoot-url: recording webhooks only, nothing is sent to Chatwoot")
             }
+            if botPolicy == nil { logger.warning("no --policy: nothing is decided (webhooks are recorded and projected)") }
             let app = buildApplication(
                 configuration: serverConfiguration,
                 dependencies: ServerDependencies(ingest: ingest, ledger: ledger, registry: registry, logger: logger),

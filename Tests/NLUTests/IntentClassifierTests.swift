@@ -76,6 +76,17 @@ let supportExamples: [TrainingExample] = {
         #expect(IntentClassifier(examples: []).rank("hi").isEmpty)
         let single = IntentClassifier(examples: [TrainingExample(intent: "greet", text: "hi")])
         #expect(single.rank("hello").first?.intent == "greet")
-        #expect(single.rank("").first?.confidence == 1)
+        #expect(single.rank("").first?.confidence == 0, "no known word: no confidence")
+        #expect(single.rank("hi").first?.confidence == 1)
+    }
+
+    @Test func unknownWordsGetLowConfidenceKnownOnesKeepIt() {
+        let model = IntentClassifier(examples: supportExamples)
+        let known = model.rank("where is my order").first!
+        let gibberish = model.rank("xq zzv plonk").first!
+        #expect(known.confidence > 0.5)
+        #expect(gibberish.confidence < 0.3)
+        // A typo of a known word still counts as known.
+        #expect(model.rank("wehre is my ordr").first!.intent == known.intent)
     }
 }

@@ -34,12 +34,12 @@ import Testing
 
     @Test func foldsFallbacksAndIntents() {
         var state = ConversationState(address: ConversationAddress(accountId: 1, conversationId: 1))
-        StateUpdate(fallback: true).fold(into: &state)
-        StateUpdate(fallback: true).fold(into: &state)
+        StateUpdate(fallback: true).fold(into: &state, decision: 1)
+        StateUpdate(fallback: true).fold(into: &state, decision: 1)
         #expect(state.consecutiveFallbacks == 2)
-        StateUpdate().fold(into: &state) // neither: a timer, a note for agents
+        StateUpdate().fold(into: &state, decision: 1) // neither: a timer, a note for agents
         #expect(state.consecutiveFallbacks == 2)
-        StateUpdate(intent: IntentScore(name: "greet")).fold(into: &state)
+        StateUpdate(intent: IntentScore(name: "greet")).fold(into: &state, decision: 1)
         #expect(state.consecutiveFallbacks == 0 && state.lastIntent == IntentScore(name: "greet"))
     }
 }

@@ -67,4 +67,20 @@ extension JSONValue {
         case .null, .array, .object: return nil
         }
     }
+
+    /// The value at a dotted path: object members by name, array elements by index
+    /// (`shipment.eta`, `items.0.title`). An empty path is the value itself.
+    public func value(atPath path: some StringProtocol) -> JSONValue? {
+        var current = self
+        for part in path.split(separator: ".") {
+            if let index = Int(part), let element = current[index] {
+                current = element
+            } else if let next = current[String(part)] {
+                current = next
+            } else {
+                return nil
+            }
+        }
+        return current
+    }
 }

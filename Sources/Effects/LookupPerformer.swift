@@ -1,0 +1,91 @@
+import AsyncHTTPClient
+import Chatwoot
+import Domain
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+
+/// Performs the policy's lookups and actions (``Domain/LookupCall``) against the company's systems.
+public protocol LookupPerformer: Sendable {
+    /// One attempt. Never throws: failures are outcomes, classified for retrying.
+    func attempt(_ call: LookupCall) async -> AttemptOutcome<LookupAnswer>
+}
+
+/// Lookups over HTTP with AsyncHTTPClient.
+///
+/// - `${NAME}` in the URL, headers and body is replaced from `variables` (the process
+///   environment in `serve`), so deployment addresses and secrets never enter the ledger.
+/// - 2xx → found, with the `extract` paths of the JSON answer; a `notFound` status → not found;
+///   429, 5xx, timeouts and connection errors are retryable; other statuses are final.
+/// - Actions (non-GET) send `Idempotency-Key` so a resend after a crash is recognised.
+public struct HTTPLookupPerformer: LookupPerformer {
+    let httpClient: HTTPClient
+    let variables: [String: String]
+    let logger: Logger
+    /// Larger answers are refused (a lookup needs a few fields).
+    public var maximumResponseBytes = 1 << 20
+
+    public init(httpClient: HTTPClient, variables: [String: String] = ProcessInfo.processInfo.environment, logger: Logger) {
+        self.httpClient = httpClient
+        self.variables = variables
+        self.logger = logger
+    }
+
+    public func attempt(_ call: LookupCall) async -> AttemptOutcome<LookupAnswer> {
+        let url = expand(call.url)
+        var request = HTTPClientRequest(url: url)
+        request.method = HTTPMethod(rawValue: call.method)
+        request.headers.add(name: "Accept", value: "application/json")
+        for name in call.headers.keys.sorted() { request.headers.add(name: name, value: expand(call.headers[name]!)) }
+        if let key = call.idempotencyKey { request.headers.add(name: "Idempotency-Key", value: key) }
+        if let body = call.body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(string: expand(body)))
+        }
+        let status: Int
+        let bytes: ByteBuffer
+        do {
+            let response = try await httpClient.execute(request, timeout: .milliseconds(Int64(call.timeoutMilliseconds)), logger: logger)
+            status = Int(response.status.code)
+            bytes = try await response.body.collect(upTo: maximumResponseBytes)
+        } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout {
+            return .retryable(status: nil, message: "\(call.name): timed out after \(call.timeoutMilliseconds) ms")
+        } catch is NIOTooManyBytesError {
+            return .final(status: nil, message: "\(call.name): answer larger than \(maximumResponseBytes) bytes")
+        } catch {
+            return .retryable(status: nil, message: "\(call.name): \(error)")
+        }
+        if call.notFound.contains(status) { return .success(LookupAnswer(lookup: call.name, found: false, tag: call.tag)) }
+        guard (200...299).contains(status) else {
+            let excerpt = String(decoding: bytes.readableBytesView.prefix(300), as: UTF8.self)
+            let message = "\(call.name): HTTP \(status) \(excerpt)"
+            return status == 429 || status >= 500 ? .retryable(status: status, message: message) : .final(status: status, message: message)
+        }
+        let document = bytes.readableBytes == 0 ? JSONValue.object([:]) : (try? JSONDecoder().decode(JSONValue.self, from: Data(bytes.readableBytesView)))
+        guard let document else { return .final(status: status, message: "\(call.name): the answer is not JSON") }
+        var fields: [String: JSONValue] = [:]
+        for (field, path) in call.extract {
+            if let value = document.value(atPath: path) { fields[field] = value }
+        }
+        return .success(LookupAnswer(lookup: call.name, found: true, fields: fields, tag: call.tag))
+    }
+
+    /// `${NAME}` → the variable's value (unknown names become empty, and are logged by name).
+    func expand(_ text: String) -> String {
+        guard text.contains("${") else { return text }
+        var output = ""
+        var rest = Substring(text)
+        while let open = rest.range(of: "${") {
+            output += rest[..<open.lowerBound]
+            guard let close = rest[open.upperBound...].firstIndex(of: "}") else {
+                output += rest[open.lowerBound...]
+                return output
+            }
+            let name = String(rest[open.upperBound..<close])
+            if let value = variables[name] { output += value } else { logger.warning("lookup refers to an unset variable", metadata: ["variable": "\(name)"]) }
+            rest = rest[rest.index(after: close)...]
+        }
+        return output + rest
+    }
+}

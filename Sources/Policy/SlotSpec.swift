@@ -1,0 +1,122 @@
+import Foundation
+import NLU
+
+/// A piece of information the bot collects, with how to ask and how to check it.
+public struct SlotSpec: Sendable {
+    public enum Kind: Sendable, Equatable {
+        case text
+        case email
+        /// A regular expression found anywhere in the answer (e.g. an order number).
+        case pattern(String)
+        case number(ClosedRange<Int>?)
+        /// `YYYY-MM-DD`, the locale's day/month form, `today`, `tomorrow` (and their pt-BR words).
+        case date
+        /// One of these values (folded match), e.g. `standard`, `deluxe`.
+        case choice([String])
+    }
+
+    public var name: String
+    public var line: Int
+    public var kind: Kind
+    /// The entity the NLU extracts for this slot (defaults to the slot's name).
+    public var entity: String
+    public var prompt: Reply
+    /// Said when an answer does not validate (then the prompt again).
+    public var invalid: Reply?
+    /// Contact-scoped slots survive the conversation being resolved (stored as `contact.NAME`).
+    public var contactScoped: Bool
+    /// Stored in upper case (order numbers are typed in any case).
+    public var uppercase: Bool
+    let regex: NSRegularExpressionBox?
+
+    /// The key in ``Projections/ConversationState/slots``.
+    public var stateKey: String { contactScoped ? "contact." + name : name }
+
+    /// The value in `text`, normalised, or nil when it does not validate.
+    /// - Parameters:
+    ///   - now: the event's time (µs), for relative dates; `timeZone` the policy's.
+    public func validate(_ text: String, language: String, now: Int64, timeZone: TimeZone) -> String? {
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !trimmed.isEmpty else { return nil }
+        switch kind {
+        case .text:
+            return trimmed
+        case .email:
+            let candidates = trimmed.split(whereSeparator: { $0 == " " || $0 == "," || $0 == ";" || $0 == "<" || $0 == ">" })
+            guard let email = candidates.first(where: { Self.isEmail($0) }) else { return nil }
+            return email.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: ".!?"))
+        case .pattern:
+            guard let regex = regex?.value else { return nil }
+            let range = NSRange(trimmed.startIndex..., in: trimmed)
+            guard let match = regex.firstMatch(in: trimmed, range: range), let found = Range(match.range, in: trimmed) else { return nil }
+            let value = String(trimmed[found])
+            return uppercase ? value.uppercased() : value
+        case .number(let range):
+            guard let digits = trimmed.split(whereSeparator: { !$0.isNumber }).first, let value = Int(digits) else {
+                return Self.spelledNumber(trimmed).flatMap { value in range.map { $0.contains(value) } ?? true ? String(value) : nil }
+            }
+            if let range, !range.contains(value) { return nil }
+            return String(value)
+        case .date:
+            return DateSlot.parse(trimmed, language: language, now: now, timeZone: timeZone)
+        case .choice(let values):
+            let folded = TextNormalizer.fold(trimmed)
+            return values.first { TextNormalizer.fold($0) == folded }
+                ?? values.first { TextNormalizer.tokens(trimmed).contains(TextNormalizer.fold($0)) }
+        }
+    }
+
+    private static func isEmail(_ candidate: Substring) -> Bool {
+        let parts = candidate.split(separator: "@", omittingEmptySubsequences: false)
+        guard parts.count == 2, !parts[0].isEmpty else { return false }
+        let domain = parts[1].trimmingCharacters(in: CharacterSet(charactersIn: ".!?"))
+        let labels = domain.split(separator: ".", omittingEmptySubsequences: false)
+        return labels.count >= 2 && labels.allSatisfy { !$0.isEmpty }
+    }
+
+    private static func spelledNumber(_ text: String) -> Int? {
+        let words = ["one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+                     "um": 1, "uma": 1, "dois": 2, "duas": 2, "tres": 3, "quatro": 4, "cinco": 5, "seis": 6]
+        return TextNormalizer.tokens(text).lazy.compactMap { words[$0] }.first
+    }
+}
+
+/// `NSRegularExpression` is immutable once built; the box makes that visible to Swift 6.
+struct NSRegularExpressionBox: @unchecked Sendable {
+    let value: NSRegularExpression
+}
+
+/// Dates customers type, normalised to `YYYY-MM-DD`.
+enum DateSlot {
+    static func parse(_ text: String, language: String, now: Int64, timeZone: TimeZone) -> String? {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        let today = Date(timeIntervalSince1970: TimeInterval(now / 1_000_000))
+        let words = TextNormalizer.tokens(text)
+        for (word, offset) in [("today", 0), ("hoje", 0), ("tomorrow", 1), ("amanha", 1)] where words.contains(word) {
+            guard let day = calendar.date(byAdding: .day, value: offset, to: today) else { return nil }
+            let parts = calendar.dateComponents([.year, .month, .day], from: day)
+            return format(parts.year!, parts.month!, parts.day!)
+        }
+        let numbers = text.split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) }
+        guard numbers.count >= 2 else { return nil }
+        let year: Int, month: Int, day: Int
+        if numbers[0] > 31, numbers.count >= 3 {
+            (year, month, day) = (numbers[0], numbers[1], numbers[2])
+        } else {
+            let first = numbers[0], second = numbers[1]
+            (day, month) = language.hasPrefix("en") && !language.hasPrefix("en-GB") ? (second, first) : (first, second)
+            let currentYear = calendar.component(.year, from: today)
+            year = numbers.count >= 3 ? (numbers[2] < 100 ? 2000 + numbers[2] : numbers[2]) : currentYear
+        }
+        var components = DateComponents()
+        (components.year, components.month, components.day) = (year, month, day)
+        guard (1...12).contains(month), (1...31).contains(day), let date = calendar.date(from: components),
+              calendar.component(.day, from: date) == day else { return nil }
+        return format(year, month, day)
+    }
+
+    private static func format(_ year: Int, _ month: Int, _ day: Int) -> String {
+        String(year) + "-" + String(month).leftPadded(2) + "-" + String(day).leftPadded(2)
+    }
+}

@@ -1,0 +1,77 @@
+import Chatwoot
+import Domain
+import Ledger
+import Policy
+import Projections
+
+/// The bot's brain: `decide(state, event, policy) -> Decision?`, a pure function.
+///
+/// It reads nothing but its arguments — no clock (time is the event's), no randomness, no
+/// environment, no network, no files — so the same inputs give the same decision on every
+/// machine, and replaying the ledger re-derives every decision the bot made. (`ReactorPurityTests`
+/// checks the sources for the APIs that would break this, and runs decisions twice.)
+///
+/// Inputs it reacts to:
+/// - a new incoming, non-private customer message (`message_created`);
+/// - a widget answer (`message_updated` with submitted values), once per message;
+/// - the recorded result of a lookup it asked for (`effect.result` of kind `lookup`).
+///
+/// Everything else (its own echoes, agents' replies, private notes, templates, status changes)
+/// only updates the state; it never triggers a message. While the conversation is not `pending`
+/// (a human owns it), or a human agent has replied in it, the bot only posts private notes.
+public enum Reactor {
+    /// What the bot does about `event`, given the conversation's state before it.
+    /// - Parameters:
+    ///   - state: the conversation's projected state before `event` (nil: a new conversation).
+    /// - Returns: nil when the event calls for nothing.
+    public static func decide(state: ConversationState?, event: LedgerEvent, policy: Policy) -> Decision? {
+        guard let input = ReactorInput(event: event, before: state) else { return nil }
+        var after = state ?? ConversationState(address: input.address)
+        Projector.apply(event, to: &after)
+        var turn = Turn(policy: policy, state: after, event: event)
+        turn.handle(input)
+        return turn.decision()
+    }
+}
+
+/// An event the reactor reacts to.
+struct ReactorInput {
+    enum Kind {
+        case message(text: String, messageId: Int?)
+        case submission(SubmittedAnswer, messageId: Int)
+        case lookupResult(EffectResult, LookupAnswer?)
+    }
+
+    var address: ConversationAddress
+    var kind: Kind
+
+    init?(event: LedgerEvent, before: ConversationState?) {
+        switch event.type {
+        case EventType.webhookReceived:
+            guard let digest = WebhookDigest(body: event.body), let message = digest.message, !message.isPrivate,
+                  let conversation = digest.conversation?.id ?? before?.address.conversationId,
+                  let account = digest.accountId ?? before?.address.accountId else { return nil }
+            address = before?.address ?? ConversationAddress(accountId: account, conversationId: conversation)
+            switch digest.kind {
+            case .messageCreated:
+                guard message.messageType == .incoming else { return nil }
+                // The same message delivered again under another delivery id is not new input.
+                if let id = message.id, before?.recentMessageIds.contains(id) == true { return nil }
+                kind = .message(text: message.content ?? "", messageId: message.id)
+            case .messageUpdated:
+                guard let answer = message.answer, let id = message.id, before?.hasHandledSubmission(messageId: id) != true else { return nil }
+                kind = .submission(answer, messageId: id)
+            default:
+                return nil
+            }
+        case EventType.effectResult:
+            guard let result = try? EffectResult.decode(event.body), result.kind == "lookup",
+                  let address = ConversationStore.address(ofStream: event.stream) else { return nil }
+            self.address = address
+            kind = .lookupResult(result, LookupAnswer(result.data))
+        default:
+            return nil
+        }
+    }
+}
+

@@ -1,0 +1,527 @@
+import Chatwoot
+import Domain
+import Ledger
+import NLU
+import Policy
+import Projections
+
+/// One decision being built: the commands, what changes in the bot's memory, and why.
+///
+/// The steps read like the bot's behaviour: ``handle(_:)`` routes the input; a message goes
+/// through hours → "talk to a human" → the awaited slot → NLU → the intent's rule; a lookup
+/// result resumes the rule that asked for it. Every branch leaves a `rule` and `steps` in the
+/// explanation, so the audit can say why.
+struct Turn {
+    let policy: Policy
+    let state: ConversationState
+    let event: LedgerEvent
+
+    private var commands: [Command] = []
+    private var update = StateUpdate()
+    private var explanation: [String: JSONValue] = [:]
+    private var steps: [String] = []
+    /// The slots as this turn leaves them (state + what it set), by state key.
+    private var slots: [String: String]
+    private var authenticated: Bool
+    /// The answer this turn is using (`{{result.…}}`).
+    private var result: LookupAnswer?
+    private var customerText: String?
+
+    init(policy: Policy, state: ConversationState, event: LedgerEvent) {
+        self.policy = policy
+        self.state = state
+        self.event = event
+        slots = state.slots
+        authenticated = state.authenticated
+    }
+
+    /// The decision, or nil when nothing is to be done or recorded.
+    func decision() -> Decision? {
+        guard !commands.isEmpty || !update.isEmpty else { return nil }
+        var explanation = self.explanation
+        explanation["input_seq"] = .int(Int(event.seq))
+        if !steps.isEmpty { explanation["steps"] = .array(steps.map(JSONValue.string)) }
+        explanation["policy"] = .string(policy.id)
+        return Decision(conversation: state.address, commands: commands, explanation: update.apply(to: .object(explanation)), policy: policy.id)
+    }
+
+    // MARK: - Routing
+
+    mutating func handle(_ input: ReactorInput) {
+        switch input.kind {
+        case .message(let text, let id):
+            customerText = text
+            explanation["input"] = .object(["kind": "message", "message_id": id.map(JSONValue.int) ?? .null])
+            if botMaySpeak {
+                respond(to: text)
+            } else {
+                monitor(text)
+            }
+        case .submission(let answer, let id):
+            explanation["input"] = .object(["kind": "submission", "message_id": .int(id)])
+            guard botMaySpeak else {
+                if case .csat(let response) = answer, let rating = response.rating { update.csat = rating }
+                steps.append("widget answer while a human owns the conversation: recorded only")
+                return
+            }
+            respond(to: answer)
+        case .lookupResult(let effect, let answer):
+            explanation["input"] = .object(["kind": "lookup_result", "decision": .int(Int(effect.decision))])
+            resume(after: effect, answer: answer)
+        }
+    }
+
+    /// The bot owns the conversation and no human has stepped in (or the policy lets it talk anyway).
+    private var botMaySpeak: Bool {
+        state.status == .pending && (!state.humanActive || !policy.handoff.silenceOnAgentReply)
+    }
+
+    // MARK: - Messages
+
+    private mutating func respond(to text: String) {
+        let folded = TextNormalizer.fold(text)
+        if let hours = policy.businessHours, hours.outside == .handoff, !hours.isOpen(atMicros: event.time) {
+            explanation["rule"] = "business_hours"
+            handOff(reason: "outside business hours")
+            return
+        }
+        if let phrase = policy.handoff.phrases.first(where: { !$0.isEmpty && folded.contains($0) }) {
+            explanation["rule"] = .string("handoff_phrase")
+            steps.append("the customer asked for a human (\"\(phrase)\")")
+            handOff(reason: "customer asked for a human")
+            return
+        }
+        let understanding = understand(text)
+        if let awaiting = state.awaiting, awaiting.kind == .slot, let spec = policy.slots[awaiting.name] {
+            if let value = policy.value(of: spec, in: text, at: event.time) {
+                setSlot(spec, value)
+                steps.append("filled slot \(spec.name) from the answer")
+                update.awaiting = .some(nil)
+                continueAfterSlot(awaiting)
+                return
+            }
+            // A confident, different request wins over an answer that does not fit.
+            if let intent = understanding.intent, intent.name != awaiting.intent {
+                steps.append("answer did not fit slot \(spec.name); the customer asked something else")
+                update.awaiting = .some(nil)
+                pursue(intent: intent.name, confidence: intent.confidence, entities: understanding.entities)
+                return
+            }
+            explanation["rule"] = .string("slot_invalid:\(spec.name)")
+            update.fallback = true
+            if state.consecutiveFallbacks + 1 >= policy.handoff.afterFallbacks, policy.handoff.afterFallbacks > 0 {
+                handOff(reason: "\(state.consecutiveFallbacks + 1) answers in a row not understood")
+                return
+            }
+            if let invalid = spec.invalid { say(invalid) }
+            say(spec.prompt)
+            steps.append("answer is not a valid \(spec.name); asked again")
+            return
+        }
+        if let intent = understanding.intent {
+            pursue(intent: intent.name, confidence: intent.confidence, entities: understanding.entities)
+        } else {
+            fallback()
+        }
+    }
+
+    private mutating func respond(to answer: SubmittedAnswer) {
+        let awaiting = state.awaiting
+        switch answer {
+        case .csat(let response):
+            explanation["rule"] = "csat"
+            if let rating = response.rating { update.csat = rating }
+            if let reply = policy.csatReply { say(reply, extra: ["rating": response.rating.map(JSONValue.int) ?? .null]) }
+        case .email(let email):
+            let slotName = awaiting?.kind == .slot || awaiting?.kind == .select ? awaiting!.name : "email"
+            if let spec = policy.slots[slotName], let value = policy.value(of: spec, in: email, at: event.time) {
+                setSlot(spec, value)
+                update.awaiting = .some(nil)
+                steps.append("filled slot \(spec.name) from the email box")
+                if let awaiting { continueAfterSlot(awaiting) } else { explanation["rule"] = .string("slot:\(spec.name)") }
+            } else {
+                respond(to: email)
+            }
+        case .form:
+            let values = answer.formValues
+            for name in values.keys.sorted() {
+                guard let spec = policy.slots[name], let raw = values[name],
+                      let value = policy.value(of: spec, in: raw, at: event.time) else { continue }
+                setSlot(spec, value)
+            }
+            steps.append("form answered: \(values.keys.sorted().joined(separator: ", "))")
+            update.awaiting = .some(nil)
+            if let intent = awaiting?.intent {
+                pursue(intent: intent, confidence: nil, entities: [])
+            } else {
+                explanation["rule"] = "form"
+            }
+        case .selection(let value):
+            let chosen = value.value ?? value.title ?? ""
+            if let awaiting, awaiting.kind == .select {
+                update.awaiting = .some(nil)
+                if !awaiting.name.isEmpty, let spec = policy.slots[awaiting.name] {
+                    guard let normalised = policy.value(of: spec, in: chosen, at: event.time) else {
+                        respond(to: chosen)
+                        return
+                    }
+                    setSlot(spec, normalised)
+                    steps.append("option '\(chosen)' fills slot \(spec.name)")
+                }
+                if let next = awaiting.intent {
+                    pursue(intent: next, confidence: nil, entities: [])
+                    return
+                }
+            }
+            if policy.intents[chosen] != nil {
+                steps.append("option '\(chosen)' names an intent")
+                pursue(intent: chosen, confidence: 1, entities: [])
+            } else {
+                customerText = chosen
+                respond(to: chosen)
+            }
+        }
+    }
+
+    /// Resumes the intent (or authentication) that was waiting for a slot.
+    private mutating func continueAfterSlot(_ awaiting: Awaiting) {
+        guard let intent = awaiting.intent else {
+            explanation["rule"] = .string("slot:\(awaiting.name)")
+            return
+        }
+        pursue(intent: intent, confidence: nil, entities: [])
+    }
+
+    // MARK: - NLU
+
+    private struct Understanding {
+        var intent: (name: String, confidence: Double?)?
+        var entities: [ExtractedEntity]
+    }
+
+    private mutating func understand(_ text: String) -> Understanding {
+        let entities = policy.nlu.entities.extract(text)
+        var nlu: [String: JSONValue] = ["engine": .string(policy.nlu.engine), "threshold": .double(policy.nlu.threshold)]
+        if !entities.isEmpty {
+            nlu["entities"] = .array(entities.map { .object(["entity": .string($0.entity), "value": .string($0.value), "extractor": .string($0.extractor)]) })
+        }
+        guard let classifier = policy.nlu.classifier else {
+            explanation["nlu"] = .object(nlu)
+            return Understanding(intent: nil, entities: entities)
+        }
+        let ranking = classifier.rank(text)
+        nlu["ranking"] = .array(ranking.prefix(3).map { .object(["intent": .string($0.intent), "confidence": .double(Self.rounded($0.confidence))]) })
+        explanation["nlu"] = .object(nlu)
+        guard let top = ranking.first, top.confidence >= policy.nlu.threshold, !text.trimmingCharacters(in: .whitespaces).isEmpty else {
+            return Understanding(intent: nil, entities: entities)
+        }
+        return Understanding(intent: (top.intent, Self.rounded(top.confidence)), entities: entities)
+    }
+
+    static func rounded(_ value: Double) -> Double { (value * 10_000).rounded() / 10_000 }
+
+    // MARK: - Intents
+
+    /// Works towards answering `intent`: authentication, missing slots, lookup, reply.
+    private mutating func pursue(intent name: String, confidence: Double?, entities: [ExtractedEntity]) {
+        guard let rule = policy.intents[name] else {
+            fallback()
+            return
+        }
+        explanation["rule"] = .string("intent:\(name)")
+        if confidence != nil { update.intent = Projections.IntentScore(name: name, confidence: confidence) }
+        for entity in entities {
+            for spec in policy.slots.values.sorted(by: { $0.name < $1.name }) where spec.entity == entity.entity {
+                if let value = policy.value(of: spec, in: entity.value, at: event.time) {
+                    setSlot(spec, value)
+                    steps.append("slot \(spec.name) from entity \(entity.entity)")
+                }
+            }
+        }
+        if let reason = rule.handoff {
+            handOff(reason: reason)
+            return
+        }
+        if greetingDue(for: name), let greeting = policy.greeting {
+            say(greeting)
+            update.noted.append(Self.greetedKey)
+        }
+        if rule.requiresAuthentication, !authenticated, let auth = policy.authentication {
+            if let missing = auth.slots.first(where: { slot(named: $0) == nil }) {
+                ask(missing, intent: name, purpose: "auth")
+            } else {
+                look(up: auth.lookup, intent: name, purpose: "auth")
+            }
+            return
+        }
+        let missing = rule.slots.filter { slot(named: $0) == nil }
+        if let first = missing.first {
+            if let form = rule.collectWithForm {
+                say(form)
+                update.awaiting = .some(Awaiting(kind: .form, name: "", intent: name, purpose: "intent"))
+                steps.append("asked for \(missing.joined(separator: ", ")) with a form")
+            } else {
+                ask(first, intent: name, purpose: "intent")
+            }
+            return
+        }
+        if let lookup = rule.lookup {
+            look(up: lookup, intent: name, purpose: "intent")
+            return
+        }
+        answer(rule)
+    }
+
+    private static let greetedKey = "greeted"
+
+    /// The greeting goes before the first answer of a conversation (not before a hand-off, and
+    /// not twice when the customer's first words were a greeting the rule answers).
+    private func greetingDue(for intent: String) -> Bool {
+        !state.notedKeys.contains(Self.greetedKey) && !update.noted.contains(Self.greetedKey) && intent != "greet" && state.counts.bot == 0
+    }
+
+    private mutating func answer(_ rule: IntentRule) {
+        if let reply = rule.reply {
+            say(reply)
+            if let choice = reply.choice, choice.slot != nil || choice.next != nil {
+                let kind: Awaiting.Kind = if case .form? = reply.rich { .form } else { .select }
+                update.awaiting = .some(Awaiting(kind: kind, name: choice.slot ?? "", intent: choice.next, purpose: "intent"))
+            } else if state.awaiting != nil {
+                update.awaiting = .some(nil)
+            }
+        }
+        if rule.csat {
+            commands.append(.sendMessage(.inputCSAT(csatQuestion)))
+            steps.append("asked for a rating")
+        }
+        for name in rule.clearSlots {
+            let key = policy.slots[name]?.stateKey ?? name
+            slots[key] = nil
+            update.setSlots[key] = nil
+            update.clearSlots.append(key)
+        }
+    }
+
+    private var csatQuestion: String {
+        policy.language.hasPrefix("pt") ? "Como você avalia este atendimento?" : "How would you rate this conversation?"
+    }
+
+    private mutating func fallback() {
+        explanation["rule"] = "fallback"
+        update.fallback = true
+        let count = state.consecutiveFallbacks + 1
+        if policy.handoff.afterFallbacks > 0, count >= policy.handoff.afterFallbacks {
+            handOff(reason: "\(count) messages in a row not understood")
+            return
+        }
+        say(policy.fallback)
+    }
+
+    // MARK: - Slots and lookups
+
+    private func slot(named name: String) -> String? {
+        guard let spec = policy.slots[name] else { return slots[name] }
+        return slots[spec.stateKey]
+    }
+
+    private mutating func setSlot(_ spec: SlotSpec, _ value: String) {
+        slots[spec.stateKey] = value
+        update.setSlots[spec.stateKey] = value
+    }
+
+    private mutating func ask(_ slot: String, intent: String, purpose: String) {
+        guard let spec = policy.slots[slot] else { return }
+        say(spec.prompt)
+        update.awaiting = .some(Awaiting(kind: .slot, name: slot, intent: intent, purpose: purpose))
+        steps.append("asked for \(slot)")
+    }
+
+    private mutating func look(up name: String, intent: String?, purpose: String) {
+        guard let spec = policy.lookups[name] else { return }
+        let key = "ledgerbot-\(event.seq)-\(name)"
+        commands.append(.lookup(spec.call(context(), idempotencyKey: key)))
+        update.awaiting = .some(Awaiting(kind: .lookup, name: name, intent: intent, purpose: purpose))
+        steps.append("looked up \(name)")
+    }
+
+    /// A lookup the bot asked for came back.
+    private mutating func resume(after effect: EffectResult, answer: LookupAnswer?) {
+        if let tag = answer?.tag, tag.hasPrefix(Self.monitorTag) {
+            noteMonitoredLookup(effect, answer: answer, tag: tag)
+            return
+        }
+        guard let awaiting = state.awaiting, awaiting.kind == .lookup, awaiting.decision == effect.decision else { return }
+        update.awaiting = .some(nil)
+        let name = awaiting.name
+        explanation["lookup"] = .object(["name": .string(name), "outcome": .string(effect.outcome.rawValue),
+                                         "found": answer.map { .bool($0.found) } ?? .null])
+        if let answer { update.lookups[name] = answer.jsonValue }
+        guard botMaySpeak else {
+            steps.append("lookup \(name) answered after a human took over: remembered only")
+            return
+        }
+        result = answer
+        guard effect.outcome != .failed, let answer else {
+            explanation["rule"] = .string("lookup_failed:\(name)")
+            if let intent = awaiting.intent, let onError = policy.intents[intent]?.onError {
+                say(onError)
+            } else if policy.handoff.onLookupError {
+                handOff(reason: "lookup \(name) failed")
+            } else {
+                say(policy.fallback)
+            }
+            return
+        }
+        if awaiting.purpose == "auth", let auth = policy.authentication {
+            explanation["rule"] = "authentication"
+            if answer.found {
+                authenticated = true
+                update.authenticated = true
+                update.authFailures = 0
+                steps.append("customer authenticated by \(name)")
+                if let success = auth.success { say(success) }
+                if let intent = awaiting.intent { pursue(intent: intent, confidence: nil, entities: []) }
+            } else {
+                let failures = state.authFailures + 1
+                update.authFailures = failures
+                steps.append("authentication failed (\(failures) of \(auth.maxFailures))")
+                for slot in auth.slots {
+                    let key = policy.slots[slot]?.stateKey ?? slot
+                    slots[key] = nil
+                    update.clearSlots.append(key)
+                }
+                if failures >= auth.maxFailures {
+                    handOff(reason: "authentication failed \(failures) times")
+                } else {
+                    say(auth.failure)
+                    if let first = auth.slots.first, let intent = awaiting.intent { ask(first, intent: intent, purpose: "auth") }
+                }
+            }
+            return
+        }
+        guard let intent = awaiting.intent, let rule = policy.intents[intent] else { return }
+        explanation["rule"] = .string("intent:\(intent)")
+        if answer.found {
+            self.answer(rule)
+        } else {
+            explanation["rule"] = .string("not_found:\(intent)")
+            if let notFound = rule.notFound { say(notFound) }
+            for slot in rule.slots {
+                let key = policy.slots[slot]?.stateKey ?? slot
+                slots[key] = nil
+                update.clearSlots.append(key)
+            }
+        }
+    }
+
+    // MARK: - Watching conversations a human owns
+
+    private static let monitorTag = "monitor:"
+
+    /// While a human owns the conversation: entities the policy watches become private notes
+    /// (after a lookup when the rule has one). Each fact is noted once.
+    private mutating func monitor(_ text: String) {
+        guard !policy.monitoring.isEmpty else { return }
+        let entities = policy.nlu.entities.extract(text)
+        for (index, rule) in policy.monitoring.enumerated() {
+            for entity in entities where entity.entity == rule.entity {
+                let key = "\(rule.entity):\(entity.value)"
+                guard !state.notedKeys.contains(key), !update.noted.contains(key) else { continue }
+                update.noted.append(key)
+                explanation["rule"] = .string("monitor:\(rule.entity)")
+                if let lookup = rule.lookup, let spec = policy.lookups[lookup] {
+                    var context = context()
+                    context["value"] = .string(entity.value)
+                    context["slots"] = .object((context["slots"]?.objectValue ?? [:]).merging([rule.entity: .string(entity.value)]) { $1 })
+                    commands.append(.lookup(spec.call(context, idempotencyKey: "ledgerbot-\(event.seq)-\(lookup)", tag: "\(Self.monitorTag)\(index):\(entity.value)")))
+                    steps.append("looked up \(lookup) for the agent (\(rule.entity) mentioned)")
+                } else {
+                    note(rule.note, extra: ["value": .string(entity.value)])
+                    steps.append("noted \(rule.entity) for the agent")
+                }
+            }
+        }
+    }
+
+    private mutating func noteMonitoredLookup(_ effect: EffectResult, answer: LookupAnswer?, tag: String) {
+        let parts = tag.dropFirst(Self.monitorTag.count).split(separator: ":", maxSplits: 1).map(String.init)
+        guard parts.count == 2, let index = Int(parts[0]), policy.monitoring.indices.contains(index) else { return }
+        let rule = policy.monitoring[index]
+        explanation["rule"] = .string("monitor:\(rule.entity)")
+        result = answer
+        var extra: [String: JSONValue] = ["value": .string(parts[1]), "found": .bool(answer?.found ?? false)]
+        if effect.outcome == .failed { extra["error"] = .string(effect.error ?? "lookup failed") }
+        note(rule.note, extra: extra)
+        steps.append("noted the \(answer?.lookup ?? "lookup") answer for the agent")
+    }
+
+    // MARK: - Hand-off
+
+    private mutating func handOff(reason: String) {
+        explanation["handoff"] = .object(["reason": .string(reason)])
+        update.handoffReason = reason
+        if state.awaiting != nil { update.awaiting = .some(nil) }
+        steps.append("handed off: \(reason)")
+        if let hours = policy.businessHours, !hours.isOpen(atMicros: event.time) {
+            say(hours.reply)
+        }
+        if let reply = policy.handoff.reply { say(reply) }
+        let summary = policy.handoff.note.map { $0.render(context(extra: ["reason": .string(reason)])) }
+            ?? HandoffNote(policy: policy, state: state, slots: slots, authenticated: authenticated, reason: reason,
+                           intent: update.intent, now: event.time).markdown
+        commands.append(.sendMessage(.privateNote(summary)))
+        commands.append(.setStatus(.open))
+        if let priority = policy.handoff.priority { commands.append(.setPriority(priority)) }
+        if let team = policy.handoff.team { commands.append(.assign(.team(id: team))) }
+    }
+
+    // MARK: - Output
+
+    private mutating func say(_ reply: Reply, extra: [String: JSONValue] = [:]) {
+        commands.append(.sendMessage(reply.message(context(extra: extra))))
+    }
+
+    private mutating func note(_ template: Template, extra: [String: JSONValue] = [:]) {
+        commands.append(.sendMessage(.privateNote(template.render(context(extra: extra)))))
+    }
+
+    /// What templates see (see ``Policy/TemplateContext``).
+    private func context(extra: [String: JSONValue] = [:]) -> TemplateContext {
+        var values: [String: JSONValue] = [:]
+        var contact: [String: JSONValue] = [:]
+        if let info = state.contact {
+            if let name = info.name {
+                contact["name"] = .string(name)
+                contact["first_name"] = .string(String(name.split(separator: " ").first ?? Substring(name)))
+            }
+            if let email = info.email { contact["email"] = .string(email) }
+            if let phone = info.phone { contact["phone"] = .string(phone) }
+        }
+        values["contact"] = .object(contact)
+        var slotValues: [String: JSONValue] = [:]
+        for (key, value) in slots {
+            let name = key.hasPrefix(ConversationState.contactSlotPrefix) ? String(key.dropFirst(ConversationState.contactSlotPrefix.count)) : key
+            slotValues[name] = .string(value)
+        }
+        values["slots"] = .object(slotValues)
+        var lookups: [String: JSONValue] = [:]
+        for (name, value) in state.lookups { lookups[name] = value["fields"] ?? .object([:]) }
+        for (name, value) in update.lookups { lookups[name] = value["fields"] ?? .object([:]) }
+        values["lookups"] = .object(lookups)
+        if let result { values["result"] = .object(result.fields) }
+        if let intent = update.intent ?? state.lastIntent {
+            values["intent"] = .object(["name": .string(intent.name), "confidence": intent.confidence.map(JSONValue.double) ?? .null])
+        }
+        if let customerText { values["message"] = .string(customerText) }
+        if let hours = policy.businessHours { values["hours"] = .string(hours.description) }
+        for (key, value) in extra { values[key] = value }
+        return TemplateContext(values)
+    }
+}
+
+extension StateUpdate {
+    var isEmpty: Bool {
+        intent == nil && setSlots.isEmpty && clearSlots.isEmpty && authenticated == nil && fallback == nil && awaiting == nil
+            && authFailures == nil && lookups.isEmpty && handoffReason == nil && csat == nil && noted.isEmpty
+    }
+}

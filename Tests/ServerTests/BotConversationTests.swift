@@ -1,0 +1,157 @@
+import Chatwoot
+import Domain
+import Foundation
+import Ledger
+import LedgerbotTesting
+import Simulator
+import Testing
+
+/// The bot end to end over real HTTP on loopback: the Chatwoot simulator plays Chatwoot, the
+/// sample backends play the company's systems, and `Tests/Fixtures/policies/shop-bot.yml` is the
+/// bot. Every expectation is checked on what the simulated Chatwoot received (and the ledger).
+@Suite(.serialized) struct BotConversationTests {
+    private let maria = VisitorProfile(name: "Maria Silva", email: "maria@example.com")
+
+    @Test func greetsAndAnswersAnIntent() async throws {
+        try await BotStack.run { bot in
+            let conversation = try await bot.chatwoot.startConversation(maria)
+            try await bot.customer("hello", in: conversation)
+            #expect(try await bot.publicBotTexts(in: conversation) == ["Hi Maria, how can I help?"])
+            let decision = try #require(try bot.decisions().last?.decision)
+            #expect(decision.explanation["intent"]?["name"]?.stringValue == "greet")
+            #expect(decision.explanation["nlu"]?["ranking"]?[0]?["intent"]?.stringValue == "greet")
+            #expect(decision.policy == "shop-bot@7")
+        }
+    }
+
+    @Test func fillsASlotOverTurnsThenLooksUpTheOrder() async throws {
+        try await BotStack.run { bot in
+            let conversation = try await bot.chatwoot.startConversation(maria)
+            try await bot.customer("where is my order", in: conversation)
+            #expect(try await bot.publicBotTexts(in: conversation) == ["Welcome to Shop!", "What's your order number?"])
+            try await bot.customer("it is ab10001 I think", in: conversation)
+            let texts = try await bot.publicBotTexts(in: conversation)
+            #expect(texts.last == "Order AB10001 is shipped (ETA 2026-12-02).")
+            #expect(bot.backends.requests.contains { $0.path.hasPrefix("/orders/AB10001") })
+            // The lookup result is in the ledger, recorded before the reply was decided.
+            let results = try bot.events().filter { $0.type == EventType.effectResult }.map { try EffectResult.decode($0.body) }
+            let lookup = try #require(results.first { $0.kind == "lookup" })
+            #expect(LookupAnswer(lookup.data)?.fields["status"]?.stringValue == "shipped")
+        }
+    }
+
+    @Test func anEntityInTheFirstMessageSkipsTheQuestion() async throws {
+        try await BotStack.run { bot in
+            let conversation = try await bot.chatwoot.startConversation(maria)
+            try await bot.customer("where is order AB-10002?", in: conversation)
+            #expect(try await bot.publicBotTexts(in: conversation).last?.hasPrefix("Order AB-10002 is processing") == true)
+        }
+    }
+
+    @Test func anUnknownOrderIsNotFoundAndAnInvalidAnswerIsAskedAgain() async throws {
+        try await BotStack.run { bot in
+            let conversation = try await bot.chatwoot.startConversation(maria)
+            try await bot.customer("track my order", in: conversation)
+            try await bot.customer("no idea", in: conversation)
+            #expect(try await bot.publicBotTexts(in: conversation).suffix(2) == ["Order numbers look like AB-12345.", "What's your order number?"])
+            try await bot.customer("ZZ-99999", in: conversation)
+            #expect(try await bot.publicBotTexts(in: conversation).last == "I couldn't find order ZZ-99999.")
+        }
+    }
+
+    @Test func aFailingLookupHandsOffWithAContextNote() async throws {
+        try await BotStack.run { bot in
+            let conversation = try await bot.chatwoot.startConversation(maria)
+            bot.backends.failNext(10, pathMatching: "/orders", with: .status(503))
+            try await bot.customer("where is order AB-10001", in: conversation)
+            #expect(try await bot.chatwoot.conversation(conversation).status == .open)
+            #expect(try await bot.chatwoot.conversation(conversation).priority == .high)
+            let note = try #require(try await bot.privateNotes(in: conversation).last)
+            #expect(note.contains("lookup order_status failed"))
+            #expect(note.contains("order_number: AB-10001"))
+            #expect(note.contains("Maria Silva"))
+            #expect(try await bot.publicBotTexts(in: conversation).last == "Passing you to a colleague.")
+        }
+    }
+
+    @Test func inputSelectAnswerLeadsToCards() async throws {
+        try await BotStack.run { bot in
+            let conversation = try await bot.chatwoot.startConversation(maria)
+            try await bot.customer("show me the news", in: conversation)
+            let select = try #require(try await bot.lastBotMessage(.inputSelect, in: conversation))
+            #expect(select.contentAttributes["items"]?.arrayValue?.count == 2)
+            try await bot.chatwoot.customerSelects("technology", of: select.id)
+            try await bot.settle()
+            let cards = try #require(try await bot.lastBotMessage(.cards, in: conversation))
+            let items = try #require(cards.contentAttributes["items"]?.arrayValue)
+            #expect(items.count == 3)
+            #expect(items[0]["actions"]?[0]?["type"]?.stringValue == "link")
+            #expect(cards.content == "Latest in technology:")
+            // A later update of the same message (delivery status) re-sends the answer: no second reply.
+            let before = try await bot.botMessages(in: conversation).count
+            try await bot.chatwoot.customerSelects("technology", of: select.id)
+            try await bot.settle()
+            #expect(try await bot.botMessages(in: conversation).count == before)
+        }
+    }
+
+    @Test func formThenChoiceThenIdempotentBookingThenCSAT() async throws {
+        try await BotStack.run { bot in
+            let conversation = try await bot.chatwoot.startConversation(maria)
+            try await bot.customer("I want to book a room", in: conversation)
+            let form = try #require(try await bot.lastBotMessage(.form, in: conversation))
+            try await bot.chatwoot.customerSubmitsForm(["checkin": "2027-03-10", "checkout": "2027-03-12", "guests": "2"], of: form.id)
+            try await bot.settle()
+            let rooms = try #require(try await bot.lastBotMessage(.inputSelect, in: conversation))
+            #expect(rooms.content == "Rooms for 2 from 2027-03-10:")
+            #expect(rooms.contentAttributes["items"]?.arrayValue?.compactMap { $0["value"]?.stringValue } == ["standard", "deluxe"])
+            try await bot.chatwoot.customerSelects("deluxe", of: rooms.id)
+            try await bot.settle()
+            #expect(try await bot.publicBotTexts(in: conversation).contains("Booked! Your reference is BK-0001."))
+            #expect(bot.backends.bookings.count == 1)
+            let post = try #require(bot.backends.requests.first { $0.method == "POST" })
+            #expect(post.header("Idempotency-Key")?.hasPrefix("ledgerbot-") == true)
+            let csat = try #require(try await bot.lastBotMessage(.inputCSAT, in: conversation))
+            try await bot.chatwoot.customerRatesCSAT(5, of: csat.id)
+            try await bot.settle()
+            #expect(try await bot.publicBotTexts(in: conversation).last == "Thanks for rating us 5/5!")
+        }
+    }
+
+    @Test func emailBoxAnswerFillsTheSlot() async throws {
+        try await BotStack.run { bot in
+            let conversation = try await bot.chatwoot.startConversation(maria)
+            try await bot.customer("subscribe me to the newsletter", in: conversation)
+            let box = try #require(try await bot.lastBotMessage(.inputEmail, in: conversation))
+            try await bot.chatwoot.customerSubmitsEmail("news@example.com", of: box.id)
+            try await bot.settle()
+            #expect(try await bot.publicBotTexts(in: conversation).last == "Subscribed news@example.com.")
+        }
+    }
+
+    @Test func authenticatesBeforeRevealingAccountData() async throws {
+        try await BotStack.run { bot in
+            let conversation = try await bot.chatwoot.startConversation(maria)
+            try await bot.customer("check my account status", in: conversation)
+            #expect(try await bot.publicBotTexts(in: conversation).last == "What's your email?")
+            try await bot.customer("maria@example.com", in: conversation)
+            #expect(try await bot.publicBotTexts(in: conversation).last == "What's your order number?")
+            try await bot.customer("AB-10001", in: conversation)
+            #expect(try await bot.publicBotTexts(in: conversation).suffix(2) == ["Verified.", "Maria Silva, you are on the gold plan."])
+        }
+    }
+
+    @Test func failedAuthenticationTwiceHandsOff() async throws {
+        try await BotStack.run { bot in
+            let conversation = try await bot.chatwoot.startConversation(maria)
+            try await bot.customer("my account", in: conversation)
+            for _ in 0..<2 {
+                try await bot.customer("maria@example.com", in: conversation)
+                try await bot.customer("AB-20001", in: conversation) // João's order
+            }
+            #expect(try await bot.chatwoot.conversation(conversation).status == .open)
+            #expect(try await bot.privateNotes(in: conversation).last?.contains("authentication failed 2 times") == true)
+            #expect(!(try await bot.publicBotTexts(in: conversation).contains { $0.contains("gold") }))
+        }
+    }
+}

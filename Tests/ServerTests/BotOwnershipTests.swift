@@ -1,0 +1,162 @@
+import AsyncHTTPClient
+import Chatwoot
+import Domain
+import Foundation
+import Ledger
+import LedgerbotTesting
+import NIOCore
+import Simulator
+import Testing
+
+/// Who owns the conversation, over real HTTP: hand-off triggers, silence while a human owns it,
+/// notes for the agent, hand-back, resolve and reopen, redelivery, restart.
+@Suite(.serialized) struct BotOwnershipTests {
+    private let maria = VisitorProfile(name: "Maria Silva", email: "maria@example.com")
+
+    @Test(arguments: ["I want to talk to a human agent", "quero falar com um atendente", "get me an agent"])
+    func askingForAHumanHandsOff(_ request: String) async throws {
+        try await BotStack.run { bot in
+            let conversation = try await bot.chatwoot.startConversation(maria)
+            try await bot.customer(request, in: conversation)
+            let state = try await bot.chatwoot.conversation(conversation)
+            #expect(state.status == .open)
+            #expect(state.priority == .high)
+            #expect(try await bot.publicBotTexts(in: conversation) == ["Passing you to a colleague."])
+            let note = try #require(try await bot.privateNotes(in: conversation).first)
+            #expect(note.contains("customer asked for a human"))
+            #expect(note.contains(request))
+        }
+    }
+
+    @Test func twoMessagesNotUnderstoodHandOff() async throws {
+        try await BotStack.run { bot in
+            let conversation = try await bot.chatwoot.startConversation(maria)
+            try await bot.customer("xq zzv plonk", in: conversation)
+            #expect(try await bot.publicBotTexts(in: conversation) == ["Sorry, I didn't understand."])
+            #expect(try await bot.chatwoot.conversation(conversation).status == .pending)
+            try await bot.customer("brrr fnord", in: conversation)
+            #expect(try await bot.chatwoot.conversation(conversation).status == .open)
+            #expect(try await bot.privateNotes(in: conversation).last?.contains("2 messages in a row not understood") == true)
+        }
+    }
+
+    @Test func outsideBusinessHoursRepliesWithTheHoursAndHandsOff() async throws {
+        let yaml = try String(contentsOf: fixturesDirectory().appendingPathComponent("policies/shop-bot.yml"), encoding: .utf8)
+            + """
+
+            business_hours:
+              timezone: Pacific/Kiritimati
+              hours:
+                sun: "00:00-00:01"
+              outside: handoff
+              reply: "We're closed. Hours: {{hours}}."
+            """
+        try await BotStack.run(yaml: yaml) { bot in
+            let conversation = try await bot.chatwoot.startConversation(maria)
+            try await bot.customer("hello", in: conversation)
+            #expect(try await bot.publicBotTexts(in: conversation).first == "We're closed. Hours: Sun 00:00–00:01 (Pacific/Kiritimati).")
+            #expect(try await bot.chatwoot.conversation(conversation).status == .open)
+        }
+    }
+
+    @Test func whileOpenTheBotOnlyPostsPrivateNotes() async throws {
+        try await BotStack.run { bot in
+            let conversation = try await bot.chatwoot.startConversation(maria)
+            try await bot.customer("get me an agent", in: conversation)
+            let publicBefore = try await bot.publicBotTexts(in: conversation)
+            try await bot.customer("hello? where is my order", in: conversation)
+            try await bot.customer("it's AB-10001", in: conversation)
+            try await bot.customer("AB-10001 again", in: conversation) // noted once only
+            #expect(try await bot.publicBotTexts(in: conversation) == publicBefore)
+            let notes = try await bot.privateNotes(in: conversation)
+            #expect(notes.filter { $0.hasPrefix("Order AB-10001") } == ["Order AB-10001: shipped, ETA 2026-12-02."])
+            // No decision while open asked for a customer-visible message.
+            let handoff = try #require(try bot.decisions().firstIndex { $0.decision.commands.contains(.setStatus(.open)) })
+            for (_, _, decision) in try bot.decisions().dropFirst(handoff + 1) {
+                #expect(!decision.commands.contains { $0.isCustomerVisible })
+            }
+        }
+    }
+
+    @Test func anAgentReplyWhilePendingSilencesTheBot() async throws {
+        try await BotStack.run { bot in
+            let conversation = try await bot.chatwoot.startConversation(maria)
+            try await bot.customer("hello", in: conversation)
+            try await bot.chatwoot.agentReplies("Hi Maria, Sam here.", in: conversation)
+            try await bot.settle()
+            try await bot.customer("where is my order", in: conversation)
+            #expect(try await bot.publicBotTexts(in: conversation) == ["Hi Maria, how can I help?"])
+        }
+    }
+
+    @Test func handBackToTheBotResumesWithTheContext() async throws {
+        try await BotStack.run { bot in
+            let conversation = try await bot.chatwoot.startConversation(maria)
+            try await bot.customer("where is my order", in: conversation)
+            try await bot.customer("talk to a human", in: conversation)
+            try await bot.chatwoot.agentReplies("Let me hand you back to our assistant.", in: conversation)
+            try await bot.chatwoot.agentSetsStatus(.pending, in: conversation)
+            try await bot.settle()
+            try await bot.customer("track my order AB-10001", in: conversation)
+            #expect(try await bot.publicBotTexts(in: conversation).last == "Order AB-10001 is shipped (ETA 2026-12-02).")
+        }
+    }
+
+    @Test func resolvedThenANewMessageStartsAfresh() async throws {
+        try await BotStack.run { bot in
+            let conversation = try await bot.chatwoot.startConversation(maria)
+            try await bot.customer("check my account", in: conversation)
+            try await bot.customer("maria@example.com", in: conversation)
+            try await bot.chatwoot.agentSetsStatus(.resolved, in: conversation)
+            try await bot.settle()
+            try await bot.customer("hello again", in: conversation)
+            #expect(try await bot.chatwoot.conversation(conversation).status == .pending)
+            #expect(try await bot.publicBotTexts(in: conversation).last == "Hi Maria, how can I help?")
+            // The pending question (order number for authentication) was forgotten with the resolve.
+            try await bot.customer("AB-10001", in: conversation)
+            #expect(try await bot.publicBotTexts(in: conversation).last != "Verified.")
+        }
+    }
+
+    @Test func aRedeliveredOrDuplicatedWebhookGetsNoSecondReply() async throws {
+        try await BotStack.run { bot in
+            let conversation = try await bot.chatwoot.startConversation(maria)
+            try await bot.customer("hello", in: conversation)
+            let original = try #require(try bot.events().first { event in
+                event.type == EventType.webhookReceived && String(decoding: event.body, as: UTF8.self).contains("\"content\":\"hello\"")
+                    && String(decoding: event.body, as: UTF8.self).contains("\"event\":\"message_created\"")
+            })
+            for delivery in ["redelivery-1", "redelivery-2"] {
+                let reply = try await bot.server.post(original.body, headers: ["Content-Type": "application/json", "X-Chatwoot-Delivery": delivery])
+                #expect(reply.status == 200)
+            }
+            try await bot.settle()
+            #expect(try await bot.publicBotTexts(in: conversation) == ["Hi Maria, how can I help?"])
+            #expect(try bot.decisions().filter { !$0.decision.commands.isEmpty }.count == 1)
+        }
+    }
+
+    @Test func aRestartMidConversationKeepsTheQuestionOpen() async throws {
+        let temp = TemporaryDirectory()
+        let directory = temp.ledgerDirectory
+        try await ChatwootSimulator.withRunning { chatwoot in
+            try await SampleBackends.withRunning { backends in
+                let conversation = LockedBox<ConversationAddress?>(nil)
+                try await BotStack.run(directory: directory, chatwoot: chatwoot, backends: backends) { bot in
+                    let address = try await bot.chatwoot.startConversation(maria)
+                    conversation.value = address
+                    try await bot.customer("where is my order", in: address)
+                }
+                try await BotStack.run(directory: directory, chatwoot: chatwoot, backends: backends) { bot in
+                    let address = try #require(conversation.value)
+                    try await bot.customer("AB-10001", in: address)
+                    #expect(try await bot.publicBotTexts(in: address) == ["Welcome to Shop!", "What's your order number?",
+                                                                           "Order AB-10001 is shipped (ETA 2026-12-02)."])
+                    // Each input was decided once across both runs.
+                    let causes = try bot.decisions().compactMap(\.causation)
+                    #expect(Set(causes).count == causes.count)
+                }
+            }
+        }
+    }
+}
