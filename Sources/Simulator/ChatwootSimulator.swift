@@ -68,7 +68,7 @@ public final class ChatwootSimulator: Service, Sendable {
             host: configuration.host,
             port: configuration.port,
             responder: SimulatorResponder(
-                store: store,
+                endpoints: ChatwootEndpoints(store: store),
                 requestLog: requestLog,
                 failures: failures,
                 bodyLimit: configuration.bodyLimit

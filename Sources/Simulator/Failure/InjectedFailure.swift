@@ -1,12 +1,13 @@
-/// How the simulated Chatwoot misbehaves for a REST call picked by
-/// ``ChatwootSimulator/failNext(_:pathMatching:method:with:)``.
+/// How the simulated Chatwoot or a sample backend misbehaves for a call picked by
+/// ``ChatwootSimulator/failNext(_:pathMatching:method:with:)`` or
+/// ``SampleBackends/failNext(_:pathMatching:method:with:)``.
 ///
-/// Except for ``slowResponse(_:)``, the call has **no effect**: nothing is stored and no webhook
-/// is sent, as when a proxy or rate limiter in front of Chatwoot fails.
+/// Except for ``slowResponse(_:)``, the call has **no effect**: nothing is stored, no webhook is
+/// sent and no booking is made, as when a proxy or rate limiter in front of the system fails.
 public enum InjectedFailure: Sendable, Hashable {
-    /// Answers with `status` and `body`. A `nil` body picks Chatwoot's usual one: `Retry later`
-    /// for 429 (rack-attack), `{"status":500,"error":"Internal Server Error"}` for 5xx,
-    /// `{"error":"…"}` otherwise.
+    /// Answers with `status` and `body`. A `nil` body picks the system's usual one. Chatwoot:
+    /// `Retry later` for 429 (rack-attack), `{"status":500,"error":"Internal Server Error"}` for
+    /// 5xx, `{"error":"…"}` otherwise. Sample backends: `{"error":"…"}`.
     case status(Int, body: String? = nil)
     /// Holds the request for `duration`, then closes the connection without answering: the client
     /// sees its own timeout (if shorter) or a dropped connection.

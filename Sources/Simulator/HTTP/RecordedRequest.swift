@@ -1,7 +1,8 @@
 import Chatwoot
 import Foundation
 
-/// A REST call the simulated Chatwoot received. The access token itself is never kept.
+/// A call that the simulated Chatwoot or the ``SampleBackends`` received. Chatwoot's access token
+/// itself is never kept.
 public struct RecordedRequest: Sendable, Hashable {
     /// Arrival order, starting at 1.
     public var sequence: Int
@@ -9,7 +10,11 @@ public struct RecordedRequest: Sendable, Hashable {
     /// Without the query string.
     public var path: String
     public var query: String?
-    /// The token header as the client spelled it (`api_access_token`, `Api-Access-Token`…), or `nil`.
+    /// Header names lowercased; a repeated header's values joined with `", "`. Chatwoot's token
+    /// header is kept as `***`.
+    public var headers: [String: String]
+    /// The token header as the client spelled it (`api_access_token`, `Api-Access-Token`…), or
+    /// `nil`. Always `nil` for the sample backends.
     public var accessTokenHeader: String?
     /// `true` when the header carried the bot's token.
     public var accessTokenValid: Bool
@@ -23,6 +28,16 @@ public struct RecordedRequest: Sendable, Hashable {
 
     /// `true` when a token header was sent (whatever its value).
     public var hasAccessToken: Bool { accessTokenHeader != nil }
+
+    /// The path with the query string, as sent: `/customers?email=maria%40example.com`.
+    public var pathWithQuery: String {
+        query.map { "\(path)?\($0)" } ?? path
+    }
+
+    /// The value of a header, whatever the case of `name`.
+    public func header(_ name: String) -> String? {
+        headers[name.lowercased()]
+    }
 
     /// The body as JSON, or `nil`.
     public var json: JSONValue? {

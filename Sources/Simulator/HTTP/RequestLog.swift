@@ -1,6 +1,6 @@
 import NIOConcurrencyHelpers
 
-/// Every REST call received, in arrival order.
+/// Every call a simulated server (Chatwoot, the sample backends) received, in arrival order.
 final class RequestLog: Sendable {
     private let requests = NIOLockedValueBox<[RecordedRequest]>([])
     private let signal: ChangeSignal

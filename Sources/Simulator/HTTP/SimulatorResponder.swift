@@ -4,12 +4,60 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 
-/// Answers every HTTP request of the simulator's server: records it, applies an injected failure
-/// if one matches, and otherwise lets the store answer it as Chatwoot would.
+/// An HTTP call as a simulated system sees it, after the HTTP layer read it.
+struct IncomingCall: Sendable {
+    var method: String
+    /// Without the query string.
+    var path: String
+    var query: String?
+    var headers: HTTPFields
+    var body: Data
+}
+
+/// What a simulated system (Chatwoot, the sample backends) answers, behind the recording and
+/// failure injection of ``SimulatorResponder``.
+protocol SimulatedEndpoints: Sendable {
+    /// What the request log keeps of the call. The log sets `sequence`; the responder sets the
+    /// outcome.
+    func record(_ call: IncomingCall) async -> RecordedRequest
+    /// The answer when no failure is injected.
+    func answer(_ call: IncomingCall) async -> RESTResponse
+    /// The answer to an injected `.status(status, body: nil)`: this system's usual body for it.
+    func injectedAnswer(status: Int) -> RESTResponse
+}
+
+extension RecordedRequest {
+    /// The call with all its headers (those named in `redacted`, lowercased, kept as `***`), no
+    /// token and no outcome yet.
+    init(_ call: IncomingCall, redacting redacted: Set<String> = []) {
+        var headers: [String: String] = [:]
+        for field in call.headers {
+            let name = field.name.canonicalName
+            let value = redacted.contains(name) ? "***" : field.value
+            headers[name] = headers[name].map { "\($0), \(value)" } ?? value
+        }
+        self.init(
+            sequence: 0,
+            method: call.method,
+            path: call.path,
+            query: call.query,
+            headers: headers,
+            accessTokenHeader: nil,
+            accessTokenValid: false,
+            contentType: call.headers[.contentType],
+            body: call.body,
+            responseStatus: nil,
+            injectedFailure: nil
+        )
+    }
+}
+
+/// Answers every HTTP request of a simulated server: records it, applies an injected failure if
+/// one matches, and otherwise lets the system's ``SimulatedEndpoints`` answer it.
 struct SimulatorResponder: HTTPResponder {
     typealias Context = SimulatorRequestContext
 
-    let store: SimulatorStore
+    let endpoints: any SimulatedEndpoints
     let requestLog: RequestLog
     let failures: FailureInjector
     let bodyLimit: Int
@@ -21,33 +69,23 @@ struct SimulatorResponder: HTTPResponder {
         } catch {
             return Self.response(RESTResponse(status: 413, json: ["status": 413, "error": "Payload Too Large"]))
         }
-        let token = Self.accessToken(in: request.headers)
-        let method = request.method.rawValue
-        let path = request.uri.path
-        let sequence = requestLog.begin(
-            RecordedRequest(
-                sequence: 0,
-                method: method,
-                path: path,
-                query: request.uri.query,
-                accessTokenHeader: token?.headerName,
-                accessTokenValid: await store.isValidToken(token?.value),
-                contentType: request.headers[.contentType],
-                body: body,
-                responseStatus: nil,
-                injectedFailure: nil
-            )
+        let call = IncomingCall(
+            method: request.method.rawValue,
+            path: request.uri.path,
+            query: request.uri.query,
+            headers: request.headers,
+            body: body
         )
-        let botRequest = BotRequest(method: method, path: path, accessToken: token?.value, body: body)
+        let sequence = requestLog.begin(await endpoints.record(call))
 
-        guard let failure = failures.take(method: method, path: path) else {
-            let answer = await store.handle(botRequest)
+        guard let failure = failures.take(method: call.method, path: call.path) else {
+            let answer = await endpoints.answer(call)
             requestLog.finish(sequence, status: answer.status)
             return Self.response(answer)
         }
         switch failure {
         case .status(let status, let text):
-            let answer = Self.injectedAnswer(status: status, body: text)
+            let answer = injectedAnswer(status: status, body: text)
             requestLog.finish(sequence, status: status, injected: failure)
             return Self.response(answer)
         case .timeout(let duration):
@@ -59,37 +97,20 @@ struct SimulatorResponder: HTTPResponder {
             requestLog.finish(sequence, status: nil, injected: failure)
             return try await Self.drop(context.channel)
         case .slowResponse(let duration):
-            let answer = await store.handle(botRequest)
+            let answer = await endpoints.answer(call)
             try await Task.sleep(for: duration)
             requestLog.finish(sequence, status: answer.status, injected: failure)
             return Self.response(answer)
         }
     }
 
-    /// The token and the header name it came in: `api_access_token`, or its hyphenated form.
-    private static func accessToken(in headers: HTTPFields) -> (headerName: String, value: String)? {
-        for field in headers {
-            let canonical = field.name.canonicalName
-            if canonical == "api_access_token" || canonical == "api-access-token" {
-                return (field.name.rawName, field.value)
-            }
+    private func injectedAnswer(status: Int, body: String?) -> RESTResponse {
+        guard let body else { return endpoints.injectedAnswer(status: status) }
+        // A body that is not JSON is sent as plain text.
+        if let json = try? JSONDecoder().decode(JSONValue.self, from: Data(body.utf8)) {
+            return RESTResponse(status: status, json: json)
         }
-        return nil
-    }
-
-    private static func injectedAnswer(status: Int, body: String?) -> RESTResponse {
-        if let body {
-            // A body that is not JSON is sent as plain text.
-            if let json = try? JSONDecoder().decode(JSONValue.self, from: Data(body.utf8)) {
-                return RESTResponse(status: status, json: json)
-            }
-            return RESTResponse(status: status, text: body)
-        }
-        switch status {
-        case 429: return RESTResponse(status: 429, text: "Retry later\n")
-        case 500...599: return RESTResponse(status: status, json: ["status": .int(status), "error": "Internal Server Error"])
-        default: return RESTResponse(status: status, json: ["error": "Injected failure"])
-        }
+        return RESTResponse(status: status, text: body)
     }
 
     /// Closes the connection without an answer. The returned response is never written.
@@ -108,5 +129,42 @@ struct SimulatorResponder: HTTPResponder {
             headers: headers,
             body: .init(byteBuffer: ByteBuffer(bytes: answer.body))
         )
+    }
+}
+
+// MARK: - Chatwoot
+
+/// The simulated Chatwoot's REST API: the store answers as Chatwoot would.
+struct ChatwootEndpoints: SimulatedEndpoints {
+    let store: SimulatorStore
+
+    func record(_ call: IncomingCall) async -> RecordedRequest {
+        let token = Self.accessToken(in: call.headers)
+        var recorded = RecordedRequest(call, redacting: Self.tokenHeaderNames)
+        recorded.accessTokenHeader = token?.name.rawName
+        recorded.accessTokenValid = await store.isValidToken(token?.value)
+        return recorded
+    }
+
+    func answer(_ call: IncomingCall) async -> RESTResponse {
+        let token = Self.accessToken(in: call.headers)?.value
+        return await store.handle(BotRequest(method: call.method, path: call.path, accessToken: token, body: call.body))
+    }
+
+    /// Chatwoot's usual bodies: rack-attack's `Retry later` for 429, Rails' error JSON for 5xx.
+    func injectedAnswer(status: Int) -> RESTResponse {
+        switch status {
+        case 429: RESTResponse(status: 429, text: "Retry later\n")
+        case 500...599: RESTResponse(status: status, json: ["status": .int(status), "error": "Internal Server Error"])
+        default: RESTResponse(status: status, json: ["error": "Injected failure"])
+        }
+    }
+
+    /// The token header and its hyphenated form, lowercased.
+    private static let tokenHeaderNames: Set<String> = ["api_access_token", "api-access-token"]
+
+    /// The token and the header it came in: `api_access_token`, or its hyphenated form.
+    private static func accessToken(in headers: HTTPFields) -> (name: HTTPField.Name, value: String)? {
+        headers.first { tokenHeaderNames.contains($0.name.canonicalName) }.map { ($0.name, $0.value) }
     }
 }
