@@ -114,12 +114,8 @@ public actor ProjectionService: Service {
 
     /// Records the bot version in force from here on (with its text, so replay can rebuild it).
     private func activate(_ policy: Policy) async throws {
-        let body = JSONValue.object(["name": .string(policy.name), "version": .string(policy.version), "id": .string(policy.id),
-                                     "sha256": .string(policy.contentHash), "source": .string(policy.source)])
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        _ = try await ledger.append([EventDraft(stream: "policy", type: EventType.policyActivated, time: Timestamp.micros(Date()),
-                                                body: [UInt8](try encoder.encode(body)))])
+        _ = try await ledger.append([EventDraft(stream: PolicyActivation.stream, type: EventType.policyActivated, time: Timestamp.micros(Date()),
+                                                body: try PolicyActivation.encode(policy))])
         logger.info("policy active", metadata: ["policy.id": "\(policy.id)", "policy.sha256": "\(policy.contentHash.prefix(12))"])
     }
 

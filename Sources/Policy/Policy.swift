@@ -13,6 +13,8 @@ public struct Policy: Sendable {
     public var contentHash: String
     /// The YAML text itself, recorded so replay can rebuild this version from the ledger.
     public var source: String
+    /// Files the policy includes (`nlu.training_file`), by the name it uses: recorded too.
+    public var includes: [String: String] = [:]
 
     public var nlu: NLUSettings
     /// Sent before the first answer in a conversation.

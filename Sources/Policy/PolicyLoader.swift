@@ -28,6 +28,12 @@ public enum PolicyLoader {
         }
     }
 
+    /// Loads a policy from the texts recorded with it (``Policy/source`` and ``Policy/includes``),
+    /// e.g. from a `policy.activated` event: the same bot version, without its files.
+    public static func load(recorded source: String, includes: [String: String], file: String) throws(PolicyError) -> Policy {
+        try load(yaml: source, file: file) { name in includes[name].map { (name, $0) } }
+    }
+
     /// Loads a policy from its text. `include` reads a `training_file` (nil: not found).
     public static func load(yaml: String, file: String = "policy.yml",
                             include: @escaping (String) -> (path: String, text: String)? = { _ in nil }) throws(PolicyError) -> Policy {
@@ -47,7 +53,10 @@ public enum PolicyLoader {
         }
         var parser = PolicyParser(reader: reader, include: include)
         let policy = parser.parse(root, source: yaml)
-        if let policy, reader.issues.isEmpty && parser.includedIssues.isEmpty { return policy }
+        if var policy, reader.issues.isEmpty && parser.includedIssues.isEmpty {
+            policy.includes = parser.includedTexts
+            return policy
+        }
         throw PolicyError(issues: reader.issues + parser.includedIssues)
     }
 
@@ -70,6 +79,8 @@ struct PolicyParser {
     let reader: YAMLReader
     let include: (String) -> (path: String, text: String)?
     var includedIssues: [PolicyIssue] = []
+    /// The text of every file read through `include`, by the name the policy used.
+    var includedTexts: [String: String] = [:]
     /// (name, node) pairs to check once everything is declared.
     private var intentReferences: [(String, Node?)] = []
     private var slotReferences: [(String, Node?)] = []
@@ -135,6 +146,7 @@ struct PolicyParser {
         }
         if let fileNode = fields["training_file"], let file = reader.string(fileNode, "nlu.training_file") {
             if let (path, text) = include(file) {
+                includedTexts[file] = text
                 let included = YAMLReader(file: path)
                 do {
                     if let document = try Yams.compose(yaml: text),

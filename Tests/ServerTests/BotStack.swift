@@ -64,6 +64,11 @@ struct BotStack: Sendable {
             }
             try await client.shutdown()
         }
+        // Every run proves determinism: replaying its ledger re-derives every decision byte for byte.
+        let replay = try Replayer(directory: directory).run()
+        if !replay.changes.isEmpty || replay.compared != replay.identical {
+            throw ReplayMismatch(report: replay)
+        }
     }
 
     private static func withSimulators(chatwoot: ChatwootSimulator?, backends: SampleBackends?,
@@ -143,6 +148,14 @@ struct BotStack: Sendable {
     /// The newest bot message of `type` (to answer its widget).
     func lastBotMessage(_ type: ContentType, in conversation: ConversationAddress) async throws -> SimulatedMessage? {
         try await botMessages(in: conversation).last { $0.contentType == type }
+    }
+}
+
+struct ReplayMismatch: Error, CustomStringConvertible {
+    var report: ReplayReport
+    var description: String {
+        "replay differs from the recorded decisions: \(report.changes.count) change(s) of \(report.compared): "
+            + report.changes.prefix(3).map { "input \($0.inputSeq): recorded \(String(describing: $0.recorded)) replayed \(String(describing: $0.replayed))" }.joined(separator: "; ")
     }
 }
 

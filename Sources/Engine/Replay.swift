@@ -1,0 +1,196 @@
+import Chatwoot
+import Domain
+import Foundation
+import Ledger
+import Policy
+import Projections
+import Reactor
+
+/// Re-runs the projector and the reactor over a recorded ledger and compares every re-derived
+/// decision with the recorded one — the proof that the bot is deterministic, and, with another
+/// policy, the what-if of a new bot version on real history.
+///
+/// The fold is the live one (``ConversationStore`` in ledger order, the state before each input),
+/// and effect results are the recorded ones, so with the recorded policy every decision must come
+/// out byte for byte the same. Under another policy the state still follows what really happened
+/// (recorded decisions and customer answers): after the first divergence the customer might have
+/// answered differently, and the report says so.
+public final class Replayer {
+    public struct Options: Sendable {
+        /// Replay under this bot version instead of the recorded ones (what-if).
+        public var policy: Policy?
+        public var conversationId: Int?
+        public var accountId: Int?
+        public var inboxId: Int?
+        /// Inputs recorded from/until these times (µs since 1970).
+        public var since: Int64?
+        public var until: Int64?
+
+        public init(policy: Policy? = nil, conversationId: Int? = nil, accountId: Int? = nil, inboxId: Int? = nil,
+                    since: Int64? = nil, until: Int64? = nil) {
+            self.policy = policy
+            self.conversationId = conversationId
+            self.accountId = accountId
+            self.inboxId = inboxId
+            self.since = since
+            self.until = until
+        }
+    }
+
+    private let directory: LedgerDirectory
+    private let options: Options
+
+    public init(directory: LedgerDirectory, options: Options = .init()) {
+        self.directory = directory
+        self.options = options
+    }
+
+    /// - Parameter progress: called about once a second with (events read, head seq).
+    /// - Throws: ledger errors, or ``ReplayError`` when a recorded policy cannot be loaded.
+    public func run(progress: (Int, Seq) -> Void = { _, _ in }) throws -> ReplayReport {
+        let cursor = try LedgerCursor(directory: directory)
+        var store = ConversationStore()
+        var report = ReplayReport(policy: options.policy?.id)
+        var recordedPolicies: [String: Policy] = [:]
+        var active: Policy?
+        var derived: [Seq: (address: ConversationAddress, decision: Decision, time: Int64)] = [:]
+        var lastProgress = ContinuousClock.now
+        while let event = try cursor.next() {
+            report.events += 1
+            report.headSeq = event.seq
+            if report.events % 4096 == 0, ContinuousClock.now - lastProgress > .seconds(1) {
+                progress(report.events, event.seq)
+                lastProgress = ContinuousClock.now
+            }
+            switch event.type {
+            case EventType.policyActivated:
+                let recorded = try recordedPolicy(event, cache: &recordedPolicies)
+                active = options.policy ?? recorded
+                report.recordedPolicies.append(recorded.id)
+            case EventType.decision:
+                guard let cause = event.causation else { break }
+                let mine = derived.removeValue(forKey: cause)
+                let recorded = try? Decision.decode(event.body)
+                guard let address = recorded?.conversation ?? mine?.address, selected(address, inputTime: mine?.time ?? event.time, state: store[address]) else { break }
+                report.compared += 1
+                if let mine, (try? mine.decision.encoded()) == event.body {
+                    report.identical += 1
+                } else {
+                    report.changes.append(DecisionChange(conversation: address, inputSeq: cause, recordedSeq: event.seq,
+                                                         recorded: recorded, replayed: mine?.decision, time: mine?.time ?? event.time))
+                }
+            default:
+                break
+            }
+            let change = store.apply(event)
+            guard let policy = active, event.type == EventType.webhookReceived || event.type == EventType.effectResult,
+                  let decision = Reactor.decide(state: change.before, event: event, policy: policy) else { continue }
+            report.inputsDecided += 1
+            derived[event.seq] = (decision.conversation, decision, event.time)
+        }
+        // Decisions the replay makes that the ledger never recorded (the recorded bot said nothing).
+        for (seq, mine) in derived.sorted(by: { $0.key < $1.key }) where selected(mine.address, inputTime: mine.time, state: store[mine.address]) {
+            report.compared += 1
+            report.changes.append(DecisionChange(conversation: mine.address, inputSeq: seq, recordedSeq: nil, recorded: nil,
+                                                 replayed: mine.decision, time: mine.time))
+        }
+        report.changes.sort { ($0.inputSeq, $0.recordedSeq ?? 0) < ($1.inputSeq, $1.recordedSeq ?? 0) }
+        return report
+    }
+
+    private func selected(_ address: ConversationAddress, inputTime: Int64, state: ConversationState?) -> Bool {
+        if let id = options.conversationId, address.conversationId != id { return false }
+        if let account = options.accountId, address.accountId != account { return false }
+        if let inbox = options.inboxId, state?.inboxId != inbox { return false }
+        if let since = options.since, inputTime < since { return false }
+        if let until = options.until, inputTime > until { return false }
+        return true
+    }
+
+    private func recordedPolicy(_ event: LedgerEvent, cache: inout [String: Policy]) throws -> Policy {
+        let key = String(decoding: event.body.prefix(4096), as: UTF8.self) + String(event.body.count)
+        if let policy = cache[key] { return policy }
+        do {
+            let policy = try PolicyActivation.decode(event.body)
+            cache[key] = policy
+            return policy
+        } catch {
+            throw ReplayError(message: "the policy recorded at seq \(event.seq) cannot be loaded: \(error)")
+        }
+    }
+}
+
+public struct ReplayError: Error, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
+}
+
+/// One input whose decision differs between the ledger and the replay.
+public struct DecisionChange: Sendable {
+    public var conversation: ConversationAddress
+    public var inputSeq: Seq
+    /// The recorded decision's seq (nil: nothing was recorded for this input).
+    public var recordedSeq: Seq?
+    public var recorded: Decision?
+    /// nil: the replay decides nothing for this input.
+    public var replayed: Decision?
+    /// The input's recorded time (µs).
+    public var time: Int64
+}
+
+/// What a replay found.
+public struct ReplayReport: Sendable {
+    /// The what-if policy, or nil for a replay under the recorded versions.
+    public var policy: String?
+    public var recordedPolicies: [String] = []
+    public var events = 0
+    public var headSeq: Seq = 0
+    /// Inputs the replay made a decision for.
+    public var inputsDecided = 0
+    /// Decisions compared (recorded, replayed, or both) within the filters.
+    public var compared = 0
+    public var identical = 0
+    public var changes: [DecisionChange] = []
+
+    public init(policy: String?) {
+        self.policy = policy
+    }
+
+    public var conversationsAffected: Int { Set(changes.map(\.conversation)).count }
+}
+
+/// The parts of a decision a person compares: what the customer would see, what the bot
+/// understood, whether it hands off, what it looks up.
+public struct DecisionSummary: Sendable, Equatable {
+    public var replies: [String] = []
+    /// Rich content types of customer-visible messages (`input_select`, `cards`, …).
+    public var rich: [String] = []
+    public var notes = 0
+    public var intent: String?
+    public var confidence: Double?
+    public var fallback = false
+    public var handoff: String?
+    public var lookups: [String] = []
+    public var rule: String?
+
+    public init(_ decision: Decision?) {
+        guard let decision else { return }
+        for command in decision.commands {
+            switch command {
+            case .sendMessage(let message) where message.isPrivate: notes += 1
+            case .sendMessage(let message):
+                replies.append(message.content ?? "")
+                if message.contentType != .text { rich.append(message.contentType.rawValue) }
+            case .setStatus(.open): handoff = handoff ?? "handed off"
+            case .lookup(let call): lookups.append(call.name)
+            default: break
+            }
+        }
+        let explanation = decision.explanation
+        intent = explanation["intent"]?["name"]?.stringValue
+        confidence = explanation["intent"]?["confidence"]?.doubleValue
+        fallback = explanation["fallback"]?.boolValue == true
+        if let reason = explanation["handoff"]?["reason"]?.stringValue { handoff = reason }
+        rule = explanation["rule"]?.stringValue
+    }
+}
