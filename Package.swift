@@ -139,6 +139,8 @@ let package = Package(
             dependencies: ["Ledger", "LedgerbotTesting", "Simulator", "Chatwoot", "Projections", .product(name: "AsyncHTTPClient", package: "async-http-client")]
         ),
         .testTarget(name: "NLUTests", dependencies: ["NLU"]),
+        .testTarget(name: "ReactorTests", dependencies: ["Reactor", "Policy", "Projections", "Domain", "Chatwoot", "Ledger", "LedgerbotTesting"]),
+        .testTarget(name: "PolicyTests", dependencies: ["Policy", "NLU", "Chatwoot", "LedgerbotTesting"]),
         .testTarget(
             name: "EffectsTests",
             dependencies: [

@@ -1,6 +1,7 @@
 import Chatwoot
 import Crypto
 import Foundation
+import Mustache
 import NLU
 import Yams
 
@@ -304,8 +305,13 @@ struct PolicyParser {
             let template = try Template(text)
             templateNodes.append((template, node))
             return template
+        } catch let error as MustacheLibrary.ParserError {
+            // The column counts the pragma Template puts in front.
+            let column = max(1, error.context.columnNumber - Template.pragma.count)
+            reader.fail(node, "\(what): invalid template: \(error.error) at column \(column) of the template")
+            return nil
         } catch {
-            reader.fail(node, "\(what): invalid template (\(error))")
+            reader.fail(node, "\(what): invalid template: \(error)")
             return nil
         }
     }
@@ -502,10 +508,10 @@ struct PolicyParser {
         var rules: [MonitorRule] = []
         for item in reader.sequence(node, "monitoring") ?? [] {
             guard let fields = reader.fields(item, "a monitoring rule", allowed: ["entity", "lookup", "note"]) else { continue }
-            guard let entity = require(fields, "entity").flatMap({ reader.string($0, "monitoring.entity") }),
-                  let note = require(fields, "note").flatMap({ reader.string($0, "monitoring.note") }).flatMap({ template($0, fields["note"], "monitoring.note") }) else { continue }
             let lookup = fields["lookup"].flatMap { reader.string($0, "monitoring.lookup") }
             if let lookup { lookupReferences.append((lookup, fields["lookup"])) }
+            guard let entity = require(fields, "entity").flatMap({ reader.string($0, "monitoring.entity") }),
+                  let note = require(fields, "note").flatMap({ reader.string($0, "monitoring.note") }).flatMap({ template($0, fields["note"], "monitoring.note") }) else { continue }
             rules.append(MonitorRule(line: item.line, entity: entity, lookup: lookup, note: note))
         }
         return rules

@@ -6,11 +6,13 @@ import Mustache
 public struct Template: Sendable {
     public let source: String
     private let compiled: MustacheTemplate
+    /// Chat messages are plain text: nothing is HTML-escaped.
+    static let pragma = "{{% CONTENT_TYPE: TEXT}}"
 
     /// - Throws: the parser's error when `source` is not a valid Mustache template.
     public init(_ source: String) throws {
         self.source = source
-        compiled = try MustacheTemplate(string: "{{% CONTENT_TYPE: TEXT}}" + source)
+        compiled = try MustacheTemplate(string: Self.pragma + source)
     }
 
     public func render(_ context: TemplateContext) -> String {

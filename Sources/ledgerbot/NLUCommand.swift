@@ -24,10 +24,13 @@ struct NLUCommand: AsyncParsableCommand {
 
         @Option(help: ArgumentHelp("The policy file.", valueName: "FILE")) var policy: String
         @Option(help: "Number of folds (2…20).") var folds = 5
+        @Option(help: ArgumentHelp("Count predictions below this confidence as fallbacks (default: the policy's nlu.threshold; 0 scores the best guess).", valueName: "0…1"))
+        var threshold: Double?
         @Option(help: "text or json.") var format: OutputFormat = .text
 
         func validate() throws {
             guard (2...20).contains(folds) else { throw ValidationError("--folds must be 2…20") }
+            if let threshold, !(0...1).contains(threshold) { throw ValidationError("--threshold must be 0…1") }
         }
 
         func run() async throws {
@@ -38,12 +41,13 @@ struct NLUCommand: AsyncParsableCommand {
             }
             let examples = loaded.nlu.examples
             let started = ContinuousClock.now
-            let report = CrossValidation.run(examples, folds: folds, threshold: loaded.nlu.threshold)
+            let threshold = self.threshold ?? loaded.nlu.threshold
+            let report = CrossValidation.run(examples, folds: folds, threshold: threshold)
             let seconds = (ContinuousClock.now - started).inSeconds
             let latency = measureLatency(loaded)
             switch format {
             case .text:
-                print("\(loaded.id): \(report.examples) examples, \(report.intents.count) intents, \(report.folds)-fold cross-validation (threshold \(loaded.nlu.threshold))")
+                print("\(loaded.id): \(report.examples) examples, \(report.intents.count) intents, \(report.folds)-fold cross-validation (threshold \(threshold))")
                 print("")
                 print("intent".padding(toLength: 24, withPad: " ", startingAt: 0) + "precision  recall     f1  support")
                 for intent in report.intents {
@@ -71,7 +75,7 @@ struct NLUCommand: AsyncParsableCommand {
                     rows.append(["intent": example.intent, "text": example.text, "fold": index % report.folds])
                 }
                 print(jsonText([
-                    "policy": loaded.id, "folds": report.folds, "threshold": loaded.nlu.threshold,
+                    "policy": loaded.id, "folds": report.folds, "threshold": threshold,
                     "accuracy": report.accuracy, "examples": report.examples,
                     "intents": report.intents.map { ["intent": $0.intent, "precision": $0.precision, "recall": $0.recall, "f1": $0.f1, "support": $0.support] as [String: Any] },
                     "confusions": report.confusions.map { ["expected": $0.expected, "predicted": $0.predicted, "count": $0.count] as [String: Any] },

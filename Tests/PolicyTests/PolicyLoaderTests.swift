@@ -1,0 +1,163 @@
+import Chatwoot
+import Foundation
+import LedgerbotTesting
+import Policy
+import Testing
+
+@Suite struct PolicyLoaderTests {
+    static let minimal = """
+        name: mini
+        version: 1
+        nlu:
+          training:
+            - intent: greet
+              examples: |
+                - hi
+                - hello
+            - intent: bye
+              examples: |
+                - bye
+                - see you
+        fallback: "Sorry?"
+        intents:
+          greet:
+            reply: "Hello {{contact.first_name}}"
+          bye:
+            reply: "Bye!"
+        """
+
+    @Test func aMinimalPolicyLoads() throws {
+        let policy = try PolicyLoader.load(yaml: Self.minimal)
+        #expect(policy.id == "mini@1")
+        #expect(policy.nlu.intents == ["bye", "greet"])
+        #expect(policy.contentHash.count == 64)
+        let reply = try #require(policy.intents["greet"]?.reply)
+        #expect(reply.message(TemplateContext(["contact": ["first_name": "Ana"]])).content == "Hello Ana")
+    }
+
+    @Test func templatesAreNotHTMLEscaped() throws {
+        let template = try Template("{{name}} & co <b>")
+        #expect(template.render(TemplateContext(["name": "Tom & Jerry's"])) == "Tom & Jerry's & co <b>")
+    }
+
+    /// Each mistake is reported with the line it is on, all at once.
+    @Test func everyProblemIsReportedWithItsLine() throws {
+        let yaml = Self.minimal + """
+
+            slots:
+              order:
+                type: pattern
+                pattern: "[A-Z"
+                prompt: "Order?"
+            lookups:
+              orders:
+                url: "ftp://example.com/{{slots.ordr}}"
+                headers:
+                  Authorization: "Bearer abc123"
+            handoff:
+              priority: mega
+              phrasez: [human]
+            business_hours:
+              timezone: Mars/Olympus
+              hours: {mon: "9-5"}
+              reply: closed
+            monitoring:
+              - entity: order
+                lookup: missing
+                note: "{{#unclosed}}"
+            """
+        let error = try #require(throws: PolicyError.self) { try PolicyLoader.load(yaml: yaml, file: "bad.yml") }
+        let text = error.description
+        let expectations: [(String, Int)] = [
+            ("slots.order.pattern is not a valid regular expression", 22),
+            ("lookups.orders.url must start with http://", 26),
+            ("template refers to unknown slot 'ordr'", 26),
+            ("put secrets in the environment", 28),
+            ("handoff.priority must be low, medium, high or urgent", 30),
+            ("unknown key 'phrasez'", 31),
+            ("'Mars/Olympus' is not a time zone", 33),
+            ("undefined lookup 'missing'", 38),
+            ("monitoring.note: invalid template", 39),
+        ]
+        for (message, line) in expectations {
+            let issue = error.issues.first { $0.message.contains(message) }
+            #expect(issue?.line == line, "\(message) expected at line \(line) in:\n\(text)")
+            #expect(issue?.file == "bad.yml")
+        }
+        #expect(text.contains("bad.yml:22:14: error: slots.order.pattern"))
+    }
+
+    @Test func unknownIntentsAndMissingRulesAreErrors() throws {
+        let yaml = Self.minimal.replacingOccurrences(of: "  bye:\n    reply: \"Bye!\"", with: "  byebye:\n    reply: \"Bye!\"")
+        let error = try #require(throws: PolicyError.self) { try PolicyLoader.load(yaml: yaml) }
+        #expect(error.issues.contains { $0.message.contains("intent 'bye' has training examples but no rule") })
+        #expect(error.issues.contains { $0.message.contains("intent 'byebye' has a rule but no training examples") })
+    }
+
+    @Test func brokenYAMLPointsAtTheLine() throws {
+        let error = try #require(throws: PolicyError.self) { try PolicyLoader.load(yaml: "name: x\nversion: [1\n", file: "b.yml") }
+        #expect(error.issues.first?.line ?? 0 >= 2)
+        #expect(error.issues.first?.message.hasPrefix("YAML:") == true)
+    }
+
+    @Test func rasaAnnotationsFeedTheEntityExtractor() throws {
+        let yaml = Self.minimal.replacingOccurrences(of: "        - see you", with: "        - see you\n        - bye from [São Paulo](city)\n        - bye from [Rio](city:Rio de Janeiro)")
+        let policy = try PolicyLoader.load(yaml: yaml)
+        #expect(policy.nlu.examples.contains { $0.text == "bye from São Paulo" })
+        let found = policy.nlu.entities.extract("I'm in sao paulo")
+        #expect(found.map(\.value) == ["São Paulo"])
+        #expect(policy.nlu.entities.extract("moving to rio").map(\.value) == ["Rio de Janeiro"])
+    }
+
+    @Test func slotsValidateAndNormalise() throws {
+        let yaml = Self.minimal + """
+
+            slots:
+              email: {type: email, prompt: "Email?"}
+              order: {type: pattern, pattern: '[A-Z]{2}-?\\d{5}', uppercase: true, prompt: "Order?"}
+              guests: {type: number, min: 1, max: 6, prompt: "Guests?"}
+              day: {type: date, prompt: "Day?"}
+              room: {type: choice, values: [Standard, Deluxe], prompt: "Room?"}
+            """
+        let policy = try PolicyLoader.load(yaml: yaml)
+        let now: Int64 = 1_780_000_000_000_000 // 2026-05-28 UTC
+        func value(_ slot: String, _ text: String) -> String? { policy.value(of: policy.slots[slot]!, in: text, at: now) }
+        #expect(value("email", "it's Maria@Example.com.") == "maria@example.com")
+        #expect(value("email", "no email here") == nil)
+        #expect(value("order", "order ab-12345 please") == "AB-12345")
+        #expect(value("guests", "we are 3") == "3")
+        #expect(value("guests", "9 people") == nil)
+        #expect(value("guests", "two of us") == "2")
+        #expect(value("day", "2027-02-28") == "2027-02-28")
+        #expect(value("day", "2027-02-30") == nil)
+        #expect(value("day", "tomorrow") == "2026-05-29")
+        #expect(value("day", "12/25") == "2026-12-25")
+        #expect(value("room", "the deluxe one") == "Deluxe")
+    }
+
+    @Test func businessHoursFollowTheTimeZone() throws {
+        let yaml = Self.minimal + """
+
+            business_hours:
+              timezone: America/Sao_Paulo
+              hours:
+                mon-fri: "09:00-18:00"
+                sat: "10:00-12:00"
+              reply: "Closed ({{hours}})"
+            """
+        let hours = try #require(try PolicyLoader.load(yaml: yaml).businessHours)
+        #expect(hours.description == "Mon–Fri 09:00–18:00, Sat 10:00–12:00 (America/Sao_Paulo)")
+        // 2026-11-25 (Wednesday) 12:30 UTC = 09:30 in São Paulo (UTC-3): open; 11:30 UTC = 08:30: closed.
+        #expect(hours.isOpen(atMicros: 1_796_214_600_000_000))
+        #expect(!hours.isOpen(atMicros: 1_796_211_000_000_000))
+    }
+
+    @Test func everyExamplePolicyPassesTheCheck() throws {
+        let examples = fixturesDirectory().deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("examples")
+        let files = try FileManager.default.contentsOfDirectory(atPath: examples.path).filter { $0.hasSuffix(".yml") }.sorted()
+        #expect(files.contains("support-triage.yml"))
+        for file in files {
+            #expect(throws: Never.self, "\(file)") { try PolicyLoader.load(path: examples.appendingPathComponent(file).path) }
+        }
+    }
+}

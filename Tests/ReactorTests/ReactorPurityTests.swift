@@ -1,0 +1,64 @@
+import Chatwoot
+import Domain
+import Foundation
+import Ledger
+import LedgerbotTesting
+import Policy
+import Projections
+import Reactor
+import Testing
+
+/// The reactor is a pure function: its sources use no clock, randomness, environment, files or
+/// network, and the same inputs give the same bytes.
+@Suite struct ReactorPurityTests {
+    /// APIs that would let a decision depend on something other than its inputs.
+    static let forbidden = [
+        "import Foundation", "import Dispatch", "import AsyncHTTPClient", "import NIO", "Date(", "Date.now", ".random",
+        "ProcessInfo", "getenv", "ContinuousClock", "SuspendingClock", "SystemRandomNumberGenerator", "UUID(",
+        "URLSession", "FileManager", "FileHandle", "HTTPClient", "Task.sleep", "fopen",
+    ]
+
+    @Test func reactorSourcesUseNoClockRandomnessEnvironmentOrIO() throws {
+        let directory = fixturesDirectory().deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Sources/Reactor")
+        let files = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".swift") }
+        #expect(files.count >= 3)
+        for file in files {
+            let text = try String(contentsOf: directory.appendingPathComponent(file), encoding: .utf8)
+            for token in Self.forbidden {
+                #expect(!text.contains(token), "\(file) uses \(token)")
+            }
+        }
+    }
+
+    @Test func sameInputsGiveTheSameDecisionBytesEvenFromSeparatelyLoadedPolicies() throws {
+        let path = fixturesDirectory().appendingPathComponent("policies/shop-bot.yml").path
+        let first = try PolicyLoader.load(path: path)
+        let second = try PolicyLoader.load(path: path)
+        var body = try chatwootFixture("webhook-message_created-incoming.json")
+        body = Array(String(decoding: body, as: UTF8.self).replacingOccurrences(of: "Hi, I need help with my order", with: "where is order AB-10001").utf8)
+        let event = LedgerEvent(seq: 42, stream: "1/128", type: EventType.webhookReceived, time: 1_780_000_000_000_000, causation: nil, body: body, meta: [])
+        let a = try #require(Reactor.decide(state: nil, event: event, policy: first))
+        let b = try #require(Reactor.decide(state: nil, event: event, policy: second))
+        let c = try #require(Reactor.decide(state: nil, event: event, policy: first))
+        #expect(try a.encoded() == b.encoded())
+        #expect(try a.encoded() == c.encoded())
+        // It asked for the order lookup, with the idempotency key derived from the input's seq.
+        guard case .lookup(let call)? = a.commands.last else {
+            Issue.record("expected a lookup, got \(a.commands)")
+            return
+        }
+        #expect(call.name == "order_status")
+        #expect(call.url == "${SHOP_API}/orders/AB-10001")
+        #expect(a.explanation["awaiting"]?["name"]?.stringValue == "order_status")
+    }
+
+    @Test func nonInputsAreNotDecided() throws {
+        let policy = try PolicyLoader.load(path: fixturesDirectory().appendingPathComponent("policies/shop-bot.yml").path)
+        for fixture in ["webhook-message_created-outgoing.json", "webhook-conversation_status_changed.json",
+                        "webhook-conversation_updated.json", "webhook-webwidget_triggered.json"] {
+            let event = LedgerEvent(seq: 7, stream: "1/128", type: EventType.webhookReceived, time: 1_780_000_000_000_000,
+                                    causation: nil, body: try chatwootFixture(fixture), meta: [])
+            #expect(Reactor.decide(state: nil, event: event, policy: policy) == nil, "\(fixture)")
+        }
+    }
+}
