@@ -1,0 +1,192 @@
+import ArgumentParser
+import Chatwoot
+import Domain
+import Engine
+import Foundation
+import Ledger
+import Policy
+
+struct ReplayCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "replay",
+        abstract: "Re-derive every decision from the ledger and compare it with the recorded one.",
+        discussion: """
+            Without --policy: re-runs the projections and the reactor over the recorded inputs and \
+            recorded effect results, under the policy versions recorded in the ledger. Every decision \
+            must come out identical: exit 0 when all are, 1 when any differs (each difference is \
+            printed), 2 on error.
+
+            With --policy FILE: what-if under another bot version. Reports, per conversation, the \
+            first divergence and each changed decision side by side, then totals. Customer inputs \
+            stay as recorded, so after a divergence the customer might have answered differently. \
+            Exit 1 when any decision changes (a CI gate can also read --format json).
+            """
+    )
+
+    @OptionGroup var data: DataOptions
+    @Option(help: ArgumentHelp("Replay under this policy instead of the recorded ones (what-if).", valueName: "FILE")) var policy: String?
+    @Option(help: ArgumentHelp("Only this conversation (the id in Chatwoot's URLs).", valueName: "ID")) var conversation: Int?
+    @Option(help: ArgumentHelp("Only this account (with several accounts in one ledger).", valueName: "N")) var account: Int?
+    @Option(help: ArgumentHelp("Only conversations of this inbox.", valueName: "N")) var inbox: Int?
+    @Option(help: ArgumentHelp("Only inputs at or after this time (ISO 8601, e.g. 2026-11-01T00:00:00Z).", valueName: "TIME")) var since: String?
+    @Option(help: ArgumentHelp("Only inputs at or before this time (ISO 8601).", valueName: "TIME")) var until: String?
+    @Option(help: "text or json.") var format: OutputFormat = .text
+    @Option(help: ArgumentHelp("Show at most this many changed decisions per conversation in text output.", valueName: "N")) var limit = 20
+
+    func validate() throws {
+        if let since, Timestamp.parse(since) == nil { throw ValidationError("--since must be an ISO 8601 time such as 2026-11-01T00:00:00Z") }
+        if let until, Timestamp.parse(until) == nil { throw ValidationError("--until must be an ISO 8601 time such as 2026-11-30T23:59:59Z") }
+    }
+
+    func run() async throws {
+        let whatIf = try policy.map(loadPolicy)
+        let report = try await reportingErrors { () throws -> ReplayReport in
+            let options = Replayer.Options(policy: whatIf, conversationId: conversation, accountId: account, inboxId: inbox,
+                                           since: since.flatMap(Timestamp.parse), until: until.flatMap(Timestamp.parse))
+            let progress = Progress("replaying")
+            // The index knows the head without reading the segments (an estimate for the ETA only).
+            let head = (try? LedgerIndex(path: data.directory.indexPath, ledgerID: data.directory.readManifest(), readOnly: true).lastFrame()?.lastSeq) ?? nil
+            let report = try Replayer(directory: data.directory, options: options).run { done, _ in progress.update(done, total: head.map { Int($0) }) }
+            progress.finish(report.events)
+            return report
+        }
+        let view = ReplayView(report: report, whatIf: whatIf?.id)
+        switch format {
+        case .text: print(view.text(limit: limit), terminator: "")
+        case .json: print(jsonText(view.json))
+        }
+        if !report.changes.isEmpty { throw ExitCode(1) }
+    }
+}
+
+/// The replay report for people (text) and scripts (JSON).
+struct ReplayView {
+    let report: ReplayReport
+    let whatIf: String?
+
+    struct Totals {
+        var repliesChanged = 0
+        var handoffsAdded = 0
+        var handoffsRemoved = 0
+        var fallbacksAdded = 0
+        var fallbacksRemoved = 0
+        var intentsChanged = 0
+    }
+
+    var totals: Totals {
+        var totals = Totals()
+        for change in report.changes {
+            let old = DecisionSummary(change.recorded), new = DecisionSummary(change.replayed)
+            if old.replies != new.replies || old.rich != new.rich { totals.repliesChanged += 1 }
+            if old.handoff == nil && new.handoff != nil { totals.handoffsAdded += 1 }
+            if old.handoff != nil && new.handoff == nil { totals.handoffsRemoved += 1 }
+            if !old.fallback && new.fallback { totals.fallbacksAdded += 1 }
+            if old.fallback && !new.fallback { totals.fallbacksRemoved += 1 }
+            if old.intent != new.intent { totals.intentsChanged += 1 }
+        }
+        return totals
+    }
+
+    /// Lookups the replayed decisions ask for that the recorded ones did not (never performed).
+    var unrecordedEffects: [(change: DecisionChange, lookup: String)] {
+        report.changes.flatMap { change in
+            let recorded = DecisionSummary(change.recorded).lookups
+            return DecisionSummary(change.replayed).lookups.filter { !recorded.contains($0) }.map { (change, $0) }
+        }
+    }
+
+    private var byConversation: [(ConversationAddress, [DecisionChange])] {
+        var groups: [ConversationAddress: [DecisionChange]] = [:]
+        for change in report.changes { groups[change.conversation, default: []].append(change) }
+        return groups.sorted { ($0.key.accountId, $0.key.conversationId) < ($1.key.accountId, $1.key.conversationId) }
+    }
+
+    func text(limit: Int) -> String {
+        var out = ""
+        let recorded = Array(Set(report.recordedPolicies)).sorted().joined(separator: ", ")
+        if let whatIf {
+            out += "What-if: \(whatIf) instead of the recorded \(recorded.isEmpty ? "(none)" : recorded)\n"
+            out += "Customer inputs are replayed as recorded: after the first divergence in a conversation, the customer might have answered differently.\n\n"
+        }
+        out += "Replayed \(formatCount(report.events)) events (through seq \(report.headSeq)): \(formatCount(report.compared)) decisions compared, \(formatCount(report.identical)) identical, \(formatCount(report.changes.count)) changed.\n"
+        if report.changes.isEmpty {
+            out += whatIf == nil ? "Every decision re-derived from the ledger equals the recorded one.\n" : "The new version decides exactly as the recorded one on this history.\n"
+            return out
+        }
+        for (address, changes) in byConversation {
+            out += "\nconversation \(address.accountId)/\(address.conversationId): \(changes.count) changed decision(s); first divergence at input seq \(changes[0].inputSeq) (\(Timestamp.iso8601(micros: changes[0].time)))\n"
+            for change in changes.prefix(limit) {
+                out += "  input seq \(change.inputSeq)" + (change.recordedSeq.map { " (recorded decision seq \($0))" } ?? " (nothing recorded)") + "\n"
+                out += "    recorded: " + Self.describe(DecisionSummary(change.recorded), present: change.recorded != nil) + "\n"
+                out += "    replayed: " + Self.describe(DecisionSummary(change.replayed), present: change.replayed != nil) + "\n"
+            }
+            if changes.count > limit { out += "  … \(changes.count - limit) more (--limit, or --format json for all)\n" }
+        }
+        let t = totals
+        out += "\nTotals: \(report.conversationsAffected) conversation(s) affected; \(report.changes.count) decision(s) changed; replies changed \(t.repliesChanged); intents changed \(t.intentsChanged); hand-offs added \(t.handoffsAdded), removed \(t.handoffsRemoved); fallbacks added \(t.fallbacksAdded), removed \(t.fallbacksRemoved).\n"
+        let unrecorded = unrecordedEffects
+        if !unrecorded.isEmpty {
+            out += "Effects the replayed decisions ask for that were never recorded (their results are unknown, so what follows them is not replayed):\n"
+            for (change, lookup) in unrecorded {
+                out += "  lookup \(lookup) — conversation \(change.conversation.accountId)/\(change.conversation.conversationId), input seq \(change.inputSeq)\n"
+            }
+        }
+        return out
+    }
+
+    static func describe(_ summary: DecisionSummary, present: Bool) -> String {
+        guard present else { return "(no decision)" }
+        var parts: [String] = []
+        if let intent = summary.intent {
+            parts.append("intent \(intent)" + (summary.confidence.map { String(format: " (%.2f)", $0) } ?? ""))
+        } else if let rule = summary.rule {
+            parts.append(rule)
+        }
+        if summary.fallback { parts.append("fallback") }
+        for (index, reply) in summary.replies.enumerated() {
+            let kind = index < summary.rich.count ? "" : ""
+            parts.append("says \"\(reply.count > 120 ? String(reply.prefix(117)) + "…" : reply)\"\(kind)")
+        }
+        if !summary.rich.isEmpty { parts.append("rich: " + summary.rich.joined(separator: ", ")) }
+        if let handoff = summary.handoff { parts.append("HANDS OFF: \(handoff)") }
+        if !summary.lookups.isEmpty { parts.append("looks up " + summary.lookups.joined(separator: ", ")) }
+        if summary.notes > 0 { parts.append("\(summary.notes) private note(s)") }
+        return parts.isEmpty ? "(nothing customer-visible)" : parts.joined(separator: " · ")
+    }
+
+    var json: [String: Any] {
+        let t = totals
+        return [
+            "what_if_policy": whatIf as Any? ?? NSNull(),
+            "recorded_policies": Array(Set(report.recordedPolicies)).sorted(),
+            "events": report.events, "head_seq": report.headSeq,
+            "compared": report.compared, "identical": report.identical,
+            "conversations_affected": report.conversationsAffected,
+            "note": whatIf == nil ? "" : "customer inputs are replayed as recorded; after the first divergence the customer might have answered differently",
+            "totals": ["decisions_changed": report.changes.count, "replies_changed": t.repliesChanged, "intents_changed": t.intentsChanged,
+                       "handoffs_added": t.handoffsAdded, "handoffs_removed": t.handoffsRemoved,
+                       "fallbacks_added": t.fallbacksAdded, "fallbacks_removed": t.fallbacksRemoved],
+            "changes": report.changes.map { change -> [String: Any] in
+                [
+                    "account": change.conversation.accountId, "conversation": change.conversation.conversationId,
+                    "input_seq": change.inputSeq, "recorded_seq": change.recordedSeq as Any? ?? NSNull(),
+                    "time": Timestamp.iso8601(micros: change.time),
+                    "recorded": Self.json(DecisionSummary(change.recorded), present: change.recorded != nil),
+                    "replayed": Self.json(DecisionSummary(change.replayed), present: change.replayed != nil),
+                ]
+            },
+            "unrecorded_effects": unrecordedEffects.map { ["kind": "lookup", "name": $0.lookup, "account": $0.change.conversation.accountId,
+                                                           "conversation": $0.change.conversation.conversationId, "input_seq": $0.change.inputSeq] as [String: Any] },
+        ]
+    }
+
+    static func json(_ summary: DecisionSummary, present: Bool) -> Any {
+        guard present else { return NSNull() }
+        return [
+            "replies": summary.replies, "rich": summary.rich, "private_notes": summary.notes,
+            "intent": summary.intent as Any? ?? NSNull(), "confidence": summary.confidence as Any? ?? NSNull(),
+            "fallback": summary.fallback, "handoff": summary.handoff as Any? ?? NSNull(), "lookups": summary.lookups,
+            "rule": summary.rule as Any? ?? NSNull(),
+        ] as [String: Any]
+    }
+}

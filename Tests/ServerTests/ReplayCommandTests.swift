@@ -1,0 +1,107 @@
+import Foundation
+import Ledger
+import LedgerbotTesting
+import Simulator
+import Testing
+
+/// `ledgerbot replay` (a real child process) over a ledger recorded by the live bot.
+@Suite(.serialized) struct ReplayCommandTests {
+    private let binary = productsDirectory().appendingPathComponent("ledgerbot")
+
+    private func ledgerbot(_ arguments: [String]) async throws -> (status: Int32, stdout: String, stderr: String) {
+        let binary = self.binary
+        return try await offPool { try runProcess(binary, arguments) }
+    }
+
+    /// Records two conversations with the shop bot into `directory`.
+    private func record(_ directory: LedgerDirectory) async throws {
+        try await BotStack.run(directory: directory) { bot in
+            let maria = VisitorProfile(name: "Maria Silva", email: "maria@example.com")
+            let first = try await bot.chatwoot.startConversation(maria)
+            try await bot.customer("hello", in: first)
+            try await bot.customer("where is my order", in: first)
+            try await bot.customer("AB-10001", in: first)
+            let second = try await bot.chatwoot.startConversation(VisitorProfile(name: "João"))
+            try await bot.customer("xq zzv plonk", in: second)
+            try await bot.customer("get me an agent", in: second)
+        }
+    }
+
+    @Test func replayUnderTheRecordedPolicyFindsEveryDecisionIdentical() async throws {
+        let temp = TemporaryDirectory()
+        let directory = temp.ledgerDirectory
+        try await record(directory)
+        let text = try await ledgerbot(["replay", "--data", directory.dataPath])
+        #expect(text.status == 0, "\(text.stdout)\(text.stderr)")
+        #expect(text.stdout.contains("Every decision re-derived from the ledger equals the recorded one."))
+        let json = try await ledgerbot(["replay", "--data", directory.dataPath, "--format", "json"])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let compared = try #require(object["compared"] as? Int)
+        #expect(compared >= 5)
+        #expect(object["identical"] as? Int == compared)
+        #expect((object["recorded_policies"] as? [String]) == ["shop-bot@7"])
+    }
+
+    @Test func whatIfReportsEveryChangedDecisionAndTheCaveat() async throws {
+        let temp = TemporaryDirectory()
+        let directory = temp.ledgerDirectory
+        try await record(directory)
+        let original = try String(contentsOf: fixturesDirectory().appendingPathComponent("policies/shop-bot.yml"), encoding: .utf8)
+        let v2 = original
+            .replacingOccurrences(of: "version: 7", with: "version: 8")
+            .replacingOccurrences(of: "reply: \"Hi {{contact.first_name}}, how can I help?\"", with: "reply: \"Hello {{contact.first_name}}! What can I do for you?\"")
+            .replacingOccurrences(of: "after_fallbacks: 2", with: "after_fallbacks: 1")
+        let path = temp.path + "/shop-bot-v2.yml"
+        try v2.write(toFile: path, atomically: true, encoding: .utf8)
+
+        let text = try await ledgerbot(["replay", "--data", directory.dataPath, "--policy", path])
+        #expect(text.status == 1)
+        #expect(text.stdout.contains("What-if: shop-bot@8 instead of the recorded shop-bot@7"))
+        #expect(text.stdout.contains("the customer might have answered differently"))
+        #expect(text.stdout.contains("says \"Hello Maria! What can I do for you?\""))
+        #expect(text.stdout.contains("HANDS OFF: 1 messages in a row not understood"))
+
+        let json = try await ledgerbot(["replay", "--data", directory.dataPath, "--policy", path, "--format", "json"])
+        #expect(json.status == 1)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let totals = try #require(object["totals"] as? [String: Int])
+        #expect(totals["replies_changed"] ?? 0 >= 2)
+        #expect(totals["handoffs_added"] == 1)
+        #expect(totals["fallbacks_removed"] == 0)
+        #expect(object["conversations_affected"] as? Int == 2)
+
+        // Filters narrow the report to one conversation.
+        let changes = try #require(object["changes"] as? [[String: Any]])
+        let first = try #require(changes.first?["conversation"] as? Int)
+        let filtered = try await ledgerbot(["replay", "--data", directory.dataPath, "--policy", path, "--format", "json", "--conversation", String(first)])
+        let narrowed = try #require(try JSONSerialization.jsonObject(with: Data(filtered.stdout.utf8)) as? [String: Any])
+        #expect(narrowed["conversations_affected"] as? Int == 1)
+    }
+
+    @Test func aDecisionThatTheBotWouldNotMakeIsReported() async throws {
+        let temp = TemporaryDirectory()
+        let directory = temp.ledgerDirectory
+        try await record(directory)
+        // Rewrite one recorded reply through export/import (the ledger itself cannot be edited in place).
+        let export = try await ledgerbot(["ledger", "export", "--data", directory.dataPath])
+        #expect(export.status == 0)
+        let tampered = export.stdout.replacingOccurrences(of: "Hi Maria, how can I help?", with: "Hi Maria, buy our premium plan!")
+        #expect(tampered != export.stdout)
+        let copy = temp.path + "/copy"
+        let input = temp.path + "/tampered.jsonl"
+        try tampered.write(toFile: input, atomically: true, encoding: .utf8)
+        let imported = try await ledgerbot(["ledger", "import", "--data", copy, "--input", input])
+        #expect(imported.status == 0, "\(imported.stderr)")
+        let replay = try await ledgerbot(["replay", "--data", copy])
+        #expect(replay.status == 1)
+        #expect(replay.stdout.contains("1 changed"))
+        #expect(replay.stdout.contains("buy our premium plan"))
+    }
+
+    @Test func aMissingLedgerIsAnError() async throws {
+        let temp = TemporaryDirectory()
+        let result = try await ledgerbot(["replay", "--data", temp.path + "/nothing"])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("does not exist"))
+    }
+}
