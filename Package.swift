@@ -91,6 +91,18 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ]
         ),
+        // The assembled bot (ingest + ledger + projections/reactor + outbox) for serve, demo and tests.
+        .target(
+            name: "BotRuntime",
+            dependencies: [
+                "Server", "Engine", "Effects", "Ledger", "Domain", "Chatwoot", "Policy",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .target(
             name: "Simulator",
             dependencies: [
@@ -104,7 +116,7 @@ let package = Package(
         .executableTarget(
             name: "ledgerbot",
             dependencies: [
-                "Ledger", "Server", "Chatwoot", "Effects", "Engine", "Projections", "Policy", "NLU",
+                "Ledger", "Server", "Chatwoot", "Effects", "Engine", "Projections", "Policy", "NLU", "BotRuntime", "Simulator",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -156,7 +168,7 @@ let package = Package(
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "Ledger", "Domain", "Chatwoot", "LedgerbotTesting", "Effects", "Simulator", "Engine", "Projections", "Policy",
+                "Server", "Ledger", "Domain", "Chatwoot", "LedgerbotTesting", "Effects", "Simulator", "Engine", "Projections", "Policy", "BotRuntime",
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -10,6 +10,7 @@ import Logging
 import Prometheus
 import Policy
 import Server
+import BotRuntime
 
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -60,8 +61,6 @@ struct ServeCommand: AsyncParsableCommand {
         let logger = Logger(label: "ledgerbot")
         let environment = ProcessInfo.processInfo.environment
 
-        var ledgerConfiguration = LedgerConfiguration()
-        ledgerConfiguration.durability = LedgerConfiguration.Durability(rawValue: durability) ?? .fsync
         var serverConfiguration = ServerConfiguration()
         serverConfiguration.host = host
         serverConfiguration.port = port
@@ -74,44 +73,32 @@ struct ServeCommand: AsyncParsableCommand {
             logger.warning("LEDGERBOT_WEBHOOK_SECRET is not set: accepting unsigned deliveries (Chatwoot before v4.13 sends none); set it to the agent bot's secret to require signatures")
         }
 
-        let botPolicy = try policy.map(loadPolicy)
+        var configuration = BotConfiguration(directory: data.directory, policy: try policy.map(loadPolicy))
+        configuration.ledger.durability = LedgerConfiguration.Durability(rawValue: durability) ?? .fsync
+        configuration.server = serverConfiguration
+        // Lookups may name any variable but the bot's own secrets.
+        configuration.lookupVariables = environment.filter { !$0.key.hasPrefix("LEDGERBOT_") }
+        if let chatwootURL, let token = environment["LEDGERBOT_CHATWOOT_TOKEN"], let url = URL(string: chatwootURL) {
+            configuration.chatwoot = .init(baseURL: url, accessToken: token)
+            logger.info("performing decisions through Chatwoot", metadata: ["chatwoot.url": "\(chatwootURL)"])
+        } else {
+            logger.warning("no --chatwoot-url: recording webhooks only, nothing is sent to Chatwoot")
+        }
+        if configuration.policy == nil { logger.warning("no --policy: nothing is decided (webhooks are recorded and projected)") }
         try await reportingErrors {
-            let (ledger, report) = try FileLedger.open(directory: data.directory, configuration: ledgerConfiguration, logger: logger)
-            if let torn = report.truncated { logger.warning("recovered from a crash", metadata: ["ledger.truncated": "\(torn)"]) }
-            let registry = PrometheusCollectorRegistry()
-            let ingest = WebhookIngest(ledger: ledger, configuration: serverConfiguration,
-                                       metrics: IngestMetrics(factory: PrometheusMetricsFactory(registry: registry)), logger: logger)
-            let restored = try await ingest.restoreRecentDeliveries(from: data.directory, head: report.headSeq, window: serverConfiguration.deduplicationWindow)
-            logger.info("ledger open", metadata: ["ledger.head_seq": "\(report.headSeq)", "ledger.deliveries_remembered": "\(restored)"])
-            var services: [any Service] = [LedgerService(ledger: ledger),
-                                           try ProjectionService(ledger: ledger, directory: data.directory, policy: botPolicy, logger: logger)]
-            let httpClient = HTTPClient(eventLoopGroupProvider: .singleton)
-            if let chatwootURL, let token = environment["LEDGERBOT_CHATWOOT_TOKEN"], let url = URL(string: chatwootURL) {
-                let api = HTTPChatwootAPI(httpClient: httpClient, baseURL: url, accessToken: token, logger: logger)
-                let lookups = HTTPLookupPerformer(httpClient: httpClient, logger: logger)
-                services.append(Outbox(ledger: ledger, directory: data.directory, api: api, lookups: lookups,
-                                       metrics: OutboxMetrics(factory: PrometheusMetricsFactory(registry: registry)), logger: logger))
-                logger.info("performing decisions through Chatwoot", metadata: ["chatwoot.url": "\(chatwootURL)"])
-            } else {
-                logger.warning("no --chatwoot-url: recording webhooks only, nothing is sent to Chatwoot")
+            let bot = try await Bot.open(configuration, logger: logger)
+            let host = self.host
+            let app = bot.application { port in
+                // Scripts and tests wait for this line to learn the port.
+                FileHandleOutput.standardError.write("ledgerbot: listening on http://\(host):\(port)\n")
             }
-            if botPolicy == nil { logger.warning("no --policy: nothing is decided (webhooks are recorded and projected)") }
-            let app = buildApplication(
-                configuration: serverConfiguration,
-                dependencies: ServerDependencies(ingest: ingest, ledger: ledger, registry: registry, logger: logger),
-                services: services,
-                onServerRunning: { port in
-                    // Scripts and tests wait for this line to learn the port.
-                    FileHandleOutput.standardError.write("ledgerbot: listening on http://\(host):\(port)\n")
-                }
-            )
             do {
                 try await app.runService()
             } catch {
-                try? await httpClient.shutdown()
+                await bot.shutdown()
                 throw error
             }
-            try await httpClient.shutdown()
+            await bot.shutdown()
         }
     }
 }

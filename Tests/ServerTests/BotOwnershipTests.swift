@@ -127,8 +127,8 @@ import Testing
                     && String(decoding: event.body, as: UTF8.self).contains("\"event\":\"message_created\"")
             })
             for delivery in ["redelivery-1", "redelivery-2"] {
-                let reply = try await bot.server.post(original.body, headers: ["Content-Type": "application/json", "X-Chatwoot-Delivery": delivery])
-                #expect(reply.status == 200)
+                let status = try await bot.post(original.body, headers: ["Content-Type": "application/json", "X-Chatwoot-Delivery": delivery])
+                #expect(status == 200)
             }
             try await bot.settle()
             #expect(try await bot.publicBotTexts(in: conversation) == ["Hi Maria, how can I help?"])

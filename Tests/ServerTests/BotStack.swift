@@ -11,6 +11,8 @@ import Metrics
 import Policy
 import Server
 import Simulator
+import BotRuntime
+import NIOCore
 
 /// The whole bot over real HTTP on loopback: the Chatwoot simulator, the sample backends, and the
 /// `serve` stack (ingest → ledger → projections + reactor → outbox → Chatwoot API / lookups),
@@ -18,10 +20,10 @@ import Simulator
 struct BotStack: Sendable {
     let chatwoot: ChatwootSimulator
     let backends: SampleBackends
-    let ledger: FileLedger
-    let directory: LedgerDirectory
-    let projections: ProjectionService
-    let server: ServerHarness
+    let running: RunningBot
+
+    var ledger: FileLedger { running.ledger }
+    var directory: LedgerDirectory { running.directory }
 
     /// Starts everything, runs `body`, and stops. Pass `directory` to run twice over one ledger.
     static func run(policy name: String = "shop-bot.yml", yaml: String? = nil, directory: LedgerDirectory? = nil,
@@ -36,33 +38,17 @@ struct BotStack: Sendable {
             policy = try PolicyLoader.load(path: fixturesDirectory().appendingPathComponent("policies/\(name)").path)
         }
         try await withSimulators(chatwoot: existing, backends: existingBackends) { chatwoot, backends in
-            let client = HTTPClient(eventLoopGroupProvider: .singleton)
-            var configuration = OutboxConfiguration()
-            configuration.retry.baseDelay = .milliseconds(20)
-            configuration.retry.maximumAttempts = 4
-            configuration.echoGracePeriod = .seconds(2)
+            var configuration = BotConfiguration(directory: directory, policy: policy)
+            configuration.chatwoot = .init(baseURL: chatwoot.baseURL, accessToken: chatwoot.accessToken, requestTimeout: .seconds(2))
+            configuration.lookupVariables = ["SHOP_API": backends.baseURL]
+            configuration.outbox.retry.baseDelay = .milliseconds(20)
+            configuration.outbox.retry.maximumAttempts = 4
+            configuration.outbox.echoGracePeriod = .seconds(2)
             let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
-            let projections = LockedBox<ProjectionService?>(nil)
-            do {
-                try await ServerHarness.with(directory: directory, extraServices: { ledger in
-                    let service = try! ProjectionService(ledger: ledger, directory: directory, policy: policy, logger: logger)
-                    projections.value = service
-                    return [service,
-                            Outbox(ledger: ledger, directory: directory,
-                                   api: HTTPChatwootAPI(httpClient: client, baseURL: chatwoot.baseURL, accessToken: chatwoot.accessToken,
-                                                        configuration: .init(requestTimeout: .seconds(2))),
-                                   lookups: HTTPLookupPerformer(httpClient: client, variables: ["SHOP_API": backends.baseURL], logger: logger),
-                                   configuration: configuration, metrics: OutboxMetrics(factory: NOOPMetricsHandler.instance), logger: logger)]
-                }) { server in
-                    await chatwoot.connectBot(url: URL(string: "http://127.0.0.1:\(server.port)/webhooks/chatwoot"))
-                    try await body(BotStack(chatwoot: chatwoot, backends: backends, ledger: server.ledger, directory: directory,
-                                            projections: projections.value!, server: server))
-                }
-            } catch {
-                try? await client.shutdown()
-                throw error
+            try await Bot.withRunning(configuration, logger: logger) { running in
+                await chatwoot.connectBot(url: running.webhookURL)
+                try await body(BotStack(chatwoot: chatwoot, backends: backends, running: running))
             }
-            try await client.shutdown()
         }
         // Every run proves determinism: replaying its ledger re-derives every decision byte for byte.
         let replay = try Replayer(directory: directory).run()
@@ -85,35 +71,9 @@ struct BotStack: Sendable {
 
     // MARK: - Waiting
 
-    /// Returns once everything in flight is done: webhooks delivered, every event folded and
-    /// decided, every decided command performed — and nothing new arrived meanwhile.
-    func settle(timeout: Duration = .seconds(15)) async throws {
-        let deadline = ContinuousClock.now + timeout
-        var lastHead: Seq = .max
-        while ContinuousClock.now < deadline {
-            await chatwoot.waitForDeliveries()
-            let head = await ledger.headSeq()
-            await projections.waitUntilApplied(head)
-            let pending = try pendingEffects()
-            let now = await ledger.headSeq()
-            if pending == 0 && head == lastHead && head == now { return }
-            lastHead = pending == 0 ? head : .max
-            try await Task.sleep(for: .milliseconds(30)) // polling the combined state of three servers
-        }
-        throw TimedOut(what: "the bot to settle")
-    }
-
-    /// Commands decided without a recorded result.
-    func pendingEffects() throws -> Int {
-        var open = Set<String>()
-        for event in try events() {
-            if event.type == EventType.decision, let decision = try? Decision.decode(event.body) {
-                for index in decision.commands.indices { open.insert("\(event.seq):\(index)") }
-            } else if event.type == EventType.effectResult, let result = try? EffectResult.decode(event.body) {
-                open.remove("\(result.decision):\(result.command)")
-            }
-        }
-        return open.count
+    /// Returns once webhooks are delivered, everything is decided and every decided command performed.
+    func settle() async throws {
+        try await running.settle { await chatwoot.waitForDeliveries() }
     }
 
     /// The customer writes and the bot finishes whatever it does about it.
@@ -122,6 +82,23 @@ struct BotStack: Sendable {
         let message = try await chatwoot.customerSays(text, in: conversation)
         try await settle()
         return message
+    }
+
+    /// POSTs a raw webhook body to the bot, as Chatwoot would.
+    func post(_ body: [UInt8], headers: [String: String]) async throws -> Int {
+        let client = HTTPClient(eventLoopGroupProvider: .singleton)
+        var request = HTTPClientRequest(url: running.webhookURL.absoluteString)
+        request.method = .POST
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        request.body = .bytes(ByteBuffer(bytes: body))
+        do {
+            let status = Int(try await client.execute(request, timeout: .seconds(10)).status.code)
+            try await client.shutdown()
+            return status
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
     }
 
     // MARK: - Reading
@@ -157,9 +134,4 @@ struct ReplayMismatch: Error, CustomStringConvertible {
         "replay differs from the recorded decisions: \(report.changes.count) change(s) of \(report.compared): "
             + report.changes.prefix(3).map { "input \($0.inputSeq): recorded \(String(describing: $0.recorded)) replayed \(String(describing: $0.replayed))" }.joined(separator: "; ")
     }
-}
-
-struct TimedOut: Error, CustomStringConvertible {
-    var what: String
-    var description: String { "timed out waiting for \(what)" }
 }

@@ -1,0 +1,178 @@
+import AsyncHTTPClient
+import Chatwoot
+import Domain
+import Effects
+import Engine
+import Foundation
+import Hummingbird
+import Ledger
+import Logging
+import Policy
+import Prometheus
+import Server
+import ServiceLifecycle
+
+/// Everything a running bot needs, parsed once at the edge (CLI flags and environment, or a
+/// test, or the demo).
+public struct BotConfiguration: Sendable {
+    public var directory: LedgerDirectory
+    /// The bot version; nil records and projects webhooks without deciding anything.
+    public var policy: Policy?
+    public var server = ServerConfiguration()
+    public var ledger = LedgerConfiguration()
+    /// Where decisions are performed; nil records only.
+    public var chatwoot: ChatwootConnection?
+    /// `${NAME}` values for lookups (the process environment in `serve`).
+    public var lookupVariables: [String: String] = [:]
+    public var outbox = OutboxConfiguration()
+
+    public struct ChatwootConnection: Sendable {
+        public var baseURL: URL
+        public var accessToken: String
+        public var requestTimeout: Duration
+
+        public init(baseURL: URL, accessToken: String, requestTimeout: Duration = .seconds(10)) {
+            self.baseURL = baseURL
+            self.accessToken = accessToken
+            self.requestTimeout = requestTimeout
+        }
+    }
+
+    public init(directory: LedgerDirectory, policy: Policy? = nil) {
+        self.directory = directory
+        self.policy = policy
+    }
+}
+
+/// The assembled bot — ingest server, ledger, projections + reactor, outbox — the same for
+/// `ledgerbot serve`, `ledgerbot demo` and the end-to-end tests.
+public struct Bot: Sendable {
+    public let configuration: BotConfiguration
+    public let ledger: FileLedger
+    public let projections: ProjectionService
+    public let registry: PrometheusCollectorRegistry
+    private let services: [any Service]
+    private let ingest: WebhookIngest
+    private let httpClient: HTTPClient
+    private let logger: Logger
+
+    /// Opens the ledger (recovering a torn tail) and restores the deduplication window.
+    /// - Throws: ledger errors (another process holds the lock, damage…), projection errors.
+    public static func open(_ configuration: BotConfiguration, logger: Logger, now: @escaping @Sendable () -> Date = Date.init) async throws -> Bot {
+        let (ledger, report) = try FileLedger.open(directory: configuration.directory, configuration: configuration.ledger, logger: logger)
+        if let torn = report.truncated { logger.warning("recovered from a crash", metadata: ["ledger.truncated": "\(torn)"]) }
+        let registry = PrometheusCollectorRegistry()
+        let ingest = WebhookIngest(ledger: ledger, configuration: configuration.server,
+                                   metrics: IngestMetrics(factory: PrometheusMetricsFactory(registry: registry)), logger: logger, now: now)
+        let restored = try await ingest.restoreRecentDeliveries(from: configuration.directory, head: report.headSeq,
+                                                                window: configuration.server.deduplicationWindow)
+        logger.info("ledger open", metadata: ["ledger.head_seq": "\(report.headSeq)", "ledger.deliveries_remembered": "\(restored)"])
+        let projections = try ProjectionService(ledger: ledger, directory: configuration.directory, policy: configuration.policy, logger: logger)
+        let httpClient = HTTPClient(eventLoopGroupProvider: .singleton)
+        var services: [any Service] = [LedgerService(ledger: ledger), projections]
+        if let chatwoot = configuration.chatwoot {
+            let api = HTTPChatwootAPI(httpClient: httpClient, baseURL: chatwoot.baseURL, accessToken: chatwoot.accessToken,
+                                      configuration: .init(requestTimeout: chatwoot.requestTimeout), logger: logger)
+            let lookups = HTTPLookupPerformer(httpClient: httpClient, variables: configuration.lookupVariables, logger: logger)
+            services.append(Outbox(ledger: ledger, directory: configuration.directory, api: api, lookups: lookups,
+                                   configuration: configuration.outbox,
+                                   metrics: OutboxMetrics(factory: PrometheusMetricsFactory(registry: registry)), logger: logger))
+        }
+        return Bot(configuration: configuration, ledger: ledger, projections: projections, registry: registry, services: services,
+                   ingest: ingest, httpClient: httpClient, logger: logger)
+    }
+
+    /// The Hummingbird application with the bot's services; run it with `runService()` (signals)
+    /// or inside a service group.
+    public func application(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
+        buildApplication(configuration: configuration.server,
+                         dependencies: ServerDependencies(ingest: ingest, ledger: ledger, registry: registry, logger: logger),
+                         services: services, onServerRunning: onServerRunning)
+    }
+
+    /// Releases the HTTP client (after the application stopped).
+    public func shutdown() async {
+        try? await httpClient.shutdown()
+    }
+
+    /// Runs the bot on an ephemeral port for the duration of `body`, then shuts it down
+    /// gracefully (the ledger is closed when this returns).
+    public static func withRunning<T: Sendable>(_ configuration: BotConfiguration, logger: Logger,
+                                                _ body: @Sendable (RunningBot) async throws -> T) async throws -> T {
+        var configuration = configuration
+        configuration.server.port = 0
+        let bot = try await Bot.open(configuration, logger: logger)
+        let (ports, continuation) = AsyncStream<Int>.makeStream()
+        let group = ServiceGroup(configuration: .init(services: [bot.application { continuation.yield($0) }], logger: logger))
+        do {
+            let result = try await withThrowingTaskGroup(of: Void.self) { tasks in
+                tasks.addTask { try await group.run() }
+                var iterator = ports.makeAsyncIterator()
+                guard let port = await iterator.next() else { throw CancellationError() }
+                do {
+                    let result = try await body(RunningBot(bot: bot, port: port))
+                    await group.triggerGracefulShutdown()
+                    try await tasks.waitForAll()
+                    return result
+                } catch {
+                    await group.triggerGracefulShutdown()
+                    try? await tasks.waitForAll()
+                    throw error
+                }
+            }
+            await bot.shutdown()
+            return result
+        } catch {
+            await bot.shutdown()
+            throw error
+        }
+    }
+}
+
+/// A bot listening on loopback (see ``Bot/withRunning(_:logger:_:)``).
+public struct RunningBot: Sendable {
+    public let bot: Bot
+    public let port: Int
+
+    public var webhookURL: URL { URL(string: "http://127.0.0.1:\(port)/webhooks/chatwoot")! }
+    public var ledger: FileLedger { bot.ledger }
+    public var directory: LedgerDirectory { bot.configuration.directory }
+
+    /// Returns once every event in the ledger is folded and decided and every decided command has
+    /// its result — and no new event arrived while checking. `inFlight` lets the caller add work
+    /// it knows is coming (e.g. webhooks a simulator is still delivering).
+    public func settle(timeout: Duration = .seconds(20), inFlight: @Sendable () async -> Void = {}) async throws {
+        let deadline = ContinuousClock.now + timeout
+        var lastHead: Seq = .max
+        while ContinuousClock.now < deadline {
+            await inFlight()
+            let head = await ledger.headSeq()
+            await bot.projections.waitUntilApplied(head)
+            let pending = try Self.pendingEffects(in: directory)
+            let now = await ledger.headSeq()
+            if pending == 0 && head == lastHead && head == now { return }
+            lastHead = pending == 0 ? head : .max
+            try await Task.sleep(for: .milliseconds(25)) // effects and deliveries run elsewhere: poll their combined state
+        }
+        throw SettleTimeout(timeout: timeout)
+    }
+
+    /// Commands decided without a recorded result, read from the ledger.
+    public static func pendingEffects(in directory: LedgerDirectory) throws -> Int {
+        var open = Set<String>()
+        let cursor = try LedgerCursor(directory: directory, decoders: 0)
+        while let event = try cursor.next() {
+            if event.type == EventType.decision, let decision = try? Decision.decode(event.body) {
+                for index in decision.commands.indices { open.insert("\(event.seq):\(index)") }
+            } else if event.type == EventType.effectResult, let result = try? EffectResult.decode(event.body) {
+                open.remove("\(result.decision):\(result.command)")
+            }
+        }
+        return open.count
+    }
+}
+
+public struct SettleTimeout: Error, CustomStringConvertible {
+    public var timeout: Duration
+    public var description: String { "the bot did not settle within \(timeout) (decisions without results remain)" }
+}
