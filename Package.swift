@@ -91,11 +91,13 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ]
         ),
+        // Conversation timelines from the ledger (CLI `audit`, the server's pages).
+        .target(name: "Audit", dependencies: ["Ledger", "Projections", "Domain", "Chatwoot"]),
         // The assembled bot (ingest + ledger + projections/reactor + outbox) for serve, demo and tests.
         .target(
             name: "BotRuntime",
             dependencies: [
-                "Server", "Engine", "Effects", "Ledger", "Domain", "Chatwoot", "Policy",
+                "Server", "Engine", "Effects", "Ledger", "Domain", "Chatwoot", "Policy", "Audit", "Projections",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
@@ -116,11 +118,19 @@ let package = Package(
         .executableTarget(
             name: "ledgerbot",
             dependencies: [
-                "Ledger", "Server", "Chatwoot", "Effects", "Engine", "Projections", "Policy", "NLU", "BotRuntime", "Simulator",
+                "Ledger", "Server", "Chatwoot", "Effects", "Engine", "Projections", "Policy", "NLU", "BotRuntime", "Simulator", "Demo", "Audit",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // `ledgerbot demo`: scripted conversations on the simulator against the real bot.
+        .target(
+            name: "Demo",
+            dependencies: [
+                "BotRuntime", "Simulator", "Engine", "Policy", "Ledger", "Chatwoot",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -86,7 +86,8 @@ public struct Bot: Sendable {
     /// or inside a service group.
     public func application(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
         buildApplication(configuration: configuration.server,
-                         dependencies: ServerDependencies(ingest: ingest, ledger: ledger, registry: registry, logger: logger),
+                         dependencies: ServerDependencies(ingest: ingest, ledger: ledger, registry: registry, logger: logger,
+                                                          pages: BotPages(directory: configuration.directory, projections: projections)),
                          services: services, onServerRunning: onServerRunning)
     }
 

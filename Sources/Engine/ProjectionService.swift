@@ -137,6 +137,17 @@ public actor ProjectionService: Service {
     /// The projected state of one conversation (nil when the ledger has none).
     public func state(of conversation: ConversationAddress) -> ConversationState? { projections[conversation] }
 
+    /// The conversations with the newest activity first (at most `limit`).
+    public func recentConversations(limit: Int = 200) -> [ConversationState] {
+        Array(projections.conversations.values.sorted { ($0.lastEventAt ?? 0, $0.address.conversationId) > ($1.lastEventAt ?? 0, $1.address.conversationId) }.prefix(limit))
+    }
+
+    /// Every conversation of one contact (any inbox of the account), oldest first.
+    public func conversations(ofContact contactId: Int, account: Int) -> [ConversationState] {
+        projections.conversations.values.filter { $0.address.accountId == account && $0.contact?.id == contactId }
+            .sorted { ($0.createdAt ?? $0.lastEventAt ?? 0) < ($1.createdAt ?? $1.lastEventAt ?? 0) }
+    }
+
     /// The last ledger seq folded into the projections.
     public var checkpoint: Seq { projections.checkpoint }
 }

@@ -27,6 +27,10 @@ public struct ConversationState: Sendable, Equatable, Codable {
     static let recentMessageLimit = 32
     /// Slots whose name starts with this survive ``ConversationStatus/resolved``.
     public static let contactSlotPrefix = "contact."
+    /// Entries kept in ``intentHistory``.
+    public static let intentLimit = 10
+    /// Entries kept in ``lastBotMessages``.
+    public static let botMessageLimit = 3
     /// Entries kept in ``notedKeys``.
     public static let noteKeyLimit = 50
 
@@ -74,6 +78,8 @@ public struct ConversationState: Sendable, Equatable, Codable {
     public var counts = MessageCounts()
     /// The newest customer inputs (messages and widget submissions), oldest first.
     public var lastCustomerMessages: [CustomerInput] = []
+    /// What bots last told the customer (the last ``botMessageLimit`` public texts, oldest first).
+    public var lastBotMessages: [String] = []
     /// Ids of messages whose widget submission was already folded, ascending. Chatwoot re-sends
     /// the same `submitted_values` on every later update of the message (delivery status…).
     public var handledSubmissions: [Int] = []
@@ -85,7 +91,11 @@ public struct ConversationState: Sendable, Equatable, Codable {
     public var slots: [String: String] = [:]
     public var authenticated = false
     public var lastIntent: IntentScore?
+    /// The intents recognised, oldest first (the last ``intentLimit``; a repeat of the previous one is not added).
+    public var intentHistory: [IntentScore] = []
     public var consecutiveFallbacks = 0
+    /// Everything not understood since the conversation was last resolved.
+    public var totalFallbacks = 0
     /// What the bot asked for last and waits on (a slot, a widget answer, a lookup's result).
     public var awaiting: Awaiting?
     /// Failed authentication attempts since the conversation was last resolved.

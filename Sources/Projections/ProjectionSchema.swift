@@ -21,6 +21,8 @@ enum ProjectionSchema {
         // 2: ConversationState gained the reactor's memory (awaiting, lookups, hand-off reason…);
         // the stored states are refolded.
         Version(number: 2, tables: tablesV1, sql: sqlV1),
+        // 3: intent history, total fallbacks and the bot's last messages (for summaries).
+        Version(number: 3, tables: tablesV1, sql: sqlV1),
     ]
 
     private static let tablesV1 = ["conversations", "conversation_states", "contacts", "daily_metrics"]

@@ -178,6 +178,7 @@ public enum Projector {
             state.awaiting = nil
             state.authFailures = 0
             state.lookups = [:]
+            state.totalFallbacks = 0
             state.consecutiveFallbacks = 0
             state.humanActive = false
             state.humanInvolved = false
@@ -251,6 +252,10 @@ public enum Projector {
             case .agentBot?, .captainAssistant?:
                 state.counts.bot += 1
                 metrics.botReplies += 1
+                if let text = message.content, !text.isEmpty {
+                    state.lastBotMessages.append(String(text.prefix(500)))
+                    if state.lastBotMessages.count > ConversationState.botMessageLimit { state.lastBotMessages.removeFirst() }
+                }
             case .contact?, .other?, nil:
                 state.counts.template += 1
             }

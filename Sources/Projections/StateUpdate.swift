@@ -154,9 +154,16 @@ public struct StateUpdate: Sendable, Equatable {
         for name in clearSlots { state.slots[name] = nil }
         for (name, value) in setSlots { state.slots[name] = value }
         if let authenticated { state.authenticated = authenticated }
-        if let intent { state.lastIntent = intent }
+        if let intent {
+            state.lastIntent = intent
+            if state.intentHistory.last?.name != intent.name {
+                state.intentHistory.append(intent)
+                if state.intentHistory.count > ConversationState.intentLimit { state.intentHistory.removeFirst() }
+            }
+        }
         if fallback == true {
             state.consecutiveFallbacks += 1
+            state.totalFallbacks += 1
         } else if intent != nil {
             state.consecutiveFallbacks = 0
         }

@@ -467,8 +467,8 @@ struct Turn {
         }
         if let reply = policy.handoff.reply { say(reply) }
         let summary = policy.handoff.note.map { $0.render(context(extra: ["reason": .string(reason)])) }
-            ?? HandoffNote(policy: policy, state: state, slots: slots, authenticated: authenticated, reason: reason,
-                           intent: update.intent, now: event.time).markdown
+            ?? ConversationSummary(state: state, now: event.time, reason: reason, slots: slots, authenticated: authenticated,
+                                   intent: update.intent).markdown(policy: policy.id)
         commands.append(.sendMessage(.privateNote(summary)))
         commands.append(.setStatus(.open))
         if let priority = policy.handoff.priority { commands.append(.setPriority(priority)) }

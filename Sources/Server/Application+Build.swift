@@ -12,8 +12,12 @@ public struct ServerDependencies: Sendable {
     public var ledger: any LedgerStore
     public var registry: PrometheusCollectorRegistry
     public var logger: Logger
+    /// Audit and summary pages (nil: not served).
+    public var pages: (any AdminPages)?
 
-    public init(ingest: WebhookIngest, ledger: any LedgerStore, registry: PrometheusCollectorRegistry, logger: Logger) {
+    public init(ingest: WebhookIngest, ledger: any LedgerStore, registry: PrometheusCollectorRegistry, logger: Logger,
+                pages: (any AdminPages)? = nil) {
+        self.pages = pages
         self.ingest = ingest
         self.ledger = ledger
         self.registry = registry
@@ -41,6 +45,7 @@ public func buildApplication(
         Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
                  body: .init(byteBuffer: ByteBuffer(bytes: dependencies.registry.emitToBuffer())))
     }
+    AdminController(pages: dependencies.pages, token: configuration.adminToken).register(on: router)
     if configuration.enableNoopRoute {
         router.post("/bench/noop") { _, _ in HTTPResponse.Status.ok }
     }

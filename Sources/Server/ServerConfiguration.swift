@@ -12,6 +12,8 @@ public struct ServerConfiguration: Sendable {
     public var deduplicationWindow = 200_000
     /// Serves `POST /bench/noop` (answers 200 without reading the body): the benchmark's reference route.
     public var enableNoopRoute = false
+    /// `LEDGERBOT_ADMIN_TOKEN`: without it, pages with customer data answer 404.
+    public var adminToken: AdminToken?
 
     public init() {}
 }

@@ -13,6 +13,6 @@ struct Ledgerbot: AsyncParsableCommand {
             2 an error stopped the command; 64 bad usage.
             """,
         version: "0.1.0",
-        subcommands: [ServeCommand.self, LedgerCommand.self, ReplayCommand.self, PolicyCommand.self, NLUCommand.self]
+        subcommands: [DemoCommand.self, ServeCommand.self, LedgerCommand.self, ReplayCommand.self, AuditCommand.self, SummaryCommand.self, PolicyCommand.self, NLUCommand.self]
     )
 }

@@ -13,6 +13,8 @@ final class FileHandleOutput: @unchecked Sendable {
     }
 
     static let standardError = FileHandleOutput(handle: .standardError, flushAt: 0)
+    /// Standard output written at once (a transcript a person watches).
+    static let standardOutput = FileHandleOutput(handle: .standardOutput, flushAt: 0)
 
     func write(_ text: String) { write(Array(text.utf8)) }
 

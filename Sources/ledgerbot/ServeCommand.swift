@@ -73,6 +73,11 @@ struct ServeCommand: AsyncParsableCommand {
             logger.warning("LEDGERBOT_WEBHOOK_SECRET is not set: accepting unsigned deliveries (Chatwoot before v4.13 sends none); set it to the agent bot's secret to require signatures")
         }
 
+        if let token = environment["LEDGERBOT_ADMIN_TOKEN"], !token.isEmpty {
+            serverConfiguration.adminToken = AdminToken(token)
+        } else {
+            logger.notice("LEDGERBOT_ADMIN_TOKEN is not set: the audit and summary pages are disabled")
+        }
         var configuration = BotConfiguration(directory: data.directory, policy: try policy.map(loadPolicy))
         configuration.ledger.durability = LedgerConfiguration.Durability(rawValue: durability) ?? .fsync
         configuration.server = serverConfiguration

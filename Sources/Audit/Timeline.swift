@@ -1,0 +1,226 @@
+import Chatwoot
+import Domain
+import Foundation
+import Ledger
+import Projections
+
+/// A conversation's history as the ledger recorded it — every webhook, decision (with its
+/// explanation), effect and status change — each traceable to its ledger seq.
+public struct Timeline: Sendable {
+    public var conversation: ConversationAddress
+    public var entries: [Entry]
+    /// The state after the last event (status, contact, slots…).
+    public var state: ConversationState?
+
+    public struct Entry: Sendable {
+        public enum Kind: String, Sendable {
+            /// A message or widget answer, by who wrote it.
+            case customer, bot, agent, note, system
+            /// A webhook with no message (status events, updates).
+            case event
+            case decision
+            case effect
+            /// A status change seen in the payloads (and who caused it).
+            case status
+            case duplicate, rejected
+        }
+
+        public var seq: Seq
+        public var time: Int64
+        public var kind: Kind
+        /// One line for people.
+        public var summary: String
+        /// Structured details (for JSON and the HTML page).
+        public var details: [String: JSONValue]
+        /// The event's body (JSON), for `--raw`.
+        public var raw: String?
+    }
+
+    /// Reads the conversation's events from the ledger (the index finds where they are).
+    /// - Throws: ledger errors; ``AuditError`` when the conversation is not in the ledger.
+    public static func build(directory: LedgerDirectory, conversation: Int, account: Int? = nil, includeRaw: Bool = false) throws -> Timeline {
+        let index = try LedgerIndex(path: directory.indexPath, ledgerID: directory.readManifest(), readOnly: true)
+        let accounts = try index.connection.query(
+            "SELECT DISTINCT stream FROM events WHERE stream LIKE ?", [.text("%/\(conversation)")]) { $0.text(0) }
+            .compactMap { stream -> Int? in stream.split(separator: "/").first.flatMap { Int($0) } }
+        let chosen: Int
+        if let account {
+            chosen = account
+        } else if Set(accounts).count == 1 {
+            chosen = accounts[0]
+        } else if accounts.isEmpty {
+            throw AuditError("conversation \(conversation) is not in the ledger")
+        } else {
+            throw AuditError("conversation \(conversation) exists in accounts \(Set(accounts).sorted().map(String.init).joined(separator: ", ")); pass --account")
+        }
+        let address = ConversationAddress(accountId: chosen, conversationId: conversation)
+        let streams = ["\(chosen)/\(conversation)", "?/\(conversation)"]
+        let seqs = try streams.flatMap { try index.seqs(inStream: $0) }.sorted()
+        guard let first = seqs.first, let last = seqs.last else { throw AuditError("conversation \(chosen)/\(conversation) is not in the ledger") }
+        let wanted = Set(seqs)
+        var builder = TimelineBuilder(address: address, includeRaw: includeRaw)
+        let cursor = try LedgerCursor(directory: directory, from: first, through: last)
+        while let event = try cursor.next(), event.seq <= last {
+            guard wanted.contains(event.seq) else { continue }
+            builder.add(event)
+        }
+        return Timeline(conversation: address, entries: builder.entries, state: builder.state)
+    }
+}
+
+public struct AuditError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// Turns events into entries, folding the state alongside to see status changes.
+struct TimelineBuilder {
+    let address: ConversationAddress
+    let includeRaw: Bool
+    var state: ConversationState?
+    var entries: [Timeline.Entry] = []
+
+    init(address: ConversationAddress, includeRaw: Bool) {
+        self.address = address
+        self.includeRaw = includeRaw
+    }
+
+    mutating func add(_ event: LedgerEvent) {
+        let before = state
+        var after = state ?? ConversationState(address: address)
+        Projector.apply(event, to: &after)
+        state = after
+        let raw = includeRaw ? String(decoding: event.body, as: UTF8.self) : nil
+        func entry(_ kind: Timeline.Entry.Kind, _ summary: String, _ details: [String: JSONValue] = [:]) {
+            entries.append(Timeline.Entry(seq: event.seq, time: event.time, kind: kind, summary: summary, details: details, raw: raw))
+        }
+        switch event.type {
+        case EventType.webhookReceived:
+            addWebhook(event, entry: entry)
+        case EventType.webhookDuplicate:
+            entry(.duplicate, "redelivery of seq \(event.causation.map(String.init) ?? "?") (ignored)")
+        case EventType.webhookRejected:
+            entry(.rejected, "delivery rejected: " + String(decoding: event.meta.prefix(200), as: UTF8.self))
+        case EventType.decision:
+            guard let decision = try? Decision.decode(event.body) else { return entry(.decision, "undecodable decision") }
+            entry(.decision, Self.describe(decision, input: event.causation), Self.details(decision, input: event.causation))
+        case EventType.effectResult:
+            guard let result = try? EffectResult.decode(event.body) else { return entry(.effect, "undecodable effect result") }
+            entry(.effect, Self.describe(result), Self.details(result))
+        default:
+            entry(.event, event.type)
+        }
+        if after.status != before?.status, let status = after.status {
+            let cause = after.statusCause.map(Self.describe) ?? "first seen"
+            let from = before?.status?.rawValue ?? "—"
+            entries.append(Timeline.Entry(seq: event.seq, time: after.statusChangedAt ?? event.time, kind: .status,
+                                          summary: "\(from) → \(status.rawValue) (\(cause))",
+                                          details: ["from": before?.status.map { .string($0.rawValue) } ?? .null, "to": .string(status.rawValue),
+                                                    "cause": .string(cause)], raw: nil))
+        }
+    }
+
+    private func addWebhook(_ event: LedgerEvent, entry: (Timeline.Entry.Kind, String, [String: JSONValue]) -> Void) {
+        guard let digest = WebhookDigest(body: event.body) else { return entry(.event, "webhook (not JSON)", [:]) }
+        let name = (try? JSONDecoder().decode(EventName.self, from: Data(event.body)))?.event ?? "webhook"
+        guard let message = digest.message else { return entry(.event, name, ["event": .string(name)]) }
+        var details: [String: JSONValue] = ["event": .string(name)]
+        if let id = message.id { details["message_id"] = .int(id) }
+        if let source = message.sourceId { details["source_id"] = .string(source) }
+        if digest.kind == .messageUpdated {
+            guard let answer = message.answer else { return entry(.event, "\(name) (message \(message.id.map(String.init) ?? "?"))", details) }
+            details["answer"] = .string(answer.text ?? "")
+            return entry(.customer, "answered the widget: \"\(answer.text ?? "")\"", details)
+        }
+        let text = message.content ?? ""
+        let kind: Timeline.Entry.Kind
+        if message.isPrivate {
+            kind = .note
+        } else if message.messageType == .incoming {
+            kind = .customer
+        } else if message.senderKind == .agentBot || message.senderKind == .captainAssistant {
+            kind = .bot
+        } else if message.senderKind == .user {
+            kind = .agent
+        } else {
+            kind = .system
+        }
+        var summary = "\"\(text)\""
+        if let type = message.contentType, type != .text { summary += " [\(type.rawValue)]" }
+        if let source = message.sourceId, let origin = EffectSourceID.parse(source) { summary += " (echo of decision \(origin.decision))" }
+        entry(kind, summary, details)
+    }
+
+    static func describe(_ cause: StatusCause) -> String {
+        switch cause {
+        case .bot: "by the bot"
+        case .customer: "by the customer's message"
+        case .agent(let id): id.map { "by agent #\($0)" } ?? "by Chatwoot or an agent"
+        }
+    }
+
+    static func describe(_ decision: Decision, input: Seq?) -> String {
+        let explanation = decision.explanation
+        var parts: [String] = []
+        if let rule = explanation["rule"]?.stringValue { parts.append(rule) }
+        if let name = explanation["intent"]?["name"]?.stringValue {
+            parts.append("intent \(name)" + (explanation["intent"]?["confidence"]?.doubleValue.map { String(format: " (%.2f)", $0) } ?? ""))
+        }
+        if explanation["fallback"]?.boolValue == true { parts.append("not understood") }
+        for command in decision.commands {
+            switch command {
+            case .sendMessage(let message) where message.isPrivate: parts.append("private note")
+            case .sendMessage(let message):
+                let text = message.content ?? ""
+                parts.append("says \"\(text.count > 80 ? String(text.prefix(77)) + "…" : text)\"" + (message.contentType == .text ? "" : " [\(message.contentType.rawValue)]"))
+            case .setStatus(let change): parts.append("sets status \(Self.status(change))")
+            case .lookup(let call): parts.append("looks up \(call.name)")
+            case .setPriority(let priority): parts.append("priority \(priority?.rawValue ?? "none")")
+            case .assign: parts.append("assigns")
+            default: parts.append(command.kind)
+            }
+        }
+        if let reason = explanation["handoff"]?["reason"]?.stringValue { parts.append("hand-off: \(reason)") }
+        return parts.joined(separator: " · ") + (input.map { " (input seq \($0))" } ?? "")
+    }
+
+    static func status(_ change: ConversationStatusChange) -> String {
+        switch change {
+        case .open: "open"
+        case .pending: "pending"
+        case .resolved: "resolved"
+        case .snoozed: "snoozed"
+        }
+    }
+
+    static func details(_ decision: Decision, input: Seq?) -> [String: JSONValue] {
+        var details: [String: JSONValue] = ["explanation": decision.explanation, "policy": decision.policy.map(JSONValue.string) ?? .null,
+                                            "commands": .array(decision.commands.map { .string($0.kind) })]
+        if let input { details["input_seq"] = .int(Int(input)) }
+        if let data = try? decision.encoded(), let value = try? JSONDecoder().decode(JSONValue.self, from: Data(data)) { details["decision"] = value }
+        return details
+    }
+
+    static func describe(_ result: EffectResult) -> String {
+        var parts = ["\(result.kind) \(result.outcome.rawValue)"]
+        if let id = result.messageId { parts.append("message \(id)") }
+        if let status = result.status { parts.append("HTTP \(status)") }
+        parts.append("\(result.latencyMilliseconds) ms")
+        parts.append("\(result.attempts) attempt\(result.attempts == 1 ? "" : "s")")
+        if let answer = LookupAnswer(result.data) {
+            let fields = answer.fields.keys.sorted().compactMap { key in answer.fields[key]?.scalarText.map { "\(key)=\($0)" } }
+            parts.append(answer.found ? "found " + fields.joined(separator: ", ") : "not found")
+        }
+        if let error = result.error { parts.append("error: \(error.prefix(160))") }
+        return parts.joined(separator: " · ") + " (decision \(result.decision), command \(result.command))"
+    }
+
+    static func details(_ result: EffectResult) -> [String: JSONValue] {
+        guard let data = try? result.encoded(), let value = try? JSONDecoder().decode(JSONValue.self, from: Data(data)) else { return [:] }
+        return ["result": value]
+    }
+}
+
+private struct EventName: Decodable {
+    var event: String?
+}

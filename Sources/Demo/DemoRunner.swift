@@ -1,0 +1,141 @@
+import BotRuntime
+import Chatwoot
+import Engine
+import Foundation
+import Ledger
+import Logging
+import Policy
+import Simulator
+
+/// Runs scenarios end to end: for each, the real bot (`BotRuntime`, the code `serve` runs) with
+/// the scenario's policy and its own ledger, the Chatwoot simulator playing Chatwoot and people,
+/// the sample backends playing the company's systems — all on loopback — then replays the ledger.
+public struct DemoRunner: Sendable {
+    public var dataDirectory: String
+    public var policiesDirectory: String
+    public var printer: TranscriptPrinter
+    public var logger: Logger
+
+    public init(dataDirectory: String, policiesDirectory: String, printer: TranscriptPrinter, logger: Logger) {
+        self.dataDirectory = dataDirectory
+        self.policiesDirectory = policiesDirectory
+        self.printer = printer
+        self.logger = logger
+    }
+
+    /// What one scenario left behind.
+    public struct Outcome: Sendable {
+        public var scenario: String
+        public var policy: String
+        public var data: String
+        public var events: Int
+        public var decisions: Int
+        public var replayIdentical: Bool
+        public var seconds: Double
+    }
+
+    /// Plays `scenario` with steps typed by a person (see ``Scenario/Step/parse(_:)``).
+    public func interactive(_ scenario: Scenario, steps: AsyncStream<Scenario.Step>) async throws -> Outcome {
+        try await ChatwootSimulator.withRunning(logger: quiet) { chatwoot in
+            try await SampleBackends.withRunning(logger: quiet) { backends in
+                try await run(scenario, steps: steps, chatwoot: chatwoot, backends: backends)
+            }
+        }
+    }
+
+    public func run(_ scenarios: [Scenario]) async throws -> [Outcome] {
+        try await ChatwootSimulator.withRunning(logger: quiet) { chatwoot in
+            try await SampleBackends.withRunning(logger: quiet) { backends in
+                printer.dim("  Chatwoot simulator at \(chatwoot.baseURL.absoluteString), sample backends at \(backends.baseURL), data in \(dataDirectory)")
+                var outcomes: [Outcome] = []
+                for (index, scenario) in scenarios.enumerated() {
+                    printer.heading("▶ \(index + 1)/\(scenarios.count) \(scenario.name) — \(scenario.title)")
+                    let (steps, continuation) = AsyncStream<Scenario.Step>.makeStream()
+                    for step in scenario.steps { continuation.yield(step) }
+                    continuation.finish()
+                    outcomes.append(try await run(scenario, steps: steps, chatwoot: chatwoot, backends: backends))
+                }
+                return outcomes
+            }
+        }
+    }
+
+    /// The simulated systems report their own shutdown as errors; the demo is not about them.
+    private var quiet: Logger { Logger(label: "demo-simulators", factory: { _ in SwiftLogNoOpLogHandler() }) }
+
+    /// Loads `examples/NAME` (every problem reported with its line).
+    public func policy(named file: String) throws -> Policy {
+        try PolicyLoader.load(path: policiesDirectory + "/" + file)
+    }
+
+    private func run(_ scenario: Scenario, steps: AsyncStream<Scenario.Step>, chatwoot: ChatwootSimulator, backends: SampleBackends) async throws -> Outcome {
+        let started = ContinuousClock.now
+        let policy = try self.policy(named: scenario.policy)
+        let directory = LedgerDirectory(dataPath: dataDirectory + "/" + scenario.name)
+        printer.dim("  bot: \(policy.id) (\(policiesDirectory)/\(scenario.policy)), ledger: \(directory.dataPath)")
+        var configuration = BotConfiguration(directory: directory, policy: policy)
+        configuration.chatwoot = .init(baseURL: chatwoot.baseURL, accessToken: chatwoot.accessToken, requestTimeout: .seconds(5))
+        configuration.lookupVariables = Dictionary(uniqueKeysWithValues: DemoRunner.backendVariables.map { ($0, backends.baseURL) })
+        configuration.outbox.retry.baseDelay = .milliseconds(50)
+        configuration.outbox.retry.maximumAttempts = 4
+        try await Bot.withRunning(configuration, logger: logger) { bot in
+            await chatwoot.connectBot(url: bot.webhookURL)
+            let conversation = try await chatwoot.startConversation(scenario.customer)
+            var shown = Set<Int>()
+            var status = try await chatwoot.conversation(conversation).status
+            for await step in steps {
+                do {
+                    try await perform(step, in: conversation, chatwoot: chatwoot)
+                } catch let error as DemoError {
+                    printer.failure("  " + error.description)
+                    continue
+                }
+                try await bot.settle { await chatwoot.waitForDeliveries() }
+                for message in try await chatwoot.transcript(of: conversation) where shown.insert(message.id).inserted {
+                    if message.messageType == .activity || message.messageType == .template && message.senderKind == nil && (message.content ?? "").isEmpty { continue }
+                    printer.message(message)
+                }
+                let now = try await chatwoot.conversation(conversation).status
+                if now != status {
+                    printer.status(from: status, to: now)
+                    status = now
+                }
+            }
+            await chatwoot.connectBot(url: nil)
+        }
+        let report = try Replayer(directory: directory).run()
+        let events = report.events
+        let identical = report.changes.isEmpty && report.compared == report.identical
+        let line = "  ✓ \(events) ledger events, \(report.compared) decisions; replay: \(report.identical)/\(report.compared) re-derived identically"
+        if identical { printer.success(line) } else { printer.failure(line + " — \(report.changes.count) differ") }
+        return Outcome(scenario: scenario.name, policy: policy.id, data: directory.dataPath, events: events, decisions: report.compared,
+                       replayIdentical: identical, seconds: (ContinuousClock.now - started).inSeconds)
+    }
+
+    private func perform(_ step: Scenario.Step, in conversation: ConversationAddress, chatwoot: ChatwootSimulator) async throws {
+        func last(_ type: ContentType) async throws -> SimulatedMessage {
+            guard let message = try await chatwoot.transcript(of: conversation).last(where: { $0.senderKind == .agentBot && $0.contentType == type }) else {
+                throw DemoError("the script expected the bot to have sent a \(type.rawValue) message, and it had not")
+            }
+            return message
+        }
+        switch step {
+        case .says(let text): try await chatwoot.customerSays(text, in: conversation)
+        case .selects(let option): try await chatwoot.customerSelects(option, of: try await last(.inputSelect).id)
+        case .submitsForm(let values): try await chatwoot.customerSubmitsForm(values, of: try await last(.form).id)
+        case .submitsEmail(let email): try await chatwoot.customerSubmitsEmail(email, of: try await last(.inputEmail).id)
+        case .rates(let rating): try await chatwoot.customerRatesCSAT(rating, of: try await last(.inputCSAT).id)
+        case .agentSays(let text): try await chatwoot.agentReplies(text, in: conversation)
+        case .agentSets(let change): try await chatwoot.agentSetsStatus(change, in: conversation)
+        case .narrate(let text): printer.narrate(text)
+        }
+    }
+
+    /// The environment variables the example policies use for their systems.
+    public static let backendVariables = ["CUSTOMERS_API", "ORDERS_API", "CONTENT_API", "BOOKING_API", "SHOP_API"]
+}
+
+public struct DemoError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}

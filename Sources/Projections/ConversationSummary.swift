@@ -1,0 +1,213 @@
+import Chatwoot
+import Foundation
+import Ledger
+
+/// What an agent needs on taking over a conversation, extracted (never generated) from the
+/// projected state: deterministic, so the same ledger gives the same summary everywhere.
+///
+/// Used by the hand-off note (the reactor), `ledgerbot summary`, `GET /api/conversations/{id}/summary`
+/// and the Chatwoot dashboard app.
+public struct ConversationSummary: Sendable {
+    public let state: ConversationState
+    /// Earlier conversations of the same contact (any inbox of the account), oldest first.
+    public let history: [ConversationState]
+    /// The reference time (µs, from an event): how long the customer has waited.
+    public let now: Int64
+    /// Overrides for a hand-off being decided now (its reason, slots and intent are not folded yet).
+    public var reason: String?
+    public var slots: [String: String]
+    public var authenticated: Bool
+    public var currentIntent: IntentScore?
+
+    public init(state: ConversationState, history: [ConversationState] = [], now: Int64, reason: String? = nil,
+                slots: [String: String]? = nil, authenticated: Bool? = nil, intent: IntentScore? = nil) {
+        self.state = state
+        self.history = history
+        self.now = now
+        self.reason = reason ?? state.handoffReason
+        self.slots = slots ?? state.slots
+        self.authenticated = authenticated ?? state.authenticated
+        currentIntent = intent
+    }
+
+    // MARK: - Facts
+
+    public var intents: [IntentScore] {
+        var all = state.intentHistory
+        if let currentIntent, all.last?.name != currentIntent.name { all.append(currentIntent) }
+        return all
+    }
+
+    /// Slots by their plain name (contact-scoped ones without `contact.`), sorted.
+    public var collected: [(name: String, value: String)] {
+        slots.keys.sorted().map { key in
+            (key.hasPrefix(ConversationState.contactSlotPrefix) ? String(key.dropFirst(ConversationState.contactSlotPrefix.count)) : key, slots[key]!)
+        }
+    }
+
+    /// Since when the customer has been waiting for a human (hand-off), else since their first message.
+    public var waitingSince: Int64? { state.handoffAt ?? state.firstCustomerMessageAt }
+
+    /// Signs the customer is unhappy, in words an agent can act on.
+    public var sentimentCues: [String] {
+        var cues: [String] = []
+        if state.consecutiveFallbacks >= 2 { cues.append("the bot did not understand \(state.consecutiveFallbacks) messages in a row") } else if state.totalFallbacks >= 2 {
+            cues.append("the bot did not understand \(state.totalFallbacks) messages")
+        }
+        let texts = state.lastCustomerMessages.map(\.text)
+        let folded = texts.map { Self.fold($0) }
+        let found = Self.frustrationWords.filter { word in folded.contains { $0.contains(word) } }
+        if !found.isEmpty { cues.append("words of frustration: " + found.prefix(3).joined(separator: ", ")) }
+        if texts.contains(where: Self.isShouting) { cues.append("writes in capitals") }
+        if texts.contains(where: { $0.contains("!!") || $0.contains("??") }) { cues.append("repeated punctuation") }
+        if state.authFailures > 0 { cues.append("failed verification \(state.authFailures) time(s)") }
+        return cues
+    }
+
+    /// A concrete first move for the agent.
+    public var suggestedNextStep: String {
+        let reason = self.reason ?? ""
+        if reason.hasPrefix("lookup ") {
+            let lookup = reason.split(separator: " ").dropFirst().first.map(String.init) ?? "the system"
+            let details = collected.map { "\($0.name) \($0.value)" }.joined(separator: ", ")
+            return "The bot could not reach \(lookup): check it by hand" + (details.isEmpty ? "." : " for \(details).")
+        }
+        if reason.hasPrefix("authentication failed") { return "Verify the customer's identity another way before sharing account data." }
+        if reason.contains("not understood") {
+            let last = state.lastCustomerMessages.last?.text ?? ""
+            return "Ask what they need; the bot could not classify" + (last.isEmpty ? "" : ": \"\(String(last.prefix(120)))\"") + "."
+        }
+        if reason.contains("outside business hours") { return "Answer when the team is back; the customer was told the opening hours." }
+        if let intent = intents.last(where: { !Self.smallTalk.contains($0.name) }) { return "Help with \(intent.name.replacingOccurrences(of: "_", with: " "))" + (collected.isEmpty ? "." : " (collected: " + collected.map { "\($0.name) \($0.value)" }.joined(separator: ", ") + ").") }
+        return "Greet the customer and ask how you can help."
+    }
+
+    // MARK: - Renderings
+
+    /// Markdown-light for a Chatwoot private note (bold labels, quotes).
+    public func markdown(policy: String? = nil) -> String {
+        var lines: [String] = ["**Bot hand-off** — \(reason ?? "no hand-off yet")"]
+        lines.append("**Customer:** " + customerLine)
+        if !intents.isEmpty { lines.append("**Wants:** " + intents.map(Self.describe).joined(separator: " → ")) }
+        if !collected.isEmpty { lines.append("**Collected:** " + collected.map { "\($0.name): \($0.value)" }.joined(separator: ", ")) }
+        for (name, found, fields) in lookupLines {
+            lines.append("**Looked up \(name):** " + (found ? fields : "not found"))
+        }
+        if let told = state.lastBotMessages.last { lines.append("**Bot last said:** " + Self.oneLine(told, limit: 200)) }
+        if let since = waitingSince, now > since { lines.append("**Waiting:** \(Self.duration(micros: now - since))") }
+        let cues = sentimentCues
+        if !cues.isEmpty { lines.append("**Watch out:** " + cues.joined(separator: "; ")) }
+        if !history.isEmpty { lines.append("**Earlier conversations:** " + historyLine) }
+        let messages = state.lastCustomerMessages.suffix(3).filter { !$0.text.isEmpty }
+        if !messages.isEmpty {
+            lines.append("**Last messages:**")
+            for input in messages { lines.append("> " + Self.oneLine(input.text, limit: 300)) }
+        }
+        lines.append("**Suggested next step:** " + suggestedNextStep)
+        if let policy { lines.append("_\(policy)_") }
+        return lines.joined(separator: "\n")
+    }
+
+    /// Plain text for the terminal.
+    public var text: String {
+        markdown().replacingOccurrences(of: "**", with: "").replacingOccurrences(of: "\n> ", with: "\n  > ")
+    }
+
+    public var json: JSONValue {
+        var customer: [String: JSONValue] = ["verified": .bool(authenticated)]
+        if let name = state.contact?.name { customer["name"] = .string(name) }
+        if let email = state.contact?.email ?? slots["contact.email"] { customer["email"] = .string(email) }
+        if let phone = state.contact?.phone { customer["phone"] = .string(phone) }
+        if let id = state.contact?.id { customer["id"] = .int(id) }
+        return .object([
+            "account": .int(state.address.accountId), "conversation": .int(state.address.conversationId),
+            "status": state.status.map { .string($0.rawValue) } ?? .null,
+            "customer": .object(customer),
+            "intents": .array(intents.map { .object(["name": .string($0.name), "confidence": $0.confidence.map(JSONValue.double) ?? .null]) }),
+            "collected": .object(Dictionary(collected.map { ($0.name, JSONValue.string($0.value)) }, uniquingKeysWith: { $1 })),
+            "lookups": .object(state.lookups),
+            "bot_last_said": .array(state.lastBotMessages.map(JSONValue.string)),
+            "handoff_reason": reason.map(JSONValue.string) ?? .null,
+            "handoff_at": state.handoffAt.map { .string(Timestamp.iso8601(micros: $0)) } ?? .null,
+            "waiting_seconds": waitingSince.map { .int(Int(max(0, now - $0) / 1_000_000)) } ?? .null,
+            "last_customer_messages": .array(state.lastCustomerMessages.map { .string($0.text) }),
+            "sentiment_cues": .array(sentimentCues.map(JSONValue.string)),
+            "suggested_next_step": .string(suggestedNextStep),
+            "history": .array(history.map { earlier in
+                .object(["conversation": .int(earlier.address.conversationId),
+                         "started": (earlier.createdAt ?? earlier.firstCustomerMessageAt).map { .string(Timestamp.iso8601(micros: $0)) } ?? .null,
+                         "intents": .array(earlier.intentHistory.map { .string($0.name) }),
+                         "outcome": .string(Self.outcome(of: earlier)),
+                         "handoff_reason": earlier.handoffReason.map(JSONValue.string) ?? .null])
+            }),
+        ])
+    }
+
+    // MARK: - Helpers
+
+    private var customerLine: String {
+        var who: [String] = []
+        if let name = state.contact?.name { who.append(name) }
+        if let email = state.contact?.email ?? slots["contact.email"] ?? slots["email"] { who.append(email) }
+        if let phone = state.contact?.phone { who.append(phone) }
+        return (who.isEmpty ? "unknown" : who.joined(separator: " · ")) + (authenticated ? " (verified by the bot)" : " (not verified)")
+    }
+
+    private var lookupLines: [(String, Bool, String)] {
+        state.lookups.keys.sorted().compactMap { name in
+            guard let answer = state.lookups[name] else { return nil }
+            let fields = (answer["fields"]?.objectValue ?? [:]).keys.sorted().compactMap { key -> String? in
+                answer["fields"]?[key]?.scalarText.map { "\(key)=\($0)" }
+            }
+            return (name, answer["found"]?.boolValue == true, fields.joined(separator: ", "))
+        }
+    }
+
+    private var historyLine: String {
+        let last = history.last.map { "last: \(Self.outcome(of: $0))" + ($0.handoffReason.map { ", hand-off: \($0)" } ?? "") } ?? ""
+        let intents = Array(Set(history.flatMap { $0.intentHistory.map(\.name) })).sorted().prefix(5).joined(separator: ", ")
+        return "\(history.count)" + (intents.isEmpty ? "" : " (about \(intents))") + (last.isEmpty ? "" : "; " + last)
+    }
+
+    static func outcome(of state: ConversationState) -> String {
+        switch state.status {
+        case .resolved?: state.transitions.contains { $0.to == .open } ? "resolved by an agent" : "resolved by the bot"
+        case .open?: "open with an agent"
+        case .pending?: "with the bot"
+        case .snoozed?: "snoozed"
+        default: "unknown"
+        }
+    }
+
+    static func describe(_ intent: IntentScore) -> String {
+        intent.name + (intent.confidence.map { " (\(Int(($0 * 100).rounded()))%)" } ?? "")
+    }
+
+    static func oneLine(_ text: String, limit: Int) -> String {
+        let flat = String(text.map { $0.isNewline ? " " : $0 })
+        return flat.count > limit ? String(flat.prefix(limit - 1)) + "…" : flat
+    }
+
+    static func duration(micros: Int64) -> String {
+        let seconds = micros / 1_000_000
+        if seconds < 60 { return "\(seconds) s" }
+        if seconds < 3600 { return "\(seconds / 60) min" }
+        return "\(seconds / 3600) h \((seconds % 3600) / 60) min"
+    }
+
+    /// Intents that say nothing about what the customer needs.
+    static let smallTalk: Set<String> = ["greet", "goodbye", "thanks", "human", "affirm", "deny", "chitchat"]
+
+    static let frustrationWords = ["ridiculous", "terrible", "useless", "worst", "angry", "annoyed", "unacceptable", "frustrat", "waste of time",
+                                   "absurdo", "pessimo", "ridiculo", "raiva", "irritad", "inaceitavel", "descaso", "palhacada"]
+
+    static func fold(_ text: String) -> String {
+        text.folding(options: [.caseInsensitive, .diacriticInsensitive], locale: nil)
+    }
+
+    static func isShouting(_ text: String) -> Bool {
+        let letters = text.unicodeScalars.filter { $0.properties.isAlphabetic }
+        guard letters.count >= 8 else { return false }
+        return Double(letters.filter { $0.properties.isUppercase }.count) / Double(letters.count) > 0.7
+    }
+}

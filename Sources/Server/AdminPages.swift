@@ -1,0 +1,98 @@
+import Chatwoot
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// The pages that show customer data (audit timelines, summaries). Implemented by the bot
+/// runtime, which knows the projections and the ledger; the server only guards and serves them.
+public protocol AdminPages: Sendable {
+    /// The list of recent conversations (HTML).
+    func conversationList() async throws -> String
+    /// One conversation's timeline (HTML); nil when it is not in the ledger.
+    func conversation(id: Int, account: Int?) async throws -> String?
+    /// One conversation's summary (JSON); nil when it is not in the ledger.
+    func summary(id: Int, account: Int?) async throws -> JSONValue?
+}
+
+/// `LEDGERBOT_ADMIN_TOKEN`: required by every page with customer data. Compared in constant time.
+public struct AdminToken: Sendable {
+    private let value: [UInt8]
+
+    public init(_ value: String) { self.value = Array(value.utf8) }
+
+    public func matches(_ candidate: String) -> Bool { ConstantTime.equals(value, Array(candidate.utf8)) }
+
+    /// The name of the cookie set after a valid `?token=` so links on the page keep working.
+    static let cookie = "ledgerbot_admin"
+
+    /// Accepts `Authorization: Bearer T`, `?token=T` (sets the cookie) or the cookie.
+    func authorize(_ request: Request) -> (ok: Bool, setCookie: Bool) {
+        if let header = request.headers[.authorization], header.hasPrefix("Bearer "), matches(String(header.dropFirst(7))) { return (true, false) }
+        if let token = request.uri.queryParameters.get("token"), matches(token) { return (true, true) }
+        for cookies in request.headers[values: .cookie] {
+            for pair in cookies.split(separator: ";") {
+                let parts = pair.trimmingCharacters(in: .whitespaces).split(separator: "=", maxSplits: 1)
+                if parts.count == 2, parts[0] == Self.cookie, matches(String(parts[1])) { return (true, false) }
+            }
+        }
+        return (false, false)
+    }
+}
+
+/// `GET /conversations`, `GET /conversations/{id}`, `GET /api/conversations/{id}/summary`.
+struct AdminController: Sendable {
+    let pages: (any AdminPages)?
+    let token: AdminToken?
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.get("/conversations") { request, _ in try await guarded(request) { try await $0.conversationList() }.map { html($0, request) } ?? notFound() }
+        router.get("/conversations/:id") { request, context in
+            guard let id = context.parameters.get("id", as: Int.self) else { return badRequest("the conversation id must be a number") }
+            let account = request.uri.queryParameters.get("account", as: Int.self)
+            return try await guarded(request) { try await $0.conversation(id: id, account: account) }.map { html($0, request) }
+                ?? notFound("conversation \(id) is not in the ledger")
+        }
+        router.get("/api/conversations/:id/summary") { request, context in
+            guard let id = context.parameters.get("id", as: Int.self) else { return badRequest("the conversation id must be a number") }
+            let account = request.uri.queryParameters.get("account", as: Int.self)
+            let summary = try await guarded(request) { try await $0.summary(id: id, account: account) }
+            guard let summary else { return notFound("conversation \(id) is not in the ledger") }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            return Response(status: .ok, headers: [.contentType: "application/json", .cacheControl: "no-store"],
+                            body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(summary))))
+        }
+    }
+
+    private struct Refused: Error { let response: Response }
+
+    /// Runs `body` only for an authorised request; throws a ready 401/404 otherwise.
+    private func guarded<T>(_ request: Request, _ body: (any AdminPages) async throws -> T?) async throws -> T? {
+        guard let pages, let token else {
+            throw HTTPError(.notFound, message: "pages with customer data are disabled: set LEDGERBOT_ADMIN_TOKEN to enable them")
+        }
+        guard token.authorize(request).ok else {
+            throw HTTPError(.unauthorized, headers: [.wwwAuthenticate: "Bearer realm=\"ledgerbot\""],
+                            message: "this page shows customer data: send Authorization: Bearer <LEDGERBOT_ADMIN_TOKEN> (or ?token=)")
+        }
+        return try await body(pages)
+    }
+
+    private func html(_ text: String, _ request: Request) -> Response {
+        var headers: HTTPFields = [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"]
+        headers[.contentSecurityPolicy] = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors *"
+        if let token, token.authorize(request).setCookie, let value = request.uri.queryParameters.get("token") {
+            headers[.setCookie] = "\(AdminToken.cookie)=\(value); HttpOnly; SameSite=None; Secure; Path=/"
+        }
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    private func notFound(_ message: String = "not found") -> Response {
+        Response(status: .notFound, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: message + "\n")))
+    }
+
+    private func badRequest(_ message: String) -> Response {
+        Response(status: .badRequest, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: message + "\n")))
+    }
+}
