@@ -28,6 +28,8 @@ public struct DemoRunner: Sendable {
         public var scenario: String
         public var policy: String
         public var data: String
+        /// The conversation id in Chatwoot (for `audit` and `summary`).
+        public var conversation: Int
         public var events: Int
         public var decisions: Int
         public var replayIdentical: Bool
@@ -78,7 +80,7 @@ public struct DemoRunner: Sendable {
         configuration.lookupVariables = Dictionary(uniqueKeysWithValues: DemoRunner.backendVariables.map { ($0, backends.baseURL) })
         configuration.outbox.retry.baseDelay = .milliseconds(50)
         configuration.outbox.retry.maximumAttempts = 4
-        try await Bot.withRunning(configuration, logger: logger) { bot in
+        let conversation = try await Bot.withRunning(configuration, logger: logger) { bot in
             await chatwoot.connectBot(url: bot.webhookURL)
             let conversation = try await chatwoot.startConversation(scenario.customer)
             var shown = Set<Int>()
@@ -102,13 +104,14 @@ public struct DemoRunner: Sendable {
                 }
             }
             await chatwoot.connectBot(url: nil)
+            return conversation
         }
         let report = try Replayer(directory: directory).run()
         let events = report.events
         let identical = report.changes.isEmpty && report.compared == report.identical
         let line = "  ✓ \(events) ledger events, \(report.compared) decisions; replay: \(report.identical)/\(report.compared) re-derived identically"
         if identical { printer.success(line) } else { printer.failure(line + " — \(report.changes.count) differ") }
-        return Outcome(scenario: scenario.name, policy: policy.id, data: directory.dataPath, events: events, decisions: report.compared,
+        return Outcome(scenario: scenario.name, policy: policy.id, data: directory.dataPath, conversation: conversation.conversationId, events: events, decisions: report.compared,
                        replayIdentical: identical, seconds: (ContinuousClock.now - started).inSeconds)
     }
 

@@ -47,9 +47,9 @@ extension Scenario {
         customer: VisitorProfile(name: "Alex Kim", email: "alex@example.com"),
         steps: [
             .says("hi"),
-            .says("what should I read today?"),
             .selects("technology"),
             .says("show me sports news"),
+            .says("and business?"),
         ])
 
     /// Availability lookup, a form, a confirmed booking (idempotent action), a CSAT survey.

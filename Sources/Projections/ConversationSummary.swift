@@ -56,7 +56,9 @@ public struct ConversationSummary: Sendable {
         }
         let texts = state.lastCustomerMessages.map(\.text)
         let folded = texts.map { Self.fold($0) }
-        let found = Self.frustrationWords.filter { word in folded.contains { $0.contains(word) } }
+        let matched = Self.frustrationWords.filter { word in folded.contains { $0.contains(word) } }
+        // "ridiculous" also contains "ridiculo": name each finding once.
+        let found = matched.filter { word in !matched.contains { $0 != word && $0.contains(word) } }
         if !found.isEmpty { cues.append("words of frustration: " + found.prefix(3).joined(separator: ", ")) }
         if texts.contains(where: Self.isShouting) { cues.append("writes in capitals") }
         if texts.contains(where: { $0.contains("!!") || $0.contains("??") }) { cues.append("repeated punctuation") }

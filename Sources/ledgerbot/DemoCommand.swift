@@ -61,7 +61,11 @@ struct DemoCommand: AsyncParsableCommand {
             if let first = outcomes.first {
                 printer.heading("Try next")
                 printer.line("  ledgerbot replay --data \(first.data)                                   # every decision re-derived from the ledger")
-                printer.line("  ledgerbot replay --data \(first.data) --policy \(policiesDirectory)/support-triage-v2.yml   # what would v2 have done?")
+                if let triage = outcomes.first(where: { $0.scenario == "support-triage" }) {
+                    printer.line("  ledgerbot replay --data \(triage.data) --policy \(policiesDirectory)/support-triage-v2.yml   # what would v2 have done?")
+                    printer.line("  ledgerbot audit --data \(triage.data) --conversation \(triage.conversation)   # why the bot did what it did")
+                    printer.line("  ledgerbot summary --data \(triage.data) --conversation \(triage.conversation) # what the agent saw at hand-off")
+                }
                 printer.line("  ledgerbot ledger verify --data \(first.data)                            # the hash chain, frame by frame")
                 printer.line("  ledgerbot ledger export --data \(first.data) | head                     # the raw events as JSON Lines")
             }

@@ -13,6 +13,8 @@ import Server
 import Simulator
 import BotRuntime
 import NIOCore
+import NIOHTTP1
+import Server
 
 /// The whole bot over real HTTP on loopback: the Chatwoot simulator, the sample backends, and the
 /// `serve` stack (ingest → ledger → projections + reactor → outbox → Chatwoot API / lookups),
@@ -27,6 +29,7 @@ struct BotStack: Sendable {
 
     /// Starts everything, runs `body`, and stops. Pass `directory` to run twice over one ledger.
     static func run(policy name: String = "shop-bot.yml", yaml: String? = nil, directory: LedgerDirectory? = nil,
+                    adminToken: String? = nil,
                     chatwoot existing: ChatwootSimulator? = nil, backends existingBackends: SampleBackends? = nil,
                     _ body: @Sendable (BotStack) async throws -> Void) async throws {
         let temp = TemporaryDirectory()
@@ -41,6 +44,7 @@ struct BotStack: Sendable {
             var configuration = BotConfiguration(directory: directory, policy: policy)
             configuration.chatwoot = .init(baseURL: chatwoot.baseURL, accessToken: chatwoot.accessToken, requestTimeout: .seconds(2))
             configuration.lookupVariables = ["SHOP_API": backends.baseURL]
+            configuration.server.adminToken = adminToken.map(AdminToken.init)
             configuration.outbox.retry.baseDelay = .milliseconds(20)
             configuration.outbox.retry.maximumAttempts = 4
             configuration.outbox.echoGracePeriod = .seconds(2)
@@ -86,15 +90,24 @@ struct BotStack: Sendable {
 
     /// POSTs a raw webhook body to the bot, as Chatwoot would.
     func post(_ body: [UInt8], headers: [String: String]) async throws -> Int {
+        try await request("/webhooks/chatwoot", method: .POST, headers: headers, body: body).status
+    }
+
+    /// One HTTP request to the bot: (status, headers, body).
+    func request(_ path: String, method: HTTPMethod = .GET, headers: [String: String] = [:], body: [UInt8]? = nil) async throws
+        -> (status: Int, headers: [String: String], body: String) {
         let client = HTTPClient(eventLoopGroupProvider: .singleton)
-        var request = HTTPClientRequest(url: running.webhookURL.absoluteString)
-        request.method = .POST
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(running.port)\(path)")
+        request.method = method
         for (name, value) in headers { request.headers.add(name: name, value: value) }
-        request.body = .bytes(ByteBuffer(bytes: body))
+        if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
         do {
-            let status = Int(try await client.execute(request, timeout: .seconds(10)).status.code)
+            let response = try await client.execute(request, timeout: .seconds(10))
+            let text = String(buffer: try await response.body.collect(upTo: 4 << 20))
+            var fields: [String: String] = [:]
+            for header in response.headers { fields[header.name.lowercased()] = header.value }
             try await client.shutdown()
-            return status
+            return (Int(response.status.code), fields, text)
         } catch {
             try? await client.shutdown()
             throw error
