@@ -124,10 +124,18 @@ public struct DemoRunner: Sendable {
         }
         switch step {
         case .says(let text): try await chatwoot.customerSays(text, in: conversation)
-        case .selects(let option): try await chatwoot.customerSelects(option, of: try await last(.inputSelect).id)
-        case .submitsForm(let values): try await chatwoot.customerSubmitsForm(values, of: try await last(.form).id)
-        case .submitsEmail(let email): try await chatwoot.customerSubmitsEmail(email, of: try await last(.inputEmail).id)
-        case .rates(let rating): try await chatwoot.customerRatesCSAT(rating, of: try await last(.inputCSAT).id)
+        case .selects(let option):
+            try await chatwoot.customerSelects(option, of: try await last(.inputSelect).id)
+            printer.customerAction("clicks [\(option)]")
+        case .submitsForm(let values):
+            try await chatwoot.customerSubmitsForm(values, of: try await last(.form).id)
+            printer.customerAction("submits the form: " + values.keys.sorted().map { "\($0)=\(values[$0]!)" }.joined(separator: ", "))
+        case .submitsEmail(let email):
+            try await chatwoot.customerSubmitsEmail(email, of: try await last(.inputEmail).id)
+            printer.customerAction("enters \(email) in the email box")
+        case .rates(let rating):
+            try await chatwoot.customerRatesCSAT(rating, of: try await last(.inputCSAT).id)
+            printer.customerAction("rates \(rating)/5")
         case .agentSays(let text): try await chatwoot.agentReplies(text, in: conversation)
         case .agentSets(let change): try await chatwoot.agentSetsStatus(change, in: conversation)
         case .narrate(let text): printer.narrate(text)

@@ -59,7 +59,7 @@ extension Scenario {
         customer: VisitorProfile(name: "Maria Silva", email: "maria@example.com"),
         steps: [
             .says("hi, I'd like to book a room"),
-            .submitsForm(["checkin": "2027-03-10", "checkout": "2027-03-13", "guests": "2"]),
+            .submitsForm(["checkin": "2027-03-10", "checkout": "2027-03-13", "guests": "2", "guest_name": "Maria Silva", "email": "maria@example.com"]),
             .selects("deluxe"),
             .rates(5),
         ])

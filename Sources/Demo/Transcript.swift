@@ -22,6 +22,11 @@ public struct TranscriptPrinter: Sendable {
     public func success(_ text: String) { write(paint(text, "32") + "\n") }
     public func failure(_ text: String) { write(paint(text, "31") + "\n") }
 
+    /// A widget answer (it updates the bot's message instead of adding one).
+    public func customerAction(_ text: String) {
+        write(label("customer", "36") + paint(text, "3") + "\n")
+    }
+
     public func status(from old: ConversationStatus, to new: ConversationStatus) {
         let owner = new == .pending ? "the bot owns it" : new == .open ? "a human owns it" : new.rawValue
         write(label("status", "35") + paint("\(old.rawValue) → \(new.rawValue)  (\(owner))", "35") + "\n")

@@ -156,7 +156,14 @@ public struct ReplayReport: Sendable {
         self.policy = policy
     }
 
-    public var conversationsAffected: Int { Set(changes.map(\.conversation)).count }
+    public var conversationsAffected: Int { Set(behaviourChanges.map(\.conversation)).count }
+
+    /// Changes a customer or an agent would notice: replies, rich content, intent, fallback,
+    /// hand-off, lookups, notes. Under the recorded policy every byte counts; under another
+    /// policy a new version id or slightly different NLU scores alone are not a change.
+    public var behaviourChanges: [DecisionChange] {
+        policy == nil ? changes : changes.filter { DecisionSummary($0.recorded).behaviour != DecisionSummary($0.replayed).behaviour || ($0.recorded == nil) != ($0.replayed == nil) }
+    }
 }
 
 /// The parts of a decision a person compares: what the customer would see, what the bot
@@ -172,6 +179,11 @@ public struct DecisionSummary: Sendable, Equatable {
     public var handoff: String?
     public var lookups: [String] = []
     public var rule: String?
+
+    /// What the decision does, without scores and wording of the explanation.
+    public var behaviour: [String] {
+        replies + ["|rich"] + rich + ["|notes \(notes)", "|intent \(intent ?? "-")", "|fallback \(fallback)", "|handoff \(handoff ?? "-")", "|lookups"] + lookups
+    }
 
     public init(_ decision: Decision?) {
         guard let decision else { return }

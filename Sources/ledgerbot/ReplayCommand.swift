@@ -55,7 +55,7 @@ struct ReplayCommand: AsyncParsableCommand {
         case .text: print(view.text(limit: limit), terminator: "")
         case .json: print(jsonText(view.json))
         }
-        if !report.changes.isEmpty { throw ExitCode(1) }
+        if !report.behaviourChanges.isEmpty { throw ExitCode(1) }
     }
 }
 
@@ -75,7 +75,7 @@ struct ReplayView {
 
     var totals: Totals {
         var totals = Totals()
-        for change in report.changes {
+        for change in report.behaviourChanges {
             let old = DecisionSummary(change.recorded), new = DecisionSummary(change.replayed)
             if old.replies != new.replies || old.rich != new.rich { totals.repliesChanged += 1 }
             if old.handoff == nil && new.handoff != nil { totals.handoffsAdded += 1 }
@@ -89,7 +89,7 @@ struct ReplayView {
 
     /// Lookups the replayed decisions ask for that the recorded ones did not (never performed).
     var unrecordedEffects: [(change: DecisionChange, lookup: String)] {
-        report.changes.flatMap { change in
+        report.behaviourChanges.flatMap { change in
             let recorded = DecisionSummary(change.recorded).lookups
             return DecisionSummary(change.replayed).lookups.filter { !recorded.contains($0) }.map { (change, $0) }
         }
@@ -97,7 +97,7 @@ struct ReplayView {
 
     private var byConversation: [(ConversationAddress, [DecisionChange])] {
         var groups: [ConversationAddress: [DecisionChange]] = [:]
-        for change in report.changes { groups[change.conversation, default: []].append(change) }
+        for change in report.behaviourChanges { groups[change.conversation, default: []].append(change) }
         return groups.sorted { ($0.key.accountId, $0.key.conversationId) < ($1.key.accountId, $1.key.conversationId) }
     }
 
@@ -108,8 +108,10 @@ struct ReplayView {
             out += "What-if: \(whatIf) instead of the recorded \(recorded.isEmpty ? "(none)" : recorded)\n"
             out += "Customer inputs are replayed as recorded: after the first divergence in a conversation, the customer might have answered differently.\n\n"
         }
-        out += "Replayed \(formatCount(report.events)) events (through seq \(report.headSeq)): \(formatCount(report.compared)) decisions compared, \(formatCount(report.identical)) identical, \(formatCount(report.changes.count)) changed.\n"
-        if report.changes.isEmpty {
+        let behaviour = report.behaviourChanges.count
+        out += "Replayed \(formatCount(report.events)) events (through seq \(report.headSeq)): \(formatCount(report.compared)) decisions compared, \(formatCount(report.identical)) identical, \(formatCount(behaviour)) changed"
+            + (report.changes.count > behaviour ? " (\(formatCount(report.changes.count - behaviour)) more differ only in scores or explanation).\n" : ".\n")
+        if behaviour == 0 {
             out += whatIf == nil ? "Every decision re-derived from the ledger equals the recorded one.\n" : "The new version decides exactly as the recorded one on this history.\n"
             return out
         }
@@ -123,7 +125,7 @@ struct ReplayView {
             if changes.count > limit { out += "  … \(changes.count - limit) more (--limit, or --format json for all)\n" }
         }
         let t = totals
-        out += "\nTotals: \(report.conversationsAffected) conversation(s) affected; \(report.changes.count) decision(s) changed; replies changed \(t.repliesChanged); intents changed \(t.intentsChanged); hand-offs added \(t.handoffsAdded), removed \(t.handoffsRemoved); fallbacks added \(t.fallbacksAdded), removed \(t.fallbacksRemoved).\n"
+        out += "\nTotals: \(report.conversationsAffected) conversation(s) affected; \(behaviour) decision(s) changed; replies changed \(t.repliesChanged); intents changed \(t.intentsChanged); hand-offs added \(t.handoffsAdded), removed \(t.handoffsRemoved); fallbacks added \(t.fallbacksAdded), removed \(t.fallbacksRemoved).\n"
         let unrecorded = unrecordedEffects
         if !unrecorded.isEmpty {
             out += "Effects the replayed decisions ask for that were never recorded (their results are unknown, so what follows them is not replayed):\n"
@@ -163,10 +165,11 @@ struct ReplayView {
             "compared": report.compared, "identical": report.identical,
             "conversations_affected": report.conversationsAffected,
             "note": whatIf == nil ? "" : "customer inputs are replayed as recorded; after the first divergence the customer might have answered differently",
-            "totals": ["decisions_changed": report.changes.count, "replies_changed": t.repliesChanged, "intents_changed": t.intentsChanged,
+            "explanation_only_changes": report.changes.count - report.behaviourChanges.count,
+            "totals": ["decisions_changed": report.behaviourChanges.count, "replies_changed": t.repliesChanged, "intents_changed": t.intentsChanged,
                        "handoffs_added": t.handoffsAdded, "handoffs_removed": t.handoffsRemoved,
                        "fallbacks_added": t.fallbacksAdded, "fallbacks_removed": t.fallbacksRemoved],
-            "changes": report.changes.map { change -> [String: Any] in
+            "changes": report.behaviourChanges.map { change -> [String: Any] in
                 [
                     "account": change.conversation.accountId, "conversation": change.conversation.conversationId,
                     "input_seq": change.inputSeq, "recorded_seq": change.recordedSeq as Any? ?? NSNull(),
