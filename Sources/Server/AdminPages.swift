@@ -40,7 +40,8 @@ public struct AdminToken: Sendable {
     }
 }
 
-/// `GET /conversations`, `GET /conversations/{id}`, `GET /api/conversations/{id}/summary`.
+/// `GET /conversations`, `GET /conversations/{id}`, `GET /api/conversations/{id}/summary`,
+/// `GET /dashboard-app` — all behind `LEDGERBOT_ADMIN_TOKEN`.
 struct AdminController: Sendable {
     let pages: (any AdminPages)?
     let token: AdminToken?
@@ -52,6 +53,10 @@ struct AdminController: Sendable {
             let account = request.uri.queryParameters.get("account", as: Int.self)
             return try await guarded(request) { try await $0.conversation(id: id, account: account) }.map { html($0, request) }
                 ?? notFound("conversation \(id) is not in the ledger")
+        }
+        router.get("/dashboard-app") { request, _ in
+            _ = try await guarded(request) { _ in true }
+            return html(DashboardApp.html, request, policy: DashboardApp.contentSecurityPolicy)
         }
         router.get("/api/conversations/:id/summary") { request, context in
             guard let id = context.parameters.get("id", as: Int.self) else { return badRequest("the conversation id must be a number") }
@@ -79,9 +84,10 @@ struct AdminController: Sendable {
         return try await body(pages)
     }
 
-    private func html(_ text: String, _ request: Request) -> Response {
+    private func html(_ text: String, _ request: Request,
+                      policy: String = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors *") -> Response {
         var headers: HTTPFields = [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"]
-        headers[.contentSecurityPolicy] = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors *"
+        headers[.contentSecurityPolicy] = policy
         if let token, token.authorize(request).setCookie, let value = request.uri.queryParameters.get("token") {
             headers[.setCookie] = "\(AdminToken.cookie)=\(value); HttpOnly; SameSite=None; Secure; Path=/"
         }
