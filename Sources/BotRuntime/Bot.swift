@@ -69,7 +69,8 @@ public struct Bot: Sendable {
         logger.info("ledger open", metadata: ["ledger.head_seq": "\(report.headSeq)", "ledger.deliveries_remembered": "\(restored)"])
         let projections = try ProjectionService(ledger: ledger, directory: configuration.directory, policy: configuration.policy, logger: logger)
         let httpClient = HTTPClient(eventLoopGroupProvider: .singleton)
-        var services: [any Service] = [LedgerService(ledger: ledger), projections]
+        var services: [any Service] = [LedgerService(ledger: ledger), projections,
+                                       TimerService(ledger: ledger, projections: projections, logger: logger)]
         if let chatwoot = configuration.chatwoot {
             let api = HTTPChatwootAPI(httpClient: httpClient, baseURL: chatwoot.baseURL, accessToken: chatwoot.accessToken,
                                       configuration: .init(requestTimeout: chatwoot.requestTimeout), logger: logger)

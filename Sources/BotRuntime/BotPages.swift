@@ -1,4 +1,5 @@
 import Audit
+import Foundation
 import Chatwoot
 import Engine
 import Ledger
@@ -28,6 +29,7 @@ struct BotPages: AdminPages {
         guard states.count == 1, let state = states.first else { return nil }
         var history: [ConversationState] = []
         if let contact = state.contact?.id { history = await projections.conversations(ofContact: contact, account: state.address.accountId) }
-        return ConversationSummary(state: state, history: history.filter { $0.address != state.address }, now: state.lastEventAt ?? 0).json
+        // Live: how long the customer has waited until now (the CLI measures to the last event, for repeatable output).
+        return ConversationSummary(state: state, history: history.filter { $0.address != state.address }, now: Timestamp.micros(Date())).json
     }
 }

@@ -16,6 +16,9 @@ public enum Command: Sendable, Hashable {
     /// Ask one of the company's systems (an HTTP lookup or action declared in the policy). The
     /// call is recorded fully rendered, so replay and audit see exactly what was asked.
     case lookup(LookupCall)
+    /// Wake the reactor at a time (µs since 1970): a `timer.fired` event is recorded then, and
+    /// is an input like a message. Used to notice that nobody answered a waiting customer.
+    case scheduleTimer(TimerRequest)
 
     /// A stable name for logs, metrics and results.
     public var kind: String {
@@ -27,6 +30,7 @@ public enum Command: Sendable, Hashable {
         case .assign: "assign"
         case .typing: "typing"
         case .lookup: "lookup"
+        case .scheduleTimer: "schedule_timer"
         }
     }
 
@@ -38,7 +42,7 @@ public enum Command: Sendable, Hashable {
 }
 
 extension Command: Codable {
-    private enum Keys: String, CodingKey { case kind, message, status, snoozedUntil = "snoozed_until", priority, attributes, assignee, on, call }
+    private enum Keys: String, CodingKey { case kind, message, status, snoozedUntil = "snoozed_until", priority, attributes, assignee, on, call, timer }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: Keys.self)
@@ -57,6 +61,7 @@ extension Command: Codable {
         case "assign": self = .assign(try Self.assignee(c.decode(JSONValue.self, forKey: .assignee)))
         case "typing": self = .typing(on: try c.decode(Bool.self, forKey: .on))
         case "lookup": self = .lookup(try c.decode(LookupCall.self, forKey: .call))
+        case "schedule_timer": self = .scheduleTimer(try c.decode(TimerRequest.self, forKey: .timer))
         case let other: throw DecodingError.dataCorruptedError(forKey: .kind, in: c, debugDescription: "unknown command \(other)")
         }
     }
@@ -80,6 +85,7 @@ extension Command: Codable {
         case .assign(let assignee): try c.encode(assignee.jsonValue, forKey: .assignee)
         case .typing(let on): try c.encode(on, forKey: .on)
         case .lookup(let call): try c.encode(call, forKey: .call)
+        case .scheduleTimer(let timer): try c.encode(timer, forKey: .timer)
         }
     }
 
@@ -179,4 +185,45 @@ public enum EffectSourceID {
         guard parts.count == 3, parts[0] == "ledgerbot", let decision = UInt64(parts[1]), let command = Int(parts[2]) else { return nil }
         return (decision, command)
     }
+}
+
+/// A timer the reactor asks for (see ``Command/scheduleTimer(_:)``).
+public struct TimerRequest: Sendable, Hashable, Codable {
+    /// What the timer is for, e.g. `wait:0` (the first waiting rule of the policy).
+    public var name: String
+    /// When it is due, µs since 1970 (the deciding event's time plus a delay: no clock is read).
+    public var dueAt: Int64
+
+    public init(name: String, dueAt: Int64) {
+        self.name = name
+        self.dueAt = dueAt
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case name
+        case dueAt = "due_at"
+    }
+}
+
+/// The body of a `timer.fired` event (causation: the decision that scheduled it).
+public struct TimerFired: Sendable, Hashable, Codable {
+    public var name: String
+    public var dueAt: Int64
+    public var decision: UInt64
+    public var command: Int
+
+    public init(name: String, dueAt: Int64, decision: UInt64, command: Int) {
+        self.name = name
+        self.dueAt = dueAt
+        self.decision = decision
+        self.command = command
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case name, decision, command
+        case dueAt = "due_at"
+    }
+
+    public func encoded() throws -> [UInt8] { [UInt8](try Decision.encoder.encode(self)) }
+    public static func decode(_ bytes: [UInt8]) throws -> TimerFired { try JSONDecoder().decode(TimerFired.self, from: Data(bytes)) }
 }

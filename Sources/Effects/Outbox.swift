@@ -93,6 +93,12 @@ public final class Outbox: Service, Sendable {
             await performLookup(call, item)
             return
         }
+        if case .scheduleTimer = item.command {
+            // The timer service fires it from the projections; scheduling is the recording itself.
+            await record(EffectResult(decision: item.key.decision, command: item.key.index, kind: item.command.kind, outcome: .ok,
+                                      attempts: 0, latencyMilliseconds: 0), for: item)
+            return
+        }
         let start = ContinuousClock.now
         var messageID: Int?
         var attempt = 0
@@ -177,8 +183,8 @@ public final class Outbox: Service, Sendable {
             _ = try await api.assign(assignee, in: conversation)
         case .typing(let on):
             try await api.toggleTyping(on: on, isPrivate: false, in: conversation)
-        case .lookup:
-            break // performed by performLookup
+        case .lookup, .scheduleTimer:
+            break // performed by performLookup; recorded by perform
         }
         return nil
     }

@@ -87,7 +87,7 @@ public actor ProjectionService: Service {
         var drafts: [EventDraft] = []
         for applied in staged.applied {
             let event = applied.event
-            guard event.type == EventType.webhookReceived || event.type == EventType.effectResult else { continue }
+            guard Self.inputTypes.contains(event.type) else { continue }
             guard event.seq > decidedThrough, !decided.contains(event.seq) else { continue }
             guard let decision = Reactor.decide(state: applied.change.before, event: event, policy: policy) else { continue }
             let stream = StreamName.conversation(account: Int64(decision.conversation.accountId), conversation: Int64(decision.conversation.conversationId))
@@ -96,6 +96,15 @@ public actor ProjectionService: Service {
         }
         guard !drafts.isEmpty else { return }
         _ = try await ledger.append(drafts)
+    }
+
+    /// The event types the reactor reacts to.
+    static let inputTypes: Set<String> = [EventType.webhookReceived, EventType.effectResult, EventType.timerFired]
+
+    /// Timers due at `now` (µs) that are not fired yet, oldest first.
+    public func dueTimers(at now: Int64) -> [(ConversationAddress, PendingTimer)] {
+        projections.conversations.values.flatMap { state in state.timers.filter { $0.dueAt <= now }.map { (state.address, $0) } }
+            .sorted { ($0.1.dueAt, $0.1.decision) < ($1.1.dueAt, $1.1.decision) }
     }
 
     /// Decisions between the checkpoint and the head: their inputs must not be decided again.

@@ -83,7 +83,7 @@ public final class Replayer {
                 break
             }
             let change = store.apply(event)
-            guard let policy = active, event.type == EventType.webhookReceived || event.type == EventType.effectResult,
+            guard let policy = active, ProjectionService.inputTypes.contains(event.type),
                   let decision = Reactor.decide(state: change.before, event: event, policy: policy) else { continue }
             report.inputsDecided += 1
             derived[event.seq] = (decision.conversation, decision, event.time)

@@ -17,12 +17,40 @@ public struct LookupSpec: Sendable {
     /// The call for this context. `idempotencyKey` is used for actions (non-GET) only.
     public func call(_ context: TemplateContext, idempotencyKey: String, tag: String? = nil) -> LookupCall {
         LookupCall(name: name, method: method, url: url.render(context.escapingForURL()), headers: headers,
-                   body: body?.render(context), timeoutMilliseconds: timeoutMilliseconds, extract: extract,
+                   body: body?.render(context.escapingForJSON()), timeoutMilliseconds: timeoutMilliseconds, extract: extract,
                    notFound: notFound, idempotencyKey: method == "GET" ? nil : idempotencyKey, tag: tag)
     }
 }
 
 extension TemplateContext {
+    /// Text values escaped for a JSON string (`"`, `\\`, control characters), so a body template
+    /// like `{"name": "{{contact.name}}"}` stays valid JSON whatever the customer typed.
+    func escapingForJSON() -> TemplateContext {
+        TemplateContext(values.mapValues(Self.escapeJSON))
+    }
+
+    private static func escapeJSON(_ value: JSONValue) -> JSONValue {
+        switch value {
+        case .string(let text):
+            var out = ""
+            for scalar in text.unicodeScalars {
+                switch scalar {
+                case "\"": out += "\\\""
+                case "\\": out += "\\\\"
+                case "\n": out += "\\n"
+                case "\r": out += "\\r"
+                case "\t": out += "\\t"
+                case _ where scalar.value < 0x20: out += "\\u" + String(scalar.value, radix: 16).leftPadded(4)
+                default: out.unicodeScalars.append(scalar)
+                }
+            }
+            return .string(out)
+        case .array(let values): return .array(values.map(escapeJSON))
+        case .object(let members): return .object(members.mapValues(escapeJSON))
+        default: return value
+        }
+    }
+
     /// Customer-typed values percent-encoded, so `{{slots.x}}` in a URL cannot change its path or query.
     func escapingForURL() -> TemplateContext {
         TemplateContext(values.mapValues(Self.escape))

@@ -28,6 +28,8 @@ public struct Policy: Sendable {
     public var handoff: HandoffSpec
     public var businessHours: BusinessHours?
     public var monitoring: [MonitorRule]
+    /// At most this many monitoring notes per conversation per hour (no note storms).
+    public var monitorNotesPerHour: Int
     /// The thanks for a satisfaction rating (`{{rating}}`).
     public var csatReply: Reply?
 
@@ -108,10 +110,17 @@ public struct HandoffSpec: Sendable {
 }
 
 /// A rule for conversations a human owns: the bot only posts private notes.
+///
+/// Two kinds: an `entity` the customer mentions (looked up, then noted), or `waiting`: the
+/// customer has waited this long after a hand-off without an agent's reply (a recorded timer).
 public struct MonitorRule: Sendable {
     public var line: Int
     /// An entity the customer mentions (e.g. `order_number`)…
-    public var entity: String
+    public var entity: String?
+    /// …or: how long after a hand-off without an agent reply (milliseconds).
+    public var waitingMilliseconds: Int?
+    /// Raised with the note (waiting rules).
+    public var priority: Priority?
     /// …is looked up…
     public var lookup: String?
     /// …and noted for the agent (`{{value}}`, `{{result.…}}`).

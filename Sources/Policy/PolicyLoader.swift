@@ -63,8 +63,11 @@ public enum PolicyLoader {
 
     static func issue(from error: YamlError, file: String) -> PolicyIssue {
         switch error {
-        case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _):
+        case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _), .composer(_, let problem, let mark, _):
             return PolicyIssue(file: file, line: mark.line, column: mark.column, message: "YAML: \(problem)")
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            return PolicyIssue(file: file, line: context.mark.line, column: context.mark.column,
+                               message: "YAML: a key appears twice in the same mapping: \(duplicates.joined(separator: ", "))")
         default:
             return PolicyIssue(file: file, line: 0, column: 0, message: "YAML: \(error)")
         }
@@ -94,7 +97,7 @@ struct PolicyParser {
     }
 
     static let topLevel = ["name", "version", "language", "description", "nlu", "greeting", "fallback", "intents", "slots",
-                           "lookups", "authentication", "handoff", "business_hours", "monitoring", "csat"]
+                           "lookups", "authentication", "handoff", "business_hours", "monitoring", "monitor_notes_per_hour", "csat"]
 
     mutating func parse(_ root: Node, source: String) -> Policy? {
         guard let top = reader.fields(root, "the policy", allowed: Self.topLevel) else { return nil }
@@ -110,6 +113,7 @@ struct PolicyParser {
         let authentication = top["authentication"].flatMap { parseAuthentication($0) }
         let hours = top["business_hours"].flatMap { parseBusinessHours($0) }
         let monitoring = parseMonitoring(top["monitoring"])
+        let notesPerHour = top["monitor_notes_per_hour"].flatMap { reader.int($0, "monitor_notes_per_hour", range: 1...1000) } ?? 6
         let greeting = top["greeting"].flatMap { reply($0, "greeting") }
         let fallback = require(top, "fallback").flatMap { reply($0, "fallback") } ?? Reply(line: 0, text: nil, rich: nil)
         var csatReply: Reply?
@@ -119,7 +123,8 @@ struct PolicyParser {
         guard let nlu else { return nil }
         return Policy(name: name, version: version, language: language, contentHash: PolicyLoader.sha256(source), source: source,
                       nlu: nlu, greeting: greeting, fallback: fallback, intents: intents, slots: slots, lookups: lookups,
-                      authentication: authentication, handoff: handoff, businessHours: hours, monitoring: monitoring, csatReply: csatReply)
+                      authentication: authentication, handoff: handoff, businessHours: hours, monitoring: monitoring,
+                      monitorNotesPerHour: notesPerHour, csatReply: csatReply)
     }
 
     private func require(_ fields: Fields, _ key: String) -> Node? {
@@ -507,12 +512,21 @@ struct PolicyParser {
     private mutating func parseMonitoring(_ node: Node?) -> [MonitorRule] {
         var rules: [MonitorRule] = []
         for item in reader.sequence(node, "monitoring") ?? [] {
-            guard let fields = reader.fields(item, "a monitoring rule", allowed: ["entity", "lookup", "note"]) else { continue }
+            guard let fields = reader.fields(item, "a monitoring rule", allowed: ["entity", "waiting", "lookup", "note", "priority"]) else { continue }
             let lookup = fields["lookup"].flatMap { reader.string($0, "monitoring.lookup") }
             if let lookup { lookupReferences.append((lookup, fields["lookup"])) }
-            guard let entity = require(fields, "entity").flatMap({ reader.string($0, "monitoring.entity") }),
-                  let note = require(fields, "note").flatMap({ reader.string($0, "monitoring.note") }).flatMap({ template($0, fields["note"], "monitoring.note") }) else { continue }
-            rules.append(MonitorRule(line: item.line, entity: entity, lookup: lookup, note: note))
+            let entity = fields["entity"].flatMap { reader.string($0, "monitoring.entity") }
+            let waiting = fields["waiting"].flatMap { reader.milliseconds($0, "monitoring.waiting") }
+            if (entity == nil) == (waiting == nil) { reader.fail(item, "a monitoring rule needs either entity (a value the customer mentions) or waiting (e.g. 10m)") }
+            if waiting != nil && lookup != nil { reader.fail(fields["lookup"], "a waiting rule cannot have a lookup") }
+            var priority: Priority?
+            if let text = fields["priority"].flatMap({ reader.string($0, "monitoring.priority") }) {
+                if ["low", "medium", "high", "urgent"].contains(text) { priority = Priority(rawValue: text) } else {
+                    reader.fail(fields["priority"], "monitoring.priority must be low, medium, high or urgent")
+                }
+            }
+            guard let note = require(fields, "note").flatMap({ reader.string($0, "monitoring.note") }).flatMap({ template($0, fields["note"], "monitoring.note") }) else { continue }
+            rules.append(MonitorRule(line: item.line, entity: entity, waitingMilliseconds: waiting, priority: priority, lookup: lookup, note: note))
         }
         return rules
     }

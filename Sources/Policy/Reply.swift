@@ -36,7 +36,8 @@ public struct Reply: Sendable {
                 guard let title = item["title"]?.scalarText, !title.isEmpty else { return nil }
                 return SelectItem(title: title, value: item["value"]?.scalarText ?? title)
             }
-            return .inputSelect(content ?? "", items: rendered)
+            // Chatwoot rejects an input_select without items (e.g. a lookup that found none).
+            return rendered.isEmpty ? .text(content ?? "") : .inputSelect(content ?? "", items: rendered)
         case .cards(let items):
             let cards = Self.objects(items.render(context)).compactMap { item -> Card? in
                 // Chatwoot rejects a card without an action, so a card whose link rendered empty is dropped.
@@ -47,7 +48,7 @@ public struct Reply: Sendable {
                 return Card(title: title, description: description?.isEmpty == true ? nil : description,
                             mediaURL: media?.isEmpty == true ? nil : media, actions: actions)
             }
-            return .cards(cards, content: content)
+            return cards.isEmpty ? .text(content ?? "") : .cards(cards, content: content)
         case .form(let items, _):
             let fields = Self.objects(items.render(context)).compactMap { item -> FormItem? in
                 guard let name = item["name"]?.stringValue, let label = item["label"]?.stringValue else { return nil }
@@ -67,13 +68,13 @@ public struct Reply: Sendable {
                                 patternError: item["pattern_error"]?.stringValue, title: item["title"]?.stringValue,
                                 defaultValue: item["default"]?.scalarText, options: options)
             }
-            return .form(content ?? "", items: fields)
+            return fields.isEmpty ? .text(content ?? "") : .form(content ?? "", items: fields)
         case .articles(let items):
             let articles = Self.objects(items.render(context)).compactMap { item -> ArticleItem? in
                 guard let title = item["title"]?.stringValue, !title.isEmpty, let link = item["link"]?.stringValue, !link.isEmpty else { return nil }
                 return ArticleItem(title: title, description: item["description"]?.stringValue, link: link)
             }
-            return .articles(articles, content: content)
+            return articles.isEmpty ? .text(content ?? "") : .articles(articles, content: content)
         case .inputEmail:
             return .inputEmail(content ?? "")
         case .inputCSAT:

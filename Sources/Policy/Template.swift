@@ -75,7 +75,7 @@ public struct TemplateContext: Sendable {
 
     private static func mustache(_ value: JSONValue) -> Any {
         switch value {
-        case .null: return ""
+        case .null: return String?.none as Any // falsy in sections, empty in variables
         case .bool(let value): return value
         case .int(let value): return value
         case .double(let value): return value == value.rounded() && abs(value) < 1e15 ? Int(value) as Any : value as Any

@@ -193,3 +193,18 @@ public struct Awaiting: Sendable, Equatable, Codable {
         self.init(kind: kind, name: name, intent: value["intent"]?.stringValue, purpose: value["purpose"]?.stringValue)
     }
 }
+
+/// A timer a decision scheduled (``Domain/TimerRequest``) that has not fired yet.
+public struct PendingTimer: Sendable, Equatable, Codable {
+    public var name: String
+    public var dueAt: Int64
+    public var decision: Seq
+    public var command: Int
+
+    public init(name: String, dueAt: Int64, decision: Seq, command: Int) {
+        self.name = name
+        self.dueAt = dueAt
+        self.decision = decision
+        self.command = command
+    }
+}

@@ -110,6 +110,13 @@ public struct ConversationState: Sendable, Equatable, Codable {
     /// fact is not noted twice.
     public var notedKeys: [String] = []
 
+    // MARK: Timers
+
+    /// Timers decided and not fired yet, by due time.
+    public var timers: [PendingTimer] = []
+    /// Times (µs) of the private notes monitoring posted (the newest 20), for the hourly limit.
+    public var monitorNoteTimes: [Int64] = []
+
     // MARK: Effects
 
     /// Commands decided whose result is not in the ledger yet, in decision order.

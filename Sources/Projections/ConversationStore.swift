@@ -67,7 +67,7 @@ public struct ConversationStore: Sendable, Equatable {
         case .decision(let decision):
             contact = nil
             address = decision.conversation
-        case .effectResult(_, let stream):
+        case .effectResult(_, let stream), .timerFired(_, let stream):
             contact = nil
             address = Self.address(ofStream: stream)
         case .ignored:

@@ -18,9 +18,12 @@ public struct ConversationSummary: Sendable {
     public var slots: [String: String]
     public var authenticated: Bool
     public var currentIntent: IntentScore?
+    /// Consecutive fallbacks including the input being decided.
+    public var fallbacks: Int
 
     public init(state: ConversationState, history: [ConversationState] = [], now: Int64, reason: String? = nil,
-                slots: [String: String]? = nil, authenticated: Bool? = nil, intent: IntentScore? = nil) {
+                slots: [String: String]? = nil, authenticated: Bool? = nil, intent: IntentScore? = nil, fallbacks: Int? = nil) {
+        self.fallbacks = fallbacks ?? state.consecutiveFallbacks
         self.state = state
         self.history = history
         self.now = now
@@ -51,7 +54,7 @@ public struct ConversationSummary: Sendable {
     /// Signs the customer is unhappy, in words an agent can act on.
     public var sentimentCues: [String] {
         var cues: [String] = []
-        if state.consecutiveFallbacks >= 2 { cues.append("the bot did not understand \(state.consecutiveFallbacks) messages in a row") } else if state.totalFallbacks >= 2 {
+        if fallbacks >= 2 { cues.append("the bot did not understand \(fallbacks) messages in a row") } else if state.totalFallbacks >= 2 {
             cues.append("the bot did not understand \(state.totalFallbacks) messages")
         }
         let texts = state.lastCustomerMessages.map(\.text)
@@ -86,26 +89,28 @@ public struct ConversationSummary: Sendable {
 
     // MARK: - Renderings
 
-    /// Markdown-light for a Chatwoot private note (bold labels, quotes).
-    public func markdown(policy: String? = nil) -> String {
-        var lines: [String] = ["**Bot hand-off** — \(reason ?? "no hand-off yet")"]
-        lines.append("**Customer:** " + customerLine)
-        if !intents.isEmpty { lines.append("**Wants:** " + intents.map(Self.describe).joined(separator: " → ")) }
-        if !collected.isEmpty { lines.append("**Collected:** " + collected.map { "\($0.name): \($0.value)" }.joined(separator: ", ")) }
+    /// Markdown-light for a Chatwoot private note (bold labels, quotes). Labels follow the
+    /// policy's language (`en`, `pt…`); the facts are shown as recorded.
+    public func markdown(policy: String? = nil, language: String = "en") -> String {
+        let label = Label(language: language)
+        var lines: [String] = ["**\(label.handoff)** — \(reason ?? label.noHandoff)"]
+        lines.append("**\(label.customer):** " + customerLine(label))
+        if !intents.isEmpty { lines.append("**\(label.wants):** " + intents.map(Self.describe).joined(separator: " → ")) }
+        if !collected.isEmpty { lines.append("**\(label.collected):** " + collected.map { "\($0.name): \($0.value)" }.joined(separator: ", ")) }
         for (name, found, fields) in lookupLines {
-            lines.append("**Looked up \(name):** " + (found ? fields : "not found"))
+            lines.append("**\(label.lookedUp) \(name):** " + (found ? fields : label.notFound))
         }
-        if let told = state.lastBotMessages.last { lines.append("**Bot last said:** " + Self.oneLine(told, limit: 200)) }
-        if let since = waitingSince, now > since { lines.append("**Waiting:** \(Self.duration(micros: now - since))") }
+        if let told = state.lastBotMessages.last { lines.append("**\(label.botSaid):** " + Self.oneLine(told, limit: 200)) }
+        if let since = waitingSince, now > since { lines.append("**\(label.waiting):** \(Self.duration(micros: now - since))") }
         let cues = sentimentCues
-        if !cues.isEmpty { lines.append("**Watch out:** " + cues.joined(separator: "; ")) }
-        if !history.isEmpty { lines.append("**Earlier conversations:** " + historyLine) }
+        if !cues.isEmpty { lines.append("**\(label.watchOut):** " + cues.joined(separator: "; ")) }
+        if !history.isEmpty { lines.append("**\(label.earlier):** " + historyLine) }
         let messages = state.lastCustomerMessages.suffix(3).filter { !$0.text.isEmpty }
         if !messages.isEmpty {
-            lines.append("**Last messages:**")
+            lines.append("**\(label.lastMessages):**")
             for input in messages { lines.append("> " + Self.oneLine(input.text, limit: 300)) }
         }
-        lines.append("**Suggested next step:** " + suggestedNextStep)
+        lines.append("**\(label.nextStep):** " + suggestedNextStep)
         if let policy { lines.append("_\(policy)_") }
         return lines.joined(separator: "\n")
     }
@@ -131,7 +136,8 @@ public struct ConversationSummary: Sendable {
             "bot_last_said": .array(state.lastBotMessages.map(JSONValue.string)),
             "handoff_reason": reason.map(JSONValue.string) ?? .null,
             "handoff_at": state.handoffAt.map { .string(Timestamp.iso8601(micros: $0)) } ?? .null,
-            "waiting_seconds": waitingSince.map { .int(Int(max(0, now - $0) / 1_000_000)) } ?? .null,
+            // Only while a human owns the conversation: that is when somebody is waiting for an agent.
+            "waiting_seconds": state.status == .open ? waitingSince.map { .int(Int(max(0, now - $0) / 1_000_000)) } ?? .null : .null,
             "last_customer_messages": .array(state.lastCustomerMessages.map { .string($0.text) }),
             "sentiment_cues": .array(sentimentCues.map(JSONValue.string)),
             "suggested_next_step": .string(suggestedNextStep),
@@ -147,12 +153,28 @@ public struct ConversationSummary: Sendable {
 
     // MARK: - Helpers
 
-    private var customerLine: String {
+    private func customerLine(_ label: Label) -> String {
         var who: [String] = []
         if let name = state.contact?.name { who.append(name) }
         if let email = state.contact?.email ?? slots["contact.email"] ?? slots["email"] { who.append(email) }
         if let phone = state.contact?.phone { who.append(phone) }
-        return (who.isEmpty ? "unknown" : who.joined(separator: " · ")) + (authenticated ? " (verified by the bot)" : " (not verified)")
+        return (who.isEmpty ? label.unknown : who.joined(separator: " · ")) + " (\(authenticated ? label.verified : label.notVerified))"
+    }
+
+    /// The note's labels in the policy's language.
+    struct Label {
+        var handoff = "Bot hand-off", noHandoff = "no hand-off yet", customer = "Customer", wants = "Wants", collected = "Collected"
+        var lookedUp = "Looked up", notFound = "not found", botSaid = "Bot last said", waiting = "Waiting", watchOut = "Watch out"
+        var earlier = "Earlier conversations", lastMessages = "Last messages", nextStep = "Suggested next step", unknown = "unknown"
+        var verified = "verified by the bot", notVerified = "not verified"
+
+        init(language: String) {
+            guard language.lowercased().hasPrefix("pt") else { return }
+            (handoff, noHandoff, customer, wants, collected) = ("Transferência do bot", "sem transferência", "Cliente", "Quer", "Coletado")
+            (lookedUp, notFound, botSaid, waiting, watchOut) = ("Consultado", "não encontrado", "O bot disse por último", "Esperando", "Atenção")
+            (earlier, lastMessages, nextStep, unknown) = ("Conversas anteriores", "Últimas mensagens", "Próximo passo sugerido", "desconhecido")
+            (verified, notVerified) = ("verificado pelo bot", "não verificado")
+        }
     }
 
     private var lookupLines: [(String, Bool, String)] {

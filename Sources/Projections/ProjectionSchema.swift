@@ -23,6 +23,8 @@ enum ProjectionSchema {
         Version(number: 2, tables: tablesV1, sql: sqlV1),
         // 3: intent history, total fallbacks and the bot's last messages (for summaries).
         Version(number: 3, tables: tablesV1, sql: sqlV1),
+        // 4: pending timers and monitoring note times.
+        Version(number: 4, tables: tablesV1, sql: sqlV1),
     ]
 
     private static let tablesV1 = ["conversations", "conversation_states", "contacts", "daily_metrics"]

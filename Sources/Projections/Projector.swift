@@ -15,7 +15,8 @@ import Ledger
 /// - `decision`: commands become ``ConversationState/pendingEffects``; the explanation's
 ///   ``StateUpdate`` sets slots, intent, authentication and the fallback counter.
 /// - `effect.result`: clears the pending command; failures are kept.
-/// - everything else (`webhook.duplicate`, `webhook.rejected`, timers, policies): ignored.
+/// - `timer.fired`: the timer is no longer pending.
+/// - everything else (`webhook.duplicate`, `webhook.rejected`, policies): ignored.
 ///
 /// ## Cost
 ///
@@ -52,6 +53,7 @@ public enum Projector {
         case webhook(WebhookDigest)
         case decision(Decision)
         case effectResult(EffectResult, stream: String)
+        case timerFired(TimerFired, stream: String)
         case ignored
 
         init(_ event: LedgerEvent) {
@@ -65,8 +67,10 @@ public enum Projector {
             case EventType.effectResult:
                 // Likewise: the outbox could not read it either, so its command stays pending there too.
                 self = (try? EffectResult.decode(event.body)).map { .effectResult($0, stream: event.stream) } ?? .ignored
+            case EventType.timerFired:
+                self = (try? TimerFired.decode(event.body)).map { .timerFired($0, stream: event.stream) } ?? .ignored
             default:
-                // webhook.duplicate repeats a stored delivery; rejected, timer and policy events
+                // webhook.duplicate repeats a stored delivery; rejected and policy events
                 // carry no conversation facts.
                 self = .ignored
             }
@@ -84,6 +88,8 @@ public enum Projector {
             fold(decision, seq: seq, into: &state, metrics: &metrics)
         case .effectResult(let result, _):
             fold(result, seq: seq, into: &state, metrics: &metrics)
+        case .timerFired(let fired, _):
+            state.timers.removeAll { $0.decision == fired.decision && $0.command == fired.command }
         case .ignored:
             return nil
         }
@@ -179,6 +185,7 @@ public enum Projector {
             state.authFailures = 0
             state.lookups = [:]
             state.totalFallbacks = 0
+            state.timers = []
             state.consecutiveFallbacks = 0
             state.humanActive = false
             state.humanInvolved = false
@@ -307,6 +314,10 @@ public enum Projector {
     private static func fold(_ decision: Decision, seq: Seq, into state: inout ConversationState, metrics: inout DailyMetrics) {
         for (index, command) in decision.commands.enumerated() {
             state.pendingEffects.append(EffectReference(decision: seq, command: index, kind: command.kind))
+            if case .scheduleTimer(let timer) = command {
+                let position = state.timers.firstIndex { $0.dueAt > timer.dueAt } ?? state.timers.endIndex
+                state.timers.insert(PendingTimer(name: timer.name, dueAt: timer.dueAt, decision: seq, command: index), at: position)
+            }
             if case .setStatus(let change) = command {
                 let wanted = change.status
                 // Asking for the status it already has changes nothing Chatwoot would report.

@@ -64,6 +64,8 @@ public struct StateUpdate: Sendable, Equatable {
     public var handoffReason: String?
     public var csat: Int?
     public var noted: [String]
+    /// The time (µs) of a monitoring note this decision posts (for the hourly limit).
+    public var monitorNoteAt: Int64?
 
     public init(intent: IntentScore? = nil, setSlots: [String: String] = [:], clearSlots: [String] = [],
                 authenticated: Bool? = nil, fallback: Bool? = nil, awaiting: Awaiting?? = nil, authFailures: Int? = nil,
@@ -107,6 +109,7 @@ public struct StateUpdate: Sendable, Equatable {
         handoffReason = explanation["handoff_reason"]?.stringValue
         csat = explanation["csat"]?.intValue
         noted = explanation["noted"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        monitorNoteAt = explanation["monitor_note_at"]?.intValue.map(Int64.init)
     }
 
     /// `explanation` (an object; anything else is replaced) with this update's members written in.
@@ -131,6 +134,7 @@ public struct StateUpdate: Sendable, Equatable {
         if let handoffReason { object["handoff_reason"] = .string(handoffReason) }
         if let csat { object["csat"] = .int(csat) }
         if !noted.isEmpty { object["noted"] = .array(noted.map(JSONValue.string)) }
+        if let monitorNoteAt { object["monitor_note_at"] = .int(Int(monitorNoteAt)) }
         return .object(object)
     }
 
@@ -147,6 +151,10 @@ public struct StateUpdate: Sendable, Equatable {
         for name in lookups.keys.sorted() { state.lookups[name] = lookups[name] }
         if let handoffReason { state.handoffReason = handoffReason }
         if let csat { state.csatRating = csat }
+        if let monitorNoteAt {
+            state.monitorNoteTimes.append(monitorNoteAt)
+            if state.monitorNoteTimes.count > 20 { state.monitorNoteTimes.removeFirst() }
+        }
         for key in noted where !state.notedKeys.contains(key) {
             state.notedKeys.append(key)
             if state.notedKeys.count > ConversationState.noteKeyLimit { state.notedKeys.removeFirst() }

@@ -14,7 +14,8 @@ import Projections
 /// Inputs it reacts to:
 /// - a new incoming, non-private customer message (`message_created`);
 /// - a widget answer (`message_updated` with submitted values), once per message;
-/// - the recorded result of a lookup it asked for (`effect.result` of kind `lookup`).
+/// - the recorded result of a lookup it asked for (`effect.result` of kind `lookup`);
+/// - a timer it scheduled (`timer.fired`, recorded with the time it fired).
 ///
 /// Everything else (its own echoes, agents' replies, private notes, templates, status changes)
 /// only updates the state; it never triggers a message. While the conversation is not `pending`
@@ -40,6 +41,7 @@ struct ReactorInput {
         case message(text: String, messageId: Int?)
         case submission(SubmittedAnswer, messageId: Int)
         case lookupResult(EffectResult, LookupAnswer?)
+        case timer(TimerFired)
     }
 
     var address: ConversationAddress
@@ -69,6 +71,10 @@ struct ReactorInput {
                   let address = ConversationStore.address(ofStream: event.stream) else { return nil }
             self.address = address
             kind = .lookupResult(result, LookupAnswer(result.data))
+        case EventType.timerFired:
+            guard let fired = try? TimerFired.decode(event.body), let address = ConversationStore.address(ofStream: event.stream) else { return nil }
+            self.address = address
+            kind = .timer(fired)
         default:
             return nil
         }

@@ -68,6 +68,9 @@ struct Turn {
         case .lookupResult(let effect, let answer):
             explanation["input"] = .object(["kind": "lookup_result", "decision": .int(Int(effect.decision))])
             resume(after: effect, answer: answer)
+        case .timer(let fired):
+            explanation["input"] = .object(["kind": "timer", "name": .string(fired.name), "decision": .int(Int(fired.decision))])
+            timerFired(fired)
         }
     }
 
@@ -93,7 +96,10 @@ struct Turn {
         }
         let understanding = understand(text)
         if let awaiting = state.awaiting, awaiting.kind == .slot, let spec = policy.slots[awaiting.name] {
-            if let value = policy.value(of: spec, in: text, at: event.time) {
+            // The answer itself, else an entity of the slot's kind in it (synonyms: "tech" → technology).
+            let policy = self.policy, time = event.time
+            let fromEntity = understanding.entities.filter { $0.entity == spec.entity }.compactMap { policy.value(of: spec, in: $0.value, at: time) }.first
+            if let value = policy.value(of: spec, in: text, at: event.time) ?? fromEntity {
                 setSlot(spec, value)
                 steps.append("filled slot \(spec.name) from the answer")
                 update.awaiting = .some(nil)
@@ -110,7 +116,7 @@ struct Turn {
             explanation["rule"] = .string("slot_invalid:\(spec.name)")
             update.fallback = true
             if state.consecutiveFallbacks + 1 >= policy.handoff.afterFallbacks, policy.handoff.afterFallbacks > 0 {
-                handOff(reason: "\(state.consecutiveFallbacks + 1) answers in a row not understood")
+                handOff(reason: Self.inARow(state.consecutiveFallbacks + 1, "answer"))
                 return
             }
             if let invalid = spec.invalid { say(invalid) }
@@ -218,6 +224,11 @@ struct Turn {
         return Understanding(intent: (top.intent, Self.rounded(top.confidence)), entities: entities)
     }
 
+    /// "2 messages in a row not understood" / "1 message not understood".
+    static func inARow(_ count: Int, _ noun: String) -> String {
+        count == 1 ? "1 \(noun) not understood" : "\(count) \(noun)s in a row not understood"
+    }
+
     static func rounded(_ value: Double) -> Double { (value * 10_000).rounded() / 10_000 }
 
     // MARK: - Intents
@@ -232,9 +243,9 @@ struct Turn {
         if confidence != nil { update.intent = Projections.IntentScore(name: name, confidence: confidence) }
         for entity in entities {
             for spec in policy.slots.values.sorted(by: { $0.name < $1.name }) where spec.entity == entity.entity {
-                if let value = policy.value(of: spec, in: entity.value, at: event.time) {
+                if let value = policy.value(of: spec, in: entity.value, at: event.time), slots[spec.stateKey] != value || !update.setSlots.keys.contains(spec.stateKey) {
                     setSlot(spec, value)
-                    steps.append("slot \(spec.name) from entity \(entity.entity)")
+                    if !steps.contains("slot \(spec.name) from entity \(entity.entity)") { steps.append("slot \(spec.name) from entity \(entity.entity)") }
                 }
             }
         }
@@ -311,7 +322,7 @@ struct Turn {
         update.fallback = true
         let count = state.consecutiveFallbacks + 1
         if policy.handoff.afterFallbacks > 0, count >= policy.handoff.afterFallbacks {
-            handOff(reason: "\(count) messages in a row not understood")
+            handOff(reason: Self.inARow(count, "message"))
             return
         }
         say(policy.fallback)
@@ -423,21 +434,23 @@ struct Turn {
     private mutating func monitor(_ text: String) {
         guard !policy.monitoring.isEmpty else { return }
         let entities = policy.nlu.entities.extract(text)
-        for (index, rule) in policy.monitoring.enumerated() {
+        for (index, rule) in policy.monitoring.enumerated() where rule.entity != nil {
             for entity in entities where entity.entity == rule.entity {
-                let key = "\(rule.entity):\(entity.value)"
+                guard mayPostMonitorNote() else { return }
+                let key = "\(entity.entity):\(entity.value)"
                 guard !state.notedKeys.contains(key), !update.noted.contains(key) else { continue }
                 update.noted.append(key)
-                explanation["rule"] = .string("monitor:\(rule.entity)")
+                explanation["rule"] = .string("monitor:\(entity.entity)")
                 if let lookup = rule.lookup, let spec = policy.lookups[lookup] {
                     var context = context()
                     context["value"] = .string(entity.value)
-                    context["slots"] = .object((context["slots"]?.objectValue ?? [:]).merging([rule.entity: .string(entity.value)]) { $1 })
+                    context["slots"] = .object((context["slots"]?.objectValue ?? [:]).merging([entity.entity: .string(entity.value)]) { $1 })
                     commands.append(.lookup(spec.call(context, idempotencyKey: "ledgerbot-\(event.seq)-\(lookup)", tag: "\(Self.monitorTag)\(index):\(entity.value)")))
-                    steps.append("looked up \(lookup) for the agent (\(rule.entity) mentioned)")
+                    steps.append("looked up \(lookup) for the agent (\(entity.entity) mentioned)")
                 } else {
                     note(rule.note, extra: ["value": .string(entity.value)])
-                    steps.append("noted \(rule.entity) for the agent")
+                    update.monitorNoteAt = event.time
+                    steps.append("noted \(entity.entity) for the agent")
                 }
             }
         }
@@ -447,13 +460,46 @@ struct Turn {
         let parts = tag.dropFirst(Self.monitorTag.count).split(separator: ":", maxSplits: 1).map(String.init)
         guard parts.count == 2, let index = Int(parts[0]), policy.monitoring.indices.contains(index) else { return }
         let rule = policy.monitoring[index]
-        explanation["rule"] = .string("monitor:\(rule.entity)")
+        explanation["rule"] = .string("monitor:\(rule.entity ?? "lookup")")
+        guard mayPostMonitorNote() else { return }
+        update.monitorNoteAt = event.time
         result = answer
         var extra: [String: JSONValue] = ["value": .string(parts[1]), "found": .bool(answer?.found ?? false)]
         if effect.outcome == .failed { extra["error"] = .string(effect.error ?? "lookup failed") }
         note(rule.note, extra: extra)
         steps.append("noted the \(answer?.lookup ?? "lookup") answer for the agent")
     }
+
+    /// At most ``Policy/monitorNotesPerHour`` monitoring notes per conversation in any hour.
+    private mutating func mayPostMonitorNote() -> Bool {
+        let hourAgo = event.time - 3_600_000_000
+        let recent = state.monitorNoteTimes.filter { $0 > hourAgo }.count + (update.monitorNoteAt == nil ? 0 : 1)
+        guard recent < policy.monitorNotesPerHour else {
+            if !steps.contains(where: { $0.hasPrefix("note limit") }) { steps.append("note limit reached (\(policy.monitorNotesPerHour) per hour): not posted") }
+            return false
+        }
+        return true
+    }
+
+    /// A waiting rule's timer: the customer has waited since the hand-off with no agent reply.
+    private mutating func timerFired(_ fired: TimerFired) {
+        guard fired.name.hasPrefix(Self.waitTimer), let index = Int(fired.name.dropFirst(Self.waitTimer.count)),
+              policy.monitoring.indices.contains(index), let waiting = policy.monitoring[index].waitingMilliseconds else { return }
+        let rule = policy.monitoring[index]
+        explanation["rule"] = .string("monitor:waiting")
+        guard state.status == .open, state.firstAgentReplyAt == nil, let since = state.handoffAt ?? state.statusChangedAt else {
+            steps.append("timer \(fired.name): an agent already answered (or the conversation moved on)")
+            return
+        }
+        guard mayPostMonitorNote() else { return }
+        let minutes = max(0, Int((event.time - since) / 60_000_000))
+        note(rule.note, extra: ["minutes": .int(minutes), "waiting_minutes": .int(waiting / 60_000)])
+        update.monitorNoteAt = event.time
+        if let priority = rule.priority { commands.append(.setPriority(priority)) }
+        steps.append("customer waited \(minutes) min after the hand-off without an agent reply")
+    }
+
+    static let waitTimer = "wait:"
 
     // MARK: - Hand-off
 
@@ -468,11 +514,16 @@ struct Turn {
         if let reply = policy.handoff.reply { say(reply) }
         let summary = policy.handoff.note.map { $0.render(context(extra: ["reason": .string(reason)])) }
             ?? ConversationSummary(state: state, now: event.time, reason: reason, slots: slots, authenticated: authenticated,
-                                   intent: update.intent).markdown(policy: policy.id)
+                                   intent: update.intent, fallbacks: update.fallback == true ? state.consecutiveFallbacks + 1 : nil)
+                .markdown(policy: policy.id, language: policy.language)
         commands.append(.sendMessage(.privateNote(summary)))
         commands.append(.setStatus(.open))
         if let priority = policy.handoff.priority { commands.append(.setPriority(priority)) }
         if let team = policy.handoff.team { commands.append(.assign(.team(id: team))) }
+        for (index, rule) in policy.monitoring.enumerated() {
+            guard let waiting = rule.waitingMilliseconds else { continue }
+            commands.append(.scheduleTimer(TimerRequest(name: "\(Self.waitTimer)\(index)", dueAt: event.time + Int64(waiting) * 1000)))
+        }
     }
 
     // MARK: - Output
@@ -522,6 +573,6 @@ struct Turn {
 extension StateUpdate {
     var isEmpty: Bool {
         intent == nil && setSlots.isEmpty && clearSlots.isEmpty && authenticated == nil && fallback == nil && awaiting == nil
-            && authFailures == nil && lookups.isEmpty && handoffReason == nil && csat == nil && noted.isEmpty
+            && authFailures == nil && lookups.isEmpty && handoffReason == nil && csat == nil && noted.isEmpty && monitorNoteAt == nil
     }
 }

@@ -70,16 +70,26 @@ struct AdminController: Sendable {
         }
     }
 
-    private struct Refused: Error { let response: Response }
+    /// A refusal as a plain page (an agent may see it inside Chatwoot's iframe).
+    private struct Refused: Error, HTTPResponseError {
+        let status: HTTPResponse.Status
+        let message: String
 
-    /// Runs `body` only for an authorised request; throws a ready 401/404 otherwise.
+        func response(from request: Request, context: some RequestContext) throws -> Response {
+            var headers: HTTPFields = [.contentType: "text/plain; charset=utf-8", .cacheControl: "no-store"]
+            if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer realm=\"ledgerbot\"" }
+            return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: message + "\n")))
+        }
+    }
+
+    /// Runs `body` only for an authorised request; a plain-text 401/404 otherwise.
     private func guarded<T>(_ request: Request, _ body: (any AdminPages) async throws -> T?) async throws -> T? {
         guard let pages, let token else {
-            throw HTTPError(.notFound, message: "pages with customer data are disabled: set LEDGERBOT_ADMIN_TOKEN to enable them")
+            throw Refused(status: .notFound, message: "Pages with customer data are disabled: set LEDGERBOT_ADMIN_TOKEN to enable them.")
         }
         guard token.authorize(request).ok else {
-            throw HTTPError(.unauthorized, headers: [.wwwAuthenticate: "Bearer realm=\"ledgerbot\""],
-                            message: "this page shows customer data: send Authorization: Bearer <LEDGERBOT_ADMIN_TOKEN> (or ?token=)")
+            throw Refused(status: .unauthorized,
+                          message: "This page shows customer data: send Authorization: Bearer <LEDGERBOT_ADMIN_TOKEN>, or open it with ?token=<LEDGERBOT_ADMIN_TOKEN>.")
         }
         return try await body(pages)
     }

@@ -61,6 +61,7 @@ enum DashboardApp {
       } catch (error) { text('status', 'Cannot reach Ledgerbot: ' + error); }
     }
     window.addEventListener('message', event => {
+      if (event.source !== window.parent) return; // only Chatwoot, the embedding page, speaks to us
       let payload;
       try { payload = typeof event.data === 'string' ? JSON.parse(event.data) : event.data; } catch { return; }
       if (!payload || payload.event !== 'appContext' || !payload.data || !payload.data.conversation) return;

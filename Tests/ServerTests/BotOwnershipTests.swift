@@ -159,4 +159,49 @@ import Testing
             }
         }
     }
+
+    private func shopBot(appending extra: String, replacing: (String, String)? = nil) throws -> String {
+        var yaml = try String(contentsOf: fixturesDirectory().appendingPathComponent("policies/shop-bot.yml"), encoding: .utf8)
+        if let (old, new) = replacing { yaml = yaml.replacingOccurrences(of: old, with: new) }
+        return yaml + extra
+    }
+
+    @Test func aCustomerWaitingWithoutAnAgentReplyIsNotedOnceTheTimerFires() async throws {
+        let yaml = try shopBot(appending: "", replacing: ("monitoring:\n", """
+            monitoring:
+              - waiting: 1s
+                note: "The customer has waited {{minutes}} min since the hand-off."
+                priority: urgent
+
+            """))
+        try await BotStack.run(yaml: yaml) { bot in
+            let waiting = try await bot.chatwoot.startConversation(maria)
+            try await bot.customer("get me an agent", in: waiting)
+            let answered = try await bot.chatwoot.startConversation(VisitorProfile(name: "João", email: "joao@example.com"))
+            try await bot.customer("get me an agent", in: answered)
+            try await bot.chatwoot.agentReplies("Hi João, Sam here.", in: answered)
+            try await bot.chatwoot.waitUntil(timeout: .seconds(10)) { chatwoot in
+                try await chatwoot.transcript(of: waiting).contains { $0.isPrivate && ($0.content ?? "").hasPrefix("The customer has waited") }
+            }
+            try await bot.settle()
+            #expect(try await bot.chatwoot.conversation(waiting).priority == .urgent)
+            #expect(try await bot.privateNotes(in: answered).allSatisfy { !$0.hasPrefix("The customer has waited") })
+            // Both timers fired and were recorded; the answered conversation's timer decided nothing visible.
+            let fired = try bot.events().filter { $0.type == EventType.timerFired }
+            #expect(fired.count == 2)
+        }
+    }
+
+    @Test func monitoringNotesAreRateLimitedPerConversation() async throws {
+        let yaml = try shopBot(appending: "\nmonitor_notes_per_hour: 2\n")
+        try await BotStack.run(yaml: yaml) { bot in
+            let conversation = try await bot.chatwoot.startConversation(maria)
+            try await bot.customer("get me an agent", in: conversation)
+            for order in ["AB-10001", "AB-10002", "AB-20001"] { try await bot.customer("what about \(order)?", in: conversation) }
+            let notes = try await bot.privateNotes(in: conversation).filter { $0.hasPrefix("Order ") }
+            #expect(notes.count == 2)
+            let last = try #require(try bot.decisions().last?.decision)
+            #expect(last.explanation["steps"]?.arrayValue?.contains { $0.stringValue?.hasPrefix("note limit reached") == true } == true)
+        }
+    }
 }

@@ -59,7 +59,7 @@ import Testing
         #expect(text.stdout.contains("What-if: shop-bot@8 instead of the recorded shop-bot@7"))
         #expect(text.stdout.contains("the customer might have answered differently"))
         #expect(text.stdout.contains("says \"Hello Maria! What can I do for you?\""))
-        #expect(text.stdout.contains("HANDS OFF: 1 messages in a row not understood"))
+        #expect(text.stdout.contains("HANDS OFF: 1 message not understood"))
 
         let json = try await ledgerbot(["replay", "--data", directory.dataPath, "--policy", path, "--format", "json"])
         #expect(json.status == 1)
