@@ -44,6 +44,15 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Clients for external NLU services (Rasa, Dialogflow ES/CX, Amazon Lex V2), one attempt per message.
+        .target(
+            name: "NLUAdapters",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .target(
             name: "Domain",
             dependencies: ["Ledger", "JSONScan", "Chatwoot", .product(name: "Crypto", package: "swift-crypto")]
@@ -161,6 +170,14 @@ let package = Package(
             dependencies: ["Ledger", "LedgerbotTesting", "Simulator", "Chatwoot", "Projections", .product(name: "AsyncHTTPClient", package: "async-http-client")]
         ),
         .testTarget(name: "NLUTests", dependencies: ["NLU"]),
+        .testTarget(
+            name: "NLUAdaptersTests",
+            dependencies: [
+                "NLUAdapters",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
         .testTarget(name: "ReactorTests", dependencies: ["Reactor", "Policy", "Projections", "Domain", "Chatwoot", "Ledger", "LedgerbotTesting"]),
         .testTarget(name: "PolicyTests", dependencies: ["Policy", "NLU", "Chatwoot", "LedgerbotTesting"]),
         .testTarget(

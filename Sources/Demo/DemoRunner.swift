@@ -48,7 +48,8 @@ public struct DemoRunner: Sendable {
     public func run(_ scenarios: [Scenario]) async throws -> [Outcome] {
         try await ChatwootSimulator.withRunning(logger: quiet) { chatwoot in
             try await SampleBackends.withRunning(logger: quiet) { backends in
-                printer.dim("  Chatwoot simulator at \(chatwoot.baseURL.absoluteString), sample backends at \(backends.baseURL), data in \(dataDirectory)")
+                printer.dim("  Chatwoot simulator at \(chatwoot.baseURL.absoluteString), sample backends at \(backends.baseURL)")
+                printer.dim("  ledgers in \(dataDirectory) (a fresh directory; earlier runs are never touched)")
                 var outcomes: [Outcome] = []
                 for (index, scenario) in scenarios.enumerated() {
                     printer.heading("▶ \(index + 1)/\(scenarios.count) \(scenario.name) — \(scenario.title)")

@@ -88,6 +88,14 @@ public final class Replayer {
             report.inputsDecided += 1
             derived[event.seq] = (decision.conversation, decision, event.time)
         }
+        // A damaged last frame reads like a torn write; the index knows whether it was acknowledged.
+        if let torn = cursor.tornTail {
+            let indexed = try? LedgerIndex(path: directory.indexPath, ledgerID: directory.readManifest(), readOnly: true).lastFrame()?.lastSeq
+            if let indexed, indexed > report.headSeq {
+                throw ReplayError(message: "the ledger is damaged (\(torn)): events through seq \(indexed) were acknowledged but only \(report.headSeq) can be read; "
+                                  + "`ledgerbot ledger verify --data \(directory.dataPath)` shows where, `ledger repair` moves the damage aside")
+            }
+        }
         // Decisions the replay makes that the ledger never recorded (the recorded bot said nothing).
         for (seq, mine) in derived.sorted(by: { $0.key < $1.key }) where selected(mine.address, inputTime: mine.time, state: store[mine.address]) {
             report.compared += 1

@@ -26,6 +26,8 @@ struct Turn {
     /// The answer this turn is using (`{{result.…}}`).
     private var result: LookupAnswer?
     private var customerText: String?
+    /// Record a decision without commands: the bot deliberately said nothing (e.g. a note limit).
+    private var explainSilence = false
 
     init(policy: Policy, state: ConversationState, event: LedgerEvent) {
         self.policy = policy
@@ -37,7 +39,7 @@ struct Turn {
 
     /// The decision, or nil when nothing is to be done or recorded.
     func decision() -> Decision? {
-        guard !commands.isEmpty || !update.isEmpty else { return nil }
+        guard !commands.isEmpty || !update.isEmpty || explainSilence else { return nil }
         var explanation = self.explanation
         explanation["input_seq"] = .int(Int(event.seq))
         if !steps.isEmpty { explanation["steps"] = .array(steps.map(JSONValue.string)) }
@@ -475,6 +477,7 @@ struct Turn {
         let hourAgo = event.time - 3_600_000_000
         let recent = state.monitorNoteTimes.filter { $0 > hourAgo }.count + (update.monitorNoteAt == nil ? 0 : 1)
         guard recent < policy.monitorNotesPerHour else {
+            explainSilence = true
             if !steps.contains(where: { $0.hasPrefix("note limit") }) { steps.append("note limit reached (\(policy.monitorNotesPerHour) per hour): not posted") }
             return false
         }

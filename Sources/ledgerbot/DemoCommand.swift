@@ -1,5 +1,7 @@
 import ArgumentParser
 import Demo
+import Engine
+import Ledger
 import Foundation
 import Logging
 
@@ -58,9 +60,31 @@ struct DemoCommand: AsyncParsableCommand {
                 printer.line("  \(outcome.scenario.padding(toLength: 22, withPad: " ", startingAt: 0)) \(outcome.policy.padding(toLength: 26, withPad: " ", startingAt: 0)) \(String(outcome.events).leftPad(5)) events \(String(outcome.decisions).leftPad(4)) decisions  replay \(outcome.replayIdentical ? "identical" : "DIFFERS")")
             }
             printer.line(String(format: "  %d scenario(s) in %.1f s. Ledgers in %@.", outcomes.count, (ContinuousClock.now - started).inSeconds, dataDirectory))
+            printer.heading("The ledgers")
+            for outcome in outcomes {
+                let stats = try LedgerInspection.stats(directory: LedgerDirectory(dataPath: outcome.data))
+                let head = stats.headHash.prefix(8).map { String(format: "%02x", $0) }.joined()
+                printer.line("  " + outcome.scenario.padding(toLength: 22, withPad: " ", startingAt: 0) + String(stats.events).leftPad(4)
+                             + " events, \(formatBytes(stats.bodyBytes)) of JSON in \(formatBytes(stats.storedBytes))"
+                             + String(format: " (%.1f×)", stats.compressionRatio) + ", head seq \(stats.headSeq), head hash \(head)…")
+            }
+            if let triage = outcomes.first(where: { $0.scenario == "support-triage" }),
+               FileManager.default.fileExists(atPath: policiesDirectory + "/support-triage-v2.yml") {
+                let v2 = try runner.policy(named: "support-triage-v2.yml")
+                let report = try Replayer(directory: LedgerDirectory(dataPath: triage.data), options: .init(policy: v2)).run()
+                printer.heading("What if \(v2.id) had answered? (replay of the support-triage ledger under examples/support-triage-v2.yml)")
+                printer.dim("  Customer inputs are replayed as recorded: after the first divergence the customer might have answered differently.")
+                let changes = report.behaviourChanges
+                printer.line("  \(changes.count) of \(report.compared) decisions would change:")
+                for change in changes.prefix(6) {
+                    printer.line("    input seq \(change.inputSeq): " + ReplayView.describe(DecisionSummary(change.recorded), present: change.recorded != nil))
+                    printer.line("        → " + ReplayView.describe(DecisionSummary(change.replayed), present: change.replayed != nil))
+                }
+            }
             if let first = outcomes.first {
                 printer.heading("Try next")
                 printer.line("  ledgerbot replay --data \(first.data)                                   # every decision re-derived from the ledger")
+                printer.line("  ledgerbot serve --data DIR --policy \(policiesDirectory)/support-triage.yml --chatwoot-url https://chat.example.com   # your Chatwoot (README: Connect to your Chatwoot)")
                 if let triage = outcomes.first(where: { $0.scenario == "support-triage" }) {
                     printer.line("  ledgerbot replay --data \(triage.data) --policy \(policiesDirectory)/support-triage-v2.yml   # what would v2 have done?")
                     printer.line("  ledgerbot audit --data \(triage.data) --conversation \(triage.conversation)   # why the bot did what it did")
@@ -91,7 +115,7 @@ struct DemoCommand: AsyncParsableCommand {
     /// A directory that holds no ledger yet: conversation ids restart with every simulator, so
     /// runs must not share a ledger.
     private func chooseDataDirectory() throws -> String {
-        let base = data ?? "ledgerbot-demo"
+        let base = data ?? FileManager.default.currentDirectoryPath + "/ledgerbot-demo"
         let manager = FileManager.default
         let isEmpty = (try? manager.contentsOfDirectory(atPath: base))?.isEmpty ?? true
         if isEmpty { return base }

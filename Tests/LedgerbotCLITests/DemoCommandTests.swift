@@ -36,3 +36,23 @@ import Testing
         #expect(result.stderr.contains("--scenario must be all or one of"))
     }
 }
+
+/// `ledgerbot demo --interactive` on a pseudo-terminal (util-linux `script` provides it), the
+/// way a person uses it: typed lines in, the bot's replies out.
+@Suite struct InteractiveDemoTests {
+    @Test func typedLinesReachTheBotAndItsRepliesComeBack() async throws {
+        let temp = TemporaryDirectory()
+        let binary = productsDirectory().appendingPathComponent("ledgerbot").path
+        let command = "\(binary) demo --interactive --scenario ecommerce-orders --no-color --data \(temp.path)/demo"
+        let input = Data("hello\nwhere is my order?\nAB-10002\n/agent Hi, Sam here\n/quit\n".utf8)
+        let result = try await offPool {
+            try runProcess(URL(fileURLWithPath: "/usr/bin/script"), ["-q", "-e", "-c", command, "/dev/null"], stdin: input)
+        }
+        #expect(result.status == 0, "\(result.stdout)\n\(result.stderr)")
+        let out = result.stdout
+        for expected in ["customer  hello", "customer  where is my order?", "Order AB-10002 is processing", "agent     Hi, Sam here"] {
+            #expect(out.contains(expected), "missing \(expected) in:\n\(out)")
+        }
+        #expect(FileManager.default.fileExists(atPath: temp.path + "/demo/ecommerce-orders/ledger/LEDGER"))
+    }
+}

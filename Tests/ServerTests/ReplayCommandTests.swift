@@ -104,4 +104,32 @@ import Testing
         #expect(result.status == 2)
         #expect(result.stderr.contains("does not exist"))
     }
+
+    @Test func aPolicyThatDiffersOnlyInACommentChangesNothing() async throws {
+        let temp = TemporaryDirectory()
+        let directory = temp.ledgerDirectory
+        try await record(directory)
+        let original = try String(contentsOf: fixturesDirectory().appendingPathComponent("policies/shop-bot.yml"), encoding: .utf8)
+        let path = temp.path + "/commented.yml"
+        try ("# reviewed by the support lead on Monday\n" + original).write(toFile: path, atomically: true, encoding: .utf8)
+        let result = try await ledgerbot(["replay", "--data", directory.dataPath, "--policy", path])
+        #expect(result.status == 0, "\(result.stdout)")
+        #expect(result.stdout.contains("decides exactly as the recorded one"))
+    }
+
+    @Test func aCorruptedLedgerFailsWithTheVerifyErrorNotAReport() async throws {
+        let temp = TemporaryDirectory()
+        let directory = temp.ledgerDirectory
+        try await record(directory)
+        let segments = try FileManager.default.contentsOfDirectory(atPath: directory.ledgerPath).filter { $0.hasSuffix(".lbs") }.sorted()
+        let segment = directory.ledgerPath + "/" + segments[0]
+        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: segment)))
+        bytes[bytes.count / 2] ^= 0x40 // one bit, in the middle of a frame
+        try Data(bytes).write(to: URL(fileURLWithPath: segment))
+        let result = try await ledgerbot(["replay", "--data", directory.dataPath])
+        #expect(result.status == 2)
+        #expect(result.stdout.isEmpty, "no report from a damaged ledger")
+        // The verify error: where the damage is (segment, offset, seq), or that acknowledged events are missing.
+        #expect(result.stderr.contains("checksum mismatch at segment") || result.stderr.contains("the ledger is damaged"), "\(result.stderr)")
+    }
 }

@@ -1,0 +1,290 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+
+/// A complete HTTP answer, any status.
+struct HTTPExchange: Sendable {
+    var status: Int
+    var headers: HTTPHeaders
+    var body: ByteBuffer
+
+    var bytes: ByteBufferView { body.readableBytesView }
+}
+
+/// Replaces every known credential in a text by `***`, also in the forms a service may echo it
+/// in: percent-encoded (RFC 3986, or everything but letters and digits; upper- or lower-case
+/// hex) and JSON-escaped (`\/`).
+struct Scrubber: Sendable {
+    /// Shorter values are not worth hiding and would garble texts.
+    static let minimumLength = 4
+    private let secrets: [String]
+
+    init(_ secrets: [Secret?]) {
+        var values: Set<String> = []
+        for secret in secrets.compactMap({ $0 }) where secret.value.count >= Self.minimumLength {
+            let value = secret.value
+            let encoded = [PercentEncoding.encode(value), PercentEncoding.encode(value, keeping: PercentEncoding.isAlphanumeric)]
+            values.insert(value)
+            values.insert(value.replacingOccurrences(of: "/", with: "\\/"))
+            for form in encoded {
+                values.insert(form)
+                values.insert(PercentEncoding.lowercasingHex(form))
+            }
+        }
+        // Longest first, so that a secret containing another is replaced whole.
+        self.secrets = values.sorted { $0.count > $1.count }
+    }
+
+    func callAsFunction(_ text: String) -> String {
+        var result = text
+        for secret in secrets where result.contains(secret) {
+            result = result.replacingOccurrences(of: secret, with: "***")
+        }
+        return result
+    }
+}
+
+/// Sends one request with a deadline and turns every way it can fail into an ``NLUFailure``.
+struct NLUTransport: Sendable {
+    let httpClient: HTTPClient
+    let timeout: Duration
+    let maximumResponseBytes: Int
+    let logger: Logger
+    /// Names the service in failure messages, for example "Rasa".
+    let serviceName: String
+
+    /// The answer, whatever its status, or a timeout/transport failure.
+    ///
+    /// The timeout covers everything: connecting, sending, waiting and reading the whole body.
+    func send(_ request: HTTPClientRequest, logPath: String, scrub: Scrubber) async -> Result<HTTPExchange, NLUFailure> {
+        var logger = self.logger
+        logger[metadataKey: "nlu.service"] = "\(serviceName)"
+        logger[metadataKey: "nlu.request"] = "\(request.method.rawValue) \(logPath)"
+        let started = ContinuousClock.now
+        let result = await race(request)
+        let elapsed = ContinuousClock.now - started
+        let outcome: Result<HTTPExchange, NLUFailure>
+        switch result {
+        case .response(let exchange):
+            outcome = .success(exchange)
+            logger.debug(
+                "NLU request done",
+                metadata: ["http.status": "\(exchange.status)", "nlu.elapsed": "\(elapsed)"]
+            )
+        case .timedOut:
+            outcome = .failure(
+                NLUFailure(kind: .timeout, message: "\(serviceName) did not answer within \(timeout)")
+            )
+        case .error(let error):
+            outcome = .failure(classify(error, scrub: scrub))
+        }
+        if case .failure(let failure) = outcome {
+            logger.debug(
+                "NLU request failed",
+                metadata: ["nlu.failure": "\(failure.kind.rawValue)", "nlu.elapsed": "\(elapsed)"]
+            )
+        }
+        return outcome
+    }
+
+    private enum RaceResult: Sendable {
+        case response(HTTPExchange)
+        case error(any Error)
+        case timedOut
+    }
+
+    private func race(_ request: HTTPClientRequest) async -> RaceResult {
+        // AsyncHTTPClient's own deadline comes first, so that its error (a refused connection it
+        // kept retrying, say) is reported; the timer is the backstop for the whole exchange.
+        let deadline = NIODeadline.now() + TimeAmount(timeout)
+        return await withTaskGroup(of: RaceResult?.self) { group in
+            group.addTask {
+                do {
+                    // No logger for AsyncHTTPClient: at trace level it logs response parts, which
+                    // could echo a credential.
+                    let response = try await httpClient.execute(request, deadline: deadline, logger: nil)
+                    let body = try await response.body.collect(upTo: maximumResponseBytes)
+                    return .response(
+                        HTTPExchange(status: Int(response.status.code), headers: response.headers, body: body)
+                    )
+                } catch {
+                    return .error(error)
+                }
+            }
+            group.addTask {
+                do {
+                    try await Task.sleep(for: timeout + .milliseconds(100))
+                    return .timedOut
+                } catch {
+                    return nil  // cancelled: the request finished first, or the caller gave up
+                }
+            }
+            var outcome: RaceResult = .error(CancellationError())
+            for await result in group {
+                guard let result else { continue }
+                outcome = result
+                break
+            }
+            group.cancelAll()
+            return outcome
+        }
+    }
+
+    /// Classifies an error thrown while sending or receiving.
+    func classify(_ error: any Error, scrub: Scrubber) -> NLUFailure {
+        switch error {
+        case is CancellationError:
+            return NLUFailure(kind: .transport, message: "The request to \(serviceName) was cancelled", retryable: false)
+        case let error as HTTPClientError:
+            switch error {
+            case .deadlineExceeded, .readTimeout, .writeTimeout, .connectTimeout, .tlsHandshakeTimeout,
+                .getConnectionFromPoolTimeout, .socksHandshakeTimeout, .httpProxyHandshakeTimeout:
+                return NLUFailure(kind: .timeout, message: "\(serviceName) did not answer within \(timeout)")
+            case .cancelled, .requestStreamCancelled:
+                return NLUFailure(
+                    kind: .transport,
+                    message: "The request to \(serviceName) was cancelled",
+                    retryable: false
+                )
+            case .invalidURL, .emptyHost, .emptyScheme, .alreadyShutdown:
+                return NLUFailure(
+                    kind: .transport,
+                    message: "Cannot send to \(serviceName): " + scrub(String(describing: error)),
+                    retryable: false
+                )
+            default:
+                break
+            }
+        case is NIOTooManyBytesError:
+            return NLUFailure(
+                kind: .badResponse,
+                message: "\(serviceName) answered with more than \(maximumResponseBytes) bytes"
+            )
+        case let error as ChannelError:
+            if case .connectTimeout = error {
+                return NLUFailure(kind: .timeout, message: "\(serviceName) did not answer within \(timeout)")
+            }
+        default:
+            break
+        }
+        return NLUFailure(
+            kind: .transport,
+            message: "Cannot reach \(serviceName): " + scrub(String(describing: error))
+        )
+    }
+
+    /// `nil` for a 2xx answer, otherwise the failure it stands for.
+    func failure(for exchange: HTTPExchange, scrub: Scrubber) -> NLUFailure? {
+        let status = exchange.status
+        if (200...299).contains(status) { return nil }
+        let kind: NLUFailure.Kind
+        switch status {
+        case 401, 403: kind = .unauthorized
+        case 408: kind = .timeout
+        case 429: kind = .rateLimited
+        case 500...599: kind = .server
+        case 400...499: kind = .rejected
+        default: kind = .badResponse
+        }
+        let retryAfter = exchange.headers.first(name: "Retry-After")
+            .flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        var message = "\(serviceName) answered HTTP \(status)"
+        if let detail = Self.errorDetail(exchange) { message += ": " + detail }
+        return NLUFailure(kind: kind, status: status, message: scrub(message), retryAfterSeconds: retryAfter)
+    }
+
+    /// The service's own words about an error: Google's `error.status`/`error.message`, the AWS
+    /// error type and `message`, Rasa's `reason`/`message`, or the start of the body.
+    static func errorDetail(_ exchange: HTTPExchange) -> String? {
+        var parts: [String] = []
+        if let type = exchange.headers.first(name: "x-amzn-ErrorType"), !type.isEmpty {
+            parts.append(String(type.prefix { $0 != ":" }))
+        }
+        if let json = JSON.parse(exchange.bytes) {
+            let error = json["error"]
+            for candidate in [error?["status"], json["reason"], json["__type"]] {
+                if let text = candidate?.text, !parts.contains(text) { parts.append(text) }
+            }
+            if let message = error?["message"]?.text ?? json["message"]?.text ?? json["Message"]?.text
+                ?? error?.text
+            {
+                parts.append(message)
+            }
+        }
+        if parts.isEmpty, let excerpt = excerpt(exchange.bytes) { parts.append(excerpt) }
+        return parts.isEmpty ? nil : parts.joined(separator: " ")
+    }
+
+    /// The start of a body, printable and on one line, or `nil` if it is empty.
+    static func excerpt(_ bytes: some Collection<UInt8>, limit: Int = 160) -> String? {
+        let text = String(decoding: bytes.prefix(limit * 4), as: UTF8.self)
+            .map { $0.isNewline || $0 == "\t" ? " " : $0 }
+            .filter { !($0.asciiValue.map { $0 < 0x20 || $0 == 0x7f } ?? false) }
+        let trimmed = String(text.prefix(limit)).trimmingCharacters(in: .whitespaces)
+        return trimmed.isEmpty ? nil : trimmed
+    }
+
+    /// Parses a 2xx body as a JSON object, or describes why it is not one.
+    func jsonObject(_ exchange: HTTPExchange) -> Result<JSON, NLUFailure> {
+        guard let json = JSON.parse(exchange.bytes), json.object != nil else {
+            let excerpt = Self.excerpt(exchange.bytes, limit: 80).map { ": \($0)" } ?? ": empty body"
+            return .failure(
+                NLUFailure(
+                    kind: .badResponse,
+                    status: exchange.status,
+                    message: "\(serviceName) answered HTTP \(exchange.status) with a body that is not a JSON object"
+                        + excerpt
+                )
+            )
+        }
+        return .success(json)
+    }
+
+    /// A 2xx JSON object that lacks what the adapter needs.
+    func unexpected(_ exchange: HTTPExchange, _ what: String) -> NLUFailure {
+        NLUFailure(
+            kind: .badResponse,
+            status: exchange.status,
+            message: "\(serviceName) answered HTTP \(exchange.status) without \(what)"
+        )
+    }
+}
+
+extension TimeAmount {
+    init(_ duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+    }
+}
+
+/// Encodes a JSON request body with stable key order.
+func encodeJSONBody(_ value: some Encodable) -> ByteBuffer {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    // The bodies are plain structs of strings: encoding cannot fail.
+    let data = (try? encoder.encode(value)) ?? Data("{}".utf8)
+    return ByteBuffer(bytes: data)
+}
+
+extension String {
+    func trimmingSuffix(_ suffix: Character) -> String {
+        var result = self
+        while result.last == suffix { result.removeLast() }
+        return result
+    }
+}
+
+extension URL {
+    /// The URL without user info and query, for descriptions.
+    var redactedForDescription: String {
+        guard var components = URLComponents(url: self, resolvingAgainstBaseURL: false) else { return "<url>" }
+        if components.user != nil || components.password != nil {
+            components.user = nil
+            components.password = nil
+        }
+        if components.query != nil { components.query = "***" }
+        return components.string ?? "<url>"
+    }
+}
