@@ -2,7 +2,8 @@
 # Installs what Ledgerbot needs to build and test on a fresh Debian machine (as root, no prompts).
 # Swift itself must already be on PATH (the machine image provides /opt/swift).
 set -euo pipefail
-packages=(libsqlite3-dev zlib1g-dev)
+# bsdutils: `script`, which the interactive-demo test uses for a pseudo-terminal.
+packages=(libsqlite3-dev zlib1g-dev bsdutils)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
