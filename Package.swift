@@ -60,7 +60,7 @@ let package = Package(
         .target(
             name: "Effects",
             dependencies: [
-                "Ledger", "Domain", "Chatwoot", "JSONScan",
+                "Ledger", "Domain", "Chatwoot", "JSONScan", "NLUAdapters",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -106,7 +106,7 @@ let package = Package(
         .target(
             name: "BotRuntime",
             dependencies: [
-                "Server", "Engine", "Effects", "Ledger", "Domain", "Chatwoot", "Policy", "Audit", "Projections",
+                "Server", "Engine", "Effects", "Ledger", "Domain", "Chatwoot", "Policy", "Audit", "Projections", "NLUAdapters",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),

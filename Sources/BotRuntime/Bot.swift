@@ -75,7 +75,8 @@ public struct Bot: Sendable {
             let api = HTTPChatwootAPI(httpClient: httpClient, baseURL: chatwoot.baseURL, accessToken: chatwoot.accessToken,
                                       configuration: .init(requestTimeout: chatwoot.requestTimeout), logger: logger)
             let lookups = HTTPLookupPerformer(httpClient: httpClient, variables: configuration.lookupVariables, logger: logger)
-            services.append(Outbox(ledger: ledger, directory: configuration.directory, api: api, lookups: lookups,
+            let nlu = try configuration.policy.flatMap { try ExternalNLUFactory.make($0, variables: configuration.lookupVariables, httpClient: httpClient, logger: logger) }
+            services.append(Outbox(ledger: ledger, directory: configuration.directory, api: api, lookups: lookups, nlu: nlu,
                                    configuration: configuration.outbox,
                                    metrics: OutboxMetrics(factory: PrometheusMetricsFactory(registry: registry)), logger: logger))
         }

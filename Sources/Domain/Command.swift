@@ -19,6 +19,9 @@ public enum Command: Sendable, Hashable {
     /// Wake the reactor at a time (µs since 1970): a `timer.fired` event is recorded then, and
     /// is an input like a message. Used to notice that nobody answered a waiting customer.
     case scheduleTimer(TimerRequest)
+    /// Ask the external NLU service (Rasa, Dialogflow, Lex) what the customer meant; its answer
+    /// is recorded and becomes the next input.
+    case understand(UnderstandRequest)
 
     /// A stable name for logs, metrics and results.
     public var kind: String {
@@ -31,6 +34,7 @@ public enum Command: Sendable, Hashable {
         case .typing: "typing"
         case .lookup: "lookup"
         case .scheduleTimer: "schedule_timer"
+        case .understand: "understand"
         }
     }
 
@@ -42,7 +46,7 @@ public enum Command: Sendable, Hashable {
 }
 
 extension Command: Codable {
-    private enum Keys: String, CodingKey { case kind, message, status, snoozedUntil = "snoozed_until", priority, attributes, assignee, on, call, timer }
+    private enum Keys: String, CodingKey { case kind, message, status, snoozedUntil = "snoozed_until", priority, attributes, assignee, on, call, timer, request }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: Keys.self)
@@ -62,6 +66,7 @@ extension Command: Codable {
         case "typing": self = .typing(on: try c.decode(Bool.self, forKey: .on))
         case "lookup": self = .lookup(try c.decode(LookupCall.self, forKey: .call))
         case "schedule_timer": self = .scheduleTimer(try c.decode(TimerRequest.self, forKey: .timer))
+        case "understand": self = .understand(try c.decode(UnderstandRequest.self, forKey: .request))
         case let other: throw DecodingError.dataCorruptedError(forKey: .kind, in: c, debugDescription: "unknown command \(other)")
         }
     }
@@ -86,6 +91,7 @@ extension Command: Codable {
         case .typing(let on): try c.encode(on, forKey: .on)
         case .lookup(let call): try c.encode(call, forKey: .call)
         case .scheduleTimer(let timer): try c.encode(timer, forKey: .timer)
+        case .understand(let request): try c.encode(request, forKey: .request)
         }
     }
 
@@ -226,4 +232,26 @@ public struct TimerFired: Sendable, Hashable, Codable {
 
     public func encoded() throws -> [UInt8] { [UInt8](try Decision.encoder.encode(self)) }
     public static func decode(_ bytes: [UInt8]) throws -> TimerFired { try JSONDecoder().decode(TimerFired.self, from: Data(bytes)) }
+}
+
+/// One message for the external NLU service (see ``Command/understand(_:)``).
+public struct UnderstandRequest: Sendable, Hashable, Codable {
+    /// `rasa`, `dialogflow_es`, `dialogflow_cx`, `lex_v2`.
+    public var engine: String
+    public var text: String
+    /// Stable per conversation, so the service keeps its own dialog context across turns.
+    public var session: String
+    public var messageId: String?
+
+    public init(engine: String, text: String, session: String, messageId: String? = nil) {
+        self.engine = engine
+        self.text = text
+        self.session = session
+        self.messageId = messageId
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case engine, text, session
+        case messageId = "message_id"
+    }
 }

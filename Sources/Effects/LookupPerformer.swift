@@ -71,8 +71,17 @@ public struct HTTPLookupPerformer: LookupPerformer {
         return .success(LookupAnswer(lookup: call.name, found: true, fields: fields, tag: call.tag))
     }
 
-    /// `${NAME}` → the variable's value (unknown names become empty, and are logged by name).
     func expand(_ text: String) -> String {
+        Variables.expand(text, from: variables) { name in logger.warning("lookup refers to an unset variable", metadata: ["variable": "\(name)"]) }
+    }
+}
+
+/// `${NAME}` references in policy values (URLs, headers, bodies, NLU settings), expanded only at
+/// the edge, from the environment — so addresses and secrets never enter the policy or the ledger.
+public enum Variables {
+    /// `text` with every `${NAME}` replaced; `unset` is told each name that has no value (it
+    /// becomes empty).
+    public static func expand(_ text: String, from variables: [String: String], unset: (String) -> Void = { _ in }) -> String {
         guard text.contains("${") else { return text }
         var output = ""
         var rest = Substring(text)
@@ -83,7 +92,7 @@ public struct HTTPLookupPerformer: LookupPerformer {
                 return output
             }
             let name = String(rest[open.upperBound..<close])
-            if let value = variables[name] { output += value } else { logger.warning("lookup refers to an unset variable", metadata: ["variable": "\(name)"]) }
+            if let value = variables[name] { output += value } else { unset(name) }
             rest = rest[rest.index(after: close)...]
         }
         return output + rest

@@ -3,6 +3,7 @@ import Domain
 import Foundation
 import Ledger
 import Logging
+import NLUAdapters
 import ServiceLifecycle
 
 /// The effect runner: performs the commands of recorded decisions through Chatwoot's API and
@@ -21,6 +22,7 @@ public final class Outbox: Service, Sendable {
     private let directory: LedgerDirectory
     private let api: any ChatwootAPI
     private let lookups: (any LookupPerformer)?
+    private let nlu: (any ExternalNLU)?
     private let configuration: OutboxConfiguration
     private let metrics: OutboxMetrics
     private let logger: Logger
@@ -28,8 +30,11 @@ public final class Outbox: Service, Sendable {
 
     /// - Parameter lookups: performs the policy's lookups and actions; without it they are
     ///   recorded as failed.
+    ///   - nlu: the external NLU service of the policy, if it uses one.
     public init(ledger: any LedgerStore, directory: LedgerDirectory, api: any ChatwootAPI, lookups: (any LookupPerformer)? = nil,
+                nlu: (any ExternalNLU)? = nil,
                 configuration: OutboxConfiguration = .init(), metrics: OutboxMetrics, logger: Logger) {
+        self.nlu = nlu
         self.ledger = ledger
         self.directory = directory
         self.api = api
@@ -91,6 +96,10 @@ public final class Outbox: Service, Sendable {
     private func perform(_ item: PendingCommand) async {
         if case .lookup(let call) = item.command {
             await performLookup(call, item)
+            return
+        }
+        if case .understand(let request) = item.command {
+            await performUnderstanding(request, item)
             return
         }
         if case .scheduleTimer = item.command {
@@ -164,6 +173,32 @@ public final class Outbox: Service, Sendable {
                                   error: result.lastError.map { String($0.prefix(500)) }, data: result.value?.jsonValue), for: item)
     }
 
+    /// Asks the external NLU service. A retryable failure is tried once more (the customer waits);
+    /// the answer or the failure is recorded either way, and the policy's `on_error` decides.
+    private func performUnderstanding(_ request: UnderstandRequest, _ item: PendingCommand) async {
+        let start = ContinuousClock.now
+        guard let nlu else {
+            await record(EffectResult(decision: item.key.decision, command: item.key.index, kind: item.command.kind, outcome: .failed,
+                                      attempts: 0, latencyMilliseconds: 0, error: "no NLU service configured for \(request.engine)"), for: item)
+            return
+        }
+        var retry = configuration.retry
+        retry.maximumAttempts = 2
+        let result = await withRetry(retry, clock: ContinuousClock()) { () async -> AttemptOutcome<NLUResult> in
+            switch await nlu.understand(request.text, session: request.session, messageId: request.messageId) {
+            case .understood(let answer): return .success(answer)
+            case .failed(let failure):
+                return failure.retryable ? .retryable(status: failure.status, message: failure.message) : .final(status: failure.status, message: failure.message)
+            }
+        }
+        metrics.call(item.command.kind, status: result.lastStatus ?? (result.value == nil ? nil : 200), seconds: (ContinuousClock.now - start).inSeconds)
+        let data = result.value.flatMap { try? JSONDecoder().decode(JSONValue.self, from: JSONEncoder().encode($0)) }
+        await record(EffectResult(decision: item.key.decision, command: item.key.index, kind: item.command.kind,
+                                  outcome: result.value == nil ? .failed : .ok, status: result.lastStatus,
+                                  attempts: result.attempts, latencyMilliseconds: Int((ContinuousClock.now - start).inSeconds * 1000),
+                                  error: result.lastError.map { String($0.prefix(500)) }, data: data), for: item)
+    }
+
     /// One attempt of `item`'s Chatwoot call; returns the created message id for messages.
     private func call(_ item: PendingCommand) async throws(ChatwootAPIError) -> Int? {
         let conversation = item.conversation
@@ -183,7 +218,7 @@ public final class Outbox: Service, Sendable {
             _ = try await api.assign(assignee, in: conversation)
         case .typing(let on):
             try await api.toggleTyping(on: on, isPrivate: false, in: conversation)
-        case .lookup, .scheduleTimer:
+        case .lookup, .scheduleTimer, .understand:
             break // performed by performLookup; recorded by perform
         }
         return nil

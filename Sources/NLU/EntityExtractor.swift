@@ -7,8 +7,15 @@ public struct ExtractedEntity: Sendable, Hashable {
     public var value: String
     /// The text as the customer wrote it.
     public var text: String
-    /// How it was found: `regex`, `lookup`.
+    /// How it was found: `regex`, `lookup`, or an external service's name.
     public var extractor: String
+
+    public init(entity: String, value: String, text: String, extractor: String) {
+        self.entity = entity
+        self.value = value
+        self.text = text
+        self.extractor = extractor
+    }
 }
 
 /// Finds entities the Rasa way: regular expressions (e.g. an order number), lookup tables

@@ -54,6 +54,27 @@ public struct NLUSettings: Sendable {
     public var entities: EntityExtractor
     /// Every intent named in the training data.
     public var intents: [String]
+    /// The external service's settings (engines other than `builtin`).
+    public var external: ExternalNLUSettings?
+}
+
+/// How to reach an external NLU service. Values may hold `${VARIABLE}` references, expanded by
+/// the runtime from its environment (credentials never appear in the policy or the ledger).
+public struct ExternalNLUSettings: Sendable {
+    public enum OnError: String, Sendable {
+        /// Classify with the built-in NLU (needs training examples in the policy).
+        case builtin
+        /// Answer with the fallback reply.
+        case fallback
+        /// Hand off to a human.
+        case handoff
+    }
+
+    /// The keys under `nlu.rasa`, `nlu.dialogflow` or `nlu.lex`, as written.
+    public var settings: [String: String]
+    public var onError: OnError
+    /// Send the service's own reply (Dialogflow fulfillment, Lex messages) for intents without a rule.
+    public var useServiceReply: Bool
 }
 
 /// What the bot does for one intent.

@@ -140,7 +140,7 @@ struct PolicyParser {
             reader.fail(root, "missing required key 'nlu' (engine, threshold and training data)")
             return nil
         }
-        guard let fields = reader.fields(node, "nlu", allowed: ["engine", "threshold", "training", "training_file", "rasa", "dialogflow", "lex"]) else { return nil }
+        guard let fields = reader.fields(node, "nlu", allowed: ["engine", "threshold", "training", "training_file", "rasa", "dialogflow", "lex", "on_error", "use_service_reply"]) else { return nil }
         let engine = fields["engine"].flatMap { reader.string($0, "nlu.engine") } ?? "builtin"
         if !PolicyLoader.engines.contains(engine) {
             reader.fail(fields["engine"], "nlu.engine '\(engine)' is not one of: \(PolicyLoader.engines.joined(separator: ", "))")
@@ -196,8 +196,44 @@ struct PolicyParser {
             return nil
         }
         let classifier = intentsInData.count >= 2 ? IntentClassifier(examples: data.examples) : nil
+        var external: ExternalNLUSettings?
+        if engine != "builtin" {
+            external = parseExternal(engine, fields, node: node, hasClassifier: classifier != nil)
+        }
         return NLUSettings(engine: engine, threshold: threshold, examples: data.examples, classifier: classifier,
-                           entities: entities, intents: intentsInData)
+                           entities: entities, intents: intentsInData, external: external)
+    }
+
+    /// `nlu.rasa` / `nlu.dialogflow` / `nlu.lex`: the service's address and names; secrets as `${VAR}`.
+    private func parseExternal(_ engine: String, _ fields: Fields, node: Node, hasClassifier: Bool) -> ExternalNLUSettings? {
+        let (key, allowed, required): (String, [String], [String]) = switch engine {
+        case "rasa": ("rasa", ["url", "token", "timeout"], ["url"])
+        case "dialogflow_es": ("dialogflow", ["project", "language", "token", "token_file", "location", "environment", "base_url", "timeout"], ["project", "language"])
+        case "dialogflow_cx": ("dialogflow", ["project", "location", "agent", "language", "token", "token_file", "environment", "base_url", "timeout"], ["project", "agent", "language"])
+        default: ("lex", ["bot", "alias", "locale", "region", "endpoint", "timeout"], ["bot", "alias", "locale", "region"])
+        }
+        guard let section = reader.fields(fields[key], "nlu.\(key)", allowed: allowed) else {
+            reader.fail(node, "nlu.engine \(engine) needs its settings under nlu.\(key) (\(required.joined(separator: ", ")))")
+            return nil
+        }
+        var settings: [String: String] = [:]
+        for (name, _, value) in section.pairs { settings[name] = reader.string(value, "nlu.\(key).\(name)") }
+        for name in required where settings[name] == nil { reader.fail(section.node, "nlu.\(key) needs '\(name)'") }
+        if engine.hasPrefix("dialogflow"), settings["token"] == nil && settings["token_file"] == nil {
+            reader.fail(section.node, "nlu.dialogflow needs token (e.g. \"${DIALOGFLOW_TOKEN}\") or token_file")
+        }
+        if let token = settings["token"], !token.contains("${") {
+            reader.fail(section["token"], "nlu.\(key).token: put the secret in the environment and write ${VARIABLE} here (policies are recorded in the ledger)")
+        }
+        if let timeout = section["timeout"] { settings["timeout"] = reader.milliseconds(timeout, "nlu.\(key).timeout").map(String.init) }
+        let onErrorText = fields["on_error"].flatMap { reader.string($0, "nlu.on_error") } ?? (hasClassifier ? "builtin" : "fallback")
+        guard let onError = ExternalNLUSettings.OnError(rawValue: onErrorText) else {
+            reader.fail(fields["on_error"], "nlu.on_error must be builtin, fallback or handoff")
+            return nil
+        }
+        if onError == .builtin && !hasClassifier { reader.fail(fields["on_error"], "nlu.on_error: builtin needs training examples of at least two intents") }
+        return ExternalNLUSettings(settings: settings, onError: onError,
+                                   useServiceReply: fields["use_service_reply"].flatMap { reader.bool($0, "nlu.use_service_reply") } ?? false)
     }
 
     // MARK: Replies
@@ -549,11 +585,12 @@ struct PolicyParser {
                 reader.fail(node, "template refers to unknown slot '\(slot)'")
             }
         }
-        guard let nlu, nlu.engine == "builtin" else { return }
+        guard let nlu else { return }
         let trained = Set(nlu.intents)
-        // An intent only a widget answer leads to (`next:`) needs no examples.
+        // An intent only a widget answer leads to (`next:`) needs no examples; with an external
+        // engine the service knows the intents.
         let reachable = trained.union(intentReferences.map(\.0))
-        for (name, rule) in intents.sorted(by: { $0.key < $1.key }) where !reachable.contains(name) {
+        for (name, rule) in intents.sorted(by: { $0.key < $1.key }) where nlu.engine == "builtin" && !reachable.contains(name) {
             reader.fail(line: rule.line, "intent '\(name)' has a rule but no training examples in nlu and no `next:` leads to it (known: \(nlu.intents.joined(separator: ", ")))")
         }
         for name in nlu.intents where intents[name] == nil {

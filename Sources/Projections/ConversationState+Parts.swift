@@ -162,6 +162,8 @@ public struct Awaiting: Sendable, Equatable, Codable {
         case form
         /// The result of the lookup ``Awaiting/name``.
         case lookup
+        /// The external NLU service's reading of the last customer message.
+        case understanding
     }
 
     public var kind: Kind

@@ -14,7 +14,8 @@ import Projections
 /// Inputs it reacts to:
 /// - a new incoming, non-private customer message (`message_created`);
 /// - a widget answer (`message_updated` with submitted values), once per message;
-/// - the recorded result of a lookup it asked for (`effect.result` of kind `lookup`);
+/// - the recorded result of a lookup it asked for (`effect.result` of kind `lookup`), or of the
+///   external NLU service (kind `understand`);
 /// - a timer it scheduled (`timer.fired`, recorded with the time it fired).
 ///
 /// Everything else (its own echoes, agents' replies, private notes, templates, status changes)
@@ -41,6 +42,7 @@ struct ReactorInput {
         case message(text: String, messageId: Int?)
         case submission(SubmittedAnswer, messageId: Int)
         case lookupResult(EffectResult, LookupAnswer?)
+        case understood(EffectResult)
         case timer(TimerFired)
     }
 
@@ -67,10 +69,10 @@ struct ReactorInput {
                 return nil
             }
         case EventType.effectResult:
-            guard let result = try? EffectResult.decode(event.body), result.kind == "lookup",
+            guard let result = try? EffectResult.decode(event.body), result.kind == "lookup" || result.kind == "understand",
                   let address = ConversationStore.address(ofStream: event.stream) else { return nil }
             self.address = address
-            kind = .lookupResult(result, LookupAnswer(result.data))
+            kind = result.kind == "lookup" ? .lookupResult(result, LookupAnswer(result.data)) : .understood(result)
         case EventType.timerFired:
             guard let fired = try? TimerFired.decode(event.body), let address = ConversationStore.address(ofStream: event.stream) else { return nil }
             self.address = address

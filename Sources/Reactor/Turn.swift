@@ -55,7 +55,7 @@ struct Turn {
             customerText = text
             explanation["input"] = .object(["kind": "message", "message_id": id.map(JSONValue.int) ?? .null])
             if botMaySpeak {
-                respond(to: text)
+                respond(to: text, messageId: id)
             } else {
                 monitor(text)
             }
@@ -70,6 +70,9 @@ struct Turn {
         case .lookupResult(let effect, let answer):
             explanation["input"] = .object(["kind": "lookup_result", "decision": .int(Int(effect.decision))])
             resume(after: effect, answer: answer)
+        case .understood(let effect):
+            explanation["input"] = .object(["kind": "nlu_result", "decision": .int(Int(effect.decision))])
+            resume(understanding: effect)
         case .timer(let fired):
             explanation["input"] = .object(["kind": "timer", "name": .string(fired.name), "decision": .int(Int(fired.decision))])
             timerFired(fired)
@@ -83,7 +86,7 @@ struct Turn {
 
     // MARK: - Messages
 
-    private mutating func respond(to text: String) {
+    private mutating func respond(to text: String, messageId: Int? = nil) {
         let folded = TextNormalizer.fold(text)
         if let hours = policy.businessHours, hours.outside == .handoff, !hours.isOpen(atMicros: event.time) {
             explanation["rule"] = "business_hours"
@@ -126,9 +129,75 @@ struct Turn {
             steps.append("answer is not a valid \(spec.name); asked again")
             return
         }
+        if policy.nlu.external != nil {
+            askExternalNLU(text, messageId: messageId)
+            return
+        }
         if let intent = understanding.intent {
             pursue(intent: intent.name, confidence: intent.confidence, entities: understanding.entities)
         } else {
+            fallback()
+        }
+    }
+
+    /// The message goes to the external NLU service; its recorded answer continues the turn.
+    private mutating func askExternalNLU(_ text: String, messageId: Int?) {
+        let engine = policy.nlu.engine
+        let session = "ledgerbot-\(state.address.accountId)-\(state.address.conversationId)"
+        commands.append(.understand(UnderstandRequest(engine: engine, text: text, session: session, messageId: messageId.map(String.init))))
+        update.awaiting = .some(Awaiting(kind: .understanding, name: engine, purpose: "intent"))
+        explanation["rule"] = .string("nlu:\(engine)")
+        steps.append("asked \(engine) what the customer means")
+    }
+
+    /// The external NLU service answered (or failed): understand, then pursue as usual.
+    private mutating func resume(understanding effect: EffectResult) {
+        guard let awaiting = state.awaiting, awaiting.kind == .understanding, awaiting.decision == effect.decision,
+              let external = policy.nlu.external else { return }
+        update.awaiting = .some(nil)
+        guard botMaySpeak else {
+            steps.append("the NLU answered after a human took over: nothing to say")
+            return
+        }
+        let text = state.lastCustomerMessages.last { $0.kind == .message }?.text ?? ""
+        customerText = text
+        let local = policy.nlu.entities.extract(text)
+        guard effect.outcome != .failed, let data = effect.data else {
+            explanation["nlu"] = .object(["engine": .string(policy.nlu.engine), "error": .string(effect.error ?? "no answer")])
+            steps.append("\(policy.nlu.engine) failed: \(external.onError.rawValue)")
+            switch external.onError {
+            case .builtin:
+                let builtin = understand(text, builtin: true)
+                if let intent = builtin.intent { pursue(intent: intent.name, confidence: intent.confidence, entities: builtin.entities) } else { fallback() }
+            case .fallback:
+                fallback()
+            case .handoff:
+                handOff(reason: "NLU service \(policy.nlu.engine) unavailable")
+            }
+            return
+        }
+        let intent = data["intent"]?.stringValue
+        let confidence = data["confidence"]?.doubleValue.map(Self.rounded)
+        var remote = local
+        for entity in data["entities"]?.arrayValue ?? [] {
+            guard let name = entity["entity"]?.stringValue, let value = entity["value"]?.stringValue else { continue }
+            remote.append(ExtractedEntity(entity: name, value: value, text: value, extractor: policy.nlu.engine))
+        }
+        var nlu: [String: JSONValue] = ["engine": .string(policy.nlu.engine), "threshold": .double(policy.nlu.threshold)]
+        if let ranking = data["ranking"]?.arrayValue { nlu["ranking"] = .array(Array(ranking.prefix(3))) }
+        if !remote.isEmpty {
+            nlu["entities"] = .array(remote.map { .object(["entity": .string($0.entity), "value": .string($0.value), "extractor": .string($0.extractor)]) })
+        }
+        explanation["nlu"] = .object(nlu)
+        if let intent, (confidence ?? 1) >= policy.nlu.threshold, policy.intents[intent] != nil {
+            pursue(intent: intent, confidence: confidence ?? 1, entities: remote)
+        } else if external.useServiceReply, let reply = data["reply"]?.stringValue, !reply.isEmpty {
+            explanation["rule"] = .string("service_reply")
+            if let intent { update.intent = Projections.IntentScore(name: intent, confidence: confidence) }
+            commands.append(.sendMessage(.text(reply)))
+            steps.append("\(policy.nlu.engine) answered itself")
+        } else {
+            if let intent { steps.append("\(policy.nlu.engine) said \(intent) (\(confidence.map { String($0) } ?? "no score")): no rule or below the threshold") }
             fallback()
         }
     }
@@ -207,9 +276,18 @@ struct Turn {
         var entities: [ExtractedEntity]
     }
 
-    private mutating func understand(_ text: String) -> Understanding {
+    /// Entities always; the built-in classification for the builtin engine (or `builtin: true`,
+    /// when an external service failed).
+    private mutating func understand(_ text: String, builtin: Bool = false) -> Understanding {
         let entities = policy.nlu.entities.extract(text)
-        var nlu: [String: JSONValue] = ["engine": .string(policy.nlu.engine), "threshold": .double(policy.nlu.threshold)]
+        var nlu: [String: JSONValue] = ["engine": .string(builtin ? "builtin" : policy.nlu.engine), "threshold": .double(policy.nlu.threshold)]
+        if policy.nlu.external != nil && !builtin {
+            if !entities.isEmpty {
+                nlu["entities"] = .array(entities.map { .object(["entity": .string($0.entity), "value": .string($0.value), "extractor": .string($0.extractor)]) })
+            }
+            explanation["nlu"] = .object(nlu)
+            return Understanding(intent: nil, entities: entities)
+        }
         if !entities.isEmpty {
             nlu["entities"] = .array(entities.map { .object(["entity": .string($0.entity), "value": .string($0.value), "extractor": .string($0.extractor)]) })
         }

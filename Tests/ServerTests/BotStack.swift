@@ -29,7 +29,7 @@ struct BotStack: Sendable {
 
     /// Starts everything, runs `body`, and stops. Pass `directory` to run twice over one ledger.
     static func run(policy name: String = "shop-bot.yml", yaml: String? = nil, directory: LedgerDirectory? = nil,
-                    adminToken: String? = nil,
+                    adminToken: String? = nil, variables: [String: String] = [:],
                     chatwoot existing: ChatwootSimulator? = nil, backends existingBackends: SampleBackends? = nil,
                     _ body: @Sendable (BotStack) async throws -> Void) async throws {
         let temp = TemporaryDirectory()
@@ -43,7 +43,7 @@ struct BotStack: Sendable {
         try await withSimulators(chatwoot: existing, backends: existingBackends) { chatwoot, backends in
             var configuration = BotConfiguration(directory: directory, policy: policy)
             configuration.chatwoot = .init(baseURL: chatwoot.baseURL, accessToken: chatwoot.accessToken, requestTimeout: .seconds(2))
-            configuration.lookupVariables = ["SHOP_API": backends.baseURL]
+            configuration.lookupVariables = variables.merging(["SHOP_API": backends.baseURL]) { $1 }
             configuration.server.adminToken = adminToken.map(AdminToken.init)
             configuration.outbox.retry.baseDelay = .milliseconds(20)
             configuration.outbox.retry.maximumAttempts = 4

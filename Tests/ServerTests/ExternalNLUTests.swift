@@ -1,0 +1,95 @@
+import Foundation
+import Hummingbird
+import LedgerbotTesting
+import NIOCore
+import Simulator
+import Testing
+
+/// A policy whose intents come from Rasa (`nlu.engine: rasa`): the bot asks a fake Rasa over
+/// HTTP, records its answer, and continues the turn from it; when Rasa is down, `on_error` decides.
+@Suite(.serialized) struct ExternalNLUTests {
+    private let maria = VisitorProfile(name: "Maria Silva", email: "maria@example.com")
+
+    /// shop-bot with Rasa in front of the built-in classifier (kept for `on_error: builtin`).
+    private func policy(onError: String) throws -> String {
+        let yaml = try String(contentsOf: fixturesDirectory().appendingPathComponent("policies/shop-bot.yml"), encoding: .utf8)
+        return yaml.replacingOccurrences(of: "  engine: builtin\n", with: """
+              engine: rasa
+              rasa:
+                url: "${RASA_URL}"
+                token: "${RASA_TOKEN}"
+                timeout: 2s
+              on_error: \(onError)
+
+            """)
+    }
+
+    /// A fake Rasa `/model/parse`: answers `intent` for every text, or fails with `status`.
+    private func withFakeRasa(intent: String, confidence: Double = 0.93, status: Int = 200,
+                              _ body: @Sendable (String, LockedBox<[String]>) async throws -> Void) async throws {
+        let seen = LockedBox<[String]>([])
+        let router = Router()
+        router.post("/model/parse") { request, _ -> Response in
+            var request = request
+            let bytes = try await request.collectBody(upTo: 1 << 16)
+            seen.value.append((request.uri.query ?? "") + " " + String(buffer: bytes))
+            guard status == 200 else { return Response(status: .init(code: status), body: .init(byteBuffer: ByteBuffer(string: "{\"error\":\"down\"}"))) }
+            let json = """
+                {"text":"x","intent":{"name":"\(intent)","confidence":\(confidence)},
+                 "intent_ranking":[{"name":"\(intent)","confidence":\(confidence)},{"name":"greet","confidence":0.03}],
+                 "entities":[{"entity":"order_number","value":"AB-10002","start":0,"end":8,"extractor":"RegexEntityExtractor"}]}
+                """
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: json)))
+        }
+        let (ports, continuation) = AsyncStream<Int>.makeStream()
+        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+                              onServerRunning: { continuation.yield($0.localAddress?.port ?? 0) })
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await app.runService(gracefulShutdownSignals: []) }
+            var iterator = ports.makeAsyncIterator()
+            let port = await iterator.next() ?? 0
+            defer { group.cancelAll() }
+            try await body("http://127.0.0.1:\(port)", seen)
+        }
+    }
+
+    @Test func rasasIntentAndEntityDriveTheTurnAndAreRecorded() async throws {
+        try await withFakeRasa(intent: "track_order") { url, seen in
+            try await BotStack.run(yaml: try policy(onError: "fallback"), variables: ["RASA_URL": url, "RASA_TOKEN": "rasa-secret"]) { bot in
+                let conversation = try await bot.chatwoot.startConversation(maria)
+                try await bot.customer("wheres my stuff", in: conversation)
+                #expect(try await bot.publicBotTexts(in: conversation).last == "Order AB-10002 is processing (ETA 2026-12-09).")
+                #expect(seen.value.first?.contains("token=rasa-secret") == true)
+                #expect(seen.value.first?.contains("\"text\":\"wheres my stuff\"") == true)
+                let decisions = try bot.decisions().map(\.decision)
+                #expect(decisions.first?.explanation["rule"]?.stringValue == "nlu:rasa")
+                #expect(decisions.dropFirst().first?.explanation["nlu"]?["engine"]?.stringValue == "rasa")
+                // The token never reaches the ledger.
+                #expect(!(try bot.events().contains { String(decoding: $0.body, as: UTF8.self).contains("rasa-secret") }))
+            }
+        }
+    }
+
+    @Test func whenRasaIsDownTheBuiltinClassifierTakesOver() async throws {
+        try await withFakeRasa(intent: "greet", status: 500) { url, _ in
+            try await BotStack.run(yaml: try policy(onError: "builtin"), variables: ["RASA_URL": url, "RASA_TOKEN": "t"]) { bot in
+                let conversation = try await bot.chatwoot.startConversation(maria)
+                try await bot.customer("show me the news", in: conversation)
+                #expect(try await bot.lastBotMessage(.inputSelect, in: conversation)?.content == "Pick a topic:")
+                let failed = try bot.events().filter { $0.type == "effect.result" }.compactMap { String(decoding: $0.body, as: UTF8.self) }
+                #expect(failed.contains { $0.contains("\"kind\":\"understand\"") && $0.contains("\"outcome\":\"failed\"") })
+            }
+        }
+    }
+
+    @Test func whenRasaIsDownAndThePolicySaysSoTheBotHandsOff() async throws {
+        try await withFakeRasa(intent: "greet", status: 503) { url, _ in
+            try await BotStack.run(yaml: try policy(onError: "handoff"), variables: ["RASA_URL": url, "RASA_TOKEN": "t"]) { bot in
+                let conversation = try await bot.chatwoot.startConversation(maria)
+                try await bot.customer("hello", in: conversation)
+                #expect(try await bot.chatwoot.conversation(conversation).status == .open)
+                #expect(try await bot.privateNotes(in: conversation).last?.contains("NLU service rasa unavailable") == true)
+            }
+        }
+    }
+}
