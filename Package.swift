@@ -84,6 +84,7 @@ let package = Package(
             name: "Engine",
             dependencies: [
                 "Ledger", "Projections", "Chatwoot", "Domain", "Policy", "Reactor",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -154,6 +155,7 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "ledger-bench", dependencies: ["Ledger", "SQLite", "CZlib"], path: "tools/ledger-bench"),
+        .executableTarget(name: "replay-bench", dependencies: ["Engine", "Ledger", "Projections"], path: "tools/replay-bench"),
         // Shared test helpers (temporary directories, child processes, fixtures), like HummingbirdTesting.
         .target(name: "LedgerbotTesting", path: "Sources/LedgerbotTesting"),
         .testTarget(name: "LedgerTests", dependencies: ["Ledger", "SQLite", "JSONScan", "LedgerbotTesting"]),

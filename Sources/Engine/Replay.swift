@@ -1,4 +1,5 @@
 import Chatwoot
+import Crypto
 import Domain
 import Foundation
 import Ledger
@@ -39,10 +40,14 @@ public final class Replayer {
 
     private let directory: LedgerDirectory
     private let options: Options
+    private let policies: PolicyCache
 
-    public init(directory: LedgerDirectory, options: Options = .init()) {
+    /// - Parameter policies: recorded policies already loaded (training the NLU is the costly
+    ///   part of loading); share one between replays of ledgers with the same bot versions.
+    public init(directory: LedgerDirectory, options: Options = .init(), policies: PolicyCache = PolicyCache()) {
         self.directory = directory
         self.options = options
+        self.policies = policies
     }
 
     /// - Parameter progress: called about once a second with (events read, head seq).
@@ -51,7 +56,6 @@ public final class Replayer {
         let cursor = try LedgerCursor(directory: directory)
         var store = ConversationStore()
         var report = ReplayReport(policy: options.policy?.id)
-        var recordedPolicies: [String: Policy] = [:]
         var active: Policy?
         var derived: [Seq: (address: ConversationAddress, decision: Decision, time: Int64)] = [:]
         var lastProgress = ContinuousClock.now
@@ -64,7 +68,7 @@ public final class Replayer {
             }
             switch event.type {
             case EventType.policyActivated:
-                let recorded = try recordedPolicy(event, cache: &recordedPolicies)
+                let recorded = try policies.policy(recordedIn: event)
                 active = options.policy ?? recorded
                 report.recordedPolicies.append(recorded.id)
             case EventType.decision:
@@ -115,12 +119,22 @@ public final class Replayer {
         return true
     }
 
-    private func recordedPolicy(_ event: LedgerEvent, cache: inout [String: Policy]) throws -> Policy {
-        let key = String(decoding: event.body.prefix(4096), as: UTF8.self) + String(event.body.count)
-        if let policy = cache[key] { return policy }
+}
+
+/// Policies loaded from `policy.activated` events, by the event body's hash.
+public final class PolicyCache: @unchecked Sendable {
+    // Used by one replay at a time (the lock makes sharing across threads safe anyway).
+    private let lock = NSLock()
+    private var policies: [[UInt8]: Policy] = [:]
+
+    public init() {}
+
+    func policy(recordedIn event: LedgerEvent) throws -> Policy {
+        let key = Array(SHA256.hash(data: event.body))
+        if let policy = lock.withLock({ policies[key] }) { return policy }
         do {
             let policy = try PolicyActivation.decode(event.body)
-            cache[key] = policy
+            lock.withLock { policies[key] = policy }
             return policy
         } catch {
             throw ReplayError(message: "the policy recorded at seq \(event.seq) cannot be loaded: \(error)")
