@@ -132,8 +132,9 @@ public struct HandoffSpec: Sendable {
 
 /// A rule for conversations a human owns: the bot only posts private notes.
 ///
-/// Two kinds: an `entity` the customer mentions (looked up, then noted), or `waiting`: the
-/// customer has waited this long after a hand-off without an agent's reply (a recorded timer).
+/// Three kinds: an `entity` the customer mentions (looked up, then noted); `waiting`: the
+/// customer has waited this long after a hand-off without an agent's reply (a recorded timer);
+/// `suggest_replies: true`: a question the bot could answer itself gets its answer as a note.
 public struct MonitorRule: Sendable {
     public var line: Int
     /// An entity the customer mentions (e.g. `order_number`)…
@@ -142,6 +143,9 @@ public struct MonitorRule: Sendable {
     public var waitingMilliseconds: Int?
     /// Raised with the note (waiting rules).
     public var priority: Priority?
+    /// Suggest the bot's answer to the agent when the customer asks something the bot can answer
+    /// on its own (an intent with a plain reply).
+    public var suggestReplies = false
     /// …is looked up…
     public var lookup: String?
     /// …and noted for the agent (`{{value}}`, `{{result.…}}`).

@@ -548,7 +548,16 @@ struct PolicyParser {
     private mutating func parseMonitoring(_ node: Node?) -> [MonitorRule] {
         var rules: [MonitorRule] = []
         for item in reader.sequence(node, "monitoring") ?? [] {
-            guard let fields = reader.fields(item, "a monitoring rule", allowed: ["entity", "waiting", "lookup", "note", "priority"]) else { continue }
+            guard let fields = reader.fields(item, "a monitoring rule", allowed: ["entity", "waiting", "lookup", "note", "priority", "suggest_replies"]) else { continue }
+            if let suggest = fields["suggest_replies"] {
+                if reader.bool(suggest, "monitoring.suggest_replies") == true, let note = try? Template("Suggested reply ({{intent.name}}): {{reply}}") {
+                    var rule = MonitorRule(line: item.line, entity: nil, waitingMilliseconds: nil, priority: nil, lookup: nil,
+                                           note: fields["note"].flatMap { reader.string($0, "monitoring.note") }.flatMap { template($0, fields["note"], "monitoring.note") } ?? note)
+                    rule.suggestReplies = true
+                    rules.append(rule)
+                }
+                continue
+            }
             let lookup = fields["lookup"].flatMap { reader.string($0, "monitoring.lookup") }
             if let lookup { lookupReferences.append((lookup, fields["lookup"])) }
             let entity = fields["entity"].flatMap { reader.string($0, "monitoring.entity") }

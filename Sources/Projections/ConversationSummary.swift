@@ -219,6 +219,9 @@ public struct ConversationSummary: Sendable {
         return "\(seconds / 3600) h \((seconds % 3600) / 60) min"
     }
 
+    /// Whether an intent says nothing about what the customer needs (greetings, thanks…).
+    public static func isSmallTalk(_ intent: String) -> Bool { smallTalk.contains(intent) }
+
     /// Intents that say nothing about what the customer needs.
     static let smallTalk: Set<String> = ["greet", "goodbye", "thanks", "human", "affirm", "deny", "chitchat"]
 

@@ -513,6 +513,7 @@ struct Turn {
     /// (after a lookup when the rule has one). Each fact is noted once.
     private mutating func monitor(_ text: String) {
         guard !policy.monitoring.isEmpty else { return }
+        if let rule = policy.monitoring.first(where: \.suggestReplies) { suggestReply(text, rule: rule) }
         let entities = policy.nlu.entities.extract(text)
         for (index, rule) in policy.monitoring.enumerated() where rule.entity != nil {
             for entity in entities where entity.entity == rule.entity {
@@ -548,6 +549,23 @@ struct Turn {
         if effect.outcome == .failed { extra["error"] = .string(effect.error ?? "lookup failed") }
         note(rule.note, extra: extra)
         steps.append("noted the \(answer?.lookup ?? "lookup") answer for the agent")
+    }
+
+    /// A question the bot answers on its own (an intent with a plain reply: no slots, lookup,
+    /// authentication or hand-off): the answer goes to the agent as a note, once per intent.
+    private mutating func suggestReply(_ text: String, rule: MonitorRule) {
+        guard let classifier = policy.nlu.classifier, let top = classifier.rank(text).first, top.confidence >= policy.nlu.threshold,
+              let intent = policy.intents[top.intent], let reply = intent.reply, reply.rich == nil || reply.text != nil,
+              intent.slots.isEmpty, intent.lookup == nil, !intent.requiresAuthentication, intent.handoff == nil,
+              !ConversationSummary.isSmallTalk(top.intent) else { return }
+        let key = "suggest:\(top.intent)"
+        guard !state.notedKeys.contains(key), !update.noted.contains(key), mayPostMonitorNote() else { return }
+        update.noted.append(key)
+        update.monitorNoteAt = event.time
+        explanation["rule"] = .string("monitor:suggest")
+        let answer = reply.message(context()).content ?? ""
+        note(rule.note, extra: ["reply": .string(answer), "intent": .object(["name": .string(top.intent), "confidence": .double(Self.rounded(top.confidence))])])
+        steps.append("suggested the \(top.intent) answer to the agent")
     }
 
     /// At most ``Policy/monitorNotesPerHour`` monitoring notes per conversation in any hour.

@@ -204,4 +204,17 @@ import Testing
             #expect(last.explanation["steps"]?.arrayValue?.contains { $0.stringValue?.hasPrefix("note limit reached") == true } == true)
         }
     }
+
+    @Test func aQuestionTheBotCanAnswerBecomesASuggestedReplyForTheAgent() async throws {
+        let yaml = try shopBot(appending: "", replacing: ("monitoring:\n", "monitoring:\n  - suggest_replies: true\n"))
+        try await BotStack.run(yaml: yaml) { bot in
+            let conversation = try await bot.chatwoot.startConversation(maria)
+            try await bot.customer("get me an agent", in: conversation)
+            try await bot.customer("show me the news", in: conversation)
+            try await bot.customer("show me the news please", in: conversation) // the same suggestion is not repeated
+            let suggestions = try await bot.privateNotes(in: conversation).filter { $0.hasPrefix("Suggested reply") }
+            #expect(suggestions == ["Suggested reply (news): Pick a topic:"])
+            #expect(try await bot.publicBotTexts(in: conversation) == ["Passing you to a colleague."])
+        }
+    }
 }
