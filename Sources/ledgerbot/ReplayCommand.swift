@@ -32,6 +32,7 @@ struct ReplayCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Only inputs at or before this time (ISO 8601).", valueName: "TIME")) var until: String?
     @Option(help: "text or json.") var format: OutputFormat = .text
     @Option(help: ArgumentHelp("Show at most this many changed decisions per conversation in text output.", valueName: "N")) var limit = 20
+    @Option(help: ArgumentHelp("Also write the report as a page a person can browse.", valueName: "FILE")) var html: String?
 
     func validate() throws {
         if let since, Timestamp.parse(since) == nil { throw ValidationError("--since must be an ISO 8601 time such as 2026-11-01T00:00:00Z") }
@@ -54,6 +55,14 @@ struct ReplayCommand: AsyncParsableCommand {
         switch format {
         case .text: print(view.text(limit: limit), terminator: "")
         case .json: print(jsonText(view.json))
+        }
+        if let html {
+            do {
+                try view.html().write(toFile: html, atomically: true, encoding: .utf8)
+            } catch {
+                printError("error: cannot write \(html): \(error)")
+                throw ExitCode(2)
+            }
         }
         if !report.behaviourChanges.isEmpty { throw ExitCode(1) }
     }
@@ -191,5 +200,43 @@ struct ReplayView {
             "fallback": summary.fallback, "handoff": summary.handoff as Any? ?? NSNull(), "lookups": summary.lookups,
             "rule": summary.rule as Any? ?? NSNull(),
         ] as [String: Any]
+    }
+}
+
+extension ReplayView {
+    /// A self-contained page a person can browse: totals, then each changed decision side by side.
+    func html() -> String {
+        func escape(_ text: String) -> String {
+            text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+                .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+        }
+        let t = totals
+        var rows = ""
+        for (address, changes) in byConversationForHTML {
+            rows += "<tr class=conversation><th colspan=3>conversation \(address.accountId)/\(address.conversationId) — \(changes.count) changed; first divergence at input seq \(changes[0].inputSeq)</th></tr>\n"
+            for change in changes {
+                rows += "<tr><td class=seq>\(change.inputSeq)<br><small>\(escape(Timestamp.iso8601(micros: change.time)))</small></td>"
+                    + "<td>\(escape(Self.describe(DecisionSummary(change.recorded), present: change.recorded != nil)))</td>"
+                    + "<td>\(escape(Self.describe(DecisionSummary(change.replayed), present: change.replayed != nil)))</td></tr>\n"
+            }
+        }
+        let title = whatIf.map { "What-if: \($0)" } ?? "Replay"
+        return """
+            <!doctype html><html lang=en><head><meta charset=utf-8><title>\(escape(title)) — Ledgerbot</title><style>
+            body{font:14px/1.4 system-ui,sans-serif;margin:1.5rem}table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ddd;padding:.35rem .5rem;text-align:left;vertical-align:top}
+            tr.conversation th{background:#f4f4f4}.seq{font-family:monospace;white-space:nowrap}.note{color:#a60}</style></head><body>
+            <h1>\(escape(title))</h1>
+            <p>\(report.events) events replayed; \(report.compared) decisions compared, \(report.identical) identical, \(report.behaviourChanges.count) changed in \(report.conversationsAffected) conversation(s).</p>
+            \(whatIf == nil ? "" : "<p class=note>Customer inputs are replayed as recorded: after the first divergence in a conversation, the customer might have answered differently.</p>")
+            <p>Replies changed \(t.repliesChanged) · intents changed \(t.intentsChanged) · hand-offs added \(t.handoffsAdded), removed \(t.handoffsRemoved) · fallbacks added \(t.fallbacksAdded), removed \(t.fallbacksRemoved)</p>
+            <table><thead><tr><th>input seq</th><th>recorded</th><th>replayed</th></tr></thead><tbody>
+            \(rows)</tbody></table></body></html>
+            """
+    }
+
+    fileprivate var byConversationForHTML: [(ConversationAddress, [DecisionChange])] {
+        var groups: [ConversationAddress: [DecisionChange]] = [:]
+        for change in report.behaviourChanges { groups[change.conversation, default: []].append(change) }
+        return groups.sorted { ($0.key.accountId, $0.key.conversationId) < ($1.key.accountId, $1.key.conversationId) }
     }
 }

@@ -61,8 +61,11 @@ import Testing
         #expect(text.stdout.contains("says \"Hello Maria! What can I do for you?\""))
         #expect(text.stdout.contains("HANDS OFF: 1 message not understood"))
 
-        let json = try await ledgerbot(["replay", "--data", directory.dataPath, "--policy", path, "--format", "json"])
+        let page = temp.path + "/what-if.html"
+        let json = try await ledgerbot(["replay", "--data", directory.dataPath, "--policy", path, "--format", "json", "--html", page])
         #expect(json.status == 1)
+        let html = try String(contentsOfFile: page, encoding: .utf8)
+        #expect(html.hasPrefix("<!doctype html>") && html.contains("What-if: shop-bot@8") && html.contains("Hello Maria! What can I do for you?"))
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
         let totals = try #require(object["totals"] as? [String: Int])
         #expect(totals["replies_changed"] ?? 0 >= 2)
