@@ -71,7 +71,7 @@ let package = Package(
         .target(
             name: "Policy",
             dependencies: [
-                "NLU", "Chatwoot", "Domain",
+                "NLU", "Chatwoot", "Domain", "JSONScan",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -1,5 +1,6 @@
 import Chatwoot
 import Domain
+import JSONScan
 
 /// A company system the policy can ask: rendered into a ``Domain/LookupCall`` by the reactor.
 public struct LookupSpec: Sendable {
@@ -32,19 +33,10 @@ extension TemplateContext {
     private static func escapeJSON(_ value: JSONValue) -> JSONValue {
         switch value {
         case .string(let text):
-            var out = ""
-            for scalar in text.unicodeScalars {
-                switch scalar {
-                case "\"": out += "\\\""
-                case "\\": out += "\\\\"
-                case "\n": out += "\\n"
-                case "\r": out += "\\r"
-                case "\t": out += "\\t"
-                case _ where scalar.value < 0x20: out += "\\u" + String(scalar.value, radix: 16).leftPadded(4)
-                default: out.unicodeScalars.append(scalar)
-                }
-            }
-            return .string(out)
+            // The one JSON string writer, without its quotes.
+            var quoted: [UInt8] = []
+            JSONWriter.appendString(text, to: &quoted)
+            return .string(String(decoding: quoted.dropFirst().dropLast(), as: UTF8.self))
         case .array(let values): return .array(values.map(escapeJSON))
         case .object(let members): return .object(members.mapValues(escapeJSON))
         default: return value

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Audit
 import Chatwoot
 import Domain
 import Engine
@@ -206,10 +207,7 @@ struct ReplayView {
 extension ReplayView {
     /// A self-contained page a person can browse: totals, then each changed decision side by side.
     func html() -> String {
-        func escape(_ text: String) -> String {
-            text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-                .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
-        }
+        let escape = TimelineRendering.escape
         let t = totals
         var rows = ""
         for (address, changes) in byConversationForHTML {

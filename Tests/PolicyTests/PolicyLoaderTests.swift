@@ -160,4 +160,24 @@ import Testing
             #expect(throws: Never.self, "\(file)") { try PolicyLoader.load(path: examples.appendingPathComponent(file).path) }
         }
     }
+
+    @Test func lookupBodiesStayValidJSONAndURLsEscapeWhateverTheCustomerTyped() throws {
+        let yaml = Self.minimal + """
+
+            lookups:
+              book:
+                method: POST
+                url: "${API}/bookings?who={{contact.name}}"
+                body: '{"name": "{{contact.name}}", "note": "{{message}}"}'
+            """
+        let policy = try PolicyLoader.load(yaml: yaml)
+        let context = TemplateContext(["contact": ["name": "Ann \"Jo\" O'Neil\\"], "message": "line 1\nline 2"])
+        let call = try #require(policy.lookups["book"]).call(context, idempotencyKey: "ledgerbot-1-book")
+        let body = try #require(call.body)
+        let parsed = try #require(try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: String])
+        #expect(parsed["name"] == "Ann \"Jo\" O'Neil\\")
+        #expect(parsed["note"] == "line 1\nline 2")
+        #expect(call.url == "${API}/bookings?who=Ann%20%22Jo%22%20O%27Neil%5C")
+        #expect(call.idempotencyKey == "ledgerbot-1-book")
+    }
 }
