@@ -146,6 +146,8 @@ public struct MonitorRule: Sendable {
     /// Suggest the bot's answer to the agent when the customer asks something the bot can answer
     /// on its own (an intent with a plain reply).
     public var suggestReplies = false
+    /// Tell the agent about the contact's unresolved earlier conversations.
+    public var earlierConversations = false
     /// …is looked up…
     public var lookup: String?
     /// …and noted for the agent (`{{value}}`, `{{result.…}}`).

@@ -548,7 +548,17 @@ struct PolicyParser {
     private mutating func parseMonitoring(_ node: Node?) -> [MonitorRule] {
         var rules: [MonitorRule] = []
         for item in reader.sequence(node, "monitoring") ?? [] {
-            guard let fields = reader.fields(item, "a monitoring rule", allowed: ["entity", "waiting", "lookup", "note", "priority", "suggest_replies"]) else { continue }
+            guard let fields = reader.fields(item, "a monitoring rule", allowed: ["entity", "waiting", "lookup", "note", "priority", "suggest_replies", "earlier_conversations"]) else { continue }
+            if let earlier = fields["earlier_conversations"] {
+                if reader.bool(earlier, "monitoring.earlier_conversations") == true,
+                   let note = try? Template("This customer has {{count}} unresolved earlier conversation(s): {{list}}.") {
+                    var rule = MonitorRule(line: item.line, entity: nil, waitingMilliseconds: nil, priority: nil, lookup: nil,
+                                           note: fields["note"].flatMap { reader.string($0, "monitoring.note") }.flatMap { template($0, fields["note"], "monitoring.note") } ?? note)
+                    rule.earlierConversations = true
+                    rules.append(rule)
+                }
+                continue
+            }
             if let suggest = fields["suggest_replies"] {
                 if reader.bool(suggest, "monitoring.suggest_replies") == true, let note = try? Template("Suggested reply ({{intent.name}}): {{reply}}") {
                     var rule = MonitorRule(line: item.line, entity: nil, waitingMilliseconds: nil, priority: nil, lookup: nil,

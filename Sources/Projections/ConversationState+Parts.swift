@@ -210,3 +210,24 @@ public struct PendingTimer: Sendable, Equatable, Codable {
         self.command = command
     }
 }
+
+/// Another conversation of the same contact, as it stood when this one began.
+public struct EarlierConversation: Sendable, Equatable, Codable {
+    public var conversationId: Int
+    public var status: ConversationStatus?
+    public var lastIntent: String?
+    public var handoffReason: String?
+    /// When it last changed (µs).
+    public var lastEventAt: Int64?
+
+    public init(_ state: ConversationState) {
+        conversationId = state.address.conversationId
+        status = state.status
+        lastIntent = state.lastIntent?.name
+        handoffReason = state.handoffReason
+        lastEventAt = state.lastEventAt
+    }
+
+    /// Not resolved: the customer may still be waiting there.
+    public var isUnresolved: Bool { status == .open || status == .pending || status == .snoozed }
+}

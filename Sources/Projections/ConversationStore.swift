@@ -20,10 +20,17 @@ public struct ConversationStore: Sendable, Equatable {
 
     public init() {}
 
+    /// The conversations of each contact (derived: rebuilt from the states on load).
+    private var conversationsByContact: [ContactKey: [ConversationAddress]] = [:]
+
     init(conversations: [ConversationAddress: ConversationState], contacts: [ContactKey: ContactRecord], appliedSeq: Seq) {
         self.conversations = conversations
         self.contacts = contacts
         self.appliedSeq = appliedSeq
+        for address in conversations.keys.sorted(by: { ($0.accountId, $0.conversationId) < ($1.accountId, $1.conversationId) }) {
+            guard let id = conversations[address]?.contact?.id else { continue }
+            conversationsByContact[ContactKey(accountId: address.accountId, contactId: id), default: []].append(address)
+        }
     }
 
     public subscript(address: ConversationAddress) -> ConversationState? { conversations[address] }
@@ -76,11 +83,16 @@ public struct ConversationStore: Sendable, Equatable {
         guard let address else { return change }
         let existing = conversations[address]
         change.conversation = address
-        change.before = existing
-        var state = existing ?? ConversationState(address: address)
+        var state = existing ?? newConversation(address, contact: contact)
+        // A new conversation starts from what the store knows of its customer (the reactor decides on this).
+        change.before = existing ?? state
         let previousContact = state.contact?.id
         guard var metrics = Projector.apply(input, seq: event.seq, time: event.time, to: &state) else { return change }
         if existing == nil { metrics.conversationsStarted += 1 }
+        if let id = state.contact?.id, state.contact?.id != previousContact {
+            let key = ContactKey(accountId: address.accountId, contactId: id)
+            if !conversationsByContact[key, default: []].contains(address) { conversationsByContact[key, default: []].append(address) }
+        }
         conversations[address] = state
         change.changed = true
         change.metrics += metrics
@@ -88,6 +100,18 @@ public struct ConversationStore: Sendable, Equatable {
             touch(state.contact ?? contact, account: address.accountId, event: event, previous: previousContact, linking: true, change: &change)
         }
         return change
+    }
+
+    /// The state of a conversation seen for the first time: empty, but for the customer's other
+    /// conversations as they stand now (ledger order, so a replay computes the same).
+    private func newConversation(_ address: ConversationAddress, contact: ContactInfo?) -> ConversationState {
+        var state = ConversationState(address: address)
+        if let id = contact?.id {
+            let others = conversationsByContact[ContactKey(accountId: address.accountId, contactId: id)] ?? []
+            let earlier = others.filter { $0 != address }.compactMap { conversations[$0] }.map(EarlierConversation.init)
+            state.earlierConversations = earlier.isEmpty ? nil : earlier
+        }
+        return state
     }
 
     // MARK: - Routing

@@ -104,7 +104,12 @@ public struct ConversationSummary: Sendable {
         if let since = waitingSince, now > since { lines.append("**\(label.waiting):** \(Self.duration(micros: now - since))") }
         let cues = sentimentCues
         if !cues.isEmpty { lines.append("**\(label.watchOut):** " + cues.joined(separator: "; ")) }
-        if !history.isEmpty { lines.append("**\(label.earlier):** " + historyLine) }
+        if !history.isEmpty {
+            lines.append("**\(label.earlier):** " + historyLine)
+        } else if let earlier = state.earlierConversations, !earlier.isEmpty {
+            let open = earlier.filter(\.isUnresolved).map { "#\($0.conversationId)" }
+            lines.append("**\(label.earlier):** \(earlier.count)" + (open.isEmpty ? "" : " (unresolved: " + open.joined(separator: ", ") + ")"))
+        }
         let messages = state.lastCustomerMessages.suffix(3).filter { !$0.text.isEmpty }
         if !messages.isEmpty {
             lines.append("**\(label.lastMessages):**")

@@ -25,6 +25,8 @@ enum ProjectionSchema {
         Version(number: 3, tables: tablesV1, sql: sqlV1),
         // 4: pending timers and monitoring note times.
         Version(number: 4, tables: tablesV1, sql: sqlV1),
+        // 5: the contact's earlier conversations in each state.
+        Version(number: 5, tables: tablesV1, sql: sqlV1),
     ]
 
     private static let tablesV1 = ["conversations", "conversation_states", "contacts", "daily_metrics"]

@@ -514,6 +514,7 @@ struct Turn {
     private mutating func monitor(_ text: String) {
         guard !policy.monitoring.isEmpty else { return }
         if let rule = policy.monitoring.first(where: \.suggestReplies) { suggestReply(text, rule: rule) }
+        if let rule = policy.monitoring.first(where: \.earlierConversations) { noteEarlierConversations(rule) }
         let entities = policy.nlu.entities.extract(text)
         for (index, rule) in policy.monitoring.enumerated() where rule.entity != nil {
             for entity in entities where entity.entity == rule.entity {
@@ -568,6 +569,22 @@ struct Turn {
         steps.append("suggested the \(top.intent) answer to the agent")
     }
 
+    /// The contact's unresolved earlier conversations, noted once for the agent (at hand-off, or
+    /// on the first message while a human owns the conversation).
+    private mutating func noteEarlierConversations(_ rule: MonitorRule) {
+        let unresolved = (state.earlierConversations ?? []).filter(\.isUnresolved)
+        let key = "earlier:" + unresolved.map { String($0.conversationId) }.joined(separator: ",")
+        guard !unresolved.isEmpty, !state.notedKeys.contains(key), !update.noted.contains(key), mayPostMonitorNote() else { return }
+        update.noted.append(key)
+        update.monitorNoteAt = event.time
+        let list = unresolved.map { earlier in
+            "#\(earlier.conversationId) (\(earlier.status?.rawValue ?? "?")" + (earlier.lastIntent.map { ", \($0)" } ?? "")
+                + (earlier.handoffReason.map { ", hand-off: \($0)" } ?? "") + ")"
+        }.joined(separator: "; ")
+        note(rule.note, extra: ["count": .int(unresolved.count), "list": .string(list)])
+        steps.append("noted \(unresolved.count) unresolved earlier conversation(s) for the agent")
+    }
+
     /// At most ``Policy/monitorNotesPerHour`` monitoring notes per conversation in any hour.
     private mutating func mayPostMonitorNote() -> Bool {
         let hourAgo = event.time - 3_600_000_000
@@ -619,6 +636,7 @@ struct Turn {
         commands.append(.setStatus(.open))
         if let priority = policy.handoff.priority { commands.append(.setPriority(priority)) }
         if let team = policy.handoff.team { commands.append(.assign(.team(id: team))) }
+        if let rule = policy.monitoring.first(where: \.earlierConversations) { noteEarlierConversations(rule) }
         for (index, rule) in policy.monitoring.enumerated() {
             guard let waiting = rule.waitingMilliseconds else { continue }
             commands.append(.scheduleTimer(TimerRequest(name: "\(Self.waitTimer)\(index)", dueAt: event.time + Int64(waiting) * 1000)))

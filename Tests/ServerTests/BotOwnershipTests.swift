@@ -217,4 +217,21 @@ import Testing
             #expect(try await bot.publicBotTexts(in: conversation) == ["Passing you to a colleague."])
         }
     }
+
+    @Test func theAgentHearsOfTheContactsUnresolvedEarlierConversation() async throws {
+        let yaml = try shopBot(appending: "", replacing: ("monitoring:\n", "monitoring:\n  - earlier_conversations: true\n"))
+        try await BotStack.run(yaml: yaml) { bot in
+            let visitor = try await bot.chatwoot.createVisitor(maria)
+            let first = try await bot.chatwoot.startConversation(for: visitor)
+            try await bot.customer("get me an agent", in: first)
+            #expect(try await bot.privateNotes(in: first).allSatisfy { !$0.hasPrefix("This customer has") })
+            let second = try await bot.chatwoot.startConversation(for: visitor)
+            try await bot.customer("get me an agent", in: second)
+            let notes = try await bot.privateNotes(in: second)
+            #expect(notes.contains("This customer has 1 unresolved earlier conversation(s): #\(first.conversationId) (open, human, hand-off: customer asked for a human)."))
+            #expect(notes.first?.contains("**Earlier conversations:** 1 (unresolved: #\(first.conversationId))") == true)
+            try await bot.customer("hello?", in: second) // noted once
+            #expect(try await bot.privateNotes(in: second).filter { $0.hasPrefix("This customer has") }.count == 1)
+        }
+    }
 }
