@@ -83,15 +83,17 @@ struct DemoCommand: AsyncParsableCommand {
             }
             if let first = outcomes.first {
                 printer.heading("Try next")
-                printer.line("  ledgerbot replay --data \(first.data)                                   # every decision re-derived from the ledger")
-                printer.line("  ledgerbot serve --data DIR --policy \(policiesDirectory)/support-triage.yml --chatwoot-url https://chat.example.com   # your Chatwoot (README: Connect to your Chatwoot)")
+                // The binary as it was started (tools/demo.sh runs it from .build), so the lines can be pasted.
+                let bin = CommandLine.arguments[0]
+                printer.line("  \(bin) replay --data \(first.data)                                   # every decision re-derived from the ledger")
+                printer.line("  \(bin) serve --data DIR --policy \(policiesDirectory)/support-triage.yml --chatwoot-url https://chat.example.com   # your Chatwoot (README: Connect to your Chatwoot)")
                 if let triage = outcomes.first(where: { $0.scenario == "support-triage" }) {
-                    printer.line("  ledgerbot replay --data \(triage.data) --policy \(policiesDirectory)/support-triage-v2.yml   # what would v2 have done?")
-                    printer.line("  ledgerbot audit --data \(triage.data) --conversation \(triage.conversation)   # why the bot did what it did")
-                    printer.line("  ledgerbot summary --data \(triage.data) --conversation \(triage.conversation) # what the agent saw at hand-off")
+                    printer.line("  \(bin) replay --data \(triage.data) --policy \(policiesDirectory)/support-triage-v2.yml   # what would v2 have done?")
+                    printer.line("  \(bin) audit --data \(triage.data) --conversation \(triage.conversation)   # why the bot did what it did")
+                    printer.line("  \(bin) summary --data \(triage.data) --conversation \(triage.conversation) # what the agent saw at hand-off")
                 }
-                printer.line("  ledgerbot ledger verify --data \(first.data)                            # the hash chain, frame by frame")
-                printer.line("  ledgerbot ledger export --data \(first.data) | head                     # the raw events as JSON Lines")
+                printer.line("  \(bin) ledger verify --data \(first.data)                            # the hash chain, frame by frame")
+                printer.line("  \(bin) ledger export --data \(first.data) | head                     # the raw events as JSON Lines")
             }
             if outcomes.contains(where: { !$0.replayIdentical }) { throw ExitCode(1) }
         }
