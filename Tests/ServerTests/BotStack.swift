@@ -102,7 +102,7 @@ struct BotStack: Sendable {
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
         do {
-            let response = try await client.execute(request, timeout: .seconds(10))
+            let response = try await client.execute(request, timeout: .seconds(60))
             let text = String(buffer: try await response.body.collect(upTo: 4 << 20))
             var fields: [String: String] = [:]
             for header in response.headers { fields[header.name.lowercased()] = header.value }

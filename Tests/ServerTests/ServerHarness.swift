@@ -27,13 +27,13 @@ struct ServerHarness {
         request.method = .POST
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         request.body = .bytes(ByteBuffer(bytes: body))
-        let response = try await client.execute(request, timeout: .seconds(10))
+        let response = try await client.execute(request, timeout: .seconds(60))
         let bytes = try await response.body.collect(upTo: 1 << 20)
         return Reply(status: Int(response.status.code), body: String(buffer: bytes))
     }
 
     func get(_ path: String) async throws -> Reply {
-        let response = try await client.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)"), timeout: .seconds(10))
+        let response = try await client.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)"), timeout: .seconds(60))
         return Reply(status: Int(response.status.code), body: String(buffer: try await response.body.collect(upTo: 1 << 20)))
     }
 
@@ -63,7 +63,11 @@ struct ServerHarness {
             tasks.addTask { try await group.run() }
             var ports = portStream.makeAsyncIterator()
             guard let port = await ports.next() else { throw CancellationError() }
-            let client = HTTPClient(eventLoopGroupProvider: .singleton)
+            // As many connections as the racing tests send at once (the default soft limit of 8
+            // queues the rest), and deadlines that hold when the whole suite loads the machine.
+            var clientConfiguration = HTTPClient.Configuration()
+            clientConfiguration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 32
+            let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
             let harness = ServerHarness(port: port, ledger: ledger, registry: registry, client: client)
             do {
                 let result = try await body(harness)
