@@ -19,6 +19,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.0.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.21.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.27.0"),
     ],
     targets: [
         .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
@@ -31,6 +33,17 @@ let package = Package(
             name: "Ledger",
             dependencies: [
                 "CZlib", "SQLite", "JSONScan",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The ledger in PostgreSQL, for several bot instances sharing one ledger.
+        .target(
+            name: "PostgresLedger",
+            dependencies: [
+                "Ledger",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -158,6 +171,22 @@ let package = Package(
         .executableTarget(name: "replay-bench", dependencies: ["Engine", "Ledger", "Projections"], path: "tools/replay-bench"),
         // Shared test helpers (temporary directories, child processes, fixtures), like HummingbirdTesting.
         .target(name: "LedgerbotTesting", path: "Sources/LedgerbotTesting"),
+        // A fresh database per test on the throwaway PostgreSQL cluster tools/test.sh starts.
+        .target(
+            name: "PostgresLedgerTesting",
+            dependencies: [
+                "PostgresLedger", "Ledger",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "PostgresLedgerTests",
+            dependencies: [
+                "PostgresLedger", "PostgresLedgerTesting", "Ledger", "LedgerbotTesting",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ]
+        ),
         .testTarget(name: "LedgerTests", dependencies: ["Ledger", "SQLite", "JSONScan", "LedgerbotTesting"]),
         .testTarget(
             name: "ChatwootTests",

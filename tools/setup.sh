@@ -3,7 +3,9 @@
 # Swift itself must already be on PATH (the machine image provides /opt/swift).
 set -euo pipefail
 # bsdutils: `script`, which the interactive-demo test uses for a pseudo-terminal.
-packages=(libsqlite3-dev zlib1g-dev bsdutils)
+# postgresql: the server binaries for the throwaway cluster the PostgreSQL ledger tests use
+# (tools/postgres.sh; Debian's package also starts a system cluster, which we do not use).
+packages=(libsqlite3-dev zlib1g-dev bsdutils postgresql)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

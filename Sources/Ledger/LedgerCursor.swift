@@ -92,19 +92,23 @@ public final class LedgerTail {
         nextSeq = max(from, 1)
     }
 
-    /// Events from ``nextSeq`` through `through` (at most `limit`).
+    /// Events from ``nextSeq`` through `through`, at most `limit` of them.
     public func read(through: Seq, limit: Int = 4096) throws -> [LedgerEvent] {
         guard nextSeq <= through else { return [] }
         let iterator = try FrameIterator(directory: directory, ledgerID: ledgerID, dictionaries: dictionaries, from: nextSeq, resume: position)
         var events: [LedgerEvent] = []
         while events.count < limit, let frame = try iterator.next() {
+            var consumedWholeFrame = true
             for event in try frame.events(using: inflater) where event.seq >= nextSeq && event.seq <= through {
+                guard events.count < limit else { consumedWholeFrame = false; break }
                 events.append(event)
             }
-            if frame.header.lastSeq <= through {
+            // Resume after this frame only when all of it was returned; otherwise the next read
+            // starts at the frame again and skips what was already returned.
+            if consumedWholeFrame && frame.header.lastSeq <= through {
                 position = iterator.position
             }
-            if frame.header.lastSeq >= through { break }
+            if !consumedWholeFrame || frame.header.lastSeq >= through { break }
         }
         if let last = events.last { nextSeq = last.seq + 1 }
         return events

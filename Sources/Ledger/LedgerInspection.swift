@@ -9,6 +9,7 @@ public struct VerifyReport: Sendable {
     /// The first damage found; nil when the ledger is intact.
     public var problem: LedgerError?
     public var isIntact: Bool { problem == nil }
+    public init() {}
 }
 
 /// The result of ``LedgerInspection/stats(directory:dictionaries:progress:)``.
@@ -30,6 +31,7 @@ public struct LedgerStats: Sendable {
     public var tornTail: TornTail?
     public var compressionRatio: Double { storedBytes > 0 ? Double(bodyBytes) / Double(storedBytes) : 0 }
     public var headHashHex: String { headHash.hexString }
+    public init() {}
 }
 
 /// Read-only whole-ledger checks and summaries. They take no lock and may run beside a writer.

@@ -1,7 +1,12 @@
 /// The storage seam of the ledger: what the rest of Ledgerbot needs from it.
-/// ``FileLedger`` is the embedded implementation; a PostgreSQL one can follow.
+/// ``FileLedger`` is the embedded default; `PostgresLedger` (module `PostgresLedger`) keeps the
+/// same contract in a database several bot instances share.
 public protocol LedgerStore: Sendable {
-    /// Appends `events` as one atomic batch and returns their seqs.
+    /// Identifies the ledger (16 random bytes chosen at creation); projections record it so they
+    /// are never applied to another ledger.
+    var ledgerID: [UInt8] { get }
+
+    /// Appends `events` as one atomic batch and returns their seqs (consecutive, gap-free).
     /// Returns only once the batch is durable (per the store's durability setting).
     func append(_ events: [EventDraft]) async throws -> ClosedRange<Seq>
 
@@ -11,6 +16,34 @@ public protocol LedgerStore: Sendable {
     /// The last committed seq (0 when empty).
     func headSeq() async -> Seq
 
-    /// Yields the new head seq after each commit.
+    /// Yields the new head seq after each commit (including other writers' commits where the
+    /// backend is shared). The first element is the head at subscription.
     func subscribe() -> AsyncStream<Seq>
+
+    /// A reader that follows the ledger from `seq`, cheaper than repeated ``read(from:limit:)``.
+    func tail(from seq: Seq) throws -> any LedgerTailing
+
+    /// Finishes queued appends and releases the store's resources.
+    func close() async
+}
+
+/// Follows a growing ledger: each ``read(through:limit:)`` returns the events after the previous one.
+public protocol LedgerTailing: AnyObject {
+    /// The next seq this tail will return.
+    var nextSeq: Seq { get }
+    /// Events from ``nextSeq`` through `through` (at most `limit`).
+    func read(through: Seq, limit: Int) async throws -> [LedgerEvent]
+}
+
+extension LedgerTail: LedgerTailing {}
+
+extension FileLedger {
+    public func tail(from seq: Seq) throws -> any LedgerTailing {
+        try LedgerTail(directory: directory, from: seq, dictionaries: configuration.readableDictionaries)
+    }
+}
+
+extension EventDraft {
+    /// Checks the limits every backend enforces (field sizes, causation ≥ 1).
+    public func validate() throws { try EventCoding.validate(self) }
 }

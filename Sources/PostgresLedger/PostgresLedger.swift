@@ -1,0 +1,425 @@
+import Foundation
+import Ledger
+import Logging
+import NIOCore
+import PostgresNIO
+
+/// How a ``PostgresLedger`` writes and follows the database.
+public struct PostgresLedgerConfiguration: Sendable {
+    /// Connections in the pool (one is kept for LISTEN; appends use one at a time).
+    public var maxConnections = 8
+    /// A group commit collects queued appends up to this many events…
+    public var maxBatchEvents = 2000
+    /// …or this many compressed bytes (one append is never split).
+    public var maxBatchBytes = 4 << 20
+    /// Rows per INSERT statement (10 parameters each; PostgreSQL allows 65,535 per statement).
+    public var rowsPerStatement = 1000
+    /// How often the head is polled in case a notification was missed (LISTEN is the fast path).
+    public var pollInterval: Duration = .seconds(1)
+    /// zlib level for bodies (1 fastest … 9 smallest).
+    public var compressionLevel: Int32 = 6
+
+    public init() {}
+}
+
+/// The ledger in PostgreSQL: the ``LedgerStore`` contract of the file ledger, in a database that
+/// several bot instances share.
+///
+/// - An append returns only after its transaction committed (with the server's
+///   `synchronous_commit`, i.e. durable on the server's disk).
+/// - Concurrent appenders of one process are group-committed: one transaction, multi-row
+///   INSERTs, one round of fsync on the server. Bodies are compressed and hashed on the
+///   appender's task before it queues, so the writer only assigns seqs and chains links.
+/// - Appenders of *different* processes serialise on the head row's lock: seqs stay gap-free
+///   and each commit becomes visible after the one before it, so a reader never sees seq N+1
+///   without seq N.
+/// - Other writers' commits reach ``subscribe()`` through LISTEN/NOTIFY, with polling as the
+///   fallback when a notification is lost (a dropped LISTEN connection).
+public final class PostgresLedger: LedgerStore, @unchecked Sendable {
+    public let ledgerID: [UInt8]
+    public let location: PostgresLocation
+    let client: PostgresClient
+    let codec: BodyCodec
+    private let configuration: PostgresLedgerConfiguration
+    private let logger: Logger
+    private let runTask: Task<Void, Never>
+    private var backgroundTasks: [Task<Void, Never>] = []
+    private let wake: AsyncStream<Void>.Continuation
+    private let lock = NSLock()
+    private var pending: [Pending] = []
+    private var head: Seq
+    private var subscribers: [Int: AsyncStream<Seq>.Continuation] = [:]
+    private var nextSubscriberID = 0
+    private var closing = false
+    private var writerDone = false
+    private var closeWaiters: [CheckedContinuation<Void, Never>] = []
+
+    static let channel = "ledgerbot_events"
+
+    private struct Pending {
+        var rows: [Row]
+        var bytes: Int
+        var continuation: CheckedContinuation<ClosedRange<Seq>, any Error>
+    }
+
+    /// One event ready to insert: compressed and digested, waiting for its seq.
+    private struct Row {
+        var draft: EventDraft
+        var compressed: [UInt8]
+        var digest: [UInt8]
+    }
+
+    /// Connects, migrates the schema and loads (or creates) the ledger's head.
+    /// - Throws: ``LedgerError`` — `.io` when the database cannot be reached (the message says
+    ///   where, without the password), `.foreign` when its schema is newer than this build.
+    public static func open(_ location: PostgresLocation, configuration: PostgresLedgerConfiguration = .init(),
+                            logger: Logger = Logger(label: "ledgerbot.postgres")) async throws -> PostgresLedger {
+        // One direct connection first: the pool retries a refused or rejected connection for a
+        // minute before a query fails, while a person starting the bot wants the reason now.
+        do {
+            let probe = try await PostgresConnection.connect(configuration: try location.connectionConfiguration(), id: 0,
+                                                             logger: Logger(label: "ledgerbot.postgres.probe", factory: { _ in SwiftLogNoOpLogHandler() }))
+            try? await probe.close()
+        } catch {
+            throw LedgerError(.io, "cannot connect to PostgreSQL at \(location): \(describe(error))")
+        }
+        let client = PostgresClient(configuration: try location.clientConfiguration(maxConnections: configuration.maxConnections),
+                                    backgroundLogger: Logger(label: "ledgerbot.postgres.pool", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let runTask = Task { await client.run() }
+        do {
+            _ = try await Migrations.apply(client, logger: logger)
+            let (id, head) = try await loadOrCreateHead(client, logger: logger)
+            return PostgresLedger(location: location, client: client, runTask: runTask, ledgerID: id, head: head,
+                                  configuration: configuration, logger: logger)
+        } catch {
+            runTask.cancel()
+            if let error = ledgerError(in: error) { throw error }
+            throw LedgerError(.io, "cannot open the ledger in PostgreSQL at \(location): \(describe(error))")
+        }
+    }
+
+    private static func loadOrCreateHead(_ client: PostgresClient, logger: Logger) async throws -> ([UInt8], Seq) {
+        var generator = SystemRandomNumberGenerator()
+        let freshID = (0..<16).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        try await client.query("""
+            INSERT INTO ledgerbot_ledger (id, ledger_id, head_seq, head_hash)
+            VALUES (1, \(ByteBuffer(bytes: freshID)), 0, \(ByteBuffer(bytes: ContentChain.genesis))) ON CONFLICT (id) DO NOTHING
+            """, logger: logger)
+        for try await (id, head) in try await client.query("SELECT ledger_id, head_seq FROM ledgerbot_ledger WHERE id = 1", logger: logger)
+            .decode((ByteBuffer, Int64).self) {
+            return (Array(id.readableBytesView), Seq(head))
+        }
+        throw LedgerError(.corrupted, "the ledgerbot_ledger row is missing")
+    }
+
+    private init(location: PostgresLocation, client: PostgresClient, runTask: Task<Void, Never>, ledgerID: [UInt8], head: Seq,
+                 configuration: PostgresLedgerConfiguration, logger: Logger) {
+        self.location = location
+        self.client = client
+        self.runTask = runTask
+        self.ledgerID = ledgerID
+        self.head = head
+        self.configuration = configuration
+        self.logger = logger
+        codec = BodyCodec(level: configuration.compressionLevel)
+        let (wakeups, wake) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        self.wake = wake
+        backgroundTasks = [
+            Task { [unowned self] in await self.writerLoop(wakeups) },
+            Task { [weak self] in await self?.listenLoop() },
+            Task { [weak self] in await self?.pollLoop() },
+        ]
+    }
+
+    // MARK: LedgerStore
+
+    /// - Throws: ``LedgerError`` — `.invalidArgument` for an empty or invalid batch, `.io` when the
+    ///   transaction failed (nothing stored, unless the connection broke while the commit's reply
+    ///   was on its way), `.closed` after ``close()``.
+    public func append(_ drafts: [EventDraft]) async throws -> ClosedRange<Seq> {
+        guard !drafts.isEmpty else { throw LedgerError(.invalidArgument, "append needs at least one event") }
+        var rows: [Row] = []
+        rows.reserveCapacity(drafts.count)
+        var bytes = 0
+        for draft in drafts {
+            try draft.validate()
+            guard draft.body.count <= Int(Int32.max) else { throw LedgerError(.invalidArgument, "event body larger than 2 GiB") }
+            let compressed = try codec.compress(draft.body)
+            bytes += compressed.count + draft.meta.count + draft.stream.utf8.count + draft.type.utf8.count
+            rows.append(Row(draft: draft, compressed: compressed, digest: ContentChain.digest(draft)))
+        }
+        return try await withCheckedThrowingContinuation { continuation in
+            lock.lock()
+            defer { lock.unlock() }
+            if closing {
+                continuation.resume(throwing: LedgerError(.closed, "the ledger is closed"))
+            } else {
+                pending.append(Pending(rows: rows, bytes: bytes, continuation: continuation))
+                wake.yield()
+            }
+        }
+    }
+
+    public func headSeq() async -> Seq {
+        lock.withLock { head }
+    }
+
+    public func read(from seq: Seq, limit: Int) async throws -> [LedgerEvent] {
+        try await fetch(from: seq, limit: limit).map(\.event)
+    }
+
+    public func subscribe() -> AsyncStream<Seq> {
+        let (stream, continuation) = AsyncStream<Seq>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        lock.lock()
+        let id = nextSubscriberID
+        nextSubscriberID += 1
+        subscribers[id] = continuation
+        let current = head
+        lock.unlock()
+        continuation.yield(current)
+        continuation.onTermination = { [weak self] _ in
+            guard let self else { return }
+            self.lock.lock()
+            self.subscribers[id] = nil
+            self.lock.unlock()
+        }
+        return stream
+    }
+
+    public func tail(from seq: Seq) throws -> any LedgerTailing {
+        PostgresTail(ledger: self, from: seq)
+    }
+
+    /// Finishes queued appends, then stops listening and closes the connections.
+    public func close() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            lock.lock()
+            closing = true
+            if writerDone {
+                lock.unlock()
+                continuation.resume()
+                return
+            }
+            closeWaiters.append(continuation)
+            lock.unlock()
+            wake.yield()
+        }
+        for task in backgroundTasks { task.cancel() }
+        let streams = lock.withLock {
+            defer { subscribers = [:] }
+            return Array(subscribers.values)
+        }
+        for stream in streams { stream.finish() }
+        runTask.cancel()
+    }
+
+    // MARK: Reading
+
+    /// A stored row: the event, its compressed size and its chain link.
+    struct StoredEvent {
+        var event: LedgerEvent
+        var compressedBytes: Int
+        var link: [UInt8]
+    }
+
+    func fetch(from seq: Seq, through: Seq = .max, limit: Int) async throws -> [StoredEvent] {
+        try await fetchRows(from: seq, through: through, limit: limit).map { try decode($0) }
+    }
+
+    /// A row as stored, its body still compressed.
+    struct RawRow {
+        var seq: Int64, stream: String, type: String, time: Int64, causation: Int64?
+        var dictionary: Int32, rawLength: Int32, body: ByteBuffer, meta: ByteBuffer, hash: ByteBuffer
+    }
+
+    func fetchRows(from seq: Seq, through: Seq = .max, limit: Int) async throws -> [RawRow] {
+        guard limit > 0, seq <= through else { return [] }
+        var rows: [RawRow] = []
+        do {
+            let result = try await client.query("""
+                SELECT seq, stream, type, time, causation, dictionary, raw_length, body, meta, hash
+                FROM ledgerbot_events WHERE seq >= \(Int64(clamping: max(seq, 1))) AND seq <= \(Int64(clamping: through)) ORDER BY seq LIMIT \(Int64(limit))
+                """, logger: logger)
+            for try await (seq, stream, type, time, causation, dictionary, rawLength, body, meta, hash) in result
+                .decode((Int64, String, String, Int64, Int64?, Int32, Int32, ByteBuffer, ByteBuffer, ByteBuffer).self) {
+                rows.append(RawRow(seq: seq, stream: stream, type: type, time: time, causation: causation, dictionary: dictionary,
+                                   rawLength: rawLength, body: body, meta: meta, hash: hash))
+            }
+        } catch {
+            throw LedgerError(.io, "cannot read the ledger in \(location): \(describe(error))")
+        }
+        return rows
+    }
+
+    /// - Throws: ``LedgerError/Kind/corrupted`` naming the seq when the body does not inflate.
+    func decode(_ row: RawRow) throws -> StoredEvent {
+        let body: [UInt8]
+        do {
+            body = try row.body.readableBytesView.withUnsafeBytes {
+                try codec.decompress($0, dictionary: UInt32(bitPattern: row.dictionary), rawLength: Int(row.rawLength))
+            }
+        } catch let error as LedgerError {
+            throw LedgerError(.corrupted, "\(error.message) at seq \(row.seq) in \(location)")
+        }
+        let event = LedgerEvent(seq: Seq(row.seq), stream: row.stream, type: row.type, time: row.time, causation: row.causation.map { Seq($0) },
+                                body: body, meta: Array(row.meta.readableBytesView))
+        return StoredEvent(event: event, compressedBytes: row.body.readableBytes, link: Array(row.hash.readableBytesView))
+    }
+
+    // MARK: Writing
+
+    private func writerLoop(_ wakeups: AsyncStream<Void>) async {
+        for await _ in wakeups {
+            while let batch = takeBatch() { await write(batch) }
+            let waiters: [CheckedContinuation<Void, Never>]? = lock.withLock {
+                guard closing && pending.isEmpty else { return nil }
+                writerDone = true
+                defer { closeWaiters = [] }
+                return closeWaiters
+            }
+            if let waiters {
+                waiters.forEach { $0.resume() }
+                return
+            }
+        }
+    }
+
+    private func takeBatch() -> [Pending]? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !pending.isEmpty else { return nil }
+        var taken = 0, events = 0, bytes = 0
+        repeat {
+            events += pending[taken].rows.count
+            bytes += pending[taken].bytes
+            taken += 1
+        } while taken < pending.count && events + pending[taken].rows.count <= configuration.maxBatchEvents
+            && bytes + pending[taken].bytes <= configuration.maxBatchBytes
+        let batch = Array(pending.prefix(taken))
+        pending.removeFirst(taken)
+        return batch
+    }
+
+    /// One transaction: lock the head row, insert the rows with their seqs and links, move the
+    /// head, notify the other instances (delivered at commit).
+    private func write(_ batch: [Pending]) async {
+        let rows = batch.flatMap(\.rows)
+        let rowsPerStatement = configuration.rowsPerStatement
+        let logger = logger
+        do {
+            let first: Seq = try await client.withTransaction(logger: logger) { connection in
+                var previous: Seq = 0
+                var link: [UInt8] = []
+                for try await (seq, hash) in try await connection.query(
+                    "SELECT head_seq, head_hash FROM ledgerbot_ledger WHERE id = 1 FOR UPDATE", logger: logger).decode((Int64, ByteBuffer).self) {
+                    previous = Seq(seq)
+                    link = Array(hash.readableBytesView)
+                }
+                guard link.count == 32 else { throw LedgerError(.corrupted, "the ledger's head row is missing or damaged") }
+                var seq = previous
+                for chunk in stride(from: 0, to: rows.count, by: rowsPerStatement) {
+                    let slice = rows[chunk..<min(chunk + rowsPerStatement, rows.count)]
+                    var sql = "INSERT INTO ledgerbot_events (seq, stream, type, time, causation, dictionary, raw_length, body, meta, hash) VALUES "
+                    var binds = PostgresBindings(capacity: slice.count * 10)
+                    for (offset, row) in slice.enumerated() {
+                        seq += 1
+                        link = ContentChain.link(previous: link, seq: seq, digest: row.digest)
+                        let p = offset * 10
+                        if offset > 0 { sql += "," }
+                        sql += "($\(p + 1),$\(p + 2),$\(p + 3),$\(p + 4),$\(p + 5),$\(p + 6),$\(p + 7),$\(p + 8),$\(p + 9),$\(p + 10))"
+                        binds.append(Int64(seq))
+                        binds.append(row.draft.stream)
+                        binds.append(row.draft.type)
+                        binds.append(row.draft.time)
+                        binds.append(row.draft.causation.map { Int64(clamping: $0) })
+                        binds.append(Int32(bitPattern: codec.dictionary.id))
+                        binds.append(Int32(row.draft.body.count))
+                        binds.append(ByteBuffer(bytes: row.compressed))
+                        binds.append(ByteBuffer(bytes: row.draft.meta))
+                        binds.append(ByteBuffer(bytes: link))
+                    }
+                    try await connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
+                }
+                try await connection.query("UPDATE ledgerbot_ledger SET head_seq = \(Int64(seq)), head_hash = \(ByteBuffer(bytes: link)) WHERE id = 1",
+                                           logger: logger)
+                try await connection.query("SELECT pg_notify(\(Self.channel), \(String(seq)))", logger: logger)
+                return previous + 1
+            }
+            var next = first
+            for item in batch {
+                let range = next...(next + Seq(item.rows.count) - 1)
+                next = range.upperBound + 1
+                item.continuation.resume(returning: range)
+            }
+            advanceHead(to: next - 1)
+        } catch {
+            let failure = ledgerError(in: error)
+                ?? LedgerError(.io, "PostgreSQL append failed at \(location): \(describe(error)); the batch was not stored")
+            logger.error("ledger append failed", metadata: ["error": "\(failure.message)", "events": "\(rows.count)"])
+            for item in batch { item.continuation.resume(throwing: failure) }
+        }
+    }
+
+    // MARK: Following other writers
+
+    func advanceHead(to seq: Seq) {
+        lock.lock()
+        guard seq > head else { lock.unlock(); return }
+        head = seq
+        let streams = Array(subscribers.values)
+        lock.unlock()
+        for stream in streams { stream.yield(seq) }
+    }
+
+    private func listenLoop() async {
+        while !Task.isCancelled {
+            do {
+                try await client.withConnection { connection in
+                    try await connection.listen(on: Self.channel) { notifications in
+                        for try await notification in notifications {
+                            if let seq = Seq(notification.payload) { advanceHead(to: seq) }
+                        }
+                    }
+                }
+            } catch {
+                if Task.isCancelled { return }
+                logger.debug("LISTEN connection lost; polling until it is back", metadata: ["error": "\(describe(error))"])
+            }
+            try? await Task.sleep(for: configuration.pollInterval)
+        }
+    }
+
+    private func pollLoop() async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: configuration.pollInterval)
+            if Task.isCancelled { return }
+            if let seq = try? await currentHeadInDatabase() { advanceHead(to: seq) }
+        }
+    }
+
+    /// The committed head as the database has it now.
+    public func currentHeadInDatabase() async throws -> Seq {
+        for try await head in try await client.query("SELECT head_seq FROM ledgerbot_ledger WHERE id = 1", logger: logger).decode(Int64.self) {
+            return Seq(head)
+        }
+        throw LedgerError(.corrupted, "the ledgerbot_ledger row is missing")
+    }
+}
+
+/// Follows a ``PostgresLedger`` by seq (the primary key makes each read an index range scan).
+final class PostgresTail: LedgerTailing {
+    private let ledger: PostgresLedger
+    private(set) var nextSeq: Seq
+
+    init(ledger: PostgresLedger, from seq: Seq) {
+        self.ledger = ledger
+        nextSeq = max(seq, 1)
+    }
+
+    func read(through: Seq, limit: Int) async throws -> [LedgerEvent] {
+        guard nextSeq <= through else { return [] }
+        let events = try await ledger.fetch(from: nextSeq, through: through, limit: limit).map(\.event)
+        if let last = events.last { nextSeq = last.seq + 1 }
+        return events
+    }
+}

@@ -1,0 +1,135 @@
+import Foundation
+import Ledger
+import LedgerbotTesting
+import PostgresLedger
+import PostgresLedgerTesting
+import PostgresNIO
+import Testing
+
+@Suite("PostgreSQL ledger")
+struct PostgresLedgerTests {
+    @Test("two instances append to one ledger: seqs stay gap-free and each hears the other's commits")
+    func twoInstances() async throws {
+        try await withStore(.postgres) { home, first in
+            let second = try await home.open()
+            #expect(second.ledgerID == first.ledgerID)
+            let results = try await withThrowingTaskGroup(of: [ClosedRange<Seq>].self) { group in
+                for (index, store) in [first, second].enumerated() {
+                    for writer in 0..<16 {
+                        group.addTask {
+                            var ranges: [ClosedRange<Seq>] = []
+                            for round in 0..<10 { ranges.append(try await store.append([draft("\(index)-\(writer)-\(round)"), draft("pair")])) }
+                            return ranges
+                        }
+                    }
+                }
+                return try await group.reduce(into: []) { $0 += $1 }
+            }
+            let sorted = results.sorted { $0.lowerBound < $1.lowerBound }
+            for (a, b) in zip(sorted, sorted.dropFirst()) { #expect(b.lowerBound == a.upperBound + 1) }
+            #expect(sorted.last?.upperBound == 640)
+            // Each instance learns the other's head through LISTEN/NOTIFY (or the poll).
+            for store in [first, second] {
+                var heads = store.subscribe().makeAsyncIterator()
+                var head: Seq = 0
+                while head < 640, let next = await heads.next() { head = next }
+                #expect(head == 640)
+            }
+            let report = try await (first as! PostgresLedger).verify()
+            #expect(report.isIntact)
+            #expect(report.events == 640)
+            await second.close()
+        }
+    }
+
+    @Test("verify recomputes the chain: it names an altered, a deleted and a truncated-head row")
+    func verifyFindsDamage() async throws {
+        try await withStore(.postgres) { home, store in
+            let ledger = store as! PostgresLedger
+            for i in 1...20 { _ = try await ledger.append([draft(#"{"n":\#(i)}"#)]) }
+            let clean = try await ledger.verify()
+            #expect(clean.isIntact)
+            #expect(clean.headSeq == 20)
+            // The chain is the backend-neutral one: recomputing it from the events gives the same head.
+            var chain = ContentChain()
+            for event in try await ledger.read(from: 1, limit: 100) { try chain.add(event) }
+            #expect(chain.head == clean.headHash)
+            #expect(try await ledger.storedHead().1 == clean.headHash)
+            #expect(try await ledger.verify(expectedHead: clean.headHash.hexString).isIntact)
+            #expect(try await !ledger.verify(expectedHead: String(repeating: "0", count: 64)).isIntact)
+
+            let admin = home.location!
+            // Swap in another row's body: it still inflates, but no longer matches its link.
+            try await TestPostgres.admin(admin) { client in
+                try await client.query("UPDATE ledgerbot_events SET body = (SELECT body FROM ledgerbot_events WHERE seq = 3) WHERE seq = 7")
+            }
+            let altered = try await ledger.verify()
+            #expect(altered.problem?.message.contains("seq 7") == true)
+            #expect(altered.events == 6)
+            // Garbage that does not inflate.
+            try await TestPostgres.admin(admin) { client in
+                try await client.query("UPDATE ledgerbot_events SET body = '\\x00ff'::bytea WHERE seq = 5")
+            }
+            let garbage = try await ledger.verify()
+            #expect(garbage.problem?.message.contains("seq 5") == true)
+            #expect(garbage.events == 4)
+            try await TestPostgres.admin(admin) { client in
+                try await client.query("DELETE FROM ledgerbot_events WHERE seq = 2")
+            }
+            let gap = try await ledger.verify()
+            #expect(gap.problem?.message.contains("gap") == true)
+            #expect(gap.events == 1)
+        }
+    }
+
+    @Test("a database written by a newer build is refused, not guessed at")
+    func newerSchemaRefused() async throws {
+        try await withStore(.postgres) { home, store in
+            try await TestPostgres.admin(home.location!) { client in
+                try await client.query("INSERT INTO ledgerbot_schema (version, summary) VALUES (99, 'from the future')")
+            }
+            do {
+                let other = try await home.open()
+                await other.close()
+                Issue.record("opened a schema from the future")
+            } catch let error as LedgerError {
+                #expect(error.kind == .foreign)
+                #expect(error.message.contains("99"))
+            }
+        }
+    }
+
+    @Test("an unreachable server is a clear I/O error that never shows the password")
+    func unreachable() async throws {
+        let location = try PostgresLocation(url: "postgres://bot:s3cret-pw@127.0.0.1:1/ledger?sslmode=disable")
+        do {
+            let ledger = try await PostgresLedger.open(location)
+            await ledger.close()
+            Issue.record("connected to port 1")
+        } catch let error as LedgerError {
+            #expect(error.kind == .io)
+            #expect(error.message.contains("127.0.0.1:1"))
+            #expect(!error.description.contains("s3cret"))
+        }
+    }
+
+    @Test("URLs: password from the environment, TLS modes, sockets; the description hides the password")
+    func urls() throws {
+        let plain = try PostgresLocation(url: "postgres://bot@db.internal/ledger", environment: ["PGPASSWORD": "from-env"])
+        #expect(plain.password == "from-env")
+        #expect(plain.port == 5432)
+        #expect(plain.tls == .prefer)
+        #expect(plain.database == "ledger")
+        let full = try PostgresLocation(url: "postgresql://bot:p%40ss@10.0.0.5:6543/l?sslmode=verify-full", environment: [:])
+        #expect(full.password == "p@ss")
+        #expect(full.tls == .verifyFull)
+        #expect(!full.description.contains("p@ss") && !full.description.contains("p%40ss"))
+        #expect(full.description == "postgres://bot@10.0.0.5:6543/l")
+        let socket = try PostgresLocation(url: "postgres://bot@/l?host=/tmp/pg", environment: [:])
+        #expect(socket.socketDirectory == "/tmp/pg")
+        #expect(socket.tls == .disable)
+        #expect(throws: LedgerError.self) { try PostgresLocation(url: "postgres://bot@h/l?sslmode=sometimes", environment: [:]) }
+        #expect(throws: LedgerError.self) { try PostgresLocation(url: "postgres://bot@h/l?application=x", environment: [:]) }
+        #expect(throws: LedgerError.self) { try PostgresLocation(url: "mysql://bot@h/l", environment: [:]) }
+    }
+}
