@@ -142,6 +142,7 @@ let package = Package(
             name: "ledgerbot",
             dependencies: [
                 "Ledger", "Server", "Chatwoot", "Effects", "Engine", "Projections", "Policy", "NLU", "BotRuntime", "Simulator", "Demo", "Audit",
+                "PostgresLedger",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -198,7 +199,11 @@ let package = Package(
         ),
         .testTarget(
             name: "LedgerbotCLITests",
-            dependencies: ["Ledger", "LedgerbotTesting", "Simulator", "Chatwoot", "Projections", .product(name: "AsyncHTTPClient", package: "async-http-client")]
+            dependencies: [
+                "Ledger", "LedgerbotTesting", "Simulator", "Chatwoot", "Projections", "PostgresLedger", "PostgresLedgerTesting",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ]
         ),
         .testTarget(name: "NLUTests", dependencies: ["NLU"]),
         .testTarget(

@@ -26,7 +26,7 @@ public enum LedgerImport {
 
     /// - Parameters:
     ///   - path: a regular file (read twice: validate, then append).
-    public static func run(path: String, into ledger: FileLedger, batchBytes: Int = 1 << 20,
+    public static func run(path: String, into ledger: any LedgerStore, batchBytes: Int = 1 << 20,
                            progress: ((Int, Int) -> Void)? = nil) async throws -> Report {
         let head = await ledger.headSeq()
         // Pass 1: validate every line and collect the seqs, which must increase.

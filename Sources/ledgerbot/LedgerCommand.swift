@@ -1,13 +1,14 @@
 import ArgumentParser
 import Foundation
 import Ledger
+import PostgresLedger
 import Projections
 
 struct LedgerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ledger",
-        abstract: "Inspect, check, export, import and rebuild a ledger.",
-        subcommands: [Verify.self, Stats.self, Export.self, Import.self, Rebuild.self, Repair.self]
+        abstract: "Inspect, check, export, import, copy and rebuild a ledger.",
+        subcommands: [Verify.self, Stats.self, Export.self, Import.self, Copy.self, Rebuild.self, Repair.self]
     )
 }
 
@@ -15,9 +16,14 @@ extension LedgerCommand {
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Recompute every checksum and the SHA-256 hash chain; exit 1 on damage.",
-            discussion: "Reads without locking, so it may run beside `serve`. Reports a torn tail (a crash mid-write, never acknowledged) that the next writer would truncate."
+            discussion: """
+                Reads without locking, so it may run beside `serve`. Reports a torn tail (a crash \
+                mid-write, never acknowledged) that the next writer would truncate. With --ledger \
+                postgres://…, recomputes every event's link in the content hash chain and checks it \
+                against the one stored in its row.
+                """
         )
-        @OptionGroup var options: DataOptions
+        @OptionGroup var options: StoreOptions
         @Option(help: ArgumentHelp("Fail unless the head hash equals this one (kept from an earlier `stats`).", valueName: "HASH"))
         var expectHead: String?
         @Option(help: "Output format.") var format: OutputFormat = .text
@@ -25,7 +31,13 @@ extension LedgerCommand {
         func run() async throws {
             let report = try await reportingErrors {
                 let progress = Progress("verify")
-                let report = try LedgerInspection.verify(directory: options.directory, expectedHead: expectHead) { progress.update($0) }
+                let report: VerifyReport
+                switch try options.target() {
+                case .directory(let directory):
+                    report = try LedgerInspection.verify(directory: directory, expectedHead: expectHead) { progress.update($0) }
+                case .postgres(let location):
+                    report = try await withPostgresLedger(location) { try await $0.verify(expectedHead: expectHead) { progress.update($0) } }
+                }
                 progress.finish(report.events)
                 return report
             }
@@ -58,7 +70,11 @@ extension LedgerCommand {
                     }
                     print("  intact before it: \(formatCount(report.events)) events, head seq \(report.headSeq)")
                 } else {
-                    print("ledger intact: \(formatCount(report.events)) events in \(formatCount(report.frames)) frames, \(report.segments.count) segment(s)")
+                    if options.ledger != nil {
+                        print("ledger intact: \(formatCount(report.events)) events in \(try options.target())")
+                    } else {
+                        print("ledger intact: \(formatCount(report.events)) events in \(formatCount(report.frames)) frames, \(report.segments.count) segment(s)")
+                    }
                     print("head seq \(report.headSeq), head hash \(report.headHash.hexString)")
                 }
                 if let torn = report.tornTail {
@@ -71,15 +87,20 @@ extension LedgerCommand {
 
     struct Stats: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Count events, bytes, compression and types; print the head hash.")
-        @OptionGroup var options: DataOptions
+        @OptionGroup var options: StoreOptions
         @Option(help: "Output format.") var format: OutputFormat = .text
 
         func run() async throws {
             let stats = try await reportingErrors {
-                let progress = Progress("stats")
-                let stats = try LedgerInspection.stats(directory: options.directory) { progress.update($0) }
-                progress.finish(stats.events)
-                return stats
+                switch try options.target() {
+                case .directory(let directory):
+                    let progress = Progress("stats")
+                    let stats = try LedgerInspection.stats(directory: directory) { progress.update($0) }
+                    progress.finish(stats.events)
+                    return stats
+                case .postgres(let location):
+                    return try await withPostgresLedger(location) { try await $0.stats() }
+                }
             }
             switch format {
             case .json:
@@ -92,16 +113,16 @@ extension LedgerCommand {
                     "last_time": stats.lastTime.map { Timestamp.iso8601(micros: $0) as Any } ?? NSNull(),
                 ] as [String: Any]))
             case .text:
-                print("ledger       \(options.directory.ledgerPath)")
+                print("ledger       \(try options.target())")
                 print("events       \(formatCount(stats.events))" + (stats.events > 0 ? " (seq 1 … \(stats.headSeq))" : ""))
-                print("segments     \(stats.segments), frames \(formatCount(stats.frames))")
+                if options.data != nil { print("segments     \(stats.segments), frames \(formatCount(stats.frames))") }
                 print("raw bytes    \(formatBytes(stats.bodyBytes)) of event bodies (\(formatBytes(stats.rawBytes)) encoded)")
                 print("stored bytes \(formatBytes(stats.storedBytes))")
                 print("compression  \(String(format: "%.1f", stats.compressionRatio))× (bodies / stored)")
                 if let first = stats.firstTime, let last = stats.lastTime {
                     print("time range   \(Timestamp.iso8601(micros: first)) … \(Timestamp.iso8601(micros: last))")
                 }
-                print("head hash    \(stats.headHashHex)")
+                print("head hash    \(stats.headHashHex)" + (options.ledger != nil ? " (content hash chain)" : ""))
                 if !stats.eventsByType.isEmpty {
                     print("events by type:")
                     let width = stats.eventsByType.keys.map(\.count).max() ?? 0
@@ -122,7 +143,7 @@ extension LedgerCommand {
                 single-line JSON is written as "body_base64" instead. `import` reads the same format.
                 """
         )
-        @OptionGroup var options: DataOptions
+        @OptionGroup var options: StoreOptions
         @Option(help: ArgumentHelp("Write to FILE instead of standard output.", valueName: "FILE")) var output: String?
         @Option(help: "First seq to export.") var from: UInt64 = 1
         @Option(help: "Last seq to export.") var through: UInt64?
@@ -139,13 +160,12 @@ extension LedgerCommand {
                     handle = .standardOutput
                 }
                 let out = FileHandleOutput(handle: handle, flushAt: 1 << 20)
-                let cursor = try LedgerCursor(directory: options.directory, from: from, through: through ?? .max)
                 let progress = Progress("export")
                 var count = 0
-                while let event = try cursor.next() {
-                    out.write(JSONLines.encode(event) + [0x0A])
-                    count += 1
-                    if count % 4096 == 0 { progress.update(count) }
+                try await options.target().forEachBatch(from: from, through: through ?? .max) { events in
+                    for event in events { out.write(JSONLines.encode(event) + [0x0A]) }
+                    count += events.count
+                    progress.update(count)
                 }
                 out.flush()
                 if output != nil { try handle.synchronize(); try handle.close() }
@@ -161,10 +181,10 @@ extension LedgerCommand {
             discussion: """
                 The whole input is validated before anything is appended: a bad line names its \
                 line number and nothing is imported. Seqs continue after the ledger's head. \
-                Creates the ledger when DIR has none.
+                Creates the ledger when DIR (or the database) has none.
                 """
         )
-        @OptionGroup var options: DataOptions
+        @OptionGroup var options: StoreOptions
         @Option(help: ArgumentHelp("Read FILE instead of standard input.", valueName: "FILE")) var input: String?
 
         func run() async throws {
@@ -182,7 +202,7 @@ extension LedgerCommand {
                     spooled = temporary
                 }
                 defer { if let spooled { try? FileManager.default.removeItem(atPath: spooled) } }
-                let (ledger, _) = try FileLedger.open(directory: options.directory)
+                let ledger = try await options.target().openForWriting()
                 let progress = Progress("import")
                 do {
                     let report = try await LedgerImport.run(path: path!, into: ledger) { done, total in progress.update(done, total: total) }
@@ -199,6 +219,80 @@ extension LedgerCommand {
                     throw error
                 }
             }
+        }
+    }
+
+    struct Copy: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Copy a whole ledger between backends (directory ↔ PostgreSQL) and prove the copy equal.",
+            discussion: """
+                FROM and TO are each a data directory or a postgres:// URL (password from PGPASSWORD). \
+                The destination must be empty. Seqs, times, streams, types, causations, bodies and meta \
+                are kept exactly. Equality is then proven by reading both sides again: the same event \
+                count and the same head of the content hash chain (SHA-256 over every event, the chain \
+                both backends share); exit 1 if they differ. Stop `serve` on the source first: events \
+                appended during the copy are not copied.
+                """
+        )
+        @Option(help: ArgumentHelp("The ledger to copy: a data directory or postgres://….", valueName: "DIR|URL")) var from: String
+        @Option(help: ArgumentHelp("Where to copy it: an empty data directory or database.", valueName: "DIR|URL")) var to: String
+        @Option(help: "Output format.") var format: OutputFormat = .text
+
+        func run() async throws {
+            let (source, copied) = try await reportingErrors {
+                let source = try LedgerTarget(from)
+                let destination = try LedgerTarget(to)
+                // A missing source must not leave an empty ledger created at the destination.
+                if case .directory(let directory) = source { _ = try directory.readManifest() }
+                let store = try await destination.openForWriting()
+                let existing = await store.headSeq()
+                guard existing == 0 else {
+                    await store.close()
+                    throw ValidationError("\(destination) already holds \(existing) events; copy needs an empty destination")
+                }
+                let progress = Progress("copy")
+                var chain = ContentChain()
+                do {
+                    try await source.forEachBatch { events in
+                        for event in events { try chain.add(event) }
+                        let range = try await store.append(events.map(\.draft))
+                        guard range.lowerBound == events[0].seq else {
+                            throw LedgerError(.corrupted, "the destination assigned seq \(range.lowerBound) to source seq \(events[0].seq)")
+                        }
+                        progress.update(Int(chain.count))
+                    }
+                    await store.close()
+                } catch {
+                    await store.close()
+                    throw error
+                }
+                progress.finish(Int(chain.count))
+                return (chain, try await Self.chain(of: destination))
+            }
+            let equal = source == copied
+            switch format {
+            case .json:
+                print(jsonText(["events": source.count, "source_head_hash": source.head.hexString, "destination_events": copied.count,
+                                "destination_head_hash": copied.head.hexString, "equal": equal] as [String: Any]))
+            case .text:
+                print("copied \(formatCount(Int(source.count))) events from \(try LedgerTarget(from)) to \(try LedgerTarget(to))")
+                print("source       \(formatCount(Int(source.count))) events, content hash \(source.head.hexString)")
+                print("destination  \(formatCount(Int(copied.count))) events, content hash \(copied.head.hexString)")
+                print(equal ? "equal: same event count and hash chain" : "DIFFERENT: the copy does not match its source")
+            }
+            if !equal { throw ExitCode(1) }
+        }
+
+        /// Reads a whole ledger back and chains its events.
+        static func chain(of target: LedgerTarget) async throws -> ContentChain {
+            var chain = ContentChain()
+            let progress = Progress("check")
+            try await target.forEachBatch { events in
+                for event in events { try chain.add(event) }
+                progress.update(Int(chain.count))
+            }
+            progress.finish(Int(chain.count))
+            return chain
         }
     }
 

@@ -33,7 +33,7 @@ import Testing
         #expect(root.status == 0)
         #expect(root.stdout.contains("ledger"))
         let help = try await ledgerbot("ledger", "--help")
-        for command in ["verify", "stats", "export", "import", "rebuild", "repair"] { #expect(help.stdout.contains(command)) }
+        for command in ["verify", "stats", "export", "import", "copy", "rebuild", "repair"] { #expect(help.stdout.contains(command)) }
         let verify = try await ledgerbot("ledger", "verify", "--help")
         #expect(verify.stdout.contains("--data") && verify.stdout.contains("--expect-head"))
     }

@@ -1,0 +1,90 @@
+import ArgumentParser
+import Foundation
+import Ledger
+import PostgresLedger
+
+/// A ledger named on the command line: a data directory, or a `postgres://` URL.
+enum LedgerTarget: CustomStringConvertible {
+    case directory(LedgerDirectory)
+    case postgres(PostgresLocation)
+
+    init(_ text: String) throws {
+        if PostgresLocation.isPostgresURL(text) {
+            self = .postgres(try PostgresLocation(url: text))
+        } else {
+            self = .directory(LedgerDirectory(dataPath: text))
+        }
+    }
+
+    var description: String {
+        switch self {
+        case .directory(let directory): return directory.ledgerPath
+        case .postgres(let location): return location.description
+        }
+    }
+
+    /// Opens the ledger for writing (the file ledger takes its writer lock; created when absent).
+    func openForWriting() async throws -> any LedgerStore {
+        switch self {
+        case .directory(let directory): return try FileLedger.open(directory: directory).0
+        case .postgres(let location): return try await PostgresLedger.open(location)
+        }
+    }
+
+    /// Reads events in order in batches, without a writer lock on a file ledger (so it may
+    /// run beside `serve`). Stops after `through`.
+    func forEachBatch(from: Seq = 1, through: Seq = .max, _ body: ([LedgerEvent]) async throws -> Void) async throws {
+        switch self {
+        case .directory(let directory):
+            let cursor = try LedgerCursor(directory: directory, from: from, through: through)
+            var batch: [LedgerEvent] = []
+            while let event = try cursor.next() {
+                batch.append(event)
+                if batch.count == 2048 { try await body(batch); batch.removeAll(keepingCapacity: true) }
+            }
+            if !batch.isEmpty { try await body(batch) }
+        case .postgres(let location):
+            try await withPostgresLedger(location) { ledger in
+                let tail = try ledger.tail(from: from)
+                let head = min(through, await ledger.headSeq())
+                while tail.nextSeq <= head {
+                    let events = try await tail.read(through: head, limit: 2048)
+                    if events.isEmpty { break }
+                    try await body(events)
+                }
+            }
+        }
+    }
+}
+
+/// Opens the PostgreSQL ledger for `body` and closes it afterwards, also when `body` throws.
+func withPostgresLedger<T>(_ location: PostgresLocation, _ body: (PostgresLedger) async throws -> T) async throws -> T {
+    let ledger = try await PostgresLedger.open(location)
+    do {
+        let result = try await body(ledger)
+        await ledger.close()
+        return result
+    } catch {
+        await ledger.close()
+        throw error
+    }
+}
+
+/// `--data DIR` or `--ledger postgres://…`: the ledger commands that work on both backends.
+struct StoreOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The data directory (holds ledger/ and index.sqlite).", valueName: "DIR"))
+    var data: String?
+    @Option(name: .long, help: ArgumentHelp("The ledger in PostgreSQL instead: postgres://USER@HOST:PORT/DATABASE[?sslmode=…] (password from PGPASSWORD).",
+                                            valueName: "URL"))
+    var ledger: String?
+
+    func validate() throws {
+        guard (data == nil) != (ledger == nil) else { throw ValidationError("pass either --data DIR or --ledger postgres://…") }
+        if let ledger, !PostgresLocation.isPostgresURL(ledger) { throw ValidationError("--ledger takes a postgres:// URL; use --data for a directory") }
+    }
+
+    func target() throws -> LedgerTarget {
+        if let ledger { return try LedgerTarget(ledger) }
+        return .directory(LedgerDirectory(dataPath: data!))
+    }
+}

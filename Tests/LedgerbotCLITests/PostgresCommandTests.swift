@@ -1,0 +1,89 @@
+import Foundation
+import Ledger
+import LedgerbotTesting
+import PostgresLedger
+import PostgresLedgerTesting
+import PostgresNIO
+import Testing
+
+/// `ledgerbot ledger … --ledger postgres://…` and `ledger copy`, as a real child process against
+/// the throwaway cluster.
+@Suite struct PostgresCommandTests {
+    private let binary = productsDirectory().appendingPathComponent("ledgerbot")
+    private var snapshots: URL { fixturesDirectory().deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("snapshots") }
+
+    private func ledgerbot(_ arguments: [String], environment: [String: String]? = nil) async throws -> (status: Int32, stdout: String, stderr: String) {
+        let binary = self.binary
+        return try await offPool { try runProcess(binary, arguments, environment: environment) }
+    }
+
+    /// A fresh database, or nil when no cluster is configured (and none is required).
+    private func database() async throws -> PostgresLocation? {
+        guard TestPostgres.isAvailable else {
+            if TestPostgres.isRequired { throw TestPostgres.MissingCluster() }
+            return nil
+        }
+        return try await TestPostgres.createDatabase()
+    }
+
+    @Test("copy directory → PostgreSQL → directory keeps every event; verify, stats and export work on both")
+    func copyRoundTrip() async throws {
+        guard let location = try await database() else { return }
+        defer { Task { await TestPostgres.dropDatabase(location) } }
+        let url = location.description
+        let source = TemporaryDirectory(), back = TemporaryDirectory()
+        let jsonl = snapshots.appendingPathComponent("booking/ledger.jsonl").path
+        #expect(try await ledgerbot(["ledger", "import", "--data", source.path, "--input", jsonl]).status == 0)
+
+        let copy = try await ledgerbot(["ledger", "copy", "--from", source.path, "--to", url, "--format", "json"])
+        #expect(copy.status == 0, "\(copy.stderr)")
+        let report = try JSONSerialization.jsonObject(with: Data(copy.stdout.utf8)) as! [String: Any]
+        #expect(report["equal"] as? Bool == true)
+        let events = report["events"] as! Int
+        #expect(events > 10)
+        #expect(report["source_head_hash"] as? String == report["destination_head_hash"] as? String)
+
+        let verify = try await ledgerbot(["ledger", "verify", "--ledger", url])
+        #expect(verify.status == 0)
+        #expect(verify.stdout.contains("ledger intact: \(events) events"))
+        let stats = try await ledgerbot(["ledger", "stats", "--ledger", url, "--format", "json"])
+        #expect((try JSONSerialization.jsonObject(with: Data(stats.stdout.utf8)) as! [String: Any])["events"] as? Int == events)
+        // Byte for byte what was imported.
+        let exported = try await ledgerbot(["ledger", "export", "--ledger", url])
+        #expect(exported.stdout == (try String(contentsOfFile: jsonl, encoding: .utf8)))
+
+        let again = try await ledgerbot(["ledger", "copy", "--from", url, "--to", back.path])
+        #expect(again.status == 0)
+        #expect(again.stdout.contains("equal: same event count and hash chain"))
+        #expect(try await ledgerbot(["ledger", "verify", "--data", back.path]).status == 0)
+        #expect(try await ledgerbot(["ledger", "export", "--data", back.path]).stdout == exported.stdout)
+
+        let refused = try await ledgerbot(["ledger", "copy", "--from", source.path, "--to", url])
+        #expect(refused.status == 2)
+        #expect(refused.stderr.contains("already holds \(events) events"))
+    }
+
+    @Test("verify --ledger exits 1 naming the altered seq; a bad URL or unreachable server exits 2 without the password")
+    func damageAndErrors() async throws {
+        guard let location = try await database() else { return }
+        defer { Task { await TestPostgres.dropDatabase(location) } }
+        let url = location.description
+        let imported = try await ledgerbot(["ledger", "import", "--ledger", url, "--input", snapshots.appendingPathComponent("support-triage/ledger.jsonl").path])
+        #expect(imported.status == 0, "\(imported.stderr)")
+        try await TestPostgres.admin(location) { client in
+            try await client.query("UPDATE ledgerbot_events SET meta = '\\x7b7d'::bytea WHERE seq = 4")
+        }
+        let verify = try await ledgerbot(["ledger", "verify", "--ledger", url])
+        #expect(verify.status == 1)
+        #expect(verify.stdout.contains("CORRUPTED") && verify.stdout.contains("seq 4"))
+
+        let unreachable = try await ledgerbot(["ledger", "stats", "--ledger", "postgres://bot:hunter2@127.0.0.1:1/x?sslmode=disable"])
+        #expect(unreachable.status == 2)
+        #expect(unreachable.stderr.contains("cannot connect to PostgreSQL at postgres://bot@127.0.0.1:1/x"))
+        #expect(!unreachable.stderr.contains("hunter2"))
+        let usage = try await ledgerbot(["ledger", "stats", "--ledger", "/tmp/dir"])
+        #expect(usage.status == 64)
+        let both = try await ledgerbot(["ledger", "verify", "--data", "/tmp/a", "--ledger", url])
+        #expect(both.status == 64)
+    }
+}
