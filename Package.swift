@@ -121,6 +121,7 @@ let package = Package(
             name: "BotRuntime",
             dependencies: [
                 "Server", "Engine", "Effects", "Ledger", "Domain", "Chatwoot", "Policy", "Audit", "Projections", "NLUAdapters",
+                "PostgresLedger",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
@@ -202,6 +203,8 @@ let package = Package(
             dependencies: [
                 "Ledger", "LedgerbotTesting", "Simulator", "Chatwoot", "Projections", "PostgresLedger", "PostgresLedgerTesting",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
         ),

@@ -8,6 +8,7 @@ import Hummingbird
 import Ledger
 import Logging
 import Policy
+import PostgresLedger
 import Prometheus
 import Server
 import ServiceLifecycle
@@ -15,7 +16,11 @@ import ServiceLifecycle
 /// Everything a running bot needs, parsed once at the edge (CLI flags and environment, or a
 /// test, or the demo).
 public struct BotConfiguration: Sendable {
+    /// The data directory: the file ledger and its index, or — with a PostgreSQL ledger — this
+    /// instance's own projections (`index.sqlite`, rebuilt from the shared ledger).
     public var directory: LedgerDirectory
+    /// Where the ledger lives.
+    public var backend: LedgerBackend = .file
     /// The bot version; nil records and projects webhooks without deciding anything.
     public var policy: Policy?
     public var server = ServerConfiguration()
@@ -44,11 +49,20 @@ public struct BotConfiguration: Sendable {
     }
 }
 
+/// Where the bot's ledger lives.
+public enum LedgerBackend: Sendable {
+    /// Segment files under the data directory (the default; one instance).
+    case file
+    /// A PostgreSQL database several instances share: every instance ingests webhooks; the one
+    /// holding the reactor lease folds, decides and performs effects.
+    case postgres(PostgresLocation, PostgresLedgerConfiguration = .init(), leaseRetry: Duration = .seconds(1))
+}
+
 /// The assembled bot — ingest server, ledger, projections + reactor, outbox — the same for
 /// `ledgerbot serve`, `ledgerbot demo` and the end-to-end tests.
 public struct Bot: Sendable {
     public let configuration: BotConfiguration
-    public let ledger: FileLedger
+    public let ledger: any LedgerStore
     public let projections: ProjectionService
     public let registry: PrometheusCollectorRegistry
     private let services: [any Service]
@@ -59,26 +73,42 @@ public struct Bot: Sendable {
     /// Opens the ledger (recovering a torn tail) and restores the deduplication window.
     /// - Throws: ledger errors (another process holds the lock, damage…), projection errors.
     public static func open(_ configuration: BotConfiguration, logger: Logger, now: @escaping @Sendable () -> Date = Date.init) async throws -> Bot {
-        let (ledger, report) = try FileLedger.open(directory: configuration.directory, configuration: configuration.ledger, logger: logger)
-        if let torn = report.truncated { logger.warning("recovered from a crash", metadata: ["ledger.truncated": "\(torn)"]) }
+        let ledger: any LedgerStore
+        switch configuration.backend {
+        case .file:
+            let (file, report) = try FileLedger.open(directory: configuration.directory, configuration: configuration.ledger, logger: logger)
+            if let torn = report.truncated { logger.warning("recovered from a crash", metadata: ["ledger.truncated": "\(torn)"]) }
+            ledger = file
+        case .postgres(let location, let postgres, _):
+            ledger = try await PostgresLedger.open(location, configuration: postgres, logger: logger)
+            logger.info("ledger in PostgreSQL", metadata: ["ledger.location": "\(location)"])
+        }
+        let head = await ledger.headSeq()
         let registry = PrometheusCollectorRegistry()
         let ingest = WebhookIngest(ledger: ledger, configuration: configuration.server,
                                    metrics: IngestMetrics(factory: PrometheusMetricsFactory(registry: registry)), logger: logger, now: now)
-        let restored = try await ingest.restoreRecentDeliveries(from: configuration.directory, head: report.headSeq,
-                                                                window: configuration.server.deduplicationWindow)
-        logger.info("ledger open", metadata: ["ledger.head_seq": "\(report.headSeq)", "ledger.deliveries_remembered": "\(restored)"])
+        let restored = try await ingest.restoreRecentDeliveries(head: head, window: configuration.server.deduplicationWindow)
+        logger.info("ledger open", metadata: ["ledger.head_seq": "\(head)", "ledger.deliveries_remembered": "\(restored)"])
         let projections = try ProjectionService(ledger: ledger, directory: configuration.directory, policy: configuration.policy, logger: logger)
         let httpClient = HTTPClient(eventLoopGroupProvider: .singleton)
-        var services: [any Service] = [LedgerService(ledger: ledger), projections,
-                                       TimerService(ledger: ledger, projections: projections, logger: logger)]
+        // Folding, deciding, timers and effects: on every file-ledger bot; on one PostgreSQL
+        // instance at a time (the reactor lease holder).
+        var deciding: [any Service] = [projections, TimerService(ledger: ledger, projections: projections, logger: logger)]
         if let chatwoot = configuration.chatwoot {
             let api = HTTPChatwootAPI(httpClient: httpClient, baseURL: chatwoot.baseURL, accessToken: chatwoot.accessToken,
                                       configuration: .init(requestTimeout: chatwoot.requestTimeout), logger: logger)
             let lookups = HTTPLookupPerformer(httpClient: httpClient, variables: configuration.lookupVariables, logger: logger)
             let nlu = try configuration.policy.flatMap { try ExternalNLUFactory.make($0, variables: configuration.lookupVariables, httpClient: httpClient, logger: logger) }
-            services.append(Outbox(ledger: ledger, directory: configuration.directory, api: api, lookups: lookups, nlu: nlu,
+            deciding.append(Outbox(ledger: ledger, api: api, lookups: lookups, nlu: nlu,
                                    configuration: configuration.outbox,
                                    metrics: OutboxMetrics(factory: PrometheusMetricsFactory(registry: registry)), logger: logger))
+        }
+        var services: [any Service] = [LedgerService(ledger: ledger)]
+        switch configuration.backend {
+        case .file:
+            services += deciding
+        case .postgres(let location, _, let retry):
+            services.append(LeaseHolderServices(lease: "reactor", location: location, retry: retry, services: deciding, logger: logger))
         }
         return Bot(configuration: configuration, ledger: ledger, projections: projections, registry: registry, services: services,
                    ingest: ingest, httpClient: httpClient, logger: logger)
@@ -138,7 +168,7 @@ public struct RunningBot: Sendable {
     public let port: Int
 
     public var webhookURL: URL { URL(string: "http://127.0.0.1:\(port)/webhooks/chatwoot")! }
-    public var ledger: FileLedger { bot.ledger }
+    public var ledger: any LedgerStore { bot.ledger }
     public var directory: LedgerDirectory { bot.configuration.directory }
 
     /// Returns once every event in the ledger is folded and decided and every decided command has
@@ -151,7 +181,7 @@ public struct RunningBot: Sendable {
             await inFlight()
             let head = await ledger.headSeq()
             await bot.projections.waitUntilApplied(head)
-            let pending = try Self.pendingEffects(in: directory)
+            let pending = try await Self.pendingEffects(in: ledger)
             let now = await ledger.headSeq()
             if pending == 0 && head == lastHead && head == now { return }
             lastHead = pending == 0 ? head : .max
@@ -161,14 +191,19 @@ public struct RunningBot: Sendable {
     }
 
     /// Commands decided without a recorded result, read from the ledger.
-    public static func pendingEffects(in directory: LedgerDirectory) throws -> Int {
+    public static func pendingEffects(in ledger: any LedgerStore) async throws -> Int {
         var open = Set<String>()
-        let cursor = try LedgerCursor(directory: directory, decoders: 0)
-        while let event = try cursor.next() {
+        let tail = try ledger.tail(from: 1)
+        let head = await ledger.headSeq()
+        while tail.nextSeq <= head {
+            let events = try await tail.read(through: head, limit: 4096)
+            if events.isEmpty { break }
+            for event in events {
             if event.type == EventType.decision, let decision = try? Decision.decode(event.body) {
                 for index in decision.commands.indices { open.insert("\(event.seq):\(index)") }
             } else if event.type == EventType.effectResult, let result = try? EffectResult.decode(event.body) {
                 open.remove("\(result.decision):\(result.command)")
+            }
             }
         }
         return open.count

@@ -19,7 +19,6 @@ import ServiceLifecycle
 ///   echo arrived within ``OutboxConfiguration/echoGracePeriod``.
 public final class Outbox: Service, Sendable {
     private let ledger: any LedgerStore
-    private let directory: LedgerDirectory
     private let api: any ChatwootAPI
     private let lookups: (any LookupPerformer)?
     private let nlu: (any ExternalNLU)?
@@ -31,12 +30,11 @@ public final class Outbox: Service, Sendable {
     /// - Parameter lookups: performs the policy's lookups and actions; without it they are
     ///   recorded as failed.
     ///   - nlu: the external NLU service of the policy, if it uses one.
-    public init(ledger: any LedgerStore, directory: LedgerDirectory, api: any ChatwootAPI, lookups: (any LookupPerformer)? = nil,
+    public init(ledger: any LedgerStore, api: any ChatwootAPI, lookups: (any LookupPerformer)? = nil,
                 nlu: (any ExternalNLU)? = nil,
                 configuration: OutboxConfiguration = .init(), metrics: OutboxMetrics, logger: Logger) {
         self.nlu = nlu
         self.ledger = ledger
-        self.directory = directory
         self.api = api
         self.lookups = lookups
         self.configuration = configuration
@@ -52,7 +50,7 @@ public final class Outbox: Service, Sendable {
     private func runLoop() async throws {
         let updates = ledger.subscribe()
         let startHead = await ledger.headSeq()
-        let tail = try LedgerTail(directory: directory)
+        let tail = try ledger.tail(from: 1)
         let started = ContinuousClock.now
         try await withThrowingDiscardingTaskGroup { group in
             var head = startHead
@@ -60,7 +58,7 @@ public final class Outbox: Service, Sendable {
             while !Task.isCancelled {
                 // Fold everything up to the head, then start idle conversations that have work.
                 while tail.nextSeq <= head {
-                    let events = try tail.read(through: head)
+                    let events = try await tail.read(through: head, limit: 4096)
                     if events.isEmpty { break }
                     for event in events { _ = await state.apply(event, beforeRestart: event.seq <= startHead) }
                 }

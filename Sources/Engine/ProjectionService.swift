@@ -41,7 +41,10 @@ public actor ProjectionService: Service {
         self.directory = directory
         self.policy = policy
         self.logger = logger
-        projections = try ProjectionStore(index: LedgerIndex(path: directory.indexPath, ledgerID: directory.readManifest()))
+        // The projections live next to the ledger's file index, or in this instance's own data
+        // directory when the ledger is shared in PostgreSQL (rebuilt from it on first start).
+        try FileManager.default.createDirectory(atPath: directory.dataPath, withIntermediateDirectories: true)
+        projections = try ProjectionStore(index: LedgerIndex(path: directory.indexPath, ledgerID: ledger.ledgerID))
     }
 
     public func run() async throws {
@@ -55,19 +58,19 @@ public actor ProjectionService: Service {
             logger.info("projections rebuilding from the ledger", metadata: ["reason": "\(projections.resetReason ?? "first start")", "ledger.head_seq": "\(head)"])
         }
         if let policy {
-            try findDecisions(after: projections.checkpoint, through: head)
+            try await findDecisions(after: projections.checkpoint, through: head)
             try await activate(policy)
         }
-        let tail = try LedgerTail(directory: directory, from: projections.checkpoint + 1)
+        let tail = try ledger.tail(from: projections.checkpoint + 1)
         try await process(tail, through: head)
         for await head in updates {
             try await process(tail, through: head)
         }
     }
 
-    private func process(_ tail: LedgerTail, through head: Seq) async throws {
+    private func process(_ tail: any LedgerTailing, through head: Seq) async throws {
         while tail.nextSeq <= head {
-            let events = try tail.read(through: head, limit: 1024)
+            let events = try await tail.read(through: head, limit: 1024)
             if events.isEmpty { break }
             let staged = try projections.stage(events)
             if let policy {
@@ -108,13 +111,17 @@ public actor ProjectionService: Service {
     }
 
     /// Decisions between the checkpoint and the head: their inputs must not be decided again.
-    private func findDecisions(after checkpoint: Seq, through head: Seq) throws {
+    private func findDecisions(after checkpoint: Seq, through head: Seq) async throws {
         guard head > checkpoint else { return }
-        let cursor = try LedgerCursor(directory: directory, from: checkpoint + 1, through: head)
-        while let event = try cursor.next() {
-            guard event.type == EventType.decision, let cause = event.causation else { continue }
-            decided.insert(cause)
-            decidedThrough = max(decidedThrough, cause)
+        let tail = try ledger.tail(from: checkpoint + 1)
+        while tail.nextSeq <= head {
+            let events = try await tail.read(through: head, limit: 4096)
+            if events.isEmpty { break }
+            for event in events where event.type == EventType.decision {
+                guard let cause = event.causation else { continue }
+                decided.insert(cause)
+                decidedThrough = max(decidedThrough, cause)
+            }
         }
         if !decided.isEmpty {
             logger.info("resuming after a restart", metadata: ["reactor.decisions_found": "\(decided.count)", "reactor.decided_through": "\(decidedThrough)"])

@@ -28,14 +28,15 @@ public protocol LedgerStore: Sendable {
 }
 
 /// Follows a growing ledger: each ``read(through:limit:)`` returns the events after the previous one.
-public protocol LedgerTailing: AnyObject {
+/// Not for concurrent use: one task reads a tail at a time (hence `@unchecked Sendable`).
+public protocol LedgerTailing: AnyObject, Sendable {
     /// The next seq this tail will return.
     var nextSeq: Seq { get }
     /// Events from ``nextSeq`` through `through` (at most `limit`).
     func read(through: Seq, limit: Int) async throws -> [LedgerEvent]
 }
 
-extension LedgerTail: LedgerTailing {}
+extension LedgerTail: @unchecked Sendable, LedgerTailing {}
 
 extension FileLedger {
     public func tail(from seq: Seq) throws -> any LedgerTailing {

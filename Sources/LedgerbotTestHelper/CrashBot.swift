@@ -40,14 +40,14 @@ enum CrashBot {
         configuration.port = 0
         let ingest = WebhookIngest(ledger: ledger, configuration: configuration,
                                    metrics: IngestMetrics(factory: PrometheusMetricsFactory(registry: registry)), logger: logger)
-        _ = try await ingest.restoreRecentDeliveries(from: directory, head: report.headSeq, window: 10_000)
+        _ = try await ingest.restoreRecentDeliveries(head: report.headSeq, window: 10_000)
         let client = HTTPClient(eventLoopGroupProvider: .singleton)
         var api: any ChatwootAPI = HTTPChatwootAPI(httpClient: client, baseURL: chatwoot, accessToken: token)
         if armed && crash == "crash-after-echo" { api = DieAfterEcho(inner: api, directory: directory, die: die) }
         var outboxConfiguration = OutboxConfiguration()
         outboxConfiguration.echoGracePeriod = .seconds(2)
         outboxConfiguration.retry.baseDelay = .milliseconds(50)
-        let outbox = Outbox(ledger: ledger, directory: directory, api: api, configuration: outboxConfiguration,
+        let outbox = Outbox(ledger: ledger, api: api, configuration: outboxConfiguration,
                             metrics: OutboxMetrics(factory: PrometheusMetricsFactory(registry: registry)), logger: logger)
         var crashAfterDecision: (@Sendable () -> Void)?
         if armed && crash == "crash-after-decision" { crashAfterDecision = { @Sendable () -> Void in die() } }

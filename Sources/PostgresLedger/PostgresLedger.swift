@@ -407,7 +407,7 @@ public final class PostgresLedger: LedgerStore, @unchecked Sendable {
 }
 
 /// Follows a ``PostgresLedger`` by seq (the primary key makes each read an index range scan).
-final class PostgresTail: LedgerTailing {
+final class PostgresTail: LedgerTailing, @unchecked Sendable {
     private let ledger: PostgresLedger
     private(set) var nextSeq: Seq
 

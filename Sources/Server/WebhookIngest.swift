@@ -128,18 +128,21 @@ public final class WebhookIngest: Sendable {
 
     /// Reloads the keys of recent deliveries from the ledger (Chatwoot retries within seconds,
     /// restarts may come between). Returns how many were restored.
-    public func restoreRecentDeliveries(from directory: LedgerDirectory, head: Seq, window: Int) async throws -> Int {
+    public func restoreRecentDeliveries(head: Seq, window: Int) async throws -> Int {
         guard head > 0 else { return 0 }
         let from = head > Seq(window) ? head - Seq(window) + 1 : 1
-        let cursor = try LedgerCursor(directory: directory, from: from, through: head)
+        let tail = try ledger.tail(from: from)
         var restored: [(String, Seq)] = []
-        while let event = try cursor.next() {
-            guard event.type == EventType.webhookReceived else { continue }
-            let key: String? = event.meta.withUnsafeBytes { meta in
-                guard let found = (try? JSONScanner.members(of: meta))?.first(where: { $0.key == "dedupe" }) else { return nil }
-                return try? JSONScanner.string(in: meta, at: found.value)
+        while tail.nextSeq <= head {
+            let batch = try await tail.read(through: head, limit: 4096)
+            if batch.isEmpty { break }
+            for event in batch where event.type == EventType.webhookReceived {
+                let key: String? = event.meta.withUnsafeBytes { meta in
+                    guard let found = (try? JSONScanner.members(of: meta))?.first(where: { $0.key == "dedupe" }) else { return nil }
+                    return try? JSONScanner.string(in: meta, at: found.value)
+                }
+                if let key { restored.append((key, event.seq)) }
             }
-            if let key { restored.append((key, event.seq)) }
         }
         await registry.restore(restored)
         return restored.count

@@ -9,6 +9,7 @@ import Ledger
 import Logging
 import Prometheus
 import Policy
+import PostgresLedger
 import Server
 import BotRuntime
 
@@ -25,10 +26,17 @@ struct ServeCommand: AsyncParsableCommand {
             ledger — ignored events and the bot's own echoes too, because any other status on a message \
             event makes Chatwoot hand the conversation to a human. 400: not a JSON object; 401: bad \
             signature; 413: body over --body-limit; 500: the ledger cannot write (Chatwoot retries).
+
+            Several instances: give each the same --ledger postgres://… (password in PGPASSWORD) and \
+            its own --data directory (its projections). Every instance ingests webhooks; one at a \
+            time holds the reactor lease and decides and sends; when it dies another takes over \
+            within a couple of seconds.
             """
     )
 
     @OptionGroup var data: DataOptions
+    @Option(help: ArgumentHelp("Keep the ledger in PostgreSQL, shared by several instances: postgres://USER@HOST:PORT/DATABASE[?sslmode=…] (password from PGPASSWORD). --data then holds only this instance's projections.", valueName: "URL"))
+    var ledger: String?
     @Option(help: ArgumentHelp("The bot version (policy YAML; `ledgerbot policy check FILE` validates it). Without it, webhooks are recorded and projected but nothing is decided.", valueName: "FILE"))
     var policy: String?
     @Option(help: ArgumentHelp("Base URL of your Chatwoot, e.g. https://chat.example.com.", valueName: "URL"))
@@ -48,6 +56,10 @@ struct ServeCommand: AsyncParsableCommand {
         guard LedgerConfiguration.Durability(rawValue: durability) != nil else { throw ValidationError("--durability must be fsync or none") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical") }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0…65535") }
+        if let ledger {
+            guard PostgresLocation.isPostgresURL(ledger) else { throw ValidationError("--ledger takes a postgres:// URL (the file ledger lives under --data)") }
+            do { _ = try PostgresLocation(url: ledger) } catch { throw ValidationError("--ledger: \(error)") }
+        }
         if let chatwootURL, URL(string: chatwootURL)?.scheme == nil { throw ValidationError("--chatwoot-url must be a URL such as https://chat.example.com") }
     }
 
@@ -80,6 +92,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         var configuration = BotConfiguration(directory: data.directory, policy: try policy.map(loadPolicy))
         configuration.ledger.durability = LedgerConfiguration.Durability(rawValue: durability) ?? .fsync
+        if let ledger { configuration.backend = .postgres(try PostgresLocation(url: ledger)) }
         configuration.server = serverConfiguration
         // Lookups may name any variable but the bot's own secrets.
         configuration.lookupVariables = environment.filter { !$0.key.hasPrefix("LEDGERBOT_") }

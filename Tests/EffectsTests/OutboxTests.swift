@@ -32,7 +32,7 @@ import Testing
     /// Runs the outbox until `count` effect results are in the ledger, then stops it.
     private func runOutbox(_ ledger: FileLedger, _ directory: LedgerDirectory, api: any ChatwootAPI,
                            configuration: OutboxConfiguration, until count: Int) async throws -> [EffectResult] {
-        let outbox = Outbox(ledger: ledger, directory: directory, api: api, configuration: configuration,
+        let outbox = Outbox(ledger: ledger, api: api, configuration: configuration,
                             metrics: OutboxMetrics(factory: NOOPMetricsHandler.instance), logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
         return try await withThrowingTaskGroup(of: [EffectResult]?.self) { group in
             group.addTask { try await outbox.run(); return nil }

@@ -24,7 +24,7 @@ struct BotStack: Sendable {
     let backends: SampleBackends
     let running: RunningBot
 
-    var ledger: FileLedger { running.ledger }
+    var ledger: any LedgerStore { running.ledger }
     var directory: LedgerDirectory { running.directory }
 
     /// Starts everything, runs `body`, and stops. Pass `directory` to run twice over one ledger.

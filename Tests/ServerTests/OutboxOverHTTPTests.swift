@@ -25,7 +25,7 @@ import Testing
             configuration.retry.baseDelay = .milliseconds(20)
             configuration.retry.maximumAttempts = 5
             try await ServerHarness.with(directory: directory, extraServices: { ledger in
-                [Outbox(ledger: ledger, directory: directory,
+                [Outbox(ledger: ledger,
                         api: HTTPChatwootAPI(httpClient: client, baseURL: chatwoot.baseURL, accessToken: chatwoot.accessToken,
                                              configuration: .init(requestTimeout: .milliseconds(500))),
                         configuration: configuration, metrics: OutboxMetrics(factory: NOOPMetricsHandler.instance),

@@ -52,7 +52,7 @@ struct ServerHarness {
         let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
         let ingest = WebhookIngest(ledger: ledger, configuration: configuration,
                                    metrics: IngestMetrics(factory: PrometheusMetricsFactory(registry: registry)), logger: logger, now: now)
-        _ = try await ingest.restoreRecentDeliveries(from: directory, head: report.headSeq, window: configuration.deduplicationWindow)
+        _ = try await ingest.restoreRecentDeliveries(head: report.headSeq, window: configuration.deduplicationWindow)
         let (portStream, portContinuation) = AsyncStream<Int>.makeStream()
         let app = buildApplication(configuration: configuration,
                                    dependencies: ServerDependencies(ingest: ingest, ledger: ledger, registry: registry, logger: logger),

@@ -1,0 +1,68 @@
+import Logging
+import PostgresLedger
+import ServiceLifecycle
+
+/// Runs `services` (projections + reactor, timers, outbox) only while this instance holds the
+/// named lease on the shared PostgreSQL ledger; the other instances ingest webhooks and wait.
+///
+/// Taking over is the restart path the file ledger already has: the new holder folds the ledger
+/// from its own checkpoint, decides the inputs no decision answers yet, and its outbox resumes
+/// decisions without results (waiting for the echo of a message the previous holder may have
+/// sent before re-sending it). Losing the lease (its session broke) stops the services at once
+/// and fails the process: another instance may be deciding already, and a supervisor restarts
+/// this one as a standby.
+struct LeaseHolderServices: Service {
+    let lease: String
+    let location: PostgresLocation
+    let retry: Duration
+    let services: [any Service]
+    let logger: Logger
+
+    struct LeaseLost: Error, CustomStringConvertible {
+        var name: String
+        var description: String {
+            "lost the \(name) lease (its PostgreSQL session ended): stopped deciding so that no two instances answer the same conversation; restart this instance"
+        }
+    }
+
+    func run() async throws {
+        let name = lease, location = location, retry = retry, logger = logger
+        let held: PostgresLease
+        do {
+            held = try await cancelWhenGracefulShutdown {
+                try await PostgresLease.acquire(name, at: location, retry: retry, logger: logger) {
+                    logger.notice("another instance holds the \(name) lease: this one ingests webhooks and stands by")
+                }
+            }
+        } catch is CancellationError {
+            return
+        }
+        logger.notice("\(name) lease acquired: this instance folds, decides and performs effects")
+        let group = ServiceGroup(configuration: .init(services: services, logger: logger))
+        let lost: Bool
+        do {
+            lost = try await withThrowingTaskGroup(of: Bool.self) { tasks in
+                tasks.addTask {
+                    try await withGracefulShutdownHandler {
+                        try await group.run()
+                    } onGracefulShutdown: {
+                        Task { await group.triggerGracefulShutdown() }
+                    }
+                    return false
+                }
+                tasks.addTask {
+                    try await held.watch()
+                    return true
+                }
+                let first = try await tasks.next() ?? false
+                tasks.cancelAll()
+                return first
+            }
+        } catch {
+            await held.release()
+            throw error
+        }
+        await held.release()
+        if lost { throw LeaseLost(name: name) }
+    }
+}

@@ -1,0 +1,240 @@
+import AsyncHTTPClient
+import Chatwoot
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Ledger
+import LedgerbotTesting
+import Logging
+import NIOCore
+import PostgresLedger
+import PostgresLedgerTesting
+import Simulator
+import Testing
+
+/// Two `ledgerbot serve` processes on one PostgreSQL ledger behind a load balancer, with the
+/// simulated Chatwoot: one is killed with SIGKILL mid-conversation under load.
+@Suite struct MultiInstanceTests {
+    private let binary = productsDirectory().appendingPathComponent("ledgerbot")
+    private var repository: URL { fixturesDirectory().deletingLastPathComponent().deletingLastPathComponent() }
+
+    @Test("kill -9 of the deciding instance: every acknowledged webhook is in the ledger, every conversation keeps being answered, no reply is sent twice")
+    func killTheLeaseHolder() async throws {
+        guard TestPostgres.isAvailable else {
+            if TestPostgres.isRequired { throw TestPostgres.MissingCluster() }
+            return
+        }
+        let location = try await TestPostgres.createDatabase()
+        let policy = repository.appendingPathComponent("examples/support-triage.yml").path
+        var simulator = SimulatorConfiguration()
+        simulator.delivery = DeliveryConfiguration(timeout: .seconds(10), maximumAttempts: 3, retryDelay: .milliseconds(200))
+        let dataA = TemporaryDirectory(), dataB = TemporaryDirectory()
+        try await ChatwootSimulator.withRunning(configuration: simulator) { chatwoot in
+            try await RoundRobinProxy.run { proxy in
+                await chatwoot.connectBot(url: proxy.url)
+                let environment = ["LEDGERBOT_CHATWOOT_TOKEN": chatwoot.accessToken]
+                let arguments = { (data: String) in
+                    ["serve", "--data", data, "--ledger", location.description, "--policy", policy,
+                     "--chatwoot-url", chatwoot.baseURL.absoluteString, "--port", "0", "--log-level", "notice"]
+                }
+                let a = try ChildProcess(binary, arguments(dataA.path), environment: environment)
+                let b = try ChildProcess(binary, arguments(dataB.path), environment: environment)
+                defer { a.kill(); b.kill() }
+                let portA = try await a.waitForPort(), portB = try await b.waitForPort()
+                proxy.backends.mutate { $0 = [portA, portB] }
+                let leader = try await waitUntil("one instance holds the reactor lease") {
+                    a.output.contains("reactor lease acquired") ? a : b.output.contains("reactor lease acquired") ? b : nil
+                }
+                let survivor = leader === a ? b : a
+                _ = try await waitUntil("the other instance stands by") { survivor.output.contains("another instance holds the reactor lease") ? true : nil }
+
+                // Twelve conversations, each asking six questions in turn; the deciding instance
+                // dies after the second round while webhooks keep arriving.
+                let questions = ["what are your opening hours?", "what is your refund policy?", "when are you open on saturday?",
+                                 "how do refunds work?", "opening hours please", "can I get my money back?"]
+                var addresses: [ConversationAddress] = []
+                for n in 0..<12 { addresses.append(try await chatwoot.startConversation(VisitorProfile(name: "Customer \(n)"))) }
+                do {
+                for (round, question) in questions.enumerated() {
+                    if round == 2 { leader.kill() }
+                    try await withThrowingTaskGroup(of: Void.self) { group in
+                        for address in addresses {
+                            group.addTask {
+                                let asked = try await chatwoot.customerSays(question, in: address)
+                                try await waitUntil("the bot answers \"\(question)\" in conversation \(address.conversationId)", timeout: .seconds(60)) {
+                                    try await chatwoot.transcript(of: address).contains { $0.id > asked.id && $0.messageType == .outgoing && !$0.isPrivate } ? true : nil
+                                }
+                            }
+                        }
+                        try await group.waitForAll()
+                    }
+                }
+                } catch {
+                    Issue.record("the surviving instance said:\n\(survivor.output.suffix(4000))")
+                    throw error
+                }
+                #expect(survivor.output.contains("reactor lease acquired"))
+                await chatwoot.waitForDeliveries()
+
+                // No reply twice: each outgoing message carries the decision and command it performs.
+                for address in addresses {
+                    let sent = try await chatwoot.transcript(of: address).filter { $0.messageType == .outgoing }
+                    let keys = sent.compactMap(\.sourceId)
+                    #expect(keys.count == sent.count, "a bot message without its ledger key")
+                    #expect(Set(keys).count == keys.count, "sent twice in conversation \(address.conversationId): \(keys)")
+                    #expect(sent.filter { !$0.isPrivate }.count >= questions.count)
+                }
+                // Every acknowledged delivery is in the shared ledger.
+                let ledger = try await PostgresLedger.open(location)
+                var stored = Set<String>()
+                for event in try await ledger.read(from: 1, limit: 1_000_000) where event.type == "webhook.received" || event.type == "webhook.duplicate" {
+                    if let range = String(decoding: event.meta, as: UTF8.self).range(of: #""delivery":"[^"]+""#, options: .regularExpression) {
+                        stored.insert(String(String(decoding: event.meta, as: UTF8.self)[range].dropFirst(12).dropLast()))
+                    }
+                }
+                await ledger.close()
+                let acknowledged = chatwoot.deliveries.filter { $0.attempts.contains { ($0.status ?? 0) / 100 == 2 } }
+                #expect(acknowledged.count > 12 * questions.count)
+                for delivery in acknowledged {
+                    #expect(stored.contains(delivery.deliveryId.uuidString.lowercased()) || stored.contains(delivery.deliveryId.uuidString),
+                            "acknowledged delivery \(delivery.deliveryId) is missing from the ledger")
+                }
+            }
+        }
+        // The shared ledger replays: decisions made by either instance re-derive byte for byte.
+        let copy = TemporaryDirectory()
+        let copied = try await offPool { [binary] in try runProcess(binary, ["ledger", "copy", "--from", location.description, "--to", copy.path]) }
+        #expect(copied.status == 0, "\(copied.stderr)")
+        let replay = try await offPool { [binary] in try runProcess(binary, ["replay", "--data", copy.path]) }
+        #expect(replay.status == 0, "\(replay.stdout)\(replay.stderr)")
+        await TestPostgres.dropDatabase(location)
+    }
+}
+
+/// Polls `condition` until it returns a value (every 50 ms), or fails after `timeout`.
+func waitUntil<T>(_ what: String, timeout: Duration = .seconds(30), _ condition: () async throws -> T?) async throws -> T {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if let value = try await condition() { return value }
+        try await Task.sleep(for: .milliseconds(50))
+    }
+    throw TimedOut(what: what, timeout: timeout)
+}
+
+struct TimedOut: Error, CustomStringConvertible {
+    var what: String
+    var timeout: Duration
+    var description: String { "timed out after \(timeout) waiting until \(what)" }
+}
+
+/// A child process whose standard error is collected (and drained, so it never blocks).
+final class ChildProcess: @unchecked Sendable {
+    private let process = Process()
+    private let collected = LockedBox("")
+
+    init(_ binary: URL, _ arguments: [String], environment: [String: String] = [:]) throws {
+        process.executableURL = binary
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        env["LEDGERBOT_WEBHOOK_SECRET"] = nil
+        for (key, value) in environment { env[key] = value }
+        process.environment = env
+        let pipe = Pipe()
+        process.standardError = pipe
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let handle = pipe.fileHandleForReading
+        let collected = collected
+        Thread {
+            while true {
+                let data = handle.availableData
+                if data.isEmpty { return }
+                collected.mutate { $0 += String(decoding: data, as: UTF8.self) }
+            }
+        }.start()
+    }
+
+    var output: String { collected.value }
+
+    func waitForPort() async throws -> Int {
+        try await waitUntil("the child prints its port") {
+            guard let range = output.range(of: #"listening on http://127\.0\.0\.1:(\d+)"#, options: .regularExpression) else { return nil }
+            return Int(output[range].split(separator: ":").last!)
+        }
+    }
+
+    func kill() {
+        guard process.isRunning else { return }
+        Foundation.kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+}
+
+/// The load balancer in front of the instances: round robin, and the next instance when one
+/// does not answer (connection refused or reset), which is then left out for a while as a load
+/// balancer's health check would. (AsyncHTTPClient retries a refused connection until the
+/// request's deadline, hence the short deadline per attempt.)
+final class RoundRobinProxy: Sendable {
+    let backends = LockedBox<[Int]>([])
+    private let turn = LockedBox(0)
+    private let down = LockedBox<[Int: ContinuousClock.Instant]>([:])
+    let port: Int
+    var url: URL { URL(string: "http://127.0.0.1:\(port)/webhooks/chatwoot")! }
+
+    private init(port: Int) { self.port = port }
+
+    static func run<T: Sendable>(_ body: @Sendable (RoundRobinProxy) async throws -> T) async throws -> T {
+        let client = HTTPClient(eventLoopGroupProvider: .singleton)
+        let holder = LockedBox<RoundRobinProxy?>(nil)
+        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+        let responder = CallbackResponder<BasicRequestContext> { request, _ in
+            guard let proxy = holder.value else { return Response(status: .serviceUnavailable) }
+            return try await proxy.forward(request, client: client)
+        }
+        let app = Application(responder: responder, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+                              onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0); continuation.finish() },
+                              logger: Logger(label: "proxy", factory: { _ in SwiftLogNoOpLogHandler() }))
+        do {
+            let result = try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await app.run() }
+                defer { group.cancelAll() }
+                var iterator = ports.makeAsyncIterator()
+                guard let port = await iterator.next(), port > 0 else { throw TimedOut(what: "the proxy listens", timeout: .zero) }
+                let proxy = RoundRobinProxy(port: port)
+                holder.mutate { $0 = proxy }
+                return try await body(proxy)
+            }
+            try await client.shutdown()
+            return result
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+    }
+
+    private func forward(_ request: Request, client: HTTPClient) async throws -> Response {
+        let body = try await request.body.collect(upTo: 2 << 20)
+        let now = ContinuousClock.now
+        let healthy = backends.value.filter { port in down.value[port].map { now > $0 } ?? true }
+        let targets = healthy.isEmpty ? backends.value : healthy
+        let first = turn.mutate { value -> Int in value += 1; return value }
+        for offset in 0..<targets.count {
+            let port = targets[(first + offset) % targets.count]
+            var outgoing = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(request.uri.path)")
+            outgoing.method = .POST
+            for field in request.headers where field.name != .contentLength {
+                outgoing.headers.add(name: field.name.rawName, value: field.value)
+            }
+            outgoing.body = .bytes(body)
+            do {
+                let response = try await client.execute(outgoing, timeout: .seconds(3))
+                let answer = try await response.body.collect(upTo: 1 << 20)
+                return Response(status: HTTPResponse.Status(code: Int(response.status.code)), body: .init(byteBuffer: answer))
+            } catch {
+                down.mutate { $0[port] = ContinuousClock.now + .seconds(30) }
+                continue
+            }
+        }
+        return Response(status: .badGateway)
+    }
+}
