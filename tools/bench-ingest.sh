@@ -11,9 +11,6 @@ cd "$(dirname "$0")/.."
 duration=10
 [ "${1:-}" = "--duration" ] && duration="$2"
 tools/setup.sh
-if ! command -v wrk >/dev/null; then
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
-fi
 swift build -c release --scratch-path .build-release --product ledgerbot >&2
 bin=.build-release/release/ledgerbot
 work=$(mktemp -d)
@@ -22,37 +19,9 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); pr
 "$bin" serve --data "$work/data" --port "$port" --enable-noop-route --log-level error 2>"$work/server.log" &
 server=$!
 for _ in $(seq 100); do grep -q "listening on" "$work/server.log" 2>/dev/null && break; sleep 0.1; done
-cat > "$work/post.lua" <<'LUA'
-local f = assert(io.open(os.getenv("BODY_FILE"), "rb"))
-local body = f:read("*a")
-f:close()
-local threads = 0
-function setup(thread) thread:set("tid", threads); threads = threads + 1 end
-function init(args) prefix = os.getenv("RUN_ID") .. "-" .. tid .. "-"; counter = 0 end
-function request()
-  counter = counter + 1
-  return wrk.format("POST", nil, {["Content-Type"] = "application/json", ["X-Chatwoot-Delivery"] = prefix .. counter}, body)
-end
-LUA
-export BODY_FILE="Tests/Fixtures/chatwoot/webhook-message_created-incoming.json"
-run() { # route connections -> "req/s p50 p99 non2xx"
-  RUN_ID="$1-$2-$RANDOM" wrk -t2 -c"$2" -d"${duration}s" --latency -s "$work/post.lua" "http://127.0.0.1:$port$1" > "$work/wrk.out" 2>&1
-  python3 - "$work/wrk.out" <<'PY'
-import re, sys
-text = open(sys.argv[1]).read()
-def ms(v):
-    m = re.match(r"([\d.]+)(us|ms|s|m)$", v)
-    if not m: sys.exit(f"cannot read wrk latency {v!r} in:\n{text}")
-    n, u = float(m.group(1)), m.group(2)
-    return n / 1000 if u == "us" else n * 1000 if u == "s" else n * 60000 if u == "m" else n
-found = re.search(r"Requests/sec:\s+([\d.]+)", text)
-if not found: sys.exit(f"wrk printed no rate:\n{text}")
-rps = float(found.group(1))
-p50 = ms(re.search(r"50%\s+(\S+)", text).group(1)); p99 = ms(re.search(r"99%\s+(\S+)", text).group(1))
-bad = re.search(r"Non-2xx or 3xx responses: (\d+)", text); errs = re.search(r"Socket errors: (.*)", text)
-print(f"{rps:.0f} {p50:.2f} {p99:.2f} {bad.group(1) if bad else 0} {'errors:' + errs.group(1).replace(' ', '') if errs else ''}")
-PY
-}
+source tools/wrk-lib.sh
+wrk_prepare "$work"
+run() { wrk_run "http://127.0.0.1:$port$1" "$2" "$duration"; } # route connections -> "req/s p50 p99 non2xx"
 "$bin" --version >/dev/null
 printf '%-22s %6s %12s %9s %9s %8s\n' route conns "req/s" "p50 ms" "p99 ms" non-2xx
 declare -A result

@@ -53,6 +53,7 @@ public final class PostgresLedger: LedgerStore, @unchecked Sendable {
     private var closing = false
     private var writerDone = false
     private var closeWaiters: [CheckedContinuation<Void, Never>] = []
+    private var commits = 0
 
     static let channel = "ledgerbot_events"
 
@@ -130,6 +131,10 @@ public final class PostgresLedger: LedgerStore, @unchecked Sendable {
             Task { [weak self] in await self?.pollLoop() },
         ]
     }
+
+    /// Transactions committed by this instance's appends (fewer than appends under concurrency:
+    /// that is the group commit).
+    public var transactionsCommitted: Int { lock.withLock { commits } }
 
     // MARK: LedgerStore
 
@@ -345,6 +350,7 @@ public final class PostgresLedger: LedgerStore, @unchecked Sendable {
                 try await connection.query("SELECT pg_notify(\(Self.channel), \(String(seq)))", logger: logger)
                 return previous + 1
             }
+            lock.withLock { commits += 1 }
             var next = first
             for item in batch {
                 let range = next...(next + Seq(item.rows.count) - 1)

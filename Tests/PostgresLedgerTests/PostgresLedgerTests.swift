@@ -35,6 +35,9 @@ struct PostgresLedgerTests {
                 while head < 640, let next = await heads.next() { head = next }
                 #expect(head == 640)
             }
+            // Group commit: concurrent appenders share transactions.
+            let transactions = (first as! PostgresLedger).transactionsCommitted + (second as! PostgresLedger).transactionsCommitted
+            #expect(transactions < 320, "\(transactions) transactions for 320 concurrent appends")
             let report = try await (first as! PostgresLedger).verify()
             #expect(report.isIntact)
             #expect(report.events == 640)
