@@ -40,9 +40,36 @@ public struct Timeline: Sendable {
     /// - Throws: ledger errors; ``AuditError`` when the conversation is not in the ledger.
     public static func build(directory: LedgerDirectory, conversation: Int, account: Int? = nil, includeRaw: Bool = false) throws -> Timeline {
         let index = try LedgerIndex(path: directory.indexPath, ledgerID: directory.readManifest(), readOnly: true)
-        let accounts = try index.connection.query(
+        let found = try index.connection.query(
             "SELECT DISTINCT stream FROM events WHERE stream LIKE ?", [.text("%/\(conversation)")]) { $0.text(0) }
-            .compactMap { stream -> Int? in stream.split(separator: "/").first.flatMap { Int($0) } }
+        let address = try choose(conversation: conversation, account: account, streams: found)
+        let seqs = try streams(of: address).flatMap { try index.seqs(inStream: $0) }.sorted()
+        guard let first = seqs.first, let last = seqs.last else { throw AuditError("conversation \(address.accountId)/\(conversation) is not in the ledger") }
+        let wanted = Set(seqs)
+        var events: [LedgerEvent] = []
+        let cursor = try LedgerCursor(directory: directory, from: first, through: last)
+        while let event = try cursor.next(), event.seq <= last {
+            if wanted.contains(event.seq) { events.append(event) }
+        }
+        return build(address: address, events: events, includeRaw: includeRaw)
+    }
+
+    /// The timeline of `address` from its events (in seq order), however they were read.
+    public static func build(address: ConversationAddress, events: [LedgerEvent], includeRaw: Bool = false) -> Timeline {
+        var builder = TimelineBuilder(address: address, includeRaw: includeRaw)
+        for event in events { builder.add(event) }
+        return Timeline(conversation: address, entries: builder.entries, state: builder.state)
+    }
+
+    /// The streams holding a conversation's events: its own, and webhooks whose account was unknown.
+    public static func streams(of address: ConversationAddress) -> [String] {
+        ["\(address.accountId)/\(address.conversationId)", "?/\(address.conversationId)"]
+    }
+
+    /// Picks the account of `conversation` among the streams that end in `/conversation`.
+    /// - Throws: ``AuditError`` when it is not in the ledger, or in several accounts and none was given.
+    public static func choose(conversation: Int, account: Int?, streams: [String]) throws -> ConversationAddress {
+        let accounts = streams.compactMap { stream -> Int? in stream.split(separator: "/").first.flatMap { Int($0) } }
         let chosen: Int
         if let account {
             chosen = account
@@ -53,18 +80,7 @@ public struct Timeline: Sendable {
         } else {
             throw AuditError("conversation \(conversation) exists in accounts \(Set(accounts).sorted().map(String.init).joined(separator: ", ")); pass --account")
         }
-        let address = ConversationAddress(accountId: chosen, conversationId: conversation)
-        let streams = ["\(chosen)/\(conversation)", "?/\(conversation)"]
-        let seqs = try streams.flatMap { try index.seqs(inStream: $0) }.sorted()
-        guard let first = seqs.first, let last = seqs.last else { throw AuditError("conversation \(chosen)/\(conversation) is not in the ledger") }
-        let wanted = Set(seqs)
-        var builder = TimelineBuilder(address: address, includeRaw: includeRaw)
-        let cursor = try LedgerCursor(directory: directory, from: first, through: last)
-        while let event = try cursor.next(), event.seq <= last {
-            guard wanted.contains(event.seq) else { continue }
-            builder.add(event)
-        }
-        return Timeline(conversation: address, entries: builder.entries, state: builder.state)
+        return ConversationAddress(accountId: chosen, conversationId: conversation)
     }
 }
 

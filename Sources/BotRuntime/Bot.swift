@@ -119,7 +119,7 @@ public struct Bot: Sendable {
     public func application(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
         buildApplication(configuration: configuration.server,
                          dependencies: ServerDependencies(ingest: ingest, ledger: ledger, registry: registry, logger: logger,
-                                                          pages: BotPages(directory: configuration.directory, projections: projections)),
+                                                          pages: BotPages(directory: configuration.directory, ledger: ledger, projections: projections)),
                          services: services, onServerRunning: onServerRunning)
     }
 

@@ -3,12 +3,14 @@ import Foundation
 import Chatwoot
 import Engine
 import Ledger
+import PostgresLedger
 import Projections
 import Server
 
 /// The server's pages with customer data, from the live projections and the ledger.
 struct BotPages: AdminPages {
     let directory: LedgerDirectory
+    let ledger: any LedgerStore
     let projections: ProjectionService
 
     func conversationList() async throws -> String {
@@ -17,7 +19,13 @@ struct BotPages: AdminPages {
 
     func conversation(id: Int, account: Int?) async throws -> String? {
         do {
-            let timeline = try Timeline.build(directory: directory, conversation: id, account: account, includeRaw: true)
+            let timeline: Timeline
+            if let shared = ledger as? PostgresLedger {
+                let address = try Timeline.choose(conversation: id, account: account, streams: try await shared.streams(endingWith: "/\(id)"))
+                timeline = Timeline.build(address: address, events: try await shared.events(inStreams: Timeline.streams(of: address)), includeRaw: true)
+            } else {
+                timeline = try Timeline.build(directory: directory, conversation: id, account: account, includeRaw: true)
+            }
             return TimelineRendering.html(timeline, backLink: "/conversations")
         } catch is AuditError {
             return nil

@@ -92,3 +92,38 @@ extension PostgresLedger {
         throw LedgerError(.corrupted, "the ledgerbot_ledger row is missing")
     }
 }
+
+extension PostgresLedger {
+    /// The distinct streams whose name ends with `suffix` (the stream index serves the lookup).
+    public func streams(endingWith suffix: String) async throws -> [String] {
+        var found: [String] = []
+        do {
+            for try await stream in try await client.query("SELECT DISTINCT stream FROM ledgerbot_events WHERE stream LIKE \("%" + suffix)")
+                .decode(String.self) {
+                found.append(stream)
+            }
+        } catch {
+            throw LedgerError(.io, "cannot read streams from \(location): \(describe(error))")
+        }
+        return found.sorted()
+    }
+
+    /// Every event of the given streams, in seq order.
+    public func events(inStreams streams: [String]) async throws -> [LedgerEvent] {
+        var rows: [RawRow] = []
+        do {
+            let result = try await client.query("""
+                SELECT seq, stream, type, time, causation, dictionary, raw_length, body, meta, hash
+                FROM ledgerbot_events WHERE stream = ANY(\(streams)) ORDER BY seq
+                """)
+            for try await (seq, stream, type, time, causation, dictionary, rawLength, body, meta, hash) in result
+                .decode((Int64, String, String, Int64, Int64?, Int32, Int32, ByteBuffer, ByteBuffer, ByteBuffer).self) {
+                rows.append(RawRow(seq: seq, stream: stream, type: type, time: time, causation: causation, dictionary: dictionary,
+                                   rawLength: rawLength, body: body, meta: meta, hash: hash))
+            }
+        } catch {
+            throw LedgerError(.io, "cannot read streams from \(location): \(describe(error))")
+        }
+        return try rows.map { try decode($0).event }
+    }
+}

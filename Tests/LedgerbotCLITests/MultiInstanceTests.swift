@@ -32,7 +32,7 @@ import Testing
         try await ChatwootSimulator.withRunning(configuration: simulator) { chatwoot in
             try await RoundRobinProxy.run { proxy in
                 await chatwoot.connectBot(url: proxy.url)
-                let environment = ["LEDGERBOT_CHATWOOT_TOKEN": chatwoot.accessToken]
+                let environment = ["LEDGERBOT_CHATWOOT_TOKEN": chatwoot.accessToken, "LEDGERBOT_ADMIN_TOKEN": "multi-instance-admin"]
                 let arguments = { (data: String) in
                     ["serve", "--data", data, "--ledger", location.description, "--policy", policy,
                      "--chatwoot-url", chatwoot.baseURL.absoluteString, "--port", "0", "--log-level", "notice"]
@@ -84,6 +84,13 @@ import Testing
                     #expect(Set(keys).count == keys.count, "sent twice in conversation \(address.conversationId): \(keys)")
                     #expect(sent.filter { !$0.isPrivate }.count >= questions.count)
                 }
+                // The audit page reads the shared ledger: any conversation, whichever instance recorded it.
+                var pageRequest = HTTPClientRequest(url: "http://127.0.0.1:\(survivor === a ? portA : portB)/conversations/\(addresses[5].conversationId)")
+                pageRequest.headers.add(name: "Authorization", value: "Bearer multi-instance-admin")
+                let pageResponse = try await HTTPClient.shared.execute(pageRequest, timeout: .seconds(30))
+                let page = String(buffer: try await pageResponse.body.collect(upTo: 8 << 20))
+                #expect(pageResponse.status.code == 200)
+                #expect(page.contains("can I get my money back?") && page.contains("refund"), "\(page.prefix(500))")
                 // Every acknowledged delivery is in the shared ledger.
                 let ledger = try await PostgresLedger.open(location)
                 var stored = Set<String>()
