@@ -7,12 +7,12 @@ import Policy
 
 /// Builds the external NLU client a policy names, with `${VAR}` references expanded from the
 /// runtime's variables (the environment in `serve`).
-enum ExternalNLUFactory {
+public enum ExternalNLUFactory {
     struct MissingSetting: Error, CustomStringConvertible {
         var description: String
     }
 
-    static func make(_ policy: Policy, variables: [String: String], httpClient: HTTPClient, logger: Logger) throws -> (any ExternalNLU)? {
+    public static func make(_ policy: Policy, variables: [String: String], httpClient: HTTPClient, logger: Logger) throws -> (any ExternalNLU)? {
         guard let external = policy.nlu.external else { return nil }
         var unset: [String] = []
         func value(_ key: String) -> String? {

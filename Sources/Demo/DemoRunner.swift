@@ -107,7 +107,7 @@ public struct DemoRunner: Sendable {
             await chatwoot.connectBot(url: nil)
             return conversation
         }
-        let report = try Replayer(directory: directory).run()
+        let report = try await Replayer(directory: directory).run()
         let events = report.events
         let identical = report.changes.isEmpty && report.compared == report.identical
         let line = "  ✓ \(events) ledger events, \(report.compared) decisions; replay: \(report.identical)/\(report.compared) re-derived identically"

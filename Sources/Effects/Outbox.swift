@@ -20,8 +20,7 @@ import ServiceLifecycle
 public final class Outbox: Service, Sendable {
     private let ledger: any LedgerStore
     private let api: any ChatwootAPI
-    private let lookups: (any LookupPerformer)?
-    private let nlu: (any ExternalNLU)?
+    private let reads: ReadEffects
     private let configuration: OutboxConfiguration
     private let metrics: OutboxMetrics
     private let logger: Logger
@@ -33,10 +32,9 @@ public final class Outbox: Service, Sendable {
     public init(ledger: any LedgerStore, api: any ChatwootAPI, lookups: (any LookupPerformer)? = nil,
                 nlu: (any ExternalNLU)? = nil,
                 configuration: OutboxConfiguration = .init(), metrics: OutboxMetrics, logger: Logger) {
-        self.nlu = nlu
         self.ledger = ledger
         self.api = api
-        self.lookups = lookups
+        reads = ReadEffects(lookups: lookups, nlu: nlu, retry: configuration.retry, lookupAttempts: configuration.lookupAttempts, logger: logger)
         self.configuration = configuration
         self.metrics = metrics
         self.logger = logger
@@ -149,52 +147,16 @@ public final class Outbox: Service, Sendable {
     /// A lookup or action. Reads are retried with the one backoff schedule; an action is retried
     /// only when it carries an idempotency key (the backend recognises the resend).
     private func performLookup(_ call: LookupCall, _ item: PendingCommand) async {
-        let start = ContinuousClock.now
-        guard let lookups else {
-            await record(EffectResult(decision: item.key.decision, command: item.key.index, kind: item.command.kind, outcome: .failed,
-                                      attempts: 0, latencyMilliseconds: 0, error: "no lookup performer configured"), for: item)
-            return
-        }
-        var retry = configuration.retry
-        if !call.isReadOnly && call.idempotencyKey == nil { retry.maximumAttempts = 1 }
-        retry.maximumAttempts = min(retry.maximumAttempts, configuration.lookupAttempts)
-        let result = await withRetry(retry, clock: ContinuousClock()) { await lookups.attempt(call) } onAttempt: { attempt, outcome in
-            if case .retryable(let status, _) = outcome {
-                logger.info("lookup failed; retrying", metadata: ["lookup.name": "\(call.name)", "effect.attempt": "\(attempt)",
-                                                                  "http.status": "\(status.map(String.init) ?? "transport")"])
-            }
-        }
-        metrics.call(item.command.kind, status: result.lastStatus ?? (result.value == nil ? nil : 200), seconds: (ContinuousClock.now - start).inSeconds)
-        await record(EffectResult(decision: item.key.decision, command: item.key.index, kind: item.command.kind,
-                                  outcome: result.value == nil ? .failed : .ok, status: result.lastStatus,
-                                  attempts: result.attempts, latencyMilliseconds: Int((ContinuousClock.now - start).inSeconds * 1000),
-                                  error: result.lastError.map { String($0.prefix(500)) }, data: result.value?.jsonValue), for: item)
+        let result = await reads.lookup(call, decision: item.key.decision, index: item.key.index)
+        metrics.call(item.command.kind, status: result.status ?? (result.outcome == .ok ? 200 : nil), seconds: Double(result.latencyMilliseconds) / 1000)
+        await record(result, for: item)
     }
 
-    /// Asks the external NLU service. A retryable failure is tried once more (the customer waits);
-    /// the answer or the failure is recorded either way, and the policy's `on_error` decides.
+    /// Asks the external NLU service (see ``ReadEffects/understand(_:decision:index:)``).
     private func performUnderstanding(_ request: UnderstandRequest, _ item: PendingCommand) async {
-        let start = ContinuousClock.now
-        guard let nlu else {
-            await record(EffectResult(decision: item.key.decision, command: item.key.index, kind: item.command.kind, outcome: .failed,
-                                      attempts: 0, latencyMilliseconds: 0, error: "no NLU service configured for \(request.engine)"), for: item)
-            return
-        }
-        var retry = configuration.retry
-        retry.maximumAttempts = 2
-        let result = await withRetry(retry, clock: ContinuousClock()) { () async -> AttemptOutcome<NLUResult> in
-            switch await nlu.understand(request.text, session: request.session, messageId: request.messageId) {
-            case .understood(let answer): return .success(answer)
-            case .failed(let failure):
-                return failure.retryable ? .retryable(status: failure.status, message: failure.message) : .final(status: failure.status, message: failure.message)
-            }
-        }
-        metrics.call(item.command.kind, status: result.lastStatus ?? (result.value == nil ? nil : 200), seconds: (ContinuousClock.now - start).inSeconds)
-        let data = result.value.flatMap { try? JSONDecoder().decode(JSONValue.self, from: JSONEncoder().encode($0)) }
-        await record(EffectResult(decision: item.key.decision, command: item.key.index, kind: item.command.kind,
-                                  outcome: result.value == nil ? .failed : .ok, status: result.lastStatus,
-                                  attempts: result.attempts, latencyMilliseconds: Int((ContinuousClock.now - start).inSeconds * 1000),
-                                  error: result.lastError.map { String($0.prefix(500)) }, data: data), for: item)
+        let result = await reads.understand(request, decision: item.key.decision, index: item.key.index)
+        metrics.call(item.command.kind, status: result.status ?? (result.outcome == .ok ? 200 : nil), seconds: Double(result.latencyMilliseconds) / 1000)
+        await record(result, for: item)
     }
 
     /// One attempt of `item`'s Chatwoot call; returns the created message id for messages.

@@ -26,9 +26,13 @@ public final class Replayer {
         /// Inputs recorded from/until these times (µs since 1970).
         public var since: Int64?
         public var until: Int64?
+        /// With a what-if policy: performs the read-only effects (GET lookups, external NLU) the
+        /// new version asks that were never recorded, and continues each turn with their results.
+        public var live: (any LiveEffects)?
 
         public init(policy: Policy? = nil, conversationId: Int? = nil, accountId: Int? = nil, inboxId: Int? = nil,
-                    since: Int64? = nil, until: Int64? = nil) {
+                    since: Int64? = nil, until: Int64? = nil, live: (any LiveEffects)? = nil) {
+            self.live = live
             self.policy = policy
             self.conversationId = conversationId
             self.accountId = accountId
@@ -52,12 +56,13 @@ public final class Replayer {
 
     /// - Parameter progress: called about once a second with (events read, head seq).
     /// - Throws: ledger errors, or ``ReplayError`` when a recorded policy cannot be loaded.
-    public func run(progress: (Int, Seq) -> Void = { _, _ in }) throws -> ReplayReport {
+    public func run(progress: (Int, Seq) -> Void = { _, _ in }) async throws -> ReplayReport {
         let cursor = try LedgerCursor(directory: directory)
         var store = ConversationStore()
         var report = ReplayReport(policy: options.policy?.id)
         var active: Policy?
         var derived: [Seq: (address: ConversationAddress, decision: Decision, time: Int64)] = [:]
+        var syntheticSeqs: Seq = 1 << 62
         var lastProgress = ContinuousClock.now
         while let event = try cursor.next() {
             report.events += 1
@@ -80,8 +85,13 @@ public final class Replayer {
                 if let mine, (try? mine.decision.encoded()) == event.body {
                     report.identical += 1
                 } else {
-                    report.changes.append(DecisionChange(conversation: address, inputSeq: cause, recordedSeq: event.seq,
-                                                         recorded: recorded, replayed: mine?.decision, time: mine?.time ?? event.time))
+                    var change = DecisionChange(conversation: address, inputSeq: cause, recordedSeq: event.seq,
+                                                recorded: recorded, replayed: mine?.decision, time: mine?.time ?? event.time)
+                    if let live = options.live, let policy = active, let mine {
+                        change.live = await performLive(mine.decision, recorded: recorded, input: cause, time: mine.time,
+                                                        store: store, policy: policy, live: live, counter: &syntheticSeqs)
+                    }
+                    report.changes.append(change)
                 }
             default:
                 break
@@ -108,6 +118,53 @@ public final class Replayer {
         }
         report.changes.sort { ($0.inputSeq, $0.recordedSeq ?? 0) < ($1.inputSeq, $1.recordedSeq ?? 0) }
         return report
+    }
+
+    /// Performs the read-only effects of `decision` that the recorded decision did not ask for,
+    /// then lets the reactor continue the turn on a scratch copy of the state (the recorded fold
+    /// is never touched), up to three effects deep.
+    private func performLive(_ decision: Decision, recorded: Decision?, input: Seq, time: Int64, store: ConversationStore,
+                             policy: Policy, live: any LiveEffects, counter: inout Seq) async -> [LiveStep] {
+        let recordedEffects = Set((recorded?.commands ?? []).compactMap(Self.effectName))
+        var steps: [LiveStep] = []
+        var scratch = store
+        var pending = decision
+        var cause = input
+        for _ in 0..<3 {
+            let decisionSeq = counter
+            counter += 2
+            let stream = StreamName.conversation(account: Int64(pending.conversation.accountId), conversation: Int64(pending.conversation.conversationId))
+            guard let body = try? pending.encoded() else { break }
+            scratch.apply(LedgerEvent(seq: decisionSeq, stream: stream, type: EventType.decision, time: time, causation: cause, body: body))
+            var next: Decision?
+            for (index, command) in pending.commands.enumerated() {
+                guard let name = Self.effectName(command), !recordedEffects.contains(name) else { continue }
+                guard let result = await live.perform(command, decision: decisionSeq, index: index) else {
+                    steps.append(LiveStep(effect: name, result: nil, followUp: nil))
+                    continue
+                }
+                guard let resultBody = try? result.encoded() else { continue }
+                let event = LedgerEvent(seq: decisionSeq + 1, stream: stream, type: EventType.effectResult, time: time, causation: decisionSeq, body: resultBody)
+                let change = scratch.apply(event)
+                let followUp = Reactor.decide(state: change.before, event: event, policy: policy)
+                steps.append(LiveStep(effect: name, result: result, followUp: followUp))
+                next = followUp
+                cause = event.seq
+                break // one effect answered at a time, as the outbox does
+            }
+            guard let following = next else { break }
+            pending = following
+        }
+        return steps
+    }
+
+    /// `lookup NAME` or `understand ENGINE`; nil for commands that are not asking effects.
+    static func effectName(_ command: Command) -> String? {
+        switch command {
+        case .lookup(let call): return "lookup \(call.name)"
+        case .understand(let request): return "understand \(request.engine)"
+        default: return nil
+        }
     }
 
     private func selected(_ address: ConversationAddress, inputTime: Int64, state: ConversationState?) -> Bool {
@@ -158,6 +215,18 @@ public struct DecisionChange: Sendable {
     public var replayed: Decision?
     /// The input's recorded time (µs).
     public var time: Int64
+    /// With `--live`: the never-recorded read-only effects performed, and what followed them.
+    public var live: [LiveStep] = []
+}
+
+/// One effect a what-if replay performed live (`--live`), and the reactor's next decision.
+public struct LiveStep: Sendable {
+    /// `lookup NAME` or `understand ENGINE`.
+    public var effect: String
+    /// nil: not performed, because it is not read-only (a POST action).
+    public var result: EffectResult?
+    /// What the new version decides with the result (nil: nothing).
+    public var followUp: Decision?
 }
 
 /// What a replay found.

@@ -71,7 +71,7 @@ struct DemoCommand: AsyncParsableCommand {
             if let triage = outcomes.first(where: { $0.scenario == "support-triage" }),
                FileManager.default.fileExists(atPath: policiesDirectory + "/support-triage-v2.yml") {
                 let v2 = try runner.policy(named: "support-triage-v2.yml")
-                let report = try Replayer(directory: LedgerDirectory(dataPath: triage.data), options: .init(policy: v2)).run()
+                let report = try await Replayer(directory: LedgerDirectory(dataPath: triage.data), options: .init(policy: v2)).run()
                 printer.heading("What if \(v2.id) had answered? (replay of the support-triage ledger under examples/support-triage-v2.yml)")
                 printer.dim("  Customer inputs are replayed as recorded: after the first divergence the customer might have answered differently.")
                 let changes = report.behaviourChanges

@@ -1,5 +1,9 @@
 import ArgumentParser
+import AsyncHTTPClient
 import Audit
+import BotRuntime
+import Effects
+import Logging
 import Chatwoot
 import Domain
 import Engine
@@ -21,6 +25,11 @@ struct ReplayCommand: AsyncParsableCommand {
             first divergence and each changed decision side by side, then totals. Customer inputs \
             stay as recorded, so after a divergence the customer might have answered differently. \
             Exit 1 when any decision changes (a CI gate can also read --format json).
+
+            With --policy FILE --live: the read-only effects the new version asks that were never \
+            recorded — lookups with GET and external NLU calls — are performed now (lookup URLs take \
+            ${VAR} from the environment, as in serve) and each turn continues with their answers. \
+            POST actions and Chatwoot calls are never performed; they are listed as not performed.
             """
     )
 
@@ -34,24 +43,43 @@ struct ReplayCommand: AsyncParsableCommand {
     @Option(help: "text or json.") var format: OutputFormat = .text
     @Option(help: ArgumentHelp("Show at most this many changed decisions per conversation in text output.", valueName: "N")) var limit = 20
     @Option(help: ArgumentHelp("Also write the report as a page a person can browse.", valueName: "FILE")) var html: String?
+    @Flag(help: "With --policy: perform never-recorded read-only lookups (GET) and NLU calls, and continue the turn with their answers.")
+    var live = false
 
     func validate() throws {
         if let since, Timestamp.parse(since) == nil { throw ValidationError("--since must be an ISO 8601 time such as 2026-11-01T00:00:00Z") }
         if let until, Timestamp.parse(until) == nil { throw ValidationError("--until must be an ISO 8601 time such as 2026-11-30T23:59:59Z") }
+        if live && policy == nil { throw ValidationError("--live needs --policy FILE: it evaluates a new bot version against real history") }
     }
 
     func run() async throws {
         let whatIf = try policy.map(loadPolicy)
-        let report = try await reportingErrors { () throws -> ReplayReport in
-            let options = Replayer.Options(policy: whatIf, conversationId: conversation, accountId: account, inboxId: inbox,
+        let httpClient = live ? HTTPClient(eventLoopGroupProvider: .singleton) : nil
+        let replayed: Result<ReplayReport, any Error>
+        do {
+            replayed = .success(try await reportingErrors { () throws -> ReplayReport in
+            var options = Replayer.Options(policy: whatIf, conversationId: conversation, accountId: account, inboxId: inbox,
                                            since: since.flatMap(Timestamp.parse), until: until.flatMap(Timestamp.parse))
+            if let httpClient, let whatIf {
+                // Lookups may name any variable but the bot's own secrets, as in serve.
+                let variables = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("LEDGERBOT_") }
+                let quiet = Logger(label: "ledgerbot.replay.live", factory: { _ in SwiftLogNoOpLogHandler() })
+                options.live = ReadEffects(lookups: HTTPLookupPerformer(httpClient: httpClient, variables: variables, logger: quiet),
+                                           nlu: try ExternalNLUFactory.make(whatIf, variables: variables, httpClient: httpClient, logger: quiet),
+                                           logger: quiet)
+            }
             let progress = Progress("replaying")
             // The index knows the head without reading the segments (an estimate for the ETA only).
             let head = (try? LedgerIndex(path: data.directory.indexPath, ledgerID: data.directory.readManifest(), readOnly: true).lastFrame()?.lastSeq) ?? nil
-            let report = try Replayer(directory: data.directory, options: options).run { done, _ in progress.update(done, total: head.map { Int($0) }) }
+            let report = try await Replayer(directory: data.directory, options: options).run { done, _ in progress.update(done, total: head.map { Int($0) }) }
             progress.finish(report.events)
             return report
+        })
+        } catch {
+            replayed = .failure(error)
         }
+        try? await httpClient?.shutdown()
+        let report = try replayed.get()
         let view = ReplayView(report: report, whatIf: whatIf?.id)
         switch format {
         case .text: print(view.text(limit: limit), terminator: "")
@@ -97,12 +125,32 @@ struct ReplayView {
         return totals
     }
 
-    /// Lookups the replayed decisions ask for that the recorded ones did not (never performed).
+    /// Lookups the replayed decisions ask for that the recorded ones did not, and that `--live`
+    /// did not perform either: their results are unknown.
     var unrecordedEffects: [(change: DecisionChange, lookup: String)] {
         report.behaviourChanges.flatMap { change in
             let recorded = DecisionSummary(change.recorded).lookups
-            return DecisionSummary(change.replayed).lookups.filter { !recorded.contains($0) }.map { (change, $0) }
+            let performed = Set(change.live.filter { $0.result != nil }.map(\.effect))
+            return DecisionSummary(change.replayed).lookups.filter { !recorded.contains($0) && !performed.contains("lookup \($0)") }.map { (change, $0) }
         }
+    }
+
+    /// One line per effect performed live, and what the new version did with the answer.
+    static func describe(_ step: LiveStep) -> String {
+        guard let result = step.result else { return "\(step.effect) → not performed (it writes; --live only reads)" }
+        var text = "\(step.effect) → \(result.outcome.rawValue)" + (result.status.map { " HTTP \($0)" } ?? "") + " (\(result.latencyMilliseconds) ms, performed now)"
+        if let error = result.error { text += " \(error.prefix(120))" }
+        text += "; then: " + describe(DecisionSummary(step.followUp), present: step.followUp != nil)
+        return text
+    }
+
+    static func json(_ step: LiveStep) -> [String: Any] {
+        [
+            "effect": step.effect, "performed": step.result != nil,
+            "outcome": step.result?.outcome.rawValue as Any? ?? NSNull(), "status": step.result?.status as Any? ?? NSNull(),
+            "latency_ms": step.result?.latencyMilliseconds as Any? ?? NSNull(),
+            "then": json(DecisionSummary(step.followUp), present: step.followUp != nil),
+        ]
     }
 
     private var byConversation: [(ConversationAddress, [DecisionChange])] {
@@ -131,6 +179,7 @@ struct ReplayView {
                 out += "  input seq \(change.inputSeq)" + (change.recordedSeq.map { " (recorded decision seq \($0))" } ?? " (nothing recorded)") + "\n"
                 out += "    recorded: " + Self.describe(DecisionSummary(change.recorded), present: change.recorded != nil) + "\n"
                 out += "    replayed: " + Self.describe(DecisionSummary(change.replayed), present: change.replayed != nil) + "\n"
+                for step in change.live { out += "    live: " + Self.describe(step) + "\n" }
             }
             if changes.count > limit { out += "  … \(changes.count - limit) more (--limit, or --format json for all)\n" }
         }
@@ -186,6 +235,7 @@ struct ReplayView {
                     "time": Timestamp.iso8601(micros: change.time),
                     "recorded": Self.json(DecisionSummary(change.recorded), present: change.recorded != nil),
                     "replayed": Self.json(DecisionSummary(change.replayed), present: change.replayed != nil),
+                    "live": change.live.map(Self.json),
                 ]
             },
             "unrecorded_effects": unrecordedEffects.map { ["kind": "lookup", "name": $0.lookup, "account": $0.change.conversation.accountId,

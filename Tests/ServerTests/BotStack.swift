@@ -55,7 +55,7 @@ struct BotStack: Sendable {
             }
         }
         // Every run proves determinism: replaying its ledger re-derives every decision byte for byte.
-        let replay = try Replayer(directory: directory).run()
+        let replay = try await Replayer(directory: directory).run()
         if !replay.changes.isEmpty || replay.compared != replay.identical {
             throw ReplayMismatch(report: replay)
         }

@@ -81,6 +81,56 @@ import Testing
         #expect(narrowed["conversations_affected"] as? Int == 1)
     }
 
+    @Test func liveWhatIfPerformsNeverRecordedReadOnlyLookupsAndContinuesTheTurn() async throws {
+        let temp = TemporaryDirectory()
+        let directory = temp.ledgerDirectory
+        try await record(directory)
+        // v2 tracks orders through a renamed lookup: never recorded, so only --live can answer it.
+        let original = try String(contentsOf: fixturesDirectory().appendingPathComponent("policies/shop-bot.yml"), encoding: .utf8)
+        let v2 = original
+            .replacingOccurrences(of: "version: 7", with: "version: 9")
+            .replacingOccurrences(of: "  order_status:\n", with: "  order_status_v2:\n")
+            .replacingOccurrences(of: "    lookup: order_status\n", with: "    lookup: order_status_v2\n")
+            .replacingOccurrences(of: "reply: \"Order {{slots.order_number}} is {{result.status}} (ETA {{result.eta}}).\"",
+                                  with: "reply: \"Your order {{slots.order_number}} is {{result.status}} with {{result.carrier}}.\"")
+        #expect(v2.contains("order_status_v2") && v2.contains("with {{result.carrier}}"))
+        let path = temp.path + "/shop-bot-v9.yml"
+        try v2.write(toFile: path, atomically: true, encoding: .utf8)
+
+        // Without --live the renamed lookup is reported as never recorded, its answer unknown.
+        let offline = try await ledgerbot(["replay", "--data", directory.dataPath, "--policy", path])
+        #expect(offline.status == 1)
+        #expect(offline.stdout.contains("lookup order_status_v2 — conversation"))
+        #expect(!offline.stdout.contains("live:"))
+
+        try await SampleBackends.withRunning { backends in
+            let environment = ProcessInfo.processInfo.environment.merging(["SHOP_API": backends.baseURL]) { $1 }
+            let binary = self.binary
+            let live = try await offPool {
+                try runProcess(binary, ["replay", "--data", directory.dataPath, "--policy", path, "--live"], environment: environment)
+            }
+            #expect(live.status == 1, "\(live.stderr)")
+            // The turn continues with the live answer, right after the input that asked for it.
+            #expect(live.stdout.contains("live: lookup order_status_v2 → ok ("), "\(live.stdout)")
+            #expect(live.stdout.contains("performed now); then: intent:track_order · says \"Your order AB-10001 is shipped with UPS.\""), "\(live.stdout)")
+            #expect(!live.stdout.contains("lookup order_status_v2 — conversation"))
+            // Only reads reached the backend.
+            let methods = Set(backends.requests.map(\.method))
+            #expect(methods == ["GET"], "\(methods)")
+            #expect(backends.requests.contains { $0.path.hasPrefix("/orders/AB-10001") })
+
+            let json = try await offPool {
+                try runProcess(binary, ["replay", "--data", directory.dataPath, "--policy", path, "--live", "--format", "json"], environment: environment)
+            }
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+            let changes = try #require(object["changes"] as? [[String: Any]])
+            let steps = changes.flatMap { ($0["live"] as? [[String: Any]]) ?? [] }
+            #expect(steps.contains { $0["effect"] as? String == "lookup order_status_v2" && $0["performed"] as? Bool == true && $0["outcome"] as? String == "ok" })
+        }
+        let usage = try await ledgerbot(["replay", "--data", directory.dataPath, "--live"])
+        #expect(usage.status == 64)
+    }
+
     @Test func aDecisionThatTheBotWouldNotMakeIsReported() async throws {
         let temp = TemporaryDirectory()
         let directory = temp.ledgerDirectory

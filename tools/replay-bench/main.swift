@@ -33,23 +33,23 @@ struct ReplayBench {
             directories.append(directory)
         }
 
-        func measure(_ name: String, _ body: (LedgerDirectory) throws -> Int) rethrows -> Double {
+        func measure(_ name: String, _ body: (LedgerDirectory) async throws -> Int) async rethrows -> Double {
             let start = ContinuousClock.now
             var events = 0
-            for _ in 0..<rounds { for directory in directories { events += try body(directory) } }
+            for _ in 0..<rounds { for directory in directories { events += try await body(directory) } }
             let seconds = (ContinuousClock.now - start).inSeconds
             let rate = Double(events) / seconds
             print("\(name.padding(toLength: 44, withPad: " ", startingAt: 0)) \(String(format: "%10.0f", rate)) events/s  (\(events) events, \(String(format: "%.2f", seconds)) s)")
             return rate
         }
         print("replay-bench: \(rounds) rounds over the 4 golden ledgers of snapshots/ (\(ProcessInfo.processInfo.activeProcessorCount) cores)")
-        let raw = try measure("raw read (CRC, inflate, decode frames)") { directory in
+        let raw = try await measure("raw read (CRC, inflate, decode frames)") { directory in
             let cursor = try LedgerCursor(directory: directory, decoders: 0)
             var n = 0
             while try cursor.next() != nil { n += 1 }
             return n
         }
-        let fold = try measure("fold (projections, no reactor)") { directory in
+        let fold = try await measure("fold (projections, no reactor)") { directory in
             let cursor = try LedgerCursor(directory: directory, decoders: 0)
             var store = ConversationStore()
             var n = 0
@@ -59,8 +59,8 @@ struct ReplayBench {
         var identical = true
         // The recorded policies are loaded (and their NLU trained) once, as in one big ledger.
         let policies = PolicyCache()
-        let replay = try measure("replay (fold + reactor + compare)") { directory in
-            let report = try Replayer(directory: directory, policies: policies).run()
+        let replay = try await measure("replay (fold + reactor + compare)") { directory in
+            let report = try await Replayer(directory: directory, policies: policies).run()
             identical = identical && report.changes.isEmpty
             return report.events
         }
