@@ -170,7 +170,11 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "ledger-bench", dependencies: ["Ledger", "SQLite", "CZlib"], path: "tools/ledger-bench"),
-        .executableTarget(name: "replay-bench", dependencies: ["Engine", "Ledger", "Projections"], path: "tools/replay-bench"),
+        .executableTarget(
+            name: "replay-bench",
+            dependencies: ["Engine", "Ledger", "Projections", "BotRuntime", "Simulator", "Policy", "Chatwoot", .product(name: "Logging", package: "swift-log")],
+            path: "tools/replay-bench"
+        ),
         // Shared test helpers (temporary directories, child processes, fixtures), like HummingbirdTesting.
         .target(name: "LedgerbotTesting", path: "Sources/LedgerbotTesting"),
         // A fresh database per test on the throwaway PostgreSQL cluster tools/test.sh starts.

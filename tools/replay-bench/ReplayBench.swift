@@ -1,0 +1,136 @@
+// Replay throughput next to raw ledger reading, in the same run.
+//
+//   swift run -c release replay-bench [--rounds N]             the golden ledgers of snapshots/, N rounds
+//   replay-bench --generate N --out DIR [--workers W]           record a ledger of ≥ N events (the real bot
+//                                                               against the simulator; see Generate.swift)
+//   replay-bench --ledger DIR                                   raw read and replay of one (large) ledger,
+//                                                               peak resident memory of each stage
+//
+// tools/bench-replay.sh runs the last two (generating once, then reusing the ledger).
+// Each stage runs on one core: the reader decodes on the calling thread.
+import Engine
+import Foundation
+import Ledger
+import Projections
+
+func peakResidentKB() -> Int {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+          let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM") }) else { return 0 }
+    return Int(line.dropFirst(6).trimmingCharacters(in: .whitespaces).split(separator: " ").first ?? "") ?? 0
+}
+
+/// One (large) ledger: raw read, then replay, each timed, with the memory high-water mark.
+func measureLedger(_ directory: LedgerDirectory) async throws {
+    let before = peakResidentKB()
+    var start = ContinuousClock.now
+    let cursor = try LedgerCursor(directory: directory, decoders: 0)
+    var events = 0
+    var bytes = 0
+    while let event = try cursor.next() { events += 1; bytes += event.body.count }
+    let rawSeconds = (ContinuousClock.now - start).inSeconds
+    let raw = Double(events) / rawSeconds
+    let afterRaw = peakResidentKB()
+    print(String(format: "raw read (CRC, inflate, decode)        %10.0f events/s  (%d events, %.1f MB of bodies, %.1f s), peak RSS %d MB",
+                 raw, events, Double(bytes) / 1e6, rawSeconds, afterRaw / 1024))
+    start = ContinuousClock.now
+    var lastReport = ContinuousClock.now
+    let report = try await Replayer(directory: directory).run { done, _ in
+        if ContinuousClock.now - lastReport > .seconds(10) {
+            lastReport = ContinuousClock.now
+            FileHandle.standardError.write(Data("replay: \(done) events\n".utf8))
+        }
+    }
+    let replaySeconds = (ContinuousClock.now - start).inSeconds
+    let replay = Double(report.events) / replaySeconds
+    let afterReplay = peakResidentKB()
+    print(String(format: "replay (fold + reactor + compare)      %10.0f events/s  (%d events, %d decisions compared, %.1f s), peak RSS %d MB",
+                 replay, report.events, report.compared, replaySeconds, afterReplay / 1024))
+    print("every decision identical: \(report.changes.isEmpty && report.identical == report.compared ? "yes" : "NO (\(report.changes.count) differ)")")
+    print(String(format: "replay = %.1f%% of raw read; target: replay ≥ 200,000 events/s and ≥ 50%% of raw read — %@; memory < 200 MB — %@ (%d MB at start)",
+                 replay / raw * 100, replay >= 200_000 && replay >= raw / 2 ? "met" : "missed", afterReplay < 200 * 1024 ? "met" : "missed", before / 1024))
+}
+
+@main
+struct ReplayBench {
+    static func main() async throws {
+        var rounds = 200
+        var generate: Int?
+        var out: String?
+        var ledger: String?
+        var workers = 48
+        var arguments = CommandLine.arguments.dropFirst()
+        while let argument = arguments.popFirst() {
+            switch argument {
+            case "--rounds": rounds = arguments.popFirst().flatMap(Int.init) ?? rounds
+            case "--generate": generate = arguments.popFirst().flatMap { Int($0.replacingOccurrences(of: "_", with: "")) }
+            case "--out": out = arguments.popFirst()
+            case "--ledger": ledger = arguments.popFirst()
+            case "--workers": workers = arguments.popFirst().flatMap(Int.init) ?? workers
+            default:
+                FileHandle.standardError.write(Data("usage: replay-bench [--rounds N] | --generate N --out DIR [--workers W] | --ledger DIR\n".utf8))
+                exit(64)
+            }
+        }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        if let generate {
+            guard let out else { FileHandle.standardError.write(Data("--generate needs --out DIR\n".utf8)); exit(64) }
+            try await LedgerGenerator(target: generate, directory: LedgerDirectory(dataPath: out),
+                                      policyPath: root.appendingPathComponent("examples/support-triage.yml").path, workers: workers).run()
+            return
+        }
+        if let ledger {
+            try await measureLedger(LedgerDirectory(dataPath: ledger))
+            return
+        }
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("replay-bench-\(ProcessInfo.processInfo.processIdentifier)")
+        defer { try? FileManager.default.removeItem(at: work) }
+        var directories: [LedgerDirectory] = []
+        for scenario in ["support-triage", "ecommerce-orders", "news-recommendations", "booking"] {
+            let directory = LedgerDirectory(dataPath: work.appendingPathComponent(scenario).path)
+            let lines = try String(contentsOf: root.appendingPathComponent("snapshots/\(scenario)/ledger.jsonl"), encoding: .utf8)
+            let (ledger, _) = try FileLedger.open(directory: directory)
+            let events = try lines.split(separator: "\n").map { line in try Array(line.utf8).withUnsafeBytes { try JSONLines.decode($0) } }
+            _ = try await ledger.append(events.map { EventDraft(stream: $0.stream, type: $0.type, time: $0.time, causation: $0.causation, body: $0.body, meta: $0.meta) })
+            await ledger.close()
+            directories.append(directory)
+        }
+
+        func measure(_ name: String, _ body: (LedgerDirectory) async throws -> Int) async rethrows -> Double {
+            let start = ContinuousClock.now
+            var events = 0
+            for _ in 0..<rounds { for directory in directories { events += try await body(directory) } }
+            let seconds = (ContinuousClock.now - start).inSeconds
+            let rate = Double(events) / seconds
+            print("\(name.padding(toLength: 44, withPad: " ", startingAt: 0)) \(String(format: "%10.0f", rate)) events/s  (\(events) events, \(String(format: "%.2f", seconds)) s)")
+            return rate
+        }
+        print("replay-bench: \(rounds) rounds over the 4 golden ledgers of snapshots/ (\(ProcessInfo.processInfo.activeProcessorCount) cores)")
+        let raw = try await measure("raw read (CRC, inflate, decode frames)") { directory in
+            let cursor = try LedgerCursor(directory: directory, decoders: 0)
+            var n = 0
+            while try cursor.next() != nil { n += 1 }
+            return n
+        }
+        let fold = try await measure("fold (projections, no reactor)") { directory in
+            let cursor = try LedgerCursor(directory: directory, decoders: 0)
+            var store = ConversationStore()
+            var n = 0
+            while let event = try cursor.next() { store.apply(event); n += 1 }
+            return n
+        }
+        var identical = true
+        // The recorded policies are loaded (and their NLU trained) once, as in one big ledger.
+        let policies = PolicyCache()
+        let replay = try await measure("replay (fold + reactor + compare)") { directory in
+            let report = try await Replayer(directory: directory, policies: policies).run()
+            identical = identical && report.changes.isEmpty
+            return report.events
+        }
+        print(String(format: "replay = %.1f%% of raw read; fold = %.1f%% of raw read; every decision identical: %@", replay / raw * 100, fold / raw * 100, identical ? "yes" : "NO"))
+        print(String(format: "target: replay ≥ 200,000 events/s and ≥ 50%% of raw read — %@", replay >= 200_000 && replay >= raw / 2 ? "met" : "missed"))
+        if let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+           let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM") }) {
+            print("peak resident memory: " + line.dropFirst(6).trimmingCharacters(in: .whitespaces))
+        }
+    }
+}
