@@ -7,3 +7,7 @@ static inline int ledgerbot_deflate_init(z_streamp strm, int level) {
 static inline int ledgerbot_inflate_init(z_streamp strm) {
     return inflateInit2(strm, MAX_WBITS);
 }
+// Raw inflate: the zlib header and trailer are read by the caller (see Inflater in Zlib.swift).
+static inline int ledgerbot_inflate_init_raw(z_streamp strm) {
+    return inflateInit2(strm, -MAX_WBITS);
+}

@@ -63,6 +63,7 @@ public final class Replayer {
         var active: Policy?
         var derived: [Seq: (address: ConversationAddress, decision: Decision, time: Int64)] = [:]
         var syntheticSeqs: Seq = 1 << 62
+        var decodedDecision: Decision?
         var lastProgress = ContinuousClock.now
         while let event = try cursor.next() {
             report.events += 1
@@ -79,10 +80,14 @@ public final class Replayer {
             case EventType.decision:
                 guard let cause = event.causation else { break }
                 let mine = derived.removeValue(forKey: cause)
-                let recorded = try? Decision.decode(event.body)
+                // Identical bytes: the re-derived decision *is* the recorded one, so neither the
+                // comparison nor the fold below decodes the recorded JSON again.
+                let same = mine != nil && (try? mine!.decision.encoded()) == event.body
+                if same { decodedDecision = mine!.decision }
+                let recorded = same ? mine!.decision : try? Decision.decode(event.body)
                 guard let address = recorded?.conversation ?? mine?.address, selected(address, inputTime: mine?.time ?? event.time, state: store[address]) else { break }
                 report.compared += 1
-                if let mine, (try? mine.decision.encoded()) == event.body {
+                if same {
                     report.identical += 1
                 } else {
                     var change = DecisionChange(conversation: address, inputSeq: cause, recordedSeq: event.seq,
@@ -96,7 +101,8 @@ public final class Replayer {
             default:
                 break
             }
-            let change = store.apply(event)
+            let change = decodedDecision.map { store.apply(event, decoded: $0) } ?? store.apply(event)
+            decodedDecision = nil
             guard let policy = active, ProjectionService.inputTypes.contains(event.type),
                   let decision = Reactor.decide(state: change.before, event: event, policy: policy) else { continue }
             report.inputsDecided += 1

@@ -38,7 +38,8 @@ public final class BodyCodec: @unchecked Sendable {
         let inflater = try takeInflater()
         defer { give(inflater) }
         do {
-            return try inflater.decompress(bytes, rawLength: rawLength, dictionary: dictionary.bytes)
+            // No checksum of its own here (a database row): the zlib trailer's is checked.
+            return try inflater.decompress(bytes, rawLength: rawLength, dictionary: dictionary, verifyChecksum: true)
         } catch let error as InflateError {
             throw LedgerError(.corrupted, "event body does not decompress: \(error.message)")
         }

@@ -7,10 +7,14 @@ import Foundation
 public struct CompressionDictionary: Sendable, Equatable {
     public let id: UInt32
     public let bytes: [UInt8]
+    /// zlib's id of the dictionary (its Adler-32), computed once: zlib would otherwise hash the
+    /// whole 32 KiB dictionary again for every frame it inflates.
+    let adler: UInt32
 
     public init(id: UInt32, bytes: [UInt8]) {
         self.id = id
         self.bytes = bytes
+        adler = bytes.withUnsafeBytes { adler32Checksum($0) }
     }
 
     init(id: UInt32, base64: String) {

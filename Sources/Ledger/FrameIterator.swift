@@ -13,7 +13,7 @@ struct Frame {
         let raw: [UInt8]
         do {
             raw = try payload.withUnsafeBytes {
-                try inflater.decompress($0, rawLength: Int(header.rawLength), dictionary: dictionary.bytes)
+                try inflater.decompress($0, rawLength: Int(header.rawLength), dictionary: dictionary, verifyChecksum: false)
             }
         } catch let error as InflateError {
             throw LedgerError(.corrupted, "frame payload cannot be decompressed (\(error.message))", location: location)

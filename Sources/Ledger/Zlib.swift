@@ -51,14 +51,21 @@ final class Deflater {
     }
 }
 
-/// A reusable zlib inflate stream. Supplies the preset dictionary when zlib asks for it.
+/// A reusable inflate stream for zlib-wrapped data with an optional preset dictionary.
+///
+/// It reads the zlib header and trailer itself and inflates the deflate data in raw mode:
+/// zlib would otherwise compute the Adler-32 of the whole 32 KiB dictionary on every call (to
+/// compare it with the stream's dictionary id), which cost more than inflating a small frame.
+/// Here the dictionary id is compared with the one computed once per dictionary, and the
+/// trailer's checksum of the output is checked only when the caller has no checksum of its own
+/// (segment frames carry a CRC-32 of the compressed bytes, verified before inflating).
 final class Inflater {
     private let stream: UnsafeMutablePointer<z_stream>
 
     init() throws {
         stream = .allocate(capacity: 1)
         stream.initialize(to: z_stream())
-        let rc = ledgerbot_inflate_init(stream)
+        let rc = ledgerbot_inflate_init_raw(stream)
         guard rc == Z_OK else {
             stream.deallocate()
             throw LedgerError(.io, "zlib inflateInit failed (\(rc))")
@@ -72,30 +79,52 @@ final class Inflater {
     }
 
     /// Decompresses one zlib stream whose decompressed size is exactly `rawLength`.
+    /// - Parameter verifyChecksum: also check the Adler-32 of the output against the trailer.
     /// - Throws: a message (no location; the caller adds it) when the data is not valid.
-    func decompress(_ input: UnsafeRawBufferPointer, rawLength: Int, dictionary: [UInt8]) throws -> [UInt8] {
+    func decompress(_ input: UnsafeRawBufferPointer, rawLength: Int, dictionary: CompressionDictionary, verifyChecksum: Bool) throws -> [UInt8] {
+        guard input.count >= 6 else { throw InflateError("compressed data too short") }
+        let cmf = input[0], flg = input[1]
+        guard cmf & 0x0F == 8, cmf >> 4 <= 7, (UInt16(cmf) << 8 | UInt16(flg)) % 31 == 0 else { throw InflateError("not a zlib stream (bad header)") }
+        var start = 2
+        let needsDictionary = flg & 0x20 != 0
+        if needsDictionary {
+            guard input.count >= 10 else { throw InflateError("compressed data too short") }
+            guard !dictionary.bytes.isEmpty else { throw InflateError("data needs a preset dictionary the segment does not name") }
+            let id = UInt32(input[2]) << 24 | UInt32(input[3]) << 16 | UInt32(input[4]) << 8 | UInt32(input[5])
+            guard id == dictionary.adler else { throw InflateError("preset dictionary does not match the data") }
+            start = 6
+        }
         inflateReset(stream)
+        if needsDictionary {
+            let rc = dictionary.bytes.withUnsafeBufferPointer { inflateSetDictionary(stream, $0.baseAddress, uInt($0.count)) }
+            guard rc == Z_OK else { throw InflateError("zlib inflateSetDictionary failed (\(rc))") }
+        }
         var output = [UInt8](repeating: 0, count: rawLength)
-        try output.withUnsafeMutableBufferPointer { outBuf in
-            stream.pointee.next_in = UnsafeMutablePointer(mutating: input.baseAddress?.assumingMemoryBound(to: UInt8.self))
-            stream.pointee.avail_in = uInt(input.count)
+        let body = UnsafeRawBufferPointer(rebasing: input[start...])
+        let remaining: Int = try output.withUnsafeMutableBufferPointer { outBuf in
+            stream.pointee.next_in = UnsafeMutablePointer(mutating: body.baseAddress?.assumingMemoryBound(to: UInt8.self))
+            stream.pointee.avail_in = uInt(body.count)
             stream.pointee.next_out = outBuf.baseAddress
             stream.pointee.avail_out = uInt(outBuf.count)
-            while true {
-                var rc = inflate(stream, Z_FINISH)
-                if rc == Z_NEED_DICT {
-                    guard !dictionary.isEmpty else { throw InflateError("data needs a preset dictionary the segment does not name") }
-                    rc = dictionary.withUnsafeBufferPointer { inflateSetDictionary(stream, $0.baseAddress, uInt($0.count)) }
-                    guard rc == Z_OK else { throw InflateError("preset dictionary does not match the data (zlib \(rc))") }
-                    continue
-                }
-                guard rc == Z_STREAM_END else { throw InflateError("zlib inflate failed (\(rc))") }
-                guard stream.pointee.avail_out == 0 else { throw InflateError("decompressed size differs from the frame header") }
-                return
-            }
+            let rc = inflate(stream, Z_FINISH)
+            guard rc == Z_STREAM_END else { throw InflateError("zlib inflate failed (\(rc))") }
+            guard stream.pointee.avail_out == 0 else { throw InflateError("decompressed size differs from the frame header") }
+            return Int(stream.pointee.avail_in)
+        }
+        // What is left is the 4-byte trailer: the Adler-32 of the output.
+        guard remaining == 4 else { throw InflateError("zlib stream has \(remaining) bytes after its end (expected the 4-byte trailer)") }
+        if verifyChecksum {
+            let trailer = input.count - 4
+            let stored = UInt32(input[trailer]) << 24 | UInt32(input[trailer + 1]) << 16 | UInt32(input[trailer + 2]) << 8 | UInt32(input[trailer + 3])
+            guard stored == output.withUnsafeBytes({ adler32Checksum($0) }) else { throw InflateError("zlib checksum of the decompressed data does not match") }
         }
         return output
     }
+}
+
+/// zlib's Adler-32.
+func adler32Checksum(_ buffer: UnsafeRawBufferPointer) -> UInt32 {
+    UInt32(truncatingIfNeeded: CZlib.adler32(CZlib.adler32(0, nil, 0), buffer.baseAddress?.assumingMemoryBound(to: UInt8.self), uInt(buffer.count)))
 }
 
 struct InflateError: Error { let message: String; init(_ m: String) { message = m } }

@@ -13,16 +13,23 @@ import PostgresNIO
 /// every instance ingests webhooks.
 public final class PostgresLease: @unchecked Sendable {
     public let name: String
+    private let location: PostgresLocation
     private let connection: PostgresConnection
+    /// The server process of the lease's session: the lock belongs to it.
+    private let backendPID: Int32
     private let key: Int64
     private let logger: Logger
 
-    private init(name: String, key: Int64, connection: PostgresConnection, logger: Logger) {
+    private init(name: String, location: PostgresLocation, key: Int64, connection: PostgresConnection, backendPID: Int32, logger: Logger) {
         self.name = name
+        self.location = location
         self.key = key
         self.connection = connection
+        self.backendPID = backendPID
         self.logger = logger
     }
+
+    private static var quiet: Logger { Logger(label: "ledgerbot.postgres.lease", factory: { _ in SwiftLogNoOpLogHandler() }) }
 
     /// Waits until the lease is this instance's (trying every `retry`), or throws on cancellation.
     /// - Parameter onWaiting: called once when another instance holds it.
@@ -34,22 +41,24 @@ public final class PostgresLease: @unchecked Sendable {
             try Task.checkCancellation()
             let connection: PostgresConnection
             do {
-                connection = try await PostgresConnection.connect(configuration: try location.connectionConfiguration(), id: 1,
-                                                                  logger: Logger(label: "ledgerbot.postgres.lease", factory: { _ in SwiftLogNoOpLogHandler() }))
+                connection = try await PostgresConnection.connect(configuration: try location.connectionConfiguration(), id: 1, logger: quiet)
             } catch {
                 logger.warning("cannot reach PostgreSQL for the \(name) lease; retrying", metadata: ["error": "\(describe(error))"])
                 try await Task.sleep(for: retry)
                 continue
             }
-            var acquired = false
+            var acquired: (Bool, Int32)?
             do {
-                for try await granted in try await connection.query("SELECT pg_try_advisory_lock(\(key))", logger: logger).decode(Bool.self) {
-                    acquired = granted
+                for try await row in try await connection.query("SELECT pg_try_advisory_lock(\(key)), pg_backend_pid()", logger: logger)
+                    .decode((Bool, Int32).self) {
+                    acquired = row
                 }
             } catch {
                 logger.warning("advisory lock query failed; retrying", metadata: ["error": "\(describe(error))"])
             }
-            if acquired { return PostgresLease(name: name, key: key, connection: connection, logger: logger) }
+            if let (granted, pid) = acquired, granted {
+                return PostgresLease(name: name, location: location, key: key, connection: connection, backendPID: pid, logger: logger)
+            }
             try? await connection.close()
             if !announced {
                 announced = true
@@ -59,25 +68,60 @@ public final class PostgresLease: @unchecked Sendable {
         }
     }
 
-    /// Returns when the lease is lost (its connection broke), checking every `interval`;
-    /// throws on cancellation.
+    /// Returns when the lease is lost, checking every `interval` from a second connection that
+    /// the lease's session still holds the lock (a session cut by the server or the network is
+    /// not always noticed by its own client). Three checks in a row that cannot reach the
+    /// server count as lost too: better to stop deciding than to decide twice. Throws on
+    /// cancellation.
     public func watch(interval: Duration = .milliseconds(500)) async throws {
+        var monitor: PostgresConnection?
+        var unreachable = 0
+        defer { if let monitor { Task { try? await monitor.close() } } }
         while true {
             try await Task.sleep(for: interval)
             do {
+                if monitor == nil {
+                    monitor = try await PostgresConnection.connect(configuration: try location.connectionConfiguration(), id: 2, logger: Self.quiet)
+                }
+                let held = try await Self.holds(monitor!, pid: backendPID, key: key, logger: logger)
+                unreachable = 0
+                if !held { return }
+            } catch {
+                if Task.isCancelled { throw CancellationError() }
+                if let broken = monitor { Task { try? await broken.close() } }
+                monitor = nil
+                unreachable += 1
+                logger.warning("cannot check the \(name) lease", metadata: ["error": "\(describe(error))", "attempt": "\(unreachable)"])
+                if unreachable >= 3 { return }
+            }
+        }
+    }
+
+    /// Whether session `pid` holds the advisory lock `key` (answered within 5 s, or an error).
+    private static func holds(_ connection: PostgresConnection, pid: Int32, key: Int64, logger: Logger) async throws -> Bool {
+        try await withThrowingTaskGroup(of: Bool?.self) { group in
+            group.addTask {
                 var held = false
                 for try await still in try await connection.query("""
-                    SELECT count(*) > 0 FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND granted
+                    SELECT count(*) > 0 FROM pg_locks WHERE locktype = 'advisory' AND pid = \(pid) AND granted
                       AND ((classid::bigint << 32) | objid::bigint) = \(key)
                     """, logger: logger).decode(Bool.self) {
                     held = still
                 }
-                if !held { return }
-            } catch {
-                if Task.isCancelled { throw CancellationError() }
-                return
+                return held
             }
+            group.addTask {
+                try await Task.sleep(for: .seconds(5))
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let answer = try await group.next() ?? nil else { throw LeaseCheckTimeout() }
+            return answer
         }
+    }
+
+    struct LeaseCheckTimeout: Error, CustomStringConvertible {
+        var description: String { "the lease check did not answer within 5 s" }
     }
 
     /// Gives the lease up (closing its session releases the lock).

@@ -1,3 +1,4 @@
+import Domain
 import Chatwoot
 import Ledger
 
@@ -57,11 +58,23 @@ public struct ConversationStore: Sendable, Equatable {
     /// - Returns: what changed; empty for an event at or below ``appliedSeq``.
     @discardableResult
     public mutating func apply(_ event: LedgerEvent) -> ProjectionChange {
+        apply(event, input: Projector.Input(event))
+    }
+
+    /// The same for a `decision` event whose body the caller has already decoded (replay
+    /// re-derives each decision and, when its bytes equal the recorded ones, hands it over
+    /// instead of having the same JSON decoded again).
+    @discardableResult
+    public mutating func apply(_ event: LedgerEvent, decoded decision: Decision) -> ProjectionChange {
+        precondition(event.type == EventType.decision, "only decision events come decoded")
+        return apply(event, input: .decision(decision))
+    }
+
+    private mutating func apply(_ event: LedgerEvent, input: Projector.Input) -> ProjectionChange {
         guard event.seq > appliedSeq else { return ProjectionChange() }
         appliedSeq = event.seq
         var change = ProjectionChange()
         change.day = Self.day(ofMicros: event.time)
-        let input = Projector.Input(event)
         let contact: ContactInfo?
         let address: ConversationAddress?
         switch input {

@@ -118,6 +118,66 @@ import Testing
     }
 }
 
+extension MultiInstanceTests {
+    @Test("an instance whose lease session is cut stops deciding and exits; the other takes over and answers")
+    func lostLeaseSession() async throws {
+        guard TestPostgres.isAvailable else {
+            if TestPostgres.isRequired { throw TestPostgres.MissingCluster() }
+            return
+        }
+        let location = try await TestPostgres.createDatabase()
+        let policy = repository.appendingPathComponent("examples/support-triage.yml").path
+        let dataA = TemporaryDirectory(), dataB = TemporaryDirectory()
+        try await ChatwootSimulator.withRunning { chatwoot in
+            try await RoundRobinProxy.run { proxy in
+                await chatwoot.connectBot(url: proxy.url)
+                let arguments = { (data: String) in
+                    ["serve", "--data", data, "--ledger", location.description, "--policy", policy,
+                     "--chatwoot-url", chatwoot.baseURL.absoluteString, "--port", "0", "--log-level", "notice"]
+                }
+                let environment = ["LEDGERBOT_CHATWOOT_TOKEN": chatwoot.accessToken]
+                let a = try ChildProcess(binary, arguments(dataA.path), environment: environment)
+                let b = try ChildProcess(binary, arguments(dataB.path), environment: environment)
+                defer { a.kill(); b.kill() }
+                proxy.backends.mutate { $0 = [] }
+                let ports = [try await a.waitForPort(), try await b.waitForPort()]
+                proxy.backends.mutate { $0 = ports }
+                let holder = try await waitUntil("one instance holds the reactor lease") {
+                    a.output.contains("reactor lease acquired") ? a : b.output.contains("reactor lease acquired") ? b : nil
+                }
+                let other = holder === a ? b : a
+                _ = try await waitUntil("the other instance stands by") { other.output.contains("another instance holds the reactor lease") ? true : nil }
+
+                // Cut the holder's lease session, as a network failure or a DBA would.
+                try await TestPostgres.admin(location) { client in
+                    // pg_locks is cluster-wide: only this database's lease (other tests run beside this one).
+                    try await client.query("""
+                        SELECT pg_terminate_backend(pid) FROM pg_locks
+                        WHERE locktype = 'advisory' AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+                        """)
+                }
+                let status: Int32
+                do {
+                    status = try await waitUntil("the holder exits") { holder.exitStatus }
+                } catch {
+                    Issue.record("the holder said:\n\(holder.output.suffix(3000))")
+                    throw error
+                }
+                #expect(status != 0)
+                #expect(holder.output.contains("lost the reactor lease"))
+                _ = try await waitUntil("the other instance takes the lease") { other.output.contains("reactor lease acquired") ? true : nil }
+
+                let conversation = try await chatwoot.startConversation(VisitorProfile(name: "Ana"))
+                let asked = try await chatwoot.customerSays("what are your opening hours?", in: conversation)
+                _ = try await waitUntil("the bot answers", timeout: .seconds(30)) {
+                    try await chatwoot.transcript(of: conversation).contains { $0.id > asked.id && $0.messageType == .outgoing && !$0.isPrivate } ? true : nil
+                }
+            }
+        }
+        await TestPostgres.dropDatabase(location)
+    }
+}
+
 /// Polls `condition` until it returns a value (every 50 ms), or fails after `timeout`.
 func waitUntil<T>(_ what: String, timeout: Duration = .seconds(30), _ condition: () async throws -> T?) async throws -> T {
     let deadline = ContinuousClock.now + timeout
@@ -162,6 +222,9 @@ final class ChildProcess: @unchecked Sendable {
     }
 
     var output: String { collected.value }
+
+    /// The exit status once the process has ended, nil while it runs.
+    var exitStatus: Int32? { process.isRunning ? nil : process.terminationStatus }
 
     func waitForPort() async throws -> Int {
         try await waitUntil("the child prints its port") {
