@@ -110,20 +110,9 @@ extension PostgresLedger {
 
     /// Every event of the given streams, in seq order.
     public func events(inStreams streams: [String]) async throws -> [LedgerEvent] {
-        var rows: [RawRow] = []
-        do {
-            let result = try await client.query("""
-                SELECT seq, stream, type, time, causation, dictionary, raw_length, body, meta, hash
-                FROM ledgerbot_events WHERE stream = ANY(\(streams)) ORDER BY seq
-                """)
-            for try await (seq, stream, type, time, causation, dictionary, rawLength, body, meta, hash) in result
-                .decode((Int64, String, String, Int64, Int64?, Int32, Int32, ByteBuffer, ByteBuffer, ByteBuffer).self) {
-                rows.append(RawRow(seq: seq, stream: stream, type: type, time: time, causation: causation, dictionary: dictionary,
-                                   rawLength: rawLength, body: body, meta: meta, hash: hash))
-            }
-        } catch {
-            throw LedgerError(.io, "cannot read streams from \(location): \(describe(error))")
-        }
-        return try rows.map { try decode($0).event }
+        try await rows("""
+            SELECT seq, stream, type, time, causation, dictionary, raw_length, body, meta, hash
+            FROM ledgerbot_events WHERE stream = ANY(\(streams)) ORDER BY seq
+            """).map { try decode($0).event }
     }
 }

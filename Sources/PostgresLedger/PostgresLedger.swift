@@ -239,12 +239,17 @@ public final class PostgresLedger: LedgerStore, @unchecked Sendable {
 
     func fetchRows(from seq: Seq, through: Seq = .max, limit: Int) async throws -> [RawRow] {
         guard limit > 0, seq <= through else { return [] }
+        return try await rows("""
+            SELECT seq, stream, type, time, causation, dictionary, raw_length, body, meta, hash
+            FROM ledgerbot_events WHERE seq >= \(Int64(clamping: max(seq, 1))) AND seq <= \(Int64(clamping: through)) ORDER BY seq LIMIT \(Int64(limit))
+            """)
+    }
+
+    /// Runs a query selecting the ten columns of ``RawRow`` in order.
+    func rows(_ query: PostgresQuery) async throws -> [RawRow] {
         var rows: [RawRow] = []
         do {
-            let result = try await client.query("""
-                SELECT seq, stream, type, time, causation, dictionary, raw_length, body, meta, hash
-                FROM ledgerbot_events WHERE seq >= \(Int64(clamping: max(seq, 1))) AND seq <= \(Int64(clamping: through)) ORDER BY seq LIMIT \(Int64(limit))
-                """, logger: logger)
+            let result = try await client.query(query, logger: logger)
             for try await (seq, stream, type, time, causation, dictionary, rawLength, body, meta, hash) in result
                 .decode((Int64, String, String, Int64, Int64?, Int32, Int32, ByteBuffer, ByteBuffer, ByteBuffer).self) {
                 rows.append(RawRow(seq: seq, stream: stream, type: type, time: time, causation: causation, dictionary: dictionary,
