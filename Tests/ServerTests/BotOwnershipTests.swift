@@ -183,12 +183,20 @@ import Testing
             try await bot.chatwoot.waitUntil(timeout: .seconds(10)) { chatwoot in
                 try await chatwoot.transcript(of: waiting).contains { $0.isPrivate && ($0.content ?? "").hasPrefix("The customer has waited") }
             }
+            // Both timers fire and are recorded (the second was scheduled a moment later: wait for
+            // it rather than assume it fired together with the first).
+            var fired: [LedgerEvent] = []
+            let deadline = ContinuousClock.now + .seconds(10)
+            while ContinuousClock.now < deadline {
+                fired = try bot.events().filter { $0.type == EventType.timerFired }
+                if fired.count >= 2 { break }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(fired.count == 2)
             try await bot.settle()
             #expect(try await bot.chatwoot.conversation(waiting).priority == .urgent)
+            // The answered conversation's timer decided nothing visible.
             #expect(try await bot.privateNotes(in: answered).allSatisfy { !$0.hasPrefix("The customer has waited") })
-            // Both timers fired and were recorded; the answered conversation's timer decided nothing visible.
-            let fired = try bot.events().filter { $0.type == EventType.timerFired }
-            #expect(fired.count == 2)
         }
     }
 
