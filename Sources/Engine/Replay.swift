@@ -42,22 +42,68 @@ public final class Replayer {
         }
     }
 
-    private let directory: LedgerDirectory
+    private enum Source {
+        case directory(LedgerDirectory)
+        case store(any LedgerStore)
+    }
+
+    private let source: Source
     private let options: Options
     private let policies: PolicyCache
 
     /// - Parameter policies: recorded policies already loaded (training the NLU is the costly
     ///   part of loading); share one between replays of ledgers with the same bot versions.
     public init(directory: LedgerDirectory, options: Options = .init(), policies: PolicyCache = PolicyCache()) {
-        self.directory = directory
+        source = .directory(directory)
         self.options = options
         self.policies = policies
+    }
+
+    /// Replays an open store (the PostgreSQL ledger) up to its head when the replay starts.
+    public init(ledger: any LedgerStore, options: Options = .init(), policies: PolicyCache = PolicyCache()) {
+        source = .store(ledger)
+        self.options = options
+        self.policies = policies
+    }
+
+    /// Events in seq order from either source.
+    private struct Events {
+        let cursor: LedgerCursor?
+        let tail: (any LedgerTailing)?
+        let head: Seq
+        var buffer: [LedgerEvent] = []
+        var index = 0
+
+        init(_ source: Source) async throws {
+            switch source {
+            case .directory(let directory):
+                cursor = try LedgerCursor(directory: directory)
+                tail = nil
+                head = .max
+            case .store(let store):
+                cursor = nil
+                tail = try store.tail(from: 1)
+                head = await store.headSeq()
+            }
+        }
+
+        mutating func next() async throws -> LedgerEvent? {
+            if let cursor { return try cursor.next() }
+            if index == buffer.count {
+                guard let tail, tail.nextSeq <= head else { return nil }
+                buffer = try await tail.read(through: head, limit: 4096)
+                index = 0
+                if buffer.isEmpty { return nil }
+            }
+            defer { index += 1 }
+            return buffer[index]
+        }
     }
 
     /// - Parameter progress: called about once a second with (events read, head seq).
     /// - Throws: ledger errors, or ``ReplayError`` when a recorded policy cannot be loaded.
     public func run(progress: (Int, Seq) -> Void = { _, _ in }) async throws -> ReplayReport {
-        let cursor = try LedgerCursor(directory: directory)
+        var events = try await Events(source)
         var store = ConversationStore()
         var report = ReplayReport(policy: options.policy?.id)
         var active: Policy?
@@ -65,7 +111,7 @@ public final class Replayer {
         var syntheticSeqs: Seq = 1 << 62
         var decodedDecision: Decision?
         var lastProgress = ContinuousClock.now
-        while let event = try cursor.next() {
+        while let event = try await events.next() {
             report.events += 1
             report.headSeq = event.seq
             if report.events % 4096 == 0, ContinuousClock.now - lastProgress > .seconds(1) {
@@ -109,7 +155,7 @@ public final class Replayer {
             derived[event.seq] = (decision.conversation, decision, event.time)
         }
         // A damaged last frame reads like a torn write; the index knows whether it was acknowledged.
-        if let torn = cursor.tornTail {
+        if case .directory(let directory) = source, let torn = events.cursor?.tornTail {
             let indexed = try? LedgerIndex(path: directory.indexPath, ledgerID: directory.readManifest(), readOnly: true).lastFrame()?.lastSeq
             if let indexed, indexed > report.headSeq {
                 throw ReplayError(message: "the ledger is damaged (\(torn)): events through seq \(indexed) were acknowledged but only \(report.headSeq) can be read; "

@@ -10,6 +10,7 @@ import Engine
 import Foundation
 import Ledger
 import Policy
+import PostgresLedger
 
 struct ReplayCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -33,7 +34,7 @@ struct ReplayCommand: AsyncParsableCommand {
             """
     )
 
-    @OptionGroup var data: DataOptions
+    @OptionGroup var store: StoreOptions
     @Option(help: ArgumentHelp("Replay under this policy instead of the recorded ones (what-if).", valueName: "FILE")) var policy: String?
     @Option(help: ArgumentHelp("Only this conversation (the id in Chatwoot's URLs).", valueName: "ID")) var conversation: Int?
     @Option(help: ArgumentHelp("Only this account (with several accounts in one ledger).", valueName: "N")) var account: Int?
@@ -69,9 +70,18 @@ struct ReplayCommand: AsyncParsableCommand {
                                            logger: quiet)
             }
             let progress = Progress("replaying")
-            // The index knows the head without reading the segments (an estimate for the ETA only).
-            let head = (try? LedgerIndex(path: data.directory.indexPath, ledgerID: data.directory.readManifest(), readOnly: true).lastFrame()?.lastSeq) ?? nil
-            let report = try await Replayer(directory: data.directory, options: options).run { done, _ in progress.update(done, total: head.map { Int($0) }) }
+            let report: ReplayReport
+            switch try store.target() {
+            case .directory(let directory):
+                // The index knows the head without reading the segments (an estimate for the ETA only).
+                let head = (try? LedgerIndex(path: directory.indexPath, ledgerID: directory.readManifest(), readOnly: true).lastFrame()?.lastSeq) ?? nil
+                report = try await Replayer(directory: directory, options: options).run { done, _ in progress.update(done, total: head.map { Int($0) }) }
+            case .postgres(let location):
+                report = try await withPostgresLedger(location) { ledger in
+                    let head = await ledger.headSeq()
+                    return try await Replayer(ledger: ledger, options: options).run { done, _ in progress.update(done, total: Int(head)) }
+                }
+            }
             progress.finish(report.events)
             return report
         })

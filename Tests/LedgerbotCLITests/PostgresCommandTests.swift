@@ -52,6 +52,12 @@ import Testing
         let exported = try await ledgerbot(["ledger", "export", "--ledger", url])
         #expect(exported.stdout == (try String(contentsOfFile: jsonl, encoding: .utf8)))
 
+        // Replay reads the shared ledger directly and reports exactly what it reports for the directory.
+        let replayed = try await ledgerbot(["replay", "--ledger", url])
+        #expect(replayed.status == 0, "\(replayed.stdout)\(replayed.stderr)")
+        #expect(replayed.stdout == (try await ledgerbot(["replay", "--data", source.path])).stdout)
+        #expect(replayed.stdout.contains("Every decision re-derived from the ledger equals the recorded one."))
+
         let again = try await ledgerbot(["ledger", "copy", "--from", url, "--to", back.path])
         #expect(again.status == 0)
         #expect(again.stdout.contains("equal: same event count and hash chain"))
