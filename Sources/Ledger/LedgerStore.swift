@@ -25,6 +25,22 @@ public protocol LedgerStore: Sendable {
 
     /// Finishes queued appends and releases the store's resources.
     func close() async
+
+    /// Whether appends can succeed now, for `GET /healthz`.
+    func health() async -> LedgerHealth
+}
+
+/// What `GET /healthz` reports about the ledger.
+public struct LedgerHealth: Sendable, Equatable {
+    /// False when appends fail (a stopped file ledger, an unreachable database).
+    public var writable: Bool
+    /// Seconds since the last durable append by this process (nil before the first).
+    public var secondsSinceLastAppend: Double?
+
+    public init(writable: Bool, secondsSinceLastAppend: Double? = nil) {
+        self.writable = writable
+        self.secondsSinceLastAppend = secondsSinceLastAppend
+    }
 }
 
 /// Follows a growing ledger: each ``read(through:limit:)`` returns the events after the previous one.
@@ -39,6 +55,10 @@ public protocol LedgerTailing: AnyObject, Sendable {
 extension LedgerTail: @unchecked Sendable, LedgerTailing {}
 
 extension FileLedger {
+    public func health() async -> LedgerHealth {
+        LedgerHealth(writable: isWritable, secondsSinceLastAppend: secondsSinceLastAppend)
+    }
+
     public func tail(from seq: Seq) throws -> any LedgerTailing {
         try LedgerTail(directory: directory, from: seq, dictionaries: configuration.readableDictionaries)
     }

@@ -99,29 +99,16 @@ public final class PostgresLease: @unchecked Sendable {
 
     /// Whether session `pid` holds the advisory lock `key` (answered within 5 s, or an error).
     private static func holds(_ connection: PostgresConnection, pid: Int32, key: Int64, logger: Logger) async throws -> Bool {
-        try await withThrowingTaskGroup(of: Bool?.self) { group in
-            group.addTask {
-                var held = false
-                for try await still in try await connection.query("""
-                    SELECT count(*) > 0 FROM pg_locks WHERE locktype = 'advisory' AND pid = \(pid) AND granted
-                      AND ((classid::bigint << 32) | objid::bigint) = \(key)
-                    """, logger: logger).decode(Bool.self) {
-                    held = still
-                }
-                return held
+        try await withDeadline(.seconds(5), "the lease check") {
+            var held = false
+            for try await still in try await connection.query("""
+                SELECT count(*) > 0 FROM pg_locks WHERE locktype = 'advisory' AND pid = \(pid) AND granted
+                  AND ((classid::bigint << 32) | objid::bigint) = \(key)
+                """, logger: logger).decode(Bool.self) {
+                held = still
             }
-            group.addTask {
-                try await Task.sleep(for: .seconds(5))
-                return nil
-            }
-            defer { group.cancelAll() }
-            guard let answer = try await group.next() ?? nil else { throw LeaseCheckTimeout() }
-            return answer
+            return held
         }
-    }
-
-    struct LeaseCheckTimeout: Error, CustomStringConvertible {
-        var description: String { "the lease check did not answer within 5 s" }
     }
 
     /// Gives the lease up (closing its session releases the lock).

@@ -18,6 +18,11 @@ public struct PostgresLedgerConfiguration: Sendable {
     public var pollInterval: Duration = .seconds(1)
     /// zlib level for bodies (1 fastest … 9 smallest).
     public var compressionLevel: Int32 = 6
+    /// An append transaction that has not committed by then fails (the webhook is answered 500
+    /// and Chatwoot retries) instead of waiting on an unreachable server for the pool's minute.
+    /// Whether it committed after all is then unknown: a retried delivery may be stored twice,
+    /// and the reactor ignores the second copy of a message.
+    public var appendTimeout: Duration = .seconds(3)
 
     public init() {}
 }
@@ -54,6 +59,8 @@ public final class PostgresLedger: LedgerStore, @unchecked Sendable {
     private var writerDone = false
     private var closeWaiters: [CheckedContinuation<Void, Never>] = []
     private var commits = 0
+    private var lastCommit: ContinuousClock.Instant?
+    private var lastAppendFailed = false
 
     static let channel = "ledgerbot_events"
 
@@ -137,6 +144,17 @@ public final class PostgresLedger: LedgerStore, @unchecked Sendable {
     public var transactionsCommitted: Int { lock.withLock { commits } }
 
     // MARK: LedgerStore
+
+    /// Writable unless closed or the last append failed and the database does not answer now
+    /// either (asking it, so a recovered server is seen as such even before the next append).
+    public func health() async -> LedgerHealth {
+        let (closed, failed, last) = lock.withLock { (closing, lastAppendFailed, lastCommit) }
+        var writable = !closed
+        if writable && failed {
+            writable = (try? await withDeadline(.seconds(2), "the health check") { try await self.currentHeadInDatabase() }) != nil
+        }
+        return LedgerHealth(writable: writable, secondsSinceLastAppend: last.map { (ContinuousClock.now - $0).inSeconds })
+    }
 
     /// - Throws: ``LedgerError`` — `.invalidArgument` for an empty or invalid batch, `.io` when the
     ///   transaction failed (nothing stored, unless the connection broke while the commit's reply
@@ -317,7 +335,8 @@ public final class PostgresLedger: LedgerStore, @unchecked Sendable {
         let rowsPerStatement = configuration.rowsPerStatement
         let logger = logger
         do {
-            let first: Seq = try await client.withTransaction(logger: logger) { connection in
+            let client = client, codec = codec
+            let first: Seq = try await withDeadline(configuration.appendTimeout, "the append transaction") { try await client.withTransaction(logger: logger) { connection in
                 var previous: Seq = 0
                 var link: [UInt8] = []
                 for try await (seq, hash) in try await connection.query(
@@ -354,8 +373,12 @@ public final class PostgresLedger: LedgerStore, @unchecked Sendable {
                                            logger: logger)
                 try await connection.query("SELECT pg_notify(\(Self.channel), \(String(seq)))", logger: logger)
                 return previous + 1
+            } }
+            lock.withLock {
+                commits += 1
+                lastCommit = .now
+                lastAppendFailed = false
             }
-            lock.withLock { commits += 1 }
             var next = first
             for item in batch {
                 let range = next...(next + Seq(item.rows.count) - 1)
@@ -367,6 +390,7 @@ public final class PostgresLedger: LedgerStore, @unchecked Sendable {
             let failure = ledgerError(in: error)
                 ?? LedgerError(.io, "PostgreSQL append failed at \(location): \(describe(error)); the batch was not stored")
             logger.error("ledger append failed", metadata: ["error": "\(failure.message)", "events": "\(rows.count)"])
+            lock.withLock { lastAppendFailed = true }
             for item in batch { item.continuation.resume(throwing: failure) }
         }
     }
@@ -432,5 +456,21 @@ final class PostgresTail: LedgerTailing, @unchecked Sendable {
         let events = try await ledger.fetch(from: nextSeq, through: through, limit: limit).map(\.event)
         if let last = events.last { nextSeq = last.seq + 1 }
         return events
+    }
+}
+
+/// Runs `body`, or throws ``LedgerError/Kind/io`` once `duration` has passed (cancelling it).
+func withDeadline<T: Sendable>(_ duration: Duration, _ what: String, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    try await withThrowingTaskGroup(of: T?.self) { group in
+        group.addTask { try await body() }
+        group.addTask {
+            try await Task.sleep(for: duration)
+            return nil
+        }
+        defer { group.cancelAll() }
+        guard let first = try await group.next(), let value = first else {
+            throw LedgerError(.io, "\(what) did not finish within \(duration)")
+        }
+        return value
     }
 }

@@ -60,12 +60,9 @@ public func buildApplication(
 
 private func health(_ ledger: any LedgerStore) async -> Response {
     let head = await ledger.headSeq()
-    var writable = true
-    var lastAppendAge: Double?
-    if let file = ledger as? FileLedger {
-        writable = file.isWritable
-        lastAppendAge = file.secondsSinceLastAppend
-    }
+    let health = await ledger.health()
+    let writable = health.writable
+    let lastAppendAge = health.secondsSinceLastAppend
     var body = "{\"status\":\"\(writable ? "ok" : "failing")\",\"ledger\":{\"writable\":\(writable),\"head_seq\":\(head)"
     if let lastAppendAge { body += ",\"last_append_age_seconds\":\(String(format: "%.3f", lastAppendAge))" }
     body += "}}"

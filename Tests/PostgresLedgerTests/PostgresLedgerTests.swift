@@ -85,6 +85,24 @@ struct PostgresLedgerTests {
         }
     }
 
+    @Test("when the database goes away, appends fail with an I/O error within seconds and health says not writable")
+    func databaseGoesAway() async throws {
+        guard let home = try await StoreHome.make(.postgres) else { return }
+        let store = try await home.open()
+        _ = try await store.append([draft("before")])
+        #expect(await store.health().writable)
+        #expect(await store.health().secondsSinceLastAppend != nil)
+        await home.remove() // DROP DATABASE … WITH (FORCE): every session of the ledger ends
+        do {
+            _ = try await store.append([draft("after")])
+            Issue.record("an append succeeded without its database")
+        } catch let error as LedgerError {
+            #expect(error.kind == .io)
+        }
+        #expect(await !store.health().writable)
+        await store.close()
+    }
+
     @Test("a database written by a newer build is refused, not guessed at")
     func newerSchemaRefused() async throws {
         try await withStore(.postgres) { home, store in
