@@ -9,6 +9,7 @@ import Logging
 import NIOCore
 import PostgresLedger
 import PostgresLedgerTesting
+import ServiceLifecycle
 import Simulator
 import Testing
 
@@ -264,15 +265,29 @@ final class RoundRobinProxy: Sendable {
         let app = Application(responder: responder, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
                               onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0); continuation.finish() },
                               logger: Logger(label: "proxy", factory: { _ in SwiftLogNoOpLogHandler() }))
+        // Stopped by a graceful shutdown, not by cancellation: cancelling a Hummingbird server
+        // with a response in flight trips a fatal check in NIO ("NIOAsyncWriter without finish").
+        let services = ServiceGroup(configuration: .init(services: [app], logger: Logger(label: "proxy", factory: { _ in SwiftLogNoOpLogHandler() })))
         do {
             let result = try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await app.run() }
-                defer { group.cancelAll() }
+                group.addTask { try await services.run() }
                 var iterator = ports.makeAsyncIterator()
-                guard let port = await iterator.next(), port > 0 else { throw TimedOut(what: "the proxy listens", timeout: .zero) }
+                guard let port = await iterator.next(), port > 0 else {
+                    await services.triggerGracefulShutdown()
+                    throw TimedOut(what: "the proxy listens", timeout: .zero)
+                }
                 let proxy = RoundRobinProxy(port: port)
                 holder.mutate { $0 = proxy }
-                return try await body(proxy)
+                do {
+                    let result = try await body(proxy)
+                    await services.triggerGracefulShutdown()
+                    try await group.waitForAll()
+                    return result
+                } catch {
+                    await services.triggerGracefulShutdown()
+                    try? await group.waitForAll()
+                    throw error
+                }
             }
             try await client.shutdown()
             return result
