@@ -80,18 +80,9 @@ public struct DialogflowCXNLU: ExternalNLU, CustomStringConvertible, CustomRefle
 
     public init(httpClient: HTTPClient, configuration: Configuration, logger: Logger? = nil) {
         self.configuration = configuration
-        self.client = GoogleClient(
-            transport: NLUTransport(
-                httpClient: httpClient,
-                timeout: configuration.timeout,
-                maximumResponseBytes: configuration.maximumResponseBytes,
-                logger: logger ?? Logger(label: "NLUAdapters.DialogflowCX", factory: { _ in SwiftLogNoOpLogHandler() }),
-                serviceName: "Dialogflow CX"
-            ),
-            baseURL: configuration.baseURL,
-            token: configuration.token,
-            quotaProject: configuration.quotaProject
-        )
+        self.client = GoogleClient(httpClient: httpClient, serviceName: "Dialogflow CX", label: "NLUAdapters.DialogflowCX", logger: logger,
+                                   baseURL: configuration.baseURL, token: configuration.token, quotaProject: configuration.quotaProject,
+                                   timeout: configuration.timeout, maximumResponseBytes: configuration.maximumResponseBytes)
     }
 
     public var description: String { "DialogflowCXNLU(\(configuration))" }

@@ -75,18 +75,9 @@ public struct DialogflowESNLU: ExternalNLU, CustomStringConvertible, CustomRefle
 
     public init(httpClient: HTTPClient, configuration: Configuration, logger: Logger? = nil) {
         self.configuration = configuration
-        self.client = GoogleClient(
-            transport: NLUTransport(
-                httpClient: httpClient,
-                timeout: configuration.timeout,
-                maximumResponseBytes: configuration.maximumResponseBytes,
-                logger: logger ?? Logger(label: "NLUAdapters.DialogflowES", factory: { _ in SwiftLogNoOpLogHandler() }),
-                serviceName: "Dialogflow ES"
-            ),
-            baseURL: configuration.baseURL,
-            token: configuration.token,
-            quotaProject: configuration.quotaProject
-        )
+        self.client = GoogleClient(httpClient: httpClient, serviceName: "Dialogflow ES", label: "NLUAdapters.DialogflowES", logger: logger,
+                                   baseURL: configuration.baseURL, token: configuration.token, quotaProject: configuration.quotaProject,
+                                   timeout: configuration.timeout, maximumResponseBytes: configuration.maximumResponseBytes)
     }
 
     public var description: String { "DialogflowESNLU(\(configuration))" }
@@ -154,6 +145,15 @@ struct GoogleClient: Sendable {
     let baseURL: URL
     let token: BearerTokenSource
     let quotaProject: String?
+
+    init(httpClient: HTTPClient, serviceName: String, label: String, logger: Logger?, baseURL: URL, token: BearerTokenSource,
+         quotaProject: String?, timeout: Duration, maximumResponseBytes: Int) {
+        transport = NLUTransport(httpClient: httpClient, timeout: timeout, maximumResponseBytes: maximumResponseBytes,
+                                 logger: logger, label: label, serviceName: serviceName)
+        self.baseURL = baseURL
+        self.token = token
+        self.quotaProject = quotaProject
+    }
 
     func post(path: String, body: ByteBuffer) async -> Result<(JSON, HTTPExchange), NLUFailure> {
         let secret: Secret

@@ -55,6 +55,16 @@ struct NLUTransport: Sendable {
     /// Names the service in failure messages, for example "Rasa".
     let serviceName: String
 
+    /// - Parameter logger: nil logs nothing (the adapters are quiet unless given a logger);
+    ///   `label` names the silent default.
+    init(httpClient: HTTPClient, timeout: Duration, maximumResponseBytes: Int, logger: Logger?, label: String, serviceName: String) {
+        self.httpClient = httpClient
+        self.timeout = timeout
+        self.maximumResponseBytes = maximumResponseBytes
+        self.logger = logger ?? Logger(label: label, factory: { _ in SwiftLogNoOpLogHandler() })
+        self.serviceName = serviceName
+    }
+
     /// The answer, whatever its status, or a timeout/transport failure.
     ///
     /// The timeout covers everything: connecting, sending, waiting and reading the whole body.

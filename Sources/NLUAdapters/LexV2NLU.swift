@@ -87,7 +87,8 @@ public struct LexV2NLU: ExternalNLU, CustomStringConvertible, CustomReflectable 
             httpClient: httpClient,
             timeout: configuration.timeout,
             maximumResponseBytes: configuration.maximumResponseBytes,
-            logger: logger ?? Logger(label: "NLUAdapters.LexV2", factory: { _ in SwiftLogNoOpLogHandler() }),
+            logger: logger,
+            label: "NLUAdapters.LexV2",
             serviceName: "Amazon Lex V2"
         )
         self.signer = SigV4Signer(credentials: configuration.credentials, region: configuration.region, service: "lex")

@@ -58,7 +58,8 @@ public struct RasaNLU: ExternalNLU, CustomStringConvertible, CustomReflectable {
             httpClient: httpClient,
             timeout: configuration.timeout,
             maximumResponseBytes: configuration.maximumResponseBytes,
-            logger: logger ?? Logger(label: "NLUAdapters.Rasa", factory: { _ in SwiftLogNoOpLogHandler() }),
+            logger: logger,
+            label: "NLUAdapters.Rasa",
             serviceName: "Rasa"
         )
         self.scrub = Scrubber([configuration.token])
