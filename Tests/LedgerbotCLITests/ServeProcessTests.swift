@@ -9,38 +9,8 @@ import Testing
 @Suite struct ServeProcessTests {
     private let binary = productsDirectory().appendingPathComponent("ledgerbot")
 
-    /// A running `ledgerbot serve` child with its port.
-    final class ServeProcess: @unchecked Sendable {
-        // Set once in start(); read afterwards.
-        let process = Process()
-        private(set) var port = 0
-        private let stderr = Pipe()
-
-        init(binary: URL, data: String, environment: [String: String] = [:]) throws {
-            process.executableURL = binary
-            process.arguments = ["serve", "--data", data, "--port", "0", "--log-level", "warning"]
-            var env = ProcessInfo.processInfo.environment
-            env["LEDGERBOT_WEBHOOK_SECRET"] = nil
-            for (key, value) in environment { env[key] = value }
-            process.environment = env
-            process.standardError = stderr
-            process.standardOutput = FileHandle.nullDevice
-            try process.run()
-            // Wait for the "listening on" line (no sleeping: read until it appears).
-            var text = ""
-            while !text.contains("listening on http://") || !text.contains("\n") {
-                let data = stderr.fileHandleForReading.availableData
-                if data.isEmpty { break }
-                text += String(decoding: data, as: UTF8.self)
-                if let range = text.range(of: #"listening on http://127\.0\.0\.1:(\d+)"#, options: .regularExpression) {
-                    port = Int(text[range].split(separator: ":").last!) ?? 0
-                    break
-                }
-            }
-            // Keep draining stderr so the child never blocks on a full pipe.
-            let handle = stderr.fileHandleForReading
-            Thread { while !handle.availableData.isEmpty {} }.start()
-        }
+    private func serve(_ data: String) -> [String] {
+        ["serve", "--data", data, "--port", "0", "--log-level", "warning"]
     }
 
     private func post(_ client: HTTPClient, port: Int, body: [UInt8], delivery: String) async throws -> Int {
@@ -69,8 +39,8 @@ import Testing
         let temp = TemporaryDirectory()
         let data = temp.path + "/data"
         let body = try chatwootFixture("webhook-message_created-incoming.json")
-        let server = try await offPool { [binary] in try ServeProcess(binary: binary, data: data) }
-        #expect(server.port > 0)
+        let server = try ChildProcess(binary, serve(data))
+        let port = try await server.waitForPort()
         let client = HTTPClient(eventLoopGroupProvider: .singleton)
         let acked = LockedBox([String]())
         let target = 400
@@ -80,7 +50,7 @@ import Testing
                 group.addTask {
                     for n in 0..<100 {
                         let id = "c\(clientIndex)-\(n)"
-                        guard let status = try? await post(client, port: server.port, body: body, delivery: id) else { return }
+                        guard let status = try? await post(client, port: port, body: body, delivery: id) else { return }
                         let count = acked.mutate { ids in
                             if status == 200 { ids.append(id) }
                             return ids.count
@@ -100,7 +70,8 @@ import Testing
         #expect(ackedIDs.count >= target)
 
         // Restart the server on the same data (recovery), stop it gracefully, then check.
-        let again = try await offPool { [binary] in try ServeProcess(binary: binary, data: data) }
+        let again = try ChildProcess(binary, serve(data))
+        _ = try await again.waitForPort()
         kill(again.process.processIdentifier, SIGTERM)
         again.process.waitUntilExit()
         #expect(again.process.terminationStatus == 0)
@@ -114,10 +85,11 @@ import Testing
         let temp = TemporaryDirectory()
         let data = temp.path + "/data"
         let body = try chatwootFixture("webhook-message_updated-form-submitted.json")
-        let server = try await offPool { [binary] in try ServeProcess(binary: binary, data: data) }
+        let server = try ChildProcess(binary, serve(data))
+        let port = try await server.waitForPort()
         let client = HTTPClient(eventLoopGroupProvider: .singleton)
         var statuses: [Int] = []
-        for n in 0..<20 { statuses.append(try await post(client, port: server.port, body: body, delivery: "t\(n)")) }
+        for n in 0..<20 { statuses.append(try await post(client, port: port, body: body, delivery: "t\(n)")) }
         try await client.shutdown()
         #expect(statuses == Array(repeating: 200, count: 20))
         kill(server.process.processIdentifier, SIGTERM)
