@@ -1,5 +1,6 @@
 import Chatwoot
 import Foundation
+import JSONScan
 
 /// One action the reactor asks for. Performed by the outbox as an effect, whose result is
 /// recorded in the ledger.
@@ -179,7 +180,43 @@ public struct EffectResult: Sendable, Hashable, Codable {
     }
 
     public func encoded() throws -> [UInt8] { [UInt8](try Decision.encoder.encode(self)) }
-    public static func decode(_ bytes: [UInt8]) throws -> EffectResult { try JSONDecoder().decode(EffectResult.self, from: Data(bytes)) }
+
+    /// Read with the scanner (replay reads one per performed command), or, for anything that
+    /// reading is not sure of, with `JSONDecoder` — which also words the error.
+    public static func decode(_ bytes: [UInt8]) throws -> EffectResult {
+        if let result = bytes.withUnsafeBytes(scanned) { return result }
+        return try JSONDecoder().decode(EffectResult.self, from: Data(bytes))
+    }
+
+    /// The result as `JSONDecoder` would decode it, or nil when the bytes are anything but the
+    /// plain shape ``encoded()`` writes (then `JSONDecoder` decides).
+    static func scanned(_ bytes: UnsafeRawBufferPointer) -> EffectResult? {
+        guard let root = JSONObjectView(bytes) else { return nil }
+        /// `.some(nil)`: absent or null; nil: present but not a plain integer.
+        func optionalInt(_ key: String) -> Int?? {
+            guard let range = root.range(key), !JSONScanner.isNull(in: bytes, at: range) else { return .some(nil) }
+            return JSONScanner.integer(in: bytes, at: range).flatMap { Int(exactly: $0) }.map { .some($0) }
+        }
+        func optionalString(_ key: String) -> String?? {
+            guard let range = root.range(key), !JSONScanner.isNull(in: bytes, at: range) else { return .some(nil) }
+            guard root.first(range) == UInt8(ascii: "\""),
+                  UnsafeRawBufferPointer(rebasing: bytes[range]).firstRange(of: [UInt8(ascii: "\\"), UInt8(ascii: "u")]) == nil else { return nil }
+            return root.string(key).map { .some($0) }
+        }
+        guard let decisionRange = root.range("decision"), let decision = JSONScanner.integer(in: bytes, at: decisionRange).flatMap(UInt64.init(exactly:)),
+              let command = optionalInt("command") ?? nil, let attempts = optionalInt("attempts") ?? nil,
+              let latency = optionalInt("latency_ms") ?? nil,
+              let kind = optionalString("kind") ?? nil, let outcome = (optionalString("outcome") ?? nil).flatMap(Outcome.init(rawValue:)),
+              let status = optionalInt("status"), let messageId = optionalInt("message_id"), let error = optionalString("error")
+        else { return nil }
+        var data: JSONValue?
+        if let range = root.range("data"), !JSONScanner.isNull(in: bytes, at: range) {
+            guard let value = JSONValue(validated: bytes, at: range) else { return nil }
+            data = value
+        }
+        return EffectResult(decision: decision, command: command, kind: kind, outcome: outcome, status: status, messageId: messageId,
+                            attempts: attempts, latencyMilliseconds: latency, error: error, data: data)
+    }
 }
 
 /// The `source_id` the outbox puts on every message it creates, so its echo can be matched.

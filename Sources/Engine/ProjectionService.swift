@@ -92,7 +92,7 @@ public actor ProjectionService: Service {
             let event = applied.event
             guard Self.inputTypes.contains(event.type) else { continue }
             guard event.seq > decidedThrough, !decided.contains(event.seq) else { continue }
-            guard let decision = Reactor.decide(state: applied.change.before, event: event, policy: policy) else { continue }
+            guard let decision = Reactor.decide(change: applied.change, event: event, policy: policy) else { continue }
             let stream = StreamName.conversation(account: Int64(decision.conversation.accountId), conversation: Int64(decision.conversation.conversationId))
             drafts.append(EventDraft(stream: stream, type: EventType.decision, time: Timestamp.micros(Date()), causation: event.seq,
                                      body: try decision.encoded()))

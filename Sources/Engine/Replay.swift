@@ -77,7 +77,7 @@ public final class Replayer {
         init(_ source: Source) async throws {
             switch source {
             case .directory(let directory):
-                cursor = try LedgerCursor(directory: directory)
+                cursor = try LedgerCursor(directory: directory, decoders: 0)
                 tail = nil
                 head = .max
             case .store(let store):
@@ -150,7 +150,7 @@ public final class Replayer {
             let change = decodedDecision.map { store.apply(event, decoded: $0) } ?? store.apply(event)
             decodedDecision = nil
             guard let policy = active, ProjectionService.inputTypes.contains(event.type),
-                  let decision = Reactor.decide(state: change.before, event: event, policy: policy) else { continue }
+                  let decision = Reactor.decide(change: change, event: event, policy: policy) else { continue }
             report.inputsDecided += 1
             derived[event.seq] = (decision.conversation, decision, event.time)
         }
@@ -198,7 +198,7 @@ public final class Replayer {
                 guard let resultBody = try? result.encoded() else { continue }
                 let event = LedgerEvent(seq: decisionSeq + 1, stream: stream, type: EventType.effectResult, time: time, causation: decisionSeq, body: resultBody)
                 let change = scratch.apply(event)
-                let followUp = Reactor.decide(state: change.before, event: event, policy: policy)
+                let followUp = Reactor.decide(change: change, event: event, policy: policy)
                 steps.append(LiveStep(effect: name, result: result, followUp: followUp))
                 next = followUp
                 cause = event.seq

@@ -33,6 +33,12 @@ public struct JSONObjectView {
         self.members = members
     }
 
+    /// A member of a view that was validated when it was made (every view is): not checked again.
+    private init(validated bytes: UnsafeRawBufferPointer, members: [(key: String, value: Range<Int>)]) {
+        self.bytes = bytes
+        self.members = members
+    }
+
     public func range(_ key: String) -> Range<Int>? {
         // Chatwoot objects have at most a few dozen members: a linear search beats hashing.
         for member in members where member.key == key { return member.value }
@@ -67,12 +73,19 @@ public struct JSONObjectView {
     }
 
     public func object(_ key: String) -> JSONObjectView? {
-        range(key).flatMap { JSONObjectView(bytes, at: $0) }
+        range(key).flatMap(object(at:))
+    }
+
+    /// The object at `range`, a value range of this view (an element of ``array(_:)``, say).
+    public func object(at range: Range<Int>) -> JSONObjectView? {
+        // This view's bytes were validated when it was made, so nested values need only splitting.
+        guard range.upperBound <= bytes.count, let members = JSONScanner.members(ofValidated: bytes, at: range) else { return nil }
+        return JSONObjectView(validated: bytes, members: members)
     }
 
     public func array(_ key: String) -> [Range<Int>]? {
-        guard let range = range(key), first(range) == UInt8(ascii: "[") else { return nil }
-        return try? JSONScanner.elements(in: bytes, at: range)
+        guard let range = range(key), range.upperBound <= bytes.count else { return nil }
+        return JSONScanner.elements(ofValidated: bytes, at: range)
     }
 
     public func raw(_ key: String) -> [UInt8]? {

@@ -74,6 +74,7 @@ public struct ConversationStore: Sendable, Equatable {
         guard event.seq > appliedSeq else { return ProjectionChange() }
         appliedSeq = event.seq
         var change = ProjectionChange()
+        change.input = input
         change.day = Self.day(ofMicros: event.time)
         let contact: ContactInfo?
         let address: ConversationAddress?
@@ -100,7 +101,11 @@ public struct ConversationStore: Sendable, Equatable {
         // A new conversation starts from what the store knows of its customer (the reactor decides on this).
         change.before = existing ?? state
         let previousContact = state.contact?.id
-        guard var metrics = Projector.apply(input, seq: event.seq, time: event.time, to: &state) else { return change }
+        guard var metrics = Projector.apply(input, seq: event.seq, time: event.time, to: &state) else {
+            change.after = change.before
+            return change
+        }
+        change.after = state
         if existing == nil { metrics.conversationsStarted += 1 }
         if let id = state.contact?.id, state.contact?.id != previousContact {
             let key = ContactKey(accountId: address.accountId, contactId: id)

@@ -15,6 +15,10 @@ public struct ProjectionChange: Sendable, Equatable {
     /// The conversation's state before the event (nil when the event started it): what the
     /// reactor decides on.
     public var before: ConversationState?
+    /// The conversation's state after the event (nil when the event was not routed to one).
+    public var after: ConversationState?
+    /// The event as the store read it (``Projector/Input/ignored`` for a skipped event).
+    public var input: Projector.Input = .ignored
 
     public init() {}
 }

@@ -48,15 +48,16 @@ public enum Projector {
 
     // MARK: - Input
 
-    /// An event read once: the store uses it to route, then to fold.
-    enum Input {
+    /// An event read once: the store uses it to route, then to fold, and hands it on in
+    /// ``ProjectionChange/input`` so the reactor does not read the body again.
+    public enum Input: Sendable, Equatable {
         case webhook(WebhookDigest)
         case decision(Decision)
         case effectResult(EffectResult, stream: String)
         case timerFired(TimerFired, stream: String)
         case ignored
 
-        init(_ event: LedgerEvent) {
+        public init(_ event: LedgerEvent) {
             switch event.type {
             case EventType.webhookReceived:
                 self = WebhookDigest(body: event.body).map(Input.webhook) ?? .ignored
@@ -78,7 +79,7 @@ public enum Projector {
     }
 
     /// - Returns: the increments, or `nil` when the event changed nothing.
-    static func apply(_ input: Input, seq: Seq, time: Int64, to state: inout ConversationState) -> DailyMetrics? {
+    public static func apply(_ input: Input, seq: Seq, time: Int64, to state: inout ConversationState) -> DailyMetrics? {
         let before = state
         var metrics = DailyMetrics()
         switch input {

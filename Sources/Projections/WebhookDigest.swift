@@ -136,7 +136,7 @@ public struct WebhookDigest: Sendable, Equatable {
 
     /// `messages[0].account_id` of a conversation object.
     private static func lastMessageAccount(_ object: JSONObjectView) -> Int? {
-        object.array("messages")?.first.flatMap { object.objectAt($0) }?.int("account_id")
+        object.array("messages")?.first.flatMap(object.object(at:))?.int("account_id")
     }
 
     private static func conversation(_ object: JSONObjectView, readAccount: Bool) -> Conversation {
@@ -185,7 +185,6 @@ extension JSONObjectView {
         return WebhookDigest.micros(seconds: UnsafeRawBufferPointer(rebasing: bytes[range]))
     }
 
-    fileprivate func objectAt(_ range: Range<Int>) -> JSONObjectView? { JSONObjectView(bytes, at: range) }
 }
 
 extension WebhookDigest {

@@ -27,9 +27,26 @@ public enum Reactor {
     ///   - state: the conversation's projected state before `event` (nil: a new conversation).
     /// - Returns: nil when the event calls for nothing.
     public static func decide(state: ConversationState?, event: LedgerEvent, policy: Policy) -> Decision? {
-        guard let input = ReactorInput(event: event, before: state) else { return nil }
-        var after = state ?? ConversationState(address: input.address)
-        Projector.apply(event, to: &after)
+        decide(before: state, after: nil, event: event, read: Projector.Input(event), policy: policy)
+    }
+
+    /// The same for an event a ``Projections/ConversationStore`` has just folded: its
+    /// ``Projections/ProjectionChange`` already holds the body as read and the states before and
+    /// after, so nothing is read or folded twice (the serve loop and replay use this).
+    public static func decide(change: ProjectionChange, event: LedgerEvent, policy: Policy) -> Decision? {
+        decide(before: change.before, after: change.after, event: event, read: change.input, policy: policy)
+    }
+
+    private static func decide(before: ConversationState?, after folded: ConversationState?, event: LedgerEvent,
+                               read: Projector.Input, policy: Policy) -> Decision? {
+        guard let input = ReactorInput(read, before: before) else { return nil }
+        var after: ConversationState
+        if let folded {
+            after = folded
+        } else {
+            after = before ?? ConversationState(address: input.address)
+            Projector.apply(read, seq: event.seq, time: event.time, to: &after)
+        }
         var turn = Turn(policy: policy, state: after, event: event)
         turn.handle(input)
         return turn.decision()
@@ -49,10 +66,10 @@ struct ReactorInput {
     var address: ConversationAddress
     var kind: Kind
 
-    init?(event: LedgerEvent, before: ConversationState?) {
-        switch event.type {
-        case EventType.webhookReceived:
-            guard let digest = WebhookDigest(body: event.body), let message = digest.message, !message.isPrivate,
+    init?(_ read: Projector.Input, before: ConversationState?) {
+        switch read {
+        case .webhook(let digest):
+            guard let message = digest.message, !message.isPrivate,
                   let conversation = digest.conversation?.id ?? before?.address.conversationId,
                   let account = digest.accountId ?? before?.address.accountId else { return nil }
             address = before?.address ?? ConversationAddress(accountId: account, conversationId: conversation)
@@ -68,18 +85,16 @@ struct ReactorInput {
             default:
                 return nil
             }
-        case EventType.effectResult:
-            guard let result = try? EffectResult.decode(event.body), result.kind == "lookup" || result.kind == "understand",
-                  let address = ConversationStore.address(ofStream: event.stream) else { return nil }
+        case .effectResult(let result, let stream):
+            guard result.kind == "lookup" || result.kind == "understand", let address = ConversationStore.address(ofStream: stream) else { return nil }
             self.address = address
             kind = result.kind == "lookup" ? .lookupResult(result, LookupAnswer(result.data)) : .understood(result)
-        case EventType.timerFired:
-            guard let fired = try? TimerFired.decode(event.body), let address = ConversationStore.address(ofStream: event.stream) else { return nil }
+        case .timerFired(let fired, let stream):
+            guard let address = ConversationStore.address(ofStream: stream) else { return nil }
             self.address = address
             kind = .timer(fired)
-        default:
+        case .decision, .ignored:
             return nil
         }
     }
 }
-

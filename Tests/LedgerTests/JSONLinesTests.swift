@@ -123,4 +123,68 @@ import Testing
         #expect(try text.withUnsafeBytes { try JSONScanner.string(in: $0, at: members[1].value) } == "q\"")
         #expect(text.withUnsafeBytes { JSONScanner.integer(in: $0, at: members[2].value) } == -3)
     }
+
+    /// Splitting already validated bytes must find exactly what the validating split finds, at
+    /// every level of every Chatwoot fixture and of bodies with every awkward string.
+    @Test func validatedSplittingAgreesWithTheValidatingScannerAtEveryLevel() throws {
+        let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/chatwoot")
+        var bodies = try FileManager.default.contentsOfDirectory(atPath: fixtures.path).sorted().map {
+            try [UInt8](Data(contentsOf: fixtures.appendingPathComponent($0)))
+        }
+        #expect(bodies.count >= 10)
+        bodies.append(Array(#"{"a\"{":"}]\\","b":[ "[", {"c":"\"}"} , -1.5e3, true ,null,[]],"d":{}, "e" : 0 }"#.utf8))
+        bodies.append(Array(#"  {"é":"ü\u00e9","k":{"x":{"y":[[],[{}]]}}}  "#.utf8))
+        var compared = 0
+        for body in bodies {
+            try body.withUnsafeBytes { bytes in
+                func walk(_ range: Range<Int>) throws {
+                    switch bytes[range.lowerBound] {
+                    case UInt8(ascii: "{"):
+                        let expected = try JSONScanner.members(in: bytes, at: range)
+                        let found = try #require(JSONScanner.members(ofValidated: bytes, at: range))
+                        #expect(found.map(\.key) == expected.map(\.key))
+                        #expect(found.map(\.value) == expected.map(\.value))
+                        compared += 1
+                        for member in expected { try walk(member.value) }
+                    case UInt8(ascii: "["):
+                        let expected = try JSONScanner.elements(in: bytes, at: range)
+                        #expect(JSONScanner.elements(ofValidated: bytes, at: range) == expected)
+                        compared += 1
+                        for element in expected { try walk(element) }
+                    default:
+                        break
+                    }
+                }
+                let root = try JSONScanner.members(of: bytes)
+                for member in root { try walk(member.value) }
+            }
+        }
+        #expect(compared > 100)
+    }
+
+    @Test func validatedSplittingNeverReadsOutOfBoundsOnGarbage() {
+        var generator = SplitMix(seed: 7) // fixed: a failure reproduces
+        let alphabet = Array(#"{}[]",:\ a1-"#.utf8)
+        for _ in 0..<20_000 {
+            let body = (0..<Int.random(in: 1...24, using: &generator)).map { _ in alphabet.randomElement(using: &generator)! }
+            body.withUnsafeBytes { bytes in
+                _ = JSONScanner.members(ofValidated: bytes, at: 0..<bytes.count)
+                _ = JSONScanner.elements(ofValidated: bytes, at: 0..<bytes.count)
+            }
+        }
+    }
+}
+
+/// A small seeded generator, so randomised inputs are the same on every run.
+struct SplitMix: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
 }

@@ -1,3 +1,5 @@
+import JSONScan
+
 /// A JSON value of any shape.
 ///
 /// Chatwoot sends several free-form hashes (`content_attributes`, `additional_attributes`,
@@ -55,6 +57,59 @@ extension JSONValue: Codable {
         case .string(let value): try container.encode(value)
         case .array(let value): try container.encode(value)
         case .object(let value): try container.encode(value)
+        }
+    }
+}
+
+// MARK: - Reading scanned bytes
+
+extension JSONValue {
+    /// The value at `range` of `bytes` that ``JSONScan/JSONScanner`` has already validated (a
+    /// member range of a ``JSONScan/JSONObjectView``), built directly from the bytes: several
+    /// times faster than `JSONDecoder`, which the ledger's hot paths cannot afford.
+    ///
+    /// Gives exactly what decoding with `JSONDecoder` gives (`Bool`, then `Int` — also for an
+    /// integral `1.0` or `1e2` —, then `Double`, …), or nil where that is not certain (a string
+    /// with a `\u` escape, a number out of `Double`'s range): callers then decode the usual way.
+    public init?(validated bytes: UnsafeRawBufferPointer, at range: Range<Int>) {
+        guard range.lowerBound < range.upperBound, range.upperBound <= bytes.count else { return nil }
+        switch bytes[range.lowerBound] {
+        case UInt8(ascii: "{"):
+            guard let members = JSONScanner.members(ofValidated: bytes, at: range) else { return nil }
+            var object: [String: JSONValue] = [:]
+            object.reserveCapacity(members.count)
+            for member in members {
+                guard let value = JSONValue(validated: bytes, at: member.value) else { return nil }
+                // A repeated key: the first one counts, as for `JSONDecoder`.
+                if object[member.key] == nil { object[member.key] = value }
+            }
+            self = .object(object)
+        case UInt8(ascii: "["):
+            guard let elements = JSONScanner.elements(ofValidated: bytes, at: range) else { return nil }
+            var array: [JSONValue] = []
+            array.reserveCapacity(elements.count)
+            for element in elements {
+                guard let value = JSONValue(validated: bytes, at: element) else { return nil }
+                array.append(value)
+            }
+            self = .array(array)
+        case UInt8(ascii: "\""):
+            let raw = UnsafeRawBufferPointer(rebasing: bytes[range])
+            // `JSONDecoder` rejects a lone surrogate where the scanner substitutes U+FFFD.
+            if raw.firstRange(of: [UInt8(ascii: "\\"), UInt8(ascii: "u")]) != nil { return nil }
+            guard let text = try? JSONScanner.string(in: bytes, at: range) else { return nil }
+            self = .string(text)
+        case UInt8(ascii: "t"): self = .bool(true)
+        case UInt8(ascii: "f"): self = .bool(false)
+        case UInt8(ascii: "n"): self = .null
+        default:
+            if let integer = JSONScanner.integer(in: bytes, at: range), let value = Int(exactly: integer) {
+                self = .int(value)
+                return
+            }
+            guard let double = Double(String(decoding: UnsafeRawBufferPointer(rebasing: bytes[range]), as: UTF8.self)),
+                  double.isFinite else { return nil }
+            self = Int(exactly: double).map(JSONValue.int) ?? .double(double)
         }
     }
 }
