@@ -26,7 +26,7 @@ public struct WebhookFacts: Sendable, Equatable {
         default:
             // Conversation payloads carry no account; the last message (push shape) does when present.
             conversation = root.int("id").map(Int64.init)
-            account = root.array("messages")?.first.flatMap(root.object(at:))?.int("account_id").map(Int64.init)
+            account = root.firstElement("messages").flatMap(root.object(at:))?.int("account_id").map(Int64.init)
         }
         identifying = Self.identifyingKeys.map(root.range)
     }

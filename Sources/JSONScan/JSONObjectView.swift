@@ -88,6 +88,12 @@ public struct JSONObjectView {
         return JSONScanner.elements(ofValidated: bytes, at: range)
     }
 
+    /// The first element of the array `key` (the others are not scanned).
+    public func firstElement(_ key: String) -> Range<Int>? {
+        guard let range = range(key), range.upperBound <= bytes.count else { return nil }
+        return JSONScanner.elements(ofValidated: bytes, at: range, limit: 1)?.first
+    }
+
     public func raw(_ key: String) -> [UInt8]? {
         range(key).map { Array(bytes[$0]) }
     }

@@ -130,8 +130,9 @@ public struct JSONScanner {
         }
     }
 
-    /// The elements of the array at `range`, which a validating call has already accepted.
-    public static func elements(ofValidated bytes: UnsafeRawBufferPointer, at range: Range<Int>) -> [Range<Int>]? {
+    /// The elements of the array at `range`, which a validating call has already accepted: the
+    /// first `limit` of them (the rest is not even looked at).
+    public static func elements(ofValidated bytes: UnsafeRawBufferPointer, at range: Range<Int>, limit: Int = .max) -> [Range<Int>]? {
         var scanner = JSONScanner(UnsafeRawBufferPointer(rebasing: bytes[..<range.upperBound]))
         scanner.position = range.lowerBound
         guard scanner.peek == UInt8(ascii: "[") else { return nil }
@@ -139,7 +140,7 @@ public struct JSONScanner {
         var result: [Range<Int>] = []
         while true {
             scanner.skipWhitespace()
-            guard let c = scanner.peek, c != UInt8(ascii: "]") else { return result }
+            guard result.count < limit, let c = scanner.peek, c != UInt8(ascii: "]") else { return result }
             let start = scanner.position
             scanner.skipValidatedValue()
             guard scanner.position > start else { return nil }

@@ -5,6 +5,37 @@ import Foundation
 /// Portuguese support messages differ mostly in accents and case, which this erases.
 public enum TextNormalizer {
     public static func fold(_ text: String) -> String {
+        asciiFold(text) ?? unicodeFold(text)
+    }
+
+    /// The same for text that is all ASCII (most messages), without Unicode tables: letters are
+    /// the only alphabetic ASCII characters and nothing in ASCII decomposes. nil otherwise.
+    static func asciiFold(_ text: String) -> String? {
+        var text = text
+        return text.withUTF8 { bytes -> String? in
+            var out: [UInt8] = []
+            out.reserveCapacity(bytes.count)
+            var lastWasSpace = true
+            for byte in bytes {
+                switch byte {
+                case 0x80...: return nil
+                case UInt8(ascii: "A")...UInt8(ascii: "Z"):
+                    out.append(byte | 0x20)
+                    lastWasSpace = false
+                case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+                    out.append(byte)
+                    lastWasSpace = false
+                default:
+                    if !lastWasSpace { out.append(UInt8(ascii: " ")) }
+                    lastWasSpace = true
+                }
+            }
+            if out.last == UInt8(ascii: " ") { out.removeLast() }
+            return String(decoding: out, as: UTF8.self)
+        }
+    }
+
+    static func unicodeFold(_ text: String) -> String {
         let decomposed = text.lowercased().decomposedStringWithCanonicalMapping
         var out = ""
         out.reserveCapacity(decomposed.unicodeScalars.count)

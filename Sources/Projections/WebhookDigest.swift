@@ -136,7 +136,7 @@ public struct WebhookDigest: Sendable, Equatable {
 
     /// `messages[0].account_id` of a conversation object.
     private static func lastMessageAccount(_ object: JSONObjectView) -> Int? {
-        object.array("messages")?.first.flatMap(object.object(at:))?.int("account_id")
+        object.firstElement("messages").flatMap(object.object(at:))?.int("account_id")
     }
 
     private static func conversation(_ object: JSONObjectView, readAccount: Bool) -> Conversation {

@@ -25,6 +25,26 @@ let supportExamples: [TrainingExample] = {
 @Suite struct IntentClassifierTests {
     @Test func foldingRemovesCaseAccentsAndPunctuation() {
         #expect(TextNormalizer.fold("Não, OLÁ!! Ação…  rápida?") == "nao ola acao rapida")
+        #expect(TextNormalizer.fold("  Where's my ORDER #A-1234?!\n\tThanks ") == "where s my order a 1234 thanks")
+    }
+
+    /// The ASCII shortcut must fold exactly as the Unicode path does.
+    @Test func asciiFoldingAgreesWithUnicodeFolding() {
+        let every = String(decoding: (0..<128).map { UInt8($0) }, as: UTF8.self)
+        var samples = [every, "", " ", "a", "A1 b2", "x  y", "!!", "ORDER-1234", every + every.uppercased()]
+        var seed: UInt64 = 42
+        for _ in 0..<2_000 {
+            var bytes: [UInt8] = []
+            for _ in 0..<Int(seed % 24) {
+                seed = seed &* 6364136223846793005 &+ 1442695040888963407
+                bytes.append(UInt8((seed >> 33) % 128))
+            }
+            samples.append(String(decoding: bytes, as: UTF8.self))
+        }
+        for text in samples {
+            #expect(TextNormalizer.asciiFold(text) == TextNormalizer.unicodeFold(text), "\(Array(text.utf8))")
+        }
+        #expect(TextNormalizer.asciiFold("não") == nil)
         #expect(TextNormalizer.tokens("A-10023, ok") == ["a", "10023", "ok"])
     }
 
