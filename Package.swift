@@ -197,7 +197,7 @@ let package = Package(
         .testTarget(
             name: "ChatwootTests",
             dependencies: [
-                "Chatwoot",
+                "Chatwoot", "LedgerbotTesting",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]

@@ -1,5 +1,6 @@
 import Chatwoot
 import Foundation
+import LedgerbotTesting
 import Testing
 
 /// Mutated and hostile bodies never crash the decoder: they decode leniently or throw a

@@ -1,5 +1,6 @@
 import Chatwoot
 import Foundation
+import LedgerbotTesting
 import Testing
 
 /// Signature verification per PROTOCOL.md §3.2.
