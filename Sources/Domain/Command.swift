@@ -123,10 +123,26 @@ public struct Decision: Sendable, Hashable, Codable {
     }
 
     /// Canonical bytes (sorted keys): replay compares these.
-    public func encoded() throws -> [UInt8] { [UInt8](try Self.encoder.encode(self)) }
+    public func encoded() throws -> [UInt8] { try CanonicalBytes.encode(self) }
     public static func decode(_ bytes: [UInt8]) throws -> Decision { try JSONDecoder().decode(Decision.self, from: Data(bytes)) }
+}
 
-    static let encoder: JSONEncoder = {
+/// The recorded form of decisions, effect results and timers: `JSONEncoder`'s bytes with sorted
+/// keys and unescaped slashes, written by ``JSONScan/CanonicalJSONEncoder`` (the same bytes,
+/// faster), or by `JSONEncoder` itself for what that encoder leaves to it.
+public enum CanonicalBytes {
+    public static func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
+        do {
+            return try CanonicalJSONEncoder.encode(value)
+        } catch is CanonicalJSONEncoder.Unsupported {
+            return try foundationEncoded(value)
+        }
+    }
+
+    /// The reference: what earlier versions recorded (replay double-checks a difference with it).
+    public static func foundationEncoded<T: Encodable>(_ value: T) throws -> [UInt8] { [UInt8](try encoder.encode(value)) }
+
+    private static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return encoder
@@ -179,7 +195,7 @@ public struct EffectResult: Sendable, Hashable, Codable {
         case latencyMilliseconds = "latency_ms"
     }
 
-    public func encoded() throws -> [UInt8] { [UInt8](try Decision.encoder.encode(self)) }
+    public func encoded() throws -> [UInt8] { try CanonicalBytes.encode(self) }
 
     /// Read with the scanner (replay reads one per performed command), or, for anything that
     /// reading is not sure of, with `JSONDecoder` — which also words the error.
@@ -267,7 +283,7 @@ public struct TimerFired: Sendable, Hashable, Codable {
         case dueAt = "due_at"
     }
 
-    public func encoded() throws -> [UInt8] { [UInt8](try Decision.encoder.encode(self)) }
+    public func encoded() throws -> [UInt8] { try CanonicalBytes.encode(self) }
     public static func decode(_ bytes: [UInt8]) throws -> TimerFired { try JSONDecoder().decode(TimerFired.self, from: Data(bytes)) }
 }
 

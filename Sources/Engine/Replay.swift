@@ -128,7 +128,7 @@ public final class Replayer {
                 let mine = derived.removeValue(forKey: cause)
                 // Identical bytes: the re-derived decision *is* the recorded one, so neither the
                 // comparison nor the fold below decodes the recorded JSON again.
-                let same = mine != nil && (try? mine!.decision.encoded()) == event.body
+                let same = mine.map { Self.encodes($0.decision, to: event.body) } ?? false
                 if same { decodedDecision = mine!.decision }
                 let recorded = same ? mine!.decision : try? Decision.decode(event.body)
                 guard let address = recorded?.conversation ?? mine?.address, selected(address, inputTime: mine?.time ?? event.time, state: store[address]) else { break }
@@ -170,6 +170,14 @@ public final class Replayer {
         }
         report.changes.sort { ($0.inputSeq, $0.recordedSeq ?? 0) < ($1.inputSeq, $1.recordedSeq ?? 0) }
         return report
+    }
+
+    /// Whether `decision` is recorded as `body`. A difference is checked once more against
+    /// `JSONEncoder`'s bytes, which earlier versions recorded, so an encoder change can never
+    /// show up as a changed decision.
+    static func encodes(_ decision: Decision, to body: [UInt8]) -> Bool {
+        if (try? decision.encoded()) == body { return true }
+        return (try? CanonicalBytes.foundationEncoded(decision)) == body
     }
 
     /// Performs the read-only effects of `decision` that the recorded decision did not ask for,

@@ -51,7 +51,7 @@ public struct JSONScanner {
         scanner.skipWhitespace()
         guard scanner.peek == UInt8(ascii: "{") else { throw scanner.error("expected a JSON object") }
         scanner.position += 1
-        var result: [(String, Range<Int>)] = []
+        var result: [(key: String, value: Range<Int>)] = []
         scanner.skipWhitespace()
         if scanner.peek == UInt8(ascii: "}") {
             scanner.position += 1
@@ -113,7 +113,7 @@ public struct JSONScanner {
         scanner.position = range.lowerBound
         guard scanner.peek == UInt8(ascii: "{") else { return nil }
         scanner.position += 1
-        var result: [(String, Range<Int>)] = []
+        var result: [(key: String, value: Range<Int>)] = []
         while true {
             scanner.skipWhitespace()
             guard let c = scanner.peek, c != UInt8(ascii: "}") else { return result }
@@ -311,14 +311,13 @@ public struct JSONScanner {
 
     private mutating func skipValidatedString() {
         position += 1
-        while position < bytes.count {
-            switch bytes[position] {
-            case UInt8(ascii: "\""): position += 1; return
-            case UInt8(ascii: "\\"): position += 2
-            default: position += 1
-            }
+        let count = bytes.count
+        while position < count {
+            let c = bytes[position]
+            if c == UInt8(ascii: "\"") { position += 1; return }
+            position += c == UInt8(ascii: "\\") ? 2 : 1
         }
-        position = bytes.count
+        position = count
     }
 
     private mutating func skipKeyAndColon() throws(Error) {

@@ -1,13 +1,16 @@
 /// Minimal JSON output for hot paths (ledger lines, event meta) where key order and bytes
 /// must be stable and Foundation's encoder is too slow.
 public enum JSONWriter {
-    /// Appends `string` as a JSON string literal (quotes included).
+    /// Appends `string` as a JSON string literal (quotes included), escaped as Foundation's
+    /// `JSONEncoder` escapes it (``CanonicalJSONEncoder`` relies on that).
     public static func appendString(_ string: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         for byte in string.utf8 {
             switch byte {
             case UInt8(ascii: "\""): out += [92, 34]
             case UInt8(ascii: "\\"): out += [92, 92]
+            case 0x08: out += [92, 98]
+            case 0x0C: out += [92, 102]
             case 0x0A: out += [92, 110]
             case 0x0D: out += [92, 114]
             case 0x09: out += [92, 116]

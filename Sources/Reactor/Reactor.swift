@@ -45,7 +45,7 @@ public enum Reactor {
             after = folded
         } else {
             after = before ?? ConversationState(address: input.address)
-            Projector.apply(read, seq: event.seq, time: event.time, to: &after)
+            _ = Projector.apply(read, seq: event.seq, time: event.time, to: &after)
         }
         var turn = Turn(policy: policy, state: after, event: event)
         turn.handle(input)

@@ -61,6 +61,31 @@ extension JSONValue: Codable {
     }
 }
 
+// MARK: - Canonical bytes
+
+extension JSONValue: JSONWritable {
+    /// What ``JSONScan/CanonicalJSONEncoder`` writes through `encode(to:)`, without the `Encoder`
+    /// dispatch for every nested value.
+    public func writeJSON(to out: inout [UInt8]) throws {
+        switch self {
+        case .null: out.append(contentsOf: "null".utf8)
+        case .bool(let value): out.append(contentsOf: (value ? "true" : "false").utf8)
+        case .int(let value): out.append(contentsOf: String(value).utf8)
+        case .double(let value): try CanonicalJSONEncoder.appendNumber(value, to: &out)
+        case .string(let value): JSONWriter.appendString(value, to: &out)
+        case .array(let values):
+            out.append(UInt8(ascii: "["))
+            for (index, value) in values.enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                try value.writeJSON(to: &out)
+            }
+            out.append(UInt8(ascii: "]"))
+        case .object(let members):
+            try CanonicalJSONEncoder.appendObject(members, to: &out) { value, out in try value.writeJSON(to: &out) }
+        }
+    }
+}
+
 // MARK: - Reading scanned bytes
 
 extension JSONValue {

@@ -1,0 +1,305 @@
+import Foundation
+
+/// Encodes a value to exactly the bytes Foundation's `JSONEncoder` writes with
+/// `outputFormatting = [.sortedKeys, .withoutEscapingSlashes]` — the ledger's canonical form for
+/// decisions and effect results — several times faster.
+///
+/// Why: replay proves a re-derived decision identical by comparing its bytes with the recorded
+/// ones, once per decision of the ledger, and `JSONEncoder` was a fifth of replay's time. Same
+/// bytes, by the same rules: keys sorted by their UTF-8 bytes; strings escaped with `\"`, `\\`,
+/// `\b`, `\f`, `\n`, `\r`, `\t` and `\u00xx` for other control characters, nothing else (not `/`);
+/// a `Double` or `Float` as its Swift `description` without a trailing `.0`; a keyed value
+/// encoded as `nil` written as `null`, an `encodeIfPresent` of `nil` left out; a value that
+/// encodes nothing written as `{}`. `CanonicalJSONEncoderTests` compares the two encoders on
+/// random keys, strings and numbers and on every decision of the golden ledgers.
+///
+/// Types that `JSONEncoder` treats specially (`Data`, `URL`, `Decimal`, `Date`) and non-finite
+/// numbers throw ``Unsupported``: callers fall back to `JSONEncoder` for them.
+/// A type can write itself directly by conforming to ``JSONWritable``.
+public enum CanonicalJSONEncoder {
+    public struct Unsupported: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    public static func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
+        let node = try TreeEncoder.node(for: value, codingPath: [], topLevel: true)
+        var out: [UInt8] = []
+        out.reserveCapacity(512)
+        node.write(to: &out)
+        return out
+    }
+
+    /// Appends `key: value` pairs as one object, keys sorted as the encoder sorts them (for
+    /// ``JSONWritable`` conformances).
+    public static func appendObject<Value>(_ members: [String: Value], to out: inout [UInt8],
+                                           value write: (Value, inout [UInt8]) throws -> Void) rethrows {
+        out.append(UInt8(ascii: "{"))
+        for (index, key) in members.keys.sorted(by: keyOrder).enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            JSONWriter.appendString(key, to: &out)
+            out.append(UInt8(ascii: ":"))
+            try write(members[key]!, &out)
+        }
+        out.append(UInt8(ascii: "}"))
+    }
+
+    /// Appends a number the way `JSONEncoder` writes it; throws for infinities and NaN.
+    public static func appendNumber(_ value: Double, to out: inout [UInt8]) throws(Unsupported) {
+        guard value.isFinite else { throw Unsupported(description: "non-finite number \(value)") }
+        var text = value.description
+        if text.hasSuffix(".0") { text.removeLast(2) }
+        out.append(contentsOf: text.utf8)
+    }
+
+    static func keyOrder(_ a: String, _ b: String) -> Bool { a.utf8.lexicographicallyPrecedes(b.utf8) }
+}
+
+/// A type that writes its own canonical JSON (the bytes ``CanonicalJSONEncoder`` would write
+/// through its `Encodable` conformance), skipping the `Encoder` protocol's dispatch.
+public protocol JSONWritable {
+    func writeJSON(to out: inout [UInt8]) throws
+}
+
+// MARK: - The tree
+
+/// What a value encoded to, written out once encoding is done (keys are sorted then).
+private enum Node {
+    case null
+    case bool(Bool)
+    case int(Int64)
+    case uint(UInt64)
+    case double(Double)
+    case float(Float)
+    case string(String)
+    case raw([UInt8])
+    case object(ObjectNode)
+    case array(ArrayNode)
+    /// A nested encoder's value, read when writing (its containers may still be filled after
+    /// it is stored, as with `superEncoder()`).
+    case deferred(TreeEncoder)
+
+    func write(to out: inout [UInt8]) {
+        switch self {
+        case .null: out.append(contentsOf: "null".utf8)
+        case .bool(let value): out.append(contentsOf: (value ? "true" : "false").utf8)
+        case .int(let value): out.append(contentsOf: String(value).utf8)
+        case .uint(let value): out.append(contentsOf: String(value).utf8)
+        case .double(let value): try? CanonicalJSONEncoder.appendNumber(value, to: &out) // finite: checked on encoding
+        case .float(let value):
+            var text = value.description
+            if text.hasSuffix(".0") { text.removeLast(2) }
+            out.append(contentsOf: text.utf8)
+        case .string(let value): JSONWriter.appendString(value, to: &out)
+        case .raw(let bytes): out.append(contentsOf: bytes)
+        case .object(let object):
+            CanonicalJSONEncoder.appendObject(object.members, to: &out) { node, out in node.write(to: &out) }
+        case .array(let array):
+            out.append(UInt8(ascii: "["))
+            for (index, element) in array.elements.enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                element.write(to: &out)
+            }
+            out.append(UInt8(ascii: "]"))
+        case .deferred(let encoder):
+            encoder.value.write(to: &out)
+        }
+    }
+}
+
+private final class ObjectNode {
+    var members: [String: Node] = [:]
+}
+
+private final class ArrayNode {
+    var elements: [Node] = []
+}
+
+// MARK: - Encoder
+
+private final class TreeEncoder: Encoder {
+    let codingPath: [any CodingKey]
+    var userInfo: [CodingUserInfoKey: Any] { [:] }
+    private var storage: Node?
+
+    init(codingPath: [any CodingKey]) { self.codingPath = codingPath }
+
+    /// What was encoded; a value that encoded nothing is an empty object, as for `JSONEncoder`.
+    var value: Node { storage ?? .object(ObjectNode()) }
+
+    /// - Parameter topLevel: a top-level value that encodes nothing is an error for `JSONEncoder`
+    ///   (left to it to word), a nested one an empty object.
+    static func node<T: Encodable>(for value: T, codingPath: [any CodingKey], topLevel: Bool = false) throws -> Node {
+        switch value {
+        case let value as String: return .string(value)
+        case let value as Int: return .int(Int64(value))
+        case let value as Bool: return .bool(value)
+        case let value as Double:
+            guard value.isFinite else { throw CanonicalJSONEncoder.Unsupported(description: "non-finite number \(value)") }
+            return .double(value)
+        case let value as any JSONWritable:
+            var out: [UInt8] = []
+            try value.writeJSON(to: &out)
+            return .raw(out)
+        default:
+            break
+        }
+        if T.self == Data.self || T.self == URL.self || T.self == Decimal.self || T.self == Date.self {
+            throw CanonicalJSONEncoder.Unsupported(description: "\(T.self) is encoded specially by JSONEncoder")
+        }
+        let encoder = TreeEncoder(codingPath: codingPath)
+        try value.encode(to: encoder)
+        if topLevel && encoder.storage == nil { throw CanonicalJSONEncoder.Unsupported(description: "top-level \(T.self) encoded no value") }
+        return encoder.value
+    }
+
+    func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
+        let object: ObjectNode
+        if case .object(let existing) = storage {
+            object = existing
+        } else {
+            object = ObjectNode()
+            storage = .object(object)
+        }
+        return KeyedEncodingContainer(KeyedContainer<Key>(object: object, codingPath: codingPath))
+    }
+
+    func unkeyedContainer() -> any UnkeyedEncodingContainer {
+        let array: ArrayNode
+        if case .array(let existing) = storage {
+            array = existing
+        } else {
+            array = ArrayNode()
+            storage = .array(array)
+        }
+        return UnkeyedContainer(array: array, codingPath: codingPath)
+    }
+
+    func singleValueContainer() -> any SingleValueEncodingContainer { SingleValueContainer(encoder: self) }
+
+    fileprivate func set(_ node: Node) { storage = node }
+}
+
+private struct KeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
+    let object: ObjectNode
+    let codingPath: [any CodingKey]
+
+    mutating func encodeNil(forKey key: Key) throws { object.members[key.stringValue] = .null }
+    mutating func encode(_ value: Bool, forKey key: Key) throws { object.members[key.stringValue] = .bool(value) }
+    mutating func encode(_ value: String, forKey key: Key) throws { object.members[key.stringValue] = .string(value) }
+    mutating func encode(_ value: Double, forKey key: Key) throws { object.members[key.stringValue] = try number(value) }
+    mutating func encode(_ value: Float, forKey key: Key) throws { object.members[key.stringValue] = try number(value) }
+    mutating func encode(_ value: Int, forKey key: Key) throws { object.members[key.stringValue] = .int(Int64(value)) }
+    mutating func encode(_ value: Int8, forKey key: Key) throws { object.members[key.stringValue] = .int(Int64(value)) }
+    mutating func encode(_ value: Int16, forKey key: Key) throws { object.members[key.stringValue] = .int(Int64(value)) }
+    mutating func encode(_ value: Int32, forKey key: Key) throws { object.members[key.stringValue] = .int(Int64(value)) }
+    mutating func encode(_ value: Int64, forKey key: Key) throws { object.members[key.stringValue] = .int(value) }
+    mutating func encode(_ value: UInt, forKey key: Key) throws { object.members[key.stringValue] = .uint(UInt64(value)) }
+    mutating func encode(_ value: UInt8, forKey key: Key) throws { object.members[key.stringValue] = .uint(UInt64(value)) }
+    mutating func encode(_ value: UInt16, forKey key: Key) throws { object.members[key.stringValue] = .uint(UInt64(value)) }
+    mutating func encode(_ value: UInt32, forKey key: Key) throws { object.members[key.stringValue] = .uint(UInt64(value)) }
+    mutating func encode(_ value: UInt64, forKey key: Key) throws { object.members[key.stringValue] = .uint(value) }
+
+    mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
+        object.members[key.stringValue] = try TreeEncoder.node(for: value, codingPath: codingPath + [key])
+    }
+
+    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key) -> KeyedEncodingContainer<NestedKey> {
+        let nested = ObjectNode()
+        object.members[key.stringValue] = .object(nested)
+        return KeyedEncodingContainer(KeyedContainer<NestedKey>(object: nested, codingPath: codingPath + [key]))
+    }
+
+    mutating func nestedUnkeyedContainer(forKey key: Key) -> any UnkeyedEncodingContainer {
+        let nested = ArrayNode()
+        object.members[key.stringValue] = .array(nested)
+        return UnkeyedContainer(array: nested, codingPath: codingPath + [key])
+    }
+
+    mutating func superEncoder() -> any Encoder { superEncoder(named: "super") }
+    mutating func superEncoder(forKey key: Key) -> any Encoder { superEncoder(named: key.stringValue) }
+
+    private func superEncoder(named name: String) -> any Encoder {
+        let encoder = TreeEncoder(codingPath: codingPath)
+        object.members[name] = .deferred(encoder)
+        return encoder
+    }
+}
+
+private struct UnkeyedContainer: UnkeyedEncodingContainer {
+    let array: ArrayNode
+    let codingPath: [any CodingKey]
+    var count: Int { array.elements.count }
+
+    mutating func encodeNil() throws { array.elements.append(.null) }
+    mutating func encode(_ value: Bool) throws { array.elements.append(.bool(value)) }
+    mutating func encode(_ value: String) throws { array.elements.append(.string(value)) }
+    mutating func encode(_ value: Double) throws { array.elements.append(try number(value)) }
+    mutating func encode(_ value: Float) throws { array.elements.append(try number(value)) }
+    mutating func encode(_ value: Int) throws { array.elements.append(.int(Int64(value))) }
+    mutating func encode(_ value: Int8) throws { array.elements.append(.int(Int64(value))) }
+    mutating func encode(_ value: Int16) throws { array.elements.append(.int(Int64(value))) }
+    mutating func encode(_ value: Int32) throws { array.elements.append(.int(Int64(value))) }
+    mutating func encode(_ value: Int64) throws { array.elements.append(.int(value)) }
+    mutating func encode(_ value: UInt) throws { array.elements.append(.uint(UInt64(value))) }
+    mutating func encode(_ value: UInt8) throws { array.elements.append(.uint(UInt64(value))) }
+    mutating func encode(_ value: UInt16) throws { array.elements.append(.uint(UInt64(value))) }
+    mutating func encode(_ value: UInt32) throws { array.elements.append(.uint(UInt64(value))) }
+    mutating func encode(_ value: UInt64) throws { array.elements.append(.uint(value)) }
+
+    mutating func encode<T: Encodable>(_ value: T) throws {
+        array.elements.append(try TreeEncoder.node(for: value, codingPath: codingPath))
+    }
+
+    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
+        let nested = ObjectNode()
+        array.elements.append(.object(nested))
+        return KeyedEncodingContainer(KeyedContainer<NestedKey>(object: nested, codingPath: codingPath))
+    }
+
+    mutating func nestedUnkeyedContainer() -> any UnkeyedEncodingContainer {
+        let nested = ArrayNode()
+        array.elements.append(.array(nested))
+        return UnkeyedContainer(array: nested, codingPath: codingPath)
+    }
+
+    mutating func superEncoder() -> any Encoder {
+        let encoder = TreeEncoder(codingPath: codingPath)
+        array.elements.append(.deferred(encoder))
+        return encoder
+    }
+}
+
+private struct SingleValueContainer: SingleValueEncodingContainer {
+    let encoder: TreeEncoder
+    var codingPath: [any CodingKey] { encoder.codingPath }
+
+    mutating func encodeNil() throws { encoder.set(.null) }
+    mutating func encode(_ value: Bool) throws { encoder.set(.bool(value)) }
+    mutating func encode(_ value: String) throws { encoder.set(.string(value)) }
+    mutating func encode(_ value: Double) throws { encoder.set(try number(value)) }
+    mutating func encode(_ value: Float) throws { encoder.set(try number(value)) }
+    mutating func encode(_ value: Int) throws { encoder.set(.int(Int64(value))) }
+    mutating func encode(_ value: Int8) throws { encoder.set(.int(Int64(value))) }
+    mutating func encode(_ value: Int16) throws { encoder.set(.int(Int64(value))) }
+    mutating func encode(_ value: Int32) throws { encoder.set(.int(Int64(value))) }
+    mutating func encode(_ value: Int64) throws { encoder.set(.int(value)) }
+    mutating func encode(_ value: UInt) throws { encoder.set(.uint(UInt64(value))) }
+    mutating func encode(_ value: UInt8) throws { encoder.set(.uint(UInt64(value))) }
+    mutating func encode(_ value: UInt16) throws { encoder.set(.uint(UInt64(value))) }
+    mutating func encode(_ value: UInt32) throws { encoder.set(.uint(UInt64(value))) }
+    mutating func encode(_ value: UInt64) throws { encoder.set(.uint(value)) }
+
+    mutating func encode<T: Encodable>(_ value: T) throws {
+        encoder.set(try TreeEncoder.node(for: value, codingPath: codingPath))
+    }
+}
+
+private func number(_ value: Double) throws -> Node {
+    guard value.isFinite else { throw CanonicalJSONEncoder.Unsupported(description: "non-finite number \(value)") }
+    return .double(value)
+}
+
+private func number(_ value: Float) throws -> Node {
+    guard value.isFinite else { throw CanonicalJSONEncoder.Unsupported(description: "non-finite number \(value)") }
+    return .float(value)
+}
