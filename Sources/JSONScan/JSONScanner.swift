@@ -302,6 +302,22 @@ public struct JSONScanner {
         }
     }
 
+    // Eight bytes at once ("SWAR"): whether any byte of a word is zero, below 0x20, above 0x7F,
+    // a quote or a backslash, from the classic bit tricks (exact: no false negatives).
+    private static let ones: UInt64 = 0x0101_0101_0101_0101
+    private static let highBits: UInt64 = 0x8080_8080_8080_8080
+
+    private static func hasZeroByte(_ x: UInt64) -> Bool { (x &- ones) & ~x & highBits != 0 }
+
+    private static func hasQuoteOrBackslash(_ x: UInt64) -> Bool {
+        hasZeroByte(x ^ (ones &* UInt64(UInt8(ascii: "\"")))) || hasZeroByte(x ^ (ones &* UInt64(UInt8(ascii: "\\"))))
+    }
+
+    /// Whether a string may end, escape or need UTF-8 checking within these eight bytes.
+    private static func mayEndString(_ x: UInt64) -> Bool {
+        x & highBits != 0 || (x &- ones &* 0x20) & ~x & highBits != 0 || hasQuoteOrBackslash(x)
+    }
+
     private static func endsScalar(_ c: UInt8) -> Bool {
         switch c {
         case UInt8(ascii: ","), UInt8(ascii: "}"), UInt8(ascii: "]"), 0x20, 0x09, 0x0A, 0x0D: return true
@@ -312,6 +328,9 @@ public struct JSONScanner {
     private mutating func skipValidatedString() {
         position += 1
         let count = bytes.count
+        while position + 8 <= count, !Self.hasQuoteOrBackslash(bytes.loadUnaligned(fromByteOffset: position, as: UInt64.self)) {
+            position += 8
+        }
         while position < count {
             let c = bytes[position]
             if c == UInt8(ascii: "\"") { position += 1; return }
@@ -360,7 +379,10 @@ public struct JSONScanner {
     private mutating func skipString() throws(Error) {
         try expect(UInt8(ascii: "\""))
         while true {
-            // The common case first: a run of plain printable ASCII.
+            // The common case first: a run of plain printable ASCII, eight bytes at a time.
+            while position + 8 <= bytes.count, !Self.mayEndString(bytes.loadUnaligned(fromByteOffset: position, as: UInt64.self)) {
+                position += 8
+            }
             while position < bytes.count {
                 let c = bytes[position]
                 guard c >= 0x20, c < 0x80, c != UInt8(ascii: "\""), c != UInt8(ascii: "\\") else { break }

@@ -12,12 +12,35 @@ struct FeatureExtractor: Sendable {
         for (i, word) in words.enumerated() {
             terms.append("w:" + word)
             if i + 1 < words.count { terms.append("b:" + word + " " + words[i + 1]) }
-            let padded = Array(" " + word + " ")
-            for n in 3...5 where padded.count >= n {
-                for start in 0...(padded.count - n) { terms.append("c:" + String(padded[start..<start + n])) }
-            }
+            forEachCharacterGram(of: word) { terms.append($0) }
         }
         return terms
+    }
+
+    /// Calls `body` with the term (`c:` + gram) of every character 3-, 4- and 5-gram of the word
+    /// padded with a space on each side, in order of size, then position.
+    static func forEachCharacterGram(of word: String, _ body: (String) -> Void) {
+        let bytes = Array(word.utf8)
+        guard bytes.allSatisfy({ $0 < 0x80 }) else {
+            // Not ASCII: grams of characters, not bytes.
+            let padded = Array(" " + word + " ")
+            for n in 3...5 where padded.count >= n {
+                for start in 0...(padded.count - n) { body("c:" + String(padded[start..<start + n])) }
+            }
+            return
+        }
+        // ASCII (most words): one byte per character, so the grams are byte slices.
+        let padded = [UInt8(ascii: " ")] + bytes + [UInt8(ascii: " ")]
+        for n in 3...5 where padded.count >= n {
+            for start in 0...(padded.count - n) {
+                body(String(unsafeUninitializedCapacity: n + 2) { buffer in
+                    buffer[0] = UInt8(ascii: "c")
+                    buffer[1] = UInt8(ascii: ":")
+                    for offset in 0..<n { buffer[2 + offset] = padded[start + offset] }
+                    return n + 2
+                })
+            }
+        }
     }
 
     init(training texts: [String]) {
@@ -45,13 +68,10 @@ struct FeatureExtractor: Sendable {
                 known += 1
                 continue
             }
-            let padded = Array(" " + word + " ")
             var grams = 0, seen = 0
-            for n in 3...5 where padded.count >= n {
-                for start in 0...(padded.count - n) {
-                    grams += 1
-                    if vocabulary["c:" + String(padded[start..<start + n])] != nil { seen += 1 }
-                }
+            Self.forEachCharacterGram(of: word) { term in
+                grams += 1
+                if vocabulary[term] != nil { seen += 1 }
             }
             if grams > 0 && seen * 2 >= grams { known += 1 }
         }

@@ -164,6 +164,33 @@ import Testing
         #expect(compared > 100)
     }
 
+    /// The scanner reads strings eight bytes at a time: whatever ends, escapes or invalidates a
+    /// string must be found at every offset within those words.
+    @Test func everySpecialByteIsFoundAtEveryOffset() throws {
+        let specials: [(bytes: [UInt8], valid: Bool)] = [
+            (Array(#"\""#.utf8), true), (Array(#"\\"#.utf8), true), (Array(#"\n"#.utf8), true), (Array("é".utf8), true),
+            (Array("😀".utf8), true), ([0x01], false), ([0x1F], false), ([0x0A], false), ([0xFF], false), ([0xC3], false), (Array(#"\x"#.utf8), false),
+        ]
+        for special in specials {
+            for offset in 0..<20 {
+                let inner = Array(repeating: UInt8(ascii: "a"), count: offset) + special.bytes + Array(repeating: UInt8(ascii: "b"), count: 11)
+                let body = Array(#"{"k":""#.utf8) + inner + Array(#"","z":[1]}"#.utf8)
+                #expect(JSONScanner.isValid(body) == special.valid, "\(special.bytes) at \(offset)")
+                guard special.valid else { continue }
+                try body.withUnsafeBytes { bytes in
+                    let members = try JSONScanner.members(of: bytes)
+                    #expect(members.map(\.key) == ["k", "z"])
+                    #expect(members.first.map { $0.value.count } == inner.count + 2)
+                    #expect(JSONScanner.members(ofValidated: bytes, at: 0..<bytes.count)?.map(\.value) == members.map(\.value))
+                }
+            }
+        }
+        // A quote right after a run of eight plain bytes ends the string there.
+        let early = Array(#"{"k":"aaaaaaaa","z":"bbbbbbbbbbbbbbbb"}"#.utf8)
+        let keys = try early.withUnsafeBytes { try JSONScanner.members(of: $0).map(\.key) }
+        #expect(keys == ["k", "z"])
+    }
+
     @Test func validatedSplittingNeverReadsOutOfBoundsOnGarbage() {
         var generator = SeededGenerator(state: 7)
         let alphabet = Array(#"{}[]",:\ a1-"#.utf8)

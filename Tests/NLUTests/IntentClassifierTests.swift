@@ -28,6 +28,23 @@ let supportExamples: [TrainingExample] = {
         #expect(TextNormalizer.fold("  Where's my ORDER #A-1234?!\n\tThanks ") == "where s my order a 1234 thanks")
     }
 
+    /// Character n-grams read as byte slices for ASCII words must be the grams of characters.
+    @Test func asciiCharacterGramsAreTheCharacterGrams() {
+        func reference(_ word: String) -> [String] {
+            let padded = Array(" " + word + " ")
+            var grams: [String] = []
+            for n in 3...5 where padded.count >= n {
+                for start in 0...(padded.count - n) { grams.append("c:" + String(padded[start..<start + n])) }
+            }
+            return grams
+        }
+        for word in ["", "a", "ab", "abc", "order", "a1234567", "rastreio", "ß", "não", "日本語", "x1é"] {
+            var grams: [String] = []
+            FeatureExtractor.forEachCharacterGram(of: word) { grams.append($0) }
+            #expect(grams == reference(word), "\(word)")
+        }
+    }
+
     /// The ASCII shortcut must fold exactly as the Unicode path does.
     @Test func asciiFoldingAgreesWithUnicodeFolding() {
         let every = String(decoding: (0..<128).map { UInt8($0) }, as: UTF8.self)
