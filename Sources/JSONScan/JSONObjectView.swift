@@ -8,7 +8,7 @@
 /// }
 /// ```
 /// Valid only while `bytes` is.
-public struct JSONObjectView {
+public struct JSONObjectView: JSONObjectReading {
     public let bytes: UnsafeRawBufferPointer
     public let members: [(key: String, value: Range<Int>)]
 
@@ -45,33 +45,6 @@ public struct JSONObjectView {
         return nil
     }
 
-    /// Present and not `null`.
-    public func has(_ key: String) -> Bool { range(key).map { !JSONScanner.isNull(in: bytes, at: $0) } ?? false }
-
-    public func first(_ range: Range<Int>) -> UInt8 { bytes[range.lowerBound] }
-
-    public func string(_ key: String) -> String? {
-        guard let range = range(key), first(range) == UInt8(ascii: "\"") else { return nil }
-        return try? JSONScanner.string(in: bytes, at: range) // a malformed string is a missing field
-    }
-
-    /// A JSON integer, an integral number, or a decimal string.
-    public func int(_ key: String) -> Int? {
-        guard let range = range(key) else { return nil }
-        if let value = JSONScanner.integer(in: bytes, at: range) { return Int(exactly: value) }
-        if first(range) == UInt8(ascii: "\"") { return string(key).flatMap { Int($0) } }
-        return Double(String(decoding: UnsafeRawBufferPointer(rebasing: bytes[range]), as: UTF8.self)).flatMap { Int(exactly: $0) }
-    }
-
-    public func bool(_ key: String) -> Bool? {
-        guard let range = range(key) else { return nil }
-        switch first(range) {
-        case UInt8(ascii: "t"): return true
-        case UInt8(ascii: "f"): return false
-        default: return nil
-        }
-    }
-
     public func object(_ key: String) -> JSONObjectView? {
         range(key).flatMap(object(at:))
     }
@@ -88,13 +61,13 @@ public struct JSONObjectView {
         return JSONScanner.elements(ofValidated: bytes, at: range)
     }
 
+    public func firstObject(inArray key: String) -> JSONObjectView? {
+        firstElement(key).flatMap(object(at:))
+    }
+
     /// The first element of the array `key` (the others are not scanned).
     public func firstElement(_ key: String) -> Range<Int>? {
         guard let range = range(key), range.upperBound <= bytes.count else { return nil }
         return JSONScanner.elements(ofValidated: bytes, at: range, limit: 1)?.first
-    }
-
-    public func raw(_ key: String) -> [UInt8]? {
-        range(key).map { Array(bytes[$0]) }
     }
 }

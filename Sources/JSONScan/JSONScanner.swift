@@ -20,11 +20,11 @@ public struct JSONScanner {
     /// Nesting deeper than this is rejected unless a call says otherwise.
     public static let maximumDepth = 512
 
-    private let bytes: UnsafeRawBufferPointer
-    private var position = 0
+    let bytes: UnsafeRawBufferPointer
+    var position = 0
     private var depthLimit = JSONScanner.maximumDepth
 
-    private init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
+    init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
 
     // MARK: Public entry points
 
@@ -183,16 +183,16 @@ public struct JSONScanner {
 
     // MARK: Scanning
 
-    private var peek: UInt8? { position < bytes.count ? bytes[position] : nil }
+    var peek: UInt8? { position < bytes.count ? bytes[position] : nil }
 
-    private func error(_ reason: String, _ kind: Error.Kind = .syntax) -> Error { Error(offset: position, reason: reason, kind: kind) }
+    func error(_ reason: String, _ kind: Error.Kind = .syntax) -> Error { Error(offset: position, reason: reason, kind: kind) }
 
-    private mutating func expect(_ byte: UInt8) throws(Error) {
+    mutating func expect(_ byte: UInt8) throws(Error) {
         guard peek == byte else { throw error("expected '\(Character(Unicode.Scalar(byte)))'") }
         position += 1
     }
 
-    private mutating func skipWhitespace() {
+    mutating func skipWhitespace() {
         while position < bytes.count {
             switch bytes[position] {
             case 0x20, 0x09, 0x0A, 0x0D: position += 1
@@ -203,7 +203,7 @@ public struct JSONScanner {
 
     /// Skips one value. Iterative (an explicit stack of open containers), so no input can
     /// overflow the thread's stack whatever the depth limit.
-    private mutating func skipValue(depth startDepth: Int) throws(Error) {
+    mutating func skipValue(depth startDepth: Int) throws(Error) {
         var open = ContainerStack()
         while true {
             // Expect a value here.
@@ -376,7 +376,7 @@ public struct JSONScanner {
     }
 
     /// Skips a string, checking escapes and UTF-8 well-formedness.
-    private mutating func skipString() throws(Error) {
+    mutating func skipString() throws(Error) {
         try expect(UInt8(ascii: "\""))
         while true {
             // The common case first: a run of plain printable ASCII, eight bytes at a time.
@@ -453,7 +453,7 @@ public struct JSONScanner {
     }
 
     /// Reads and unescapes a string.
-    private mutating func readString() throws(Error) -> String {
+    mutating func readString() throws(Error) -> String {
         let start = position
         try skipString()
         let inner = UnsafeRawBufferPointer(rebasing: bytes[(start + 1)..<(position - 1)])

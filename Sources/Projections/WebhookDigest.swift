@@ -63,12 +63,29 @@ public struct WebhookDigest: Sendable, Equatable {
 
     /// `nil` when `body` is not a JSON object.
     public init?(body: [UInt8]) {
-        guard let digest = body.withUnsafeBytes({ WebhookDigest(bytes: $0) }) else { return nil }
+        // One validating pass that descends only into the objects on `paths`.
+        guard let digest = body.withUnsafeBytes({ bytes in JSONPathView(bytes, paths: Self.paths).map(WebhookDigest.init(root:)) }) else { return nil }
         self = digest
     }
 
-    private init?(bytes: UnsafeRawBufferPointer) {
-        guard let root = JSONObjectView(bytes) else { return nil }
+    /// Every member the digest reads (a path it does not list reads as missing, and asserts in
+    /// debug builds): the message at the top level of message events, the conversation at the
+    /// top level of conversation events, or embedded as `conversation` / `current_conversation`.
+    static let paths: JSONPaths = {
+        let contact = ["id", "name", "email", "phone_number", "identifier"]
+        let conversation = ["id", "inbox_id", "status", "channel", "created_at", "updated_at", "messages[0].account_id"]
+            + contact.map { "meta.sender." + $0 } + ["meta.assignee.type", "meta.assignee.id"]
+        let message = ["id", "message_type", "content_type", "private", "content", "created_at", "source_id",
+                       "content_attributes.submitted_values", "content_attributes.submitted_email"]
+        var paths = ["event", "account.id", "sender.type"] + message + conversation + contact.map { "sender." + $0 }
+        paths += conversation.map { "conversation." + $0 } + conversation.map { "current_conversation." + $0 }
+        paths += contact.map { "contact." + $0 } + ["contact.account.id"]
+        return JSONPaths(paths)
+    }()
+
+    /// Reads the digest from the top-level object of a webhook body (any reader: the tests also
+    /// read with ``JSONScan/JSONObjectView`` and compare).
+    init<Object: JSONObjectReading>(root: Object) {
         switch root.string("event") {
         case WebhookEvent.Name.messageCreated: kind = .messageCreated
         case WebhookEvent.Name.messageUpdated: kind = .messageUpdated
@@ -104,7 +121,7 @@ public struct WebhookDigest: Sendable, Equatable {
         contact = contact ?? conversation?.contact
     }
 
-    private static func message(_ object: JSONObjectView) -> Message {
+    private static func message<Object: JSONObjectReading>(_ object: Object) -> Message {
         var message = Message()
         message.id = object.int("id")
         message.messageType = object.enumValue("message_type")
@@ -125,7 +142,7 @@ public struct WebhookDigest: Sendable, Equatable {
     /// The submission, read by the Chatwoot model (one set of rules) from just the two members
     /// it looks at: decoding the whole `content_attributes` (form definitions…) with
     /// `JSONDecoder` would cost ~200 µs.
-    private static func answer(id: Int?, contentType: ContentType?, attributes: JSONObjectView) -> SubmittedAnswer? {
+    private static func answer<Object: JSONObjectReading>(id: Int?, contentType: ContentType?, attributes: Object) -> SubmittedAnswer? {
         var members: [String: JSONValue] = [:]
         for key in ["submitted_values", "submitted_email"] {
             // An unreadable member is a missing one, as in the model's lenient decoding.
@@ -135,11 +152,11 @@ public struct WebhookDigest: Sendable, Equatable {
     }
 
     /// `messages[0].account_id` of a conversation object.
-    private static func lastMessageAccount(_ object: JSONObjectView) -> Int? {
-        object.firstElement("messages").flatMap(object.object(at:))?.int("account_id")
+    private static func lastMessageAccount<Object: JSONObjectReading>(_ object: Object) -> Int? {
+        object.firstObject(inArray: "messages")?.int("account_id")
     }
 
-    private static func conversation(_ object: JSONObjectView, readAccount: Bool) -> Conversation {
+    private static func conversation<Object: JSONObjectReading>(_ object: Object, readAccount: Bool) -> Conversation {
         var conversation = Conversation()
         conversation.id = object.int("id")
         conversation.inboxId = object.int("inbox_id")
@@ -157,7 +174,7 @@ public struct WebhookDigest: Sendable, Equatable {
         return conversation
     }
 
-    private static func contact(_ object: JSONObjectView) -> ContactInfo {
+    private static func contact<Object: JSONObjectReading>(_ object: Object) -> ContactInfo {
         ContactInfo(id: object.int("id"), name: object.string("name"), email: object.string("email"),
                     phone: object.string("phone_number"), identifier: object.string("identifier"))
     }
@@ -165,12 +182,8 @@ public struct WebhookDigest: Sendable, Equatable {
 
 // MARK: - Scanning helpers
 
-extension WebhookDigest {
-    /// The members of one JSON object inside the body, with lenient typed accessors.
-}
-
-/// The Chatwoot-specific readings the digest needs on top of the generic view.
-extension JSONObjectView {
+/// The Chatwoot-specific readings the digest needs on top of the generic readers.
+extension JSONObjectReading {
     /// A Chatwoot enum given as its string or its integer code.
     fileprivate func enumValue<E: ChatwootEnum>(_ key: String) -> E? {
         if let text = string(key) { return E(rawValue: text) }

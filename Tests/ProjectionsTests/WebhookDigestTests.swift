@@ -1,5 +1,6 @@
 import Chatwoot
 import Foundation
+import JSONScan
 import Ledger
 import LedgerbotTesting
 import Testing
@@ -78,6 +79,55 @@ import Testing
         #expect(WebhookDigest(body: Array("[1,2]".utf8)) == nil)
         #expect(WebhookDigest(body: Array("{\"event\":".utf8)) == nil)
         #expect(WebhookDigest(body: Array("{\"event\":\"contact_created\"}".utf8))?.kind == .other)
+    }
+
+    /// The one-pass path reader must give the digest that splitting every level with
+    /// `JSONObjectView` gives: on the fixtures, on each of them with members removed, retyped or
+    /// repeated, and on every webhook of the golden ledgers.
+    @Test func pathReadingAgreesWithSplittingEveryLevel() throws {
+        func both(_ body: [UInt8]) -> (WebhookDigest?, WebhookDigest?) {
+            (WebhookDigest(body: body), body.withUnsafeBytes { JSONObjectView($0).map(WebhookDigest.init(root:)) })
+        }
+        var bodies = try Self.fixtures.map { try chatwootFixture($0) }
+        var generator = SeededGenerator(state: 3)
+        let replacements: [JSONValue] = [.null, 7, "7", 1.5, true, [], [:], [[:]], ["id": "x", "account_id": 9, "type": "user"]]
+        for fixture in Self.fixtures {
+            guard case .object(let original) = try Webhooks.fixture(fixture) else { continue }
+            for _ in 0..<60 {
+                // Mutate one member, at the top level or one level down.
+                var body = original
+                let top = Array(body.keys).randomElement(using: &generator)!
+                if case .object(var inner)? = body[top], let key = inner.keys.randomElement(using: &generator), Bool.random(using: &generator) {
+                    inner[key] = Bool.random(using: &generator) ? nil : replacements.randomElement(using: &generator)!
+                    body[top] = .object(inner)
+                } else {
+                    body[top] = Bool.random(using: &generator) ? nil : replacements.randomElement(using: &generator)!
+                }
+                bodies.append(try Webhooks.encode(.object(body)))
+            }
+        }
+        // A repeated key: the first one counts for both readers.
+        bodies.append(Array(#"{"event":"message_created","id":1,"id":2,"conversation":{"id":5},"conversation":{"id":6},"account":{"id":3}}"#.utf8))
+        bodies.append(Array(#"{"event":"conversation_updated","id":8,"messages":[{"account_id":4},{"account_id":5}],"meta":{"sender":{"id":1,"name":"Éva"}}}"#.utf8))
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        for scenario in ["support-triage", "ecommerce-orders", "news-recommendations", "booking"] {
+            let lines = try String(contentsOf: root.appendingPathComponent("snapshots/\(scenario)/ledger.jsonl"), encoding: .utf8)
+            for line in lines.split(separator: "\n") {
+                let event = try Array(line.utf8).withUnsafeBytes { try JSONLines.decode($0) }
+                if event.type == "webhook.received" { bodies.append(event.body) }
+            }
+        }
+        #expect(bodies.count > 600)
+        var read = 0
+        for body in bodies {
+            let (paths, split) = both(body)
+            #expect(paths == split, "\(String(decoding: body, as: UTF8.self))")
+            if paths != nil { read += 1 }
+        }
+        #expect(read == bodies.count)
+        for bad in ["[1]", #"{"event":"#, #"{"a":1}x"#, #"{"conversation":{"id":1,}}"#, "{\"content\":\"\u{1}\"}"] {
+            #expect(both(Array(bad.utf8)) == (nil, nil), "\(bad)")
+        }
     }
 
     @Test func unixTimesAreReadExactly() {
