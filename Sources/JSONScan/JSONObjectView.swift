@@ -25,14 +25,6 @@ public struct JSONObjectView: JSONObjectReading {
         self.bytes = bytes
     }
 
-    /// The object at `range` of `bytes`; nil unless that value is an object.
-    public init?(_ bytes: UnsafeRawBufferPointer, at range: Range<Int>) {
-        guard range.lowerBound < range.upperBound, bytes[range.lowerBound] == UInt8(ascii: "{"),
-              let members = try? JSONScanner.members(in: bytes, at: range) else { return nil }
-        self.bytes = bytes
-        self.members = members
-    }
-
     /// A member of a view that was validated when it was made (every view is): not checked again.
     private init(validated bytes: UnsafeRawBufferPointer, members: [(key: String, value: Range<Int>)]) {
         self.bytes = bytes
@@ -49,16 +41,11 @@ public struct JSONObjectView: JSONObjectReading {
         range(key).flatMap(object(at:))
     }
 
-    /// The object at `range`, a value range of this view (an element of ``array(_:)``, say).
+    /// The object at `range`, a value range of this view (``firstElement(_:)``, say).
     public func object(at range: Range<Int>) -> JSONObjectView? {
         // This view's bytes were validated when it was made, so nested values need only splitting.
         guard range.upperBound <= bytes.count, let members = JSONScanner.members(ofValidated: bytes, at: range) else { return nil }
         return JSONObjectView(validated: bytes, members: members)
-    }
-
-    public func array(_ key: String) -> [Range<Int>]? {
-        guard let range = range(key), range.upperBound <= bytes.count else { return nil }
-        return JSONScanner.elements(ofValidated: bytes, at: range)
     }
 
     public func firstObject(inArray key: String) -> JSONObjectView? {
