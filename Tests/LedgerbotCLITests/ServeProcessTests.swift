@@ -87,10 +87,11 @@ import Testing
         let body = try chatwootFixture("webhook-message_updated-form-submitted.json")
         let server = try ChildProcess(binary, serve(data))
         let port = try await server.waitForPort()
-        let client = HTTPClient(eventLoopGroupProvider: .singleton)
-        var statuses: [Int] = []
-        for n in 0..<20 { statuses.append(try await post(client, port: port, body: body, delivery: "t\(n)")) }
-        try await client.shutdown()
+        let statuses = try await HTTPClient.withHTTPClient { client in
+            var statuses: [Int] = []
+            for n in 0..<20 { statuses.append(try await post(client, port: port, body: body, delivery: "t\(n)")) }
+            return statuses
+        }
         #expect(statuses == Array(repeating: 200, count: 20))
         kill(server.process.processIdentifier, SIGTERM)
         server.process.waitUntilExit()

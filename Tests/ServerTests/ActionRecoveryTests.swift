@@ -27,15 +27,13 @@ import Testing
                 let decision = Decision(conversation: ConversationAddress(accountId: 1, conversationId: 7), commands: [.lookup(call)], policy: "test")
                 _ = try await ledger.append([EventDraft(stream: "1/7", type: EventType.decision, time: 1, causation: nil, body: try decision.encoded())])
                 await ledger.close()
-                let client = HTTPClient(eventLoopGroupProvider: .singleton)
                 var request = HTTPClientRequest(url: backends.baseURL + "/bookings")
                 request.method = .POST
                 request.headers.add(name: "Content-Type", value: "application/json")
                 request.headers.add(name: "Idempotency-Key", value: "ledgerbot-42-create_booking")
                 request.body = .bytes(ByteBuffer(string: body))
-                let first = try await client.execute(request, timeout: .seconds(10))
+                let first = try await HTTPClient.withHTTPClient { client in try await client.execute(request, timeout: .seconds(10)) }
                 #expect(first.status.code == 201)
-                try await client.shutdown()
                 #expect(backends.bookings.count == 1)
 
                 // Restart: the outbox finds the decision without a result and performs it again.

@@ -20,21 +20,21 @@ import Testing
         let temp = TemporaryDirectory()
         let directory = temp.ledgerDirectory
         try await ChatwootSimulator.withRunning { chatwoot in
-            let client = HTTPClient(eventLoopGroupProvider: .singleton)
-            var configuration = OutboxConfiguration()
-            configuration.retry.baseDelay = .milliseconds(20)
-            configuration.retry.maximumAttempts = 5
-            try await ServerHarness.with(directory: directory, extraServices: { ledger in
-                [Outbox(ledger: ledger,
-                        api: HTTPChatwootAPI(httpClient: client, baseURL: chatwoot.baseURL, accessToken: chatwoot.accessToken,
-                                             configuration: .init(requestTimeout: .milliseconds(500))),
-                        configuration: configuration, metrics: OutboxMetrics(factory: NOOPMetricsHandler.instance),
-                        logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))]
-            }) { server in
-                await chatwoot.connectBot(url: URL(string: "http://127.0.0.1:\(server.port)/webhooks/chatwoot"))
-                try await body(chatwoot, server.ledger, directory)
+            try await HTTPClient.withHTTPClient { client in
+                var configuration = OutboxConfiguration()
+                configuration.retry.baseDelay = .milliseconds(20)
+                configuration.retry.maximumAttempts = 5
+                try await ServerHarness.with(directory: directory, extraServices: { ledger in
+                    [Outbox(ledger: ledger,
+                            api: HTTPChatwootAPI(httpClient: client, baseURL: chatwoot.baseURL, accessToken: chatwoot.accessToken,
+                                                 configuration: .init(requestTimeout: .milliseconds(500))),
+                            configuration: configuration, metrics: OutboxMetrics(factory: NOOPMetricsHandler.instance),
+                            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))]
+                }) { server in
+                    await chatwoot.connectBot(url: URL(string: "http://127.0.0.1:\(server.port)/webhooks/chatwoot"))
+                    try await body(chatwoot, server.ledger, directory)
+                }
             }
-            try await client.shutdown()
         }
     }
 
@@ -140,13 +140,13 @@ import Testing
 
     @Test func tokensAndEndpointsAreCheckedByTheSimulatedChatwoot() async throws {
         try await ChatwootSimulator.withRunning { chatwoot in
-            let client = HTTPClient(eventLoopGroupProvider: .singleton)
-            let wrong = HTTPChatwootAPI(httpClient: client, baseURL: chatwoot.baseURL, accessToken: "not-the-token")
-            let conversation = try await chatwoot.startConversation()
-            await #expect { _ = try await wrong.createMessage(.text("x"), in: conversation) } throws: { error in
-                (error as? ChatwootAPIError)?.kind == .unauthorized
+            try await HTTPClient.withHTTPClient { client in
+                let wrong = HTTPChatwootAPI(httpClient: client, baseURL: chatwoot.baseURL, accessToken: "not-the-token")
+                let conversation = try await chatwoot.startConversation()
+                await #expect { _ = try await wrong.createMessage(.text("x"), in: conversation) } throws: { error in
+                    (error as? ChatwootAPIError)?.kind == .unauthorized
+                }
             }
-            try await client.shutdown()
         }
     }
 }

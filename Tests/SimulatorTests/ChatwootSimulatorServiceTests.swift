@@ -11,26 +11,29 @@ struct ChatwootSimulatorServiceTests {
     private let logger = Logger(label: "SimulatorTests", factory: { _ in SwiftLogNoOpLogHandler() })
 
     @Test func gracefulShutdownStopsTheServer() async throws {
-        let client = HTTPClient(
-            eventLoopGroup: HTTPClient.defaultEventLoopGroup,
-            configuration: ChatwootSimulator.httpClientConfiguration
-        )
-        let simulator = ChatwootSimulator(httpClient: client, logger: logger)
-        let group = ServiceGroup(configuration: .init(services: [simulator], logger: logger))
-        try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await group.run() }
-            let url = try await simulator.ready()
-            #expect(url == simulator.baseURL)
-            #expect(simulator.isServerRunning)
-            let address = try await simulator.startConversation()
-            let api = HTTPChatwootAPI(httpClient: client, baseURL: url, accessToken: simulator.accessToken)
-            _ = try await api.createMessage(.text("Hello"), in: address)
-            await group.triggerGracefulShutdown()
-            try await tasks.waitForAll()
+        // Shut down on every path: a client dropped without it is a fatal error in debug builds.
+        try await HTTPClient.withHTTPClient(configuration: ChatwootSimulator.httpClientConfiguration) { client in
+            let simulator = ChatwootSimulator(httpClient: client, logger: logger)
+            let group = ServiceGroup(configuration: .init(services: [simulator], logger: logger))
+            try await withThrowingTaskGroup(of: Void.self) { tasks in
+                tasks.addTask { try await group.run() }
+                do {
+                    let url = try await simulator.ready()
+                    #expect(url == simulator.baseURL)
+                    #expect(simulator.isServerRunning)
+                    let address = try await simulator.startConversation()
+                    let api = HTTPChatwootAPI(httpClient: client, baseURL: url, accessToken: simulator.accessToken)
+                    _ = try await api.createMessage(.text("Hello"), in: address)
+                } catch {
+                    await group.triggerGracefulShutdown()
+                    throw error
+                }
+                await group.triggerGracefulShutdown()
+                try await tasks.waitForAll()
+            }
+            #expect(!simulator.isServerRunning)
+            await #expect(throws: SimulatorError.self) { try await simulator.restartServer() }
         }
-        #expect(!simulator.isServerRunning)
-        await #expect(throws: SimulatorError.self) { try await simulator.restartServer() }
-        try await client.shutdown()
     }
 
     @Test func portInUseFailsTheStart() async throws {
