@@ -36,10 +36,7 @@ public struct ReadEffects: LiveEffects {
     public func lookup(_ call: LookupCall, decision: UInt64, index: Int) async -> EffectResult {
         let kind = Command.lookup(call).kind
         let start = ContinuousClock.now
-        guard let lookups else {
-            return EffectResult(decision: decision, command: index, kind: kind, outcome: .failed, attempts: 0, latencyMilliseconds: 0,
-                                error: "no lookup performer configured")
-        }
+        guard let lookups else { return Self.unavailable(decision: decision, index: index, kind: kind, "no lookup performer configured") }
         var retry = retry
         if !call.isReadOnly && call.idempotencyKey == nil { retry.maximumAttempts = 1 }
         retry.maximumAttempts = min(retry.maximumAttempts, lookupAttempts)
@@ -50,9 +47,7 @@ public struct ReadEffects: LiveEffects {
                                                                   "http.status": "\(status.map(String.init) ?? "transport")"])
             }
         }
-        return EffectResult(decision: decision, command: index, kind: kind, outcome: result.value == nil ? .failed : .ok, status: result.lastStatus,
-                            attempts: result.attempts, latencyMilliseconds: Int((ContinuousClock.now - start).inSeconds * 1000),
-                            error: result.lastError.map { String($0.prefix(500)) }, data: result.value?.jsonValue)
+        return Self.recorded(result, decision: decision, index: index, kind: kind, since: start, data: result.value?.jsonValue)
     }
 
     /// A retryable failure is tried once more (the customer waits); the answer or the failure is
@@ -60,10 +55,7 @@ public struct ReadEffects: LiveEffects {
     public func understand(_ request: UnderstandRequest, decision: UInt64, index: Int) async -> EffectResult {
         let kind = Command.understand(request).kind
         let start = ContinuousClock.now
-        guard let nlu else {
-            return EffectResult(decision: decision, command: index, kind: kind, outcome: .failed, attempts: 0, latencyMilliseconds: 0,
-                                error: "no NLU service configured for \(request.engine)")
-        }
+        guard let nlu else { return Self.unavailable(decision: decision, index: index, kind: kind, "no NLU service configured for \(request.engine)") }
         var retry = retry
         retry.maximumAttempts = 2
         let result = await withRetry(retry, clock: ContinuousClock()) { () async -> AttemptOutcome<NLUResult> in
@@ -74,8 +66,20 @@ public struct ReadEffects: LiveEffects {
             }
         }
         let data = result.value.flatMap { try? JSONDecoder().decode(JSONValue.self, from: JSONEncoder().encode($0)) }
-        return EffectResult(decision: decision, command: index, kind: kind, outcome: result.value == nil ? .failed : .ok, status: result.lastStatus,
-                            attempts: result.attempts, latencyMilliseconds: Int((ContinuousClock.now - start).inSeconds * 1000),
-                            error: result.lastError.map { String($0.prefix(500)) }, data: data)
+        return Self.recorded(result, decision: decision, index: index, kind: kind, since: start, data: data)
+    }
+
+    /// A command that could not be tried at all: failed, no attempt.
+    private static func unavailable(decision: UInt64, index: Int, kind: String, _ reason: String) -> EffectResult {
+        EffectResult(decision: decision, command: index, kind: kind, outcome: .failed, attempts: 0, latencyMilliseconds: 0, error: reason)
+    }
+
+    /// What the attempts came to: ok with `data` when one succeeded, else failed with the last
+    /// status and (a bounded excerpt of) the last error.
+    private static func recorded<Success>(_ result: RetryResult<Success>, decision: UInt64, index: Int, kind: String,
+                                          since start: ContinuousClock.Instant, data: JSONValue?) -> EffectResult {
+        EffectResult(decision: decision, command: index, kind: kind, outcome: result.value == nil ? .failed : .ok, status: result.lastStatus,
+                     attempts: result.attempts, latencyMilliseconds: Int((ContinuousClock.now - start).inSeconds * 1000),
+                     error: result.lastError.map { String($0.prefix(500)) }, data: data)
     }
 }
