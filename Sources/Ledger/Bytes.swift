@@ -55,6 +55,11 @@ func readLE<T: FixedWidthInteger>(_ bytes: UnsafeRawBufferPointer, at offset: In
     return T(littleEndian: value)
 }
 
+/// The same for big-endian fields (zlib's dictionary id and trailer).
+func readBE<T: FixedWidthInteger>(_ bytes: UnsafeRawBufferPointer, at offset: Int, as: T.Type) -> T {
+    T(bigEndian: readLE(bytes, at: offset, as: T.self).littleEndian)
+}
+
 extension Array where Element == UInt8 {
     public var hexString: String {
         let digits = Array("0123456789abcdef".utf8)

@@ -90,8 +90,7 @@ final class Inflater {
         if needsDictionary {
             guard input.count >= 10 else { throw InflateError("compressed data too short") }
             guard !dictionary.bytes.isEmpty else { throw InflateError("data needs a preset dictionary the segment does not name") }
-            let id = UInt32(input[2]) << 24 | UInt32(input[3]) << 16 | UInt32(input[4]) << 8 | UInt32(input[5])
-            guard id == dictionary.adler else { throw InflateError("preset dictionary does not match the data") }
+            guard readBE(input, at: 2, as: UInt32.self) == dictionary.adler else { throw InflateError("preset dictionary does not match the data") }
             start = 6
         }
         inflateReset(stream)
@@ -114,9 +113,7 @@ final class Inflater {
         // What is left is the 4-byte trailer: the Adler-32 of the output.
         guard remaining == 4 else { throw InflateError("zlib stream has \(remaining) bytes after its end (expected the 4-byte trailer)") }
         if verifyChecksum {
-            let trailer = input.count - 4
-            let stored = UInt32(input[trailer]) << 24 | UInt32(input[trailer + 1]) << 16 | UInt32(input[trailer + 2]) << 8 | UInt32(input[trailer + 3])
-            guard stored == output.withUnsafeBytes({ adler32Checksum($0) }) else { throw InflateError("zlib checksum of the decompressed data does not match") }
+            guard readBE(input, at: input.count - 4, as: UInt32.self) == output.withUnsafeBytes({ adler32Checksum($0) }) else { throw InflateError("zlib checksum of the decompressed data does not match") }
         }
         return output
     }
