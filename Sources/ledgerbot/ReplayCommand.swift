@@ -55,41 +55,13 @@ struct ReplayCommand: AsyncParsableCommand {
 
     func run() async throws {
         let whatIf = try policy.map(loadPolicy)
-        let httpClient = live ? HTTPClient(eventLoopGroupProvider: .singleton) : nil
-        let replayed: Result<ReplayReport, any Error>
-        do {
-            replayed = .success(try await reportingErrors { () throws -> ReplayReport in
-            var options = Replayer.Options(policy: whatIf, conversationId: conversation, accountId: account, inboxId: inbox,
-                                           since: since.flatMap(Timestamp.parse), until: until.flatMap(Timestamp.parse))
-            if let httpClient, let whatIf {
-                // Lookups may name any variable but the bot's own secrets, as in serve.
-                let variables = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("LEDGERBOT_") }
-                let quiet = Logger(label: "ledgerbot.replay.live", factory: { _ in SwiftLogNoOpLogHandler() })
-                options.live = ReadEffects(lookups: HTTPLookupPerformer(httpClient: httpClient, variables: variables, logger: quiet),
-                                           nlu: try ExternalNLUFactory.make(whatIf, variables: variables, httpClient: httpClient, logger: quiet),
-                                           logger: quiet)
+        let report = try await reportingErrors { () async throws -> ReplayReport in
+            guard live, let whatIf else { return try await replay(whatIf: whatIf, live: nil) }
+            // The client is shut down on every path, whatever the replay throws.
+            return try await HTTPClient.withHTTPClient { httpClient in
+                try await replay(whatIf: whatIf, live: try liveEffects(for: whatIf, httpClient: httpClient))
             }
-            let progress = Progress("replaying")
-            let report: ReplayReport
-            switch try store.target() {
-            case .directory(let directory):
-                // The index knows the head without reading the segments (an estimate for the ETA only).
-                let head = (try? LedgerIndex(path: directory.indexPath, ledgerID: directory.readManifest(), readOnly: true).lastFrame()?.lastSeq) ?? nil
-                report = try await Replayer(directory: directory, options: options).run { done, _ in progress.update(done, total: head.map { Int($0) }) }
-            case .postgres(let location):
-                report = try await withPostgresLedger(location) { ledger in
-                    let head = await ledger.headSeq()
-                    return try await Replayer(ledger: ledger, options: options).run { done, _ in progress.update(done, total: Int(head)) }
-                }
-            }
-            progress.finish(report.events)
-            return report
-        })
-        } catch {
-            replayed = .failure(error)
         }
-        try? await httpClient?.shutdown()
-        let report = try replayed.get()
         let view = ReplayView(report: report, whatIf: whatIf?.id)
         switch format {
         case .text: print(view.text(limit: limit), terminator: "")
@@ -104,6 +76,36 @@ struct ReplayCommand: AsyncParsableCommand {
             }
         }
         if !report.behaviourChanges.isEmpty { throw ExitCode(1) }
+    }
+
+    /// `--live`: the outbox's own read-only effects, against the systems the policy names.
+    private func liveEffects(for whatIf: Policy, httpClient: HTTPClient) throws -> ReadEffects {
+        // Lookups may name any variable but the bot's own secrets, as in serve.
+        let variables = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("LEDGERBOT_") }
+        let quiet = Logger(label: "ledgerbot.replay.live", factory: { _ in SwiftLogNoOpLogHandler() })
+        return ReadEffects(lookups: HTTPLookupPerformer(httpClient: httpClient, variables: variables, logger: quiet),
+                           nlu: try ExternalNLUFactory.make(whatIf, variables: variables, httpClient: httpClient, logger: quiet),
+                           logger: quiet)
+    }
+
+    private func replay(whatIf: Policy?, live: (any LiveEffects)?) async throws -> ReplayReport {
+        let options = Replayer.Options(policy: whatIf, conversationId: conversation, accountId: account, inboxId: inbox,
+                                       since: since.flatMap(Timestamp.parse), until: until.flatMap(Timestamp.parse), live: live)
+        let progress = Progress("replaying")
+        let report: ReplayReport
+        switch try store.target() {
+        case .directory(let directory):
+            // The index knows the head without reading the segments (an estimate for the ETA only).
+            let head = (try? LedgerIndex(path: directory.indexPath, ledgerID: directory.readManifest(), readOnly: true).lastFrame()?.lastSeq) ?? nil
+            report = try await Replayer(directory: directory, options: options).run { done, _ in progress.update(done, total: head.map { Int($0) }) }
+        case .postgres(let location):
+            report = try await withPostgresLedger(location) { ledger in
+                let head = await ledger.headSeq()
+                return try await Replayer(ledger: ledger, options: options).run { done, _ in progress.update(done, total: Int(head)) }
+            }
+        }
+        progress.finish(report.events)
+        return report
     }
 }
 
