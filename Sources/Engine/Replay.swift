@@ -126,11 +126,11 @@ public final class Replayer {
             case EventType.decision:
                 guard let cause = event.causation else { break }
                 let mine = derived.removeValue(forKey: cause)
-                // Identical bytes: the re-derived decision *is* the recorded one, so neither the
-                // comparison nor the fold below decodes the recorded JSON again.
+                // Identical bytes: the re-derived decision *is* the recorded one, so the recorded
+                // JSON is not decoded at all; otherwise it is decoded once, for the report and the fold.
                 let same = mine.map { Self.encodes($0.decision, to: event.body) } ?? false
-                if same { decodedDecision = mine!.decision }
                 let recorded = same ? mine!.decision : try? Decision.decode(event.body)
+                decodedDecision = recorded
                 guard let address = recorded?.conversation ?? mine?.address, selected(address, inputTime: mine?.time ?? event.time, state: store[address]) else { break }
                 report.compared += 1
                 if same {
