@@ -105,6 +105,51 @@ extension Command: Codable {
     }
 }
 
+extension Command: JSONWritable {
+    /// What ``JSONScan/CanonicalJSONEncoder`` writes through `encode(to:)`, keys in byte order
+    /// (replay writes every re-derived decision to compare it with the recorded bytes).
+    public func writeJSON(to out: inout [UInt8]) throws {
+        var object = JSONObjectWriter(&out)
+        switch self {
+        case .setCustomAttributes(let attributes):
+            try object.value("attributes", JSONValue.object(attributes), &out)
+            object.string("kind", kind, &out)
+        case .assign(let assignee):
+            try object.value("assignee", assignee.jsonValue, &out)
+            object.string("kind", kind, &out)
+        case .lookup(let call):
+            try object.encoded("call", call, &out)
+            object.string("kind", kind, &out)
+        case .sendMessage(let message):
+            object.string("kind", kind, &out)
+            try object.value("message", message, &out)
+        case .setStatus(let change):
+            object.string("kind", kind, &out)
+            switch change {
+            case .open: object.string("status", "open", &out)
+            case .resolved: object.string("status", "resolved", &out)
+            case .pending: object.string("status", "pending", &out)
+            case .snoozed(let until):
+                object.integer("snoozed_until", until.map { Int64($0.timeIntervalSince1970) }, &out)
+                object.string("status", "snoozed", &out)
+            }
+        case .setPriority(let priority):
+            object.string("kind", kind, &out)
+            try object.value("priority", priority.map { JSONValue.string($0.rawValue) } ?? .null, &out)
+        case .typing(let on):
+            object.string("kind", kind, &out)
+            object.bool("on", on, &out)
+        case .scheduleTimer(let timer):
+            object.string("kind", kind, &out)
+            try object.encoded("timer", timer, &out)
+        case .understand(let request):
+            object.string("kind", kind, &out)
+            try object.encoded("request", request, &out)
+        }
+        object.close(&out)
+    }
+}
+
 /// What the reactor decided for one input, recorded (as a `decision` event, before anything is
 /// performed) with the explanation the audit trail shows.
 public struct Decision: Sendable, Hashable, Codable {
@@ -125,6 +170,19 @@ public struct Decision: Sendable, Hashable, Codable {
     /// Canonical bytes (sorted keys): replay compares these.
     public func encoded() throws -> [UInt8] { try CanonicalBytes.encode(self) }
     public static func decode(_ bytes: [UInt8]) throws -> Decision { try JSONDecoder().decode(Decision.self, from: Data(bytes)) }
+}
+
+extension Decision: JSONWritable {
+    /// What ``JSONScan/CanonicalJSONEncoder`` writes through `encode(to:)`, keys in byte order.
+    public func writeJSON(to out: inout [UInt8]) throws {
+        var object = JSONObjectWriter(&out)
+        object.key("commands", &out)
+        try CanonicalJSONEncoder.appendArray(commands, to: &out) { command, out in try command.writeJSON(to: &out) }
+        try object.value("conversation", conversation, &out)
+        try object.value("explanation", explanation, &out)
+        object.string("policy", policy, &out)
+        object.close(&out)
+    }
 }
 
 /// The recorded form of decisions, effect results and timers: `JSONEncoder`'s bytes with sorted

@@ -31,16 +31,29 @@ public enum CanonicalJSONEncoder {
 
     /// Appends `key: value` pairs as one object, keys sorted as the encoder sorts them (for
     /// ``JSONWritable`` conformances).
+    @inlinable
     public static func appendObject<Value>(_ members: [String: Value], to out: inout [UInt8],
                                            value write: (Value, inout [UInt8]) throws -> Void) rethrows {
         out.append(UInt8(ascii: "{"))
-        for (index, key) in members.keys.sorted(by: keyOrder).enumerated() {
+        for (index, member) in members.sorted(by: { keyOrder($0.key, $1.key) }).enumerated() {
             if index > 0 { out.append(UInt8(ascii: ",")) }
-            JSONWriter.appendString(key, to: &out)
+            JSONWriter.appendString(member.key, to: &out)
             out.append(UInt8(ascii: ":"))
-            try write(members[key]!, &out)
+            try write(member.value, &out)
         }
         out.append(UInt8(ascii: "}"))
+    }
+
+    /// Appends `[a,b,…]`, each element written by `write`.
+    @inlinable
+    public static func appendArray<Element>(_ elements: [Element], to out: inout [UInt8],
+                                            element write: (Element, inout [UInt8]) throws -> Void) rethrows {
+        out.append(UInt8(ascii: "["))
+        for (index, element) in elements.enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            try write(element, &out)
+        }
+        out.append(UInt8(ascii: "]"))
     }
 
     /// Appends a number the way `JSONEncoder` writes it; throws for infinities and NaN.
@@ -51,7 +64,81 @@ public enum CanonicalJSONEncoder {
         out.append(contentsOf: text.utf8)
     }
 
-    static func keyOrder(_ a: String, _ b: String) -> Bool { a.utf8.lexicographicallyPrecedes(b.utf8) }
+    /// UTF-8 byte order (`JSONEncoder`'s `.sortedKeys`), compared with `memcmp`.
+    @inlinable
+    static func keyOrder(_ a: String, _ b: String) -> Bool {
+        var a = a, b = b
+        return a.withUTF8 { x in
+            b.withUTF8 { y in
+                let common = min(x.count, y.count)
+                let order = common == 0 ? 0 : memcmp(x.baseAddress!, y.baseAddress!, common)
+                return order != 0 ? order < 0 : x.count < y.count
+            }
+        }
+    }
+}
+
+/// Writes one JSON object member by member, for ``JSONWritable`` conformances of types with
+/// fixed keys. The caller gives the keys in UTF-8 byte order — the order `.sortedKeys` writes —
+/// and leaves out the absent optionals (what `encodeIfPresent` does); `CanonicalJSONEncoderTests`
+/// holds each conformance to `JSONEncoder`'s bytes.
+public struct JSONObjectWriter {
+    @usableFromInline var members = 0
+
+    /// Appends `{`.
+    @inlinable
+    public init(_ out: inout [UInt8]) { out.append(UInt8(ascii: "{")) }
+
+    /// Appends the next member's `"key":` (a plain ASCII key, after the previous one in byte order).
+    @inlinable
+    public mutating func key(_ key: StaticString, _ out: inout [UInt8]) {
+        if members > 0 { out.append(UInt8(ascii: ",")) }
+        members += 1
+        out.append(UInt8(ascii: "\""))
+        out.append(contentsOf: UnsafeRawBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount))
+        out.append(UInt8(ascii: "\""))
+        out.append(UInt8(ascii: ":"))
+    }
+
+    @inlinable
+    public mutating func string(_ key: StaticString, _ value: String?, _ out: inout [UInt8]) {
+        guard let value else { return }
+        self.key(key, &out)
+        JSONWriter.appendString(value, to: &out)
+    }
+
+    @inlinable
+    public mutating func integer<Integer: BinaryInteger>(_ key: StaticString, _ value: Integer?, _ out: inout [UInt8]) {
+        guard let value else { return }
+        self.key(key, &out)
+        out.append(contentsOf: String(value).utf8)
+    }
+
+    @inlinable
+    public mutating func bool(_ key: StaticString, _ value: Bool?, _ out: inout [UInt8]) {
+        guard let value else { return }
+        self.key(key, &out)
+        out.append(contentsOf: (value ? "true" : "false").utf8)
+    }
+
+    @inlinable
+    public mutating func value(_ key: StaticString, _ value: (some JSONWritable)?, _ out: inout [UInt8]) throws {
+        guard let value else { return }
+        self.key(key, &out)
+        try value.writeJSON(to: &out)
+    }
+
+    /// A value of a type without its own writer, through ``CanonicalJSONEncoder``.
+    @inlinable
+    public mutating func encoded(_ key: StaticString, _ value: (some Encodable)?, _ out: inout [UInt8]) throws {
+        guard let value else { return }
+        self.key(key, &out)
+        out.append(contentsOf: try CanonicalJSONEncoder.encode(value))
+    }
+
+    /// Appends `}`.
+    @inlinable
+    public func close(_ out: inout [UInt8]) { out.append(UInt8(ascii: "}")) }
 }
 
 /// A type that writes its own canonical JSON (the bytes ``CanonicalJSONEncoder`` would write
@@ -94,12 +181,7 @@ private enum Node {
         case .object(let object):
             CanonicalJSONEncoder.appendObject(object.members, to: &out) { node, out in node.write(to: &out) }
         case .array(let array):
-            out.append(UInt8(ascii: "["))
-            for (index, element) in array.elements.enumerated() {
-                if index > 0 { out.append(UInt8(ascii: ",")) }
-                element.write(to: &out)
-            }
-            out.append(UInt8(ascii: "]"))
+            CanonicalJSONEncoder.appendArray(array.elements, to: &out) { node, out in node.write(to: &out) }
         case .deferred(let encoder):
             encoder.value.write(to: &out)
         }

@@ -5,20 +5,29 @@ public enum JSONWriter {
     /// `JSONEncoder` escapes it (``CanonicalJSONEncoder`` relies on that).
     public static func appendString(_ string: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
-        for byte in string.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): out += [92, 34]
-            case UInt8(ascii: "\\"): out += [92, 92]
-            case 0x08: out += [92, 98]
-            case 0x0C: out += [92, 102]
-            case 0x0A: out += [92, 110]
-            case 0x0D: out += [92, 114]
-            case 0x09: out += [92, 116]
-            case 0..<0x20:
-                let hex = Array("0123456789abcdef".utf8)
-                out += [92, 117, 48, 48, hex[Int(byte >> 4)], hex[Int(byte & 0xF)]]
-            default: out.append(byte)
+        var string = string
+        string.withUTF8 { bytes in
+            // Runs without anything to escape are copied whole.
+            var run = 0
+            for index in 0..<bytes.count {
+                let byte = bytes[index]
+                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run..<index]))
+                run = index + 1
+                switch byte {
+                case UInt8(ascii: "\""): out += [92, 34]
+                case UInt8(ascii: "\\"): out += [92, 92]
+                case 0x08: out += [92, 98]
+                case 0x0C: out += [92, 102]
+                case 0x0A: out += [92, 110]
+                case 0x0D: out += [92, 114]
+                case 0x09: out += [92, 116]
+                default:
+                    let hex = Array("0123456789abcdef".utf8)
+                    out += [92, 117, 48, 48, hex[Int(byte >> 4)], hex[Int(byte & 0xF)]]
+                }
             }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run...]))
         }
         out.append(UInt8(ascii: "\""))
     }

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import NLU
 
@@ -63,6 +64,24 @@ let supportExamples: [TrainingExample] = {
         }
         #expect(TextNormalizer.asciiFold("não") == nil)
         #expect(TextNormalizer.tokens("A-10023, ok") == ["a", "10023", "ok"])
+    }
+
+    /// The byte search for hand-off phrases must answer as Foundation's `contains`, on folded
+    /// text and phrases, ASCII or not.
+    @Test func phraseSearchAgreesWithFoundation() {
+        let words = ["human", "agent", "talk", "to", "a", "an", "ag", "humano", "atendente", "não", "nao", "日本", "x1", "e\u{301}", "é", ""]
+        var seed: UInt64 = 7
+        func pick() -> String {
+            seed = seed &* 6364136223846793005 &+ 1442695040888963407
+            return words[Int((seed >> 33) % UInt64(words.count))]
+        }
+        for _ in 0..<3_000 {
+            let text = TextNormalizer.fold((0..<Int(seed % 7)).map { _ in pick() }.joined(separator: " "))
+            let phrase = TextNormalizer.fold((0..<(1 + Int(seed % 3))).map { _ in pick() }.joined(separator: " "))
+            #expect(TextNormalizer.contains(text, phrase: phrase) == text.contains(phrase), "\(text) / \(phrase)")
+        }
+        #expect(TextNormalizer.contains("i want to talk to a human agent", phrase: "human agent"))
+        #expect(!TextNormalizer.contains("human", phrase: "human agent"))
     }
 
     @Test(arguments: [

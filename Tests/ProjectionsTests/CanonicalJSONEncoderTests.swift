@@ -82,6 +82,50 @@ struct CanonicalJSONEncoderTests {
         }
     }
 
+    /// The hand-written writers of decisions, commands, messages and addresses (``JSONWritable``)
+    /// against `JSONEncoder` through their `Encodable` conformances: every command, every
+    /// optional of a message present or absent, a decision without a policy.
+    @Test func everyCommandAndMessageShapeWritesJSONEncodersBytes() throws {
+        var generator = SeededGenerator(state: 29)
+        let texts = ["", "hi", "a \"quoted\" / slash", "line\nbreak\u{1}", "é😀", "https://example.com/a?b=c"]
+        func text() -> String { texts.randomElement(using: &generator)! }
+        func maybe<T>(_ make: () -> T) -> T? { Bool.random(using: &generator) ? make() : nil }
+        func message() -> OutgoingMessage {
+            OutgoingMessage(content: maybe(text), messageType: [.outgoing, .incoming, .template].randomElement(using: &generator)!,
+                            isPrivate: Bool.random(using: &generator),
+                            contentType: [.text, .inputSelect, .cards, .form, .article, .inputEmail, .inputCSAT].randomElement(using: &generator)!,
+                            contentAttributes: maybe { ["items": [["title": .string(text()), "value": 1.5]]] }, echoId: maybe(text),
+                            sourceId: maybe(text), templateParams: maybe { ["name": .string(text()), "processed_params": [:]] },
+                            campaignId: maybe { Int.random(in: -5...5_000_000, using: &generator) })
+        }
+        func command() -> Command {
+            switch Int.random(in: 0..<13, using: &generator) {
+            case 0: return .setStatus(.open)
+            case 1: return .setStatus(.resolved)
+            case 2: return .setStatus(.pending)
+            case 3: return .setStatus(.snoozed(until: maybe { Date(timeIntervalSince1970: Double(Int.random(in: 0...2_000_000_000, using: &generator))) }))
+            case 4: return .setPriority(maybe { [Priority.urgent, .low, Priority(rawValue: text())].randomElement(using: &generator)! })
+            case 5: return .setCustomAttributes(["tier": .string(text()), "score": 2, "vip": true, text(): .null])
+            case 6: return .assign([.unassigned, .agent(id: 3), .agentBot(id: 4), .team(id: 5)].randomElement(using: &generator)!)
+            case 7: return .typing(on: Bool.random(using: &generator))
+            case 8: return .lookup(LookupCall(name: text(), method: "GET", url: "https://api.example.com/orders/\(text())", headers: ["Accept": "application/json"],
+                                              body: maybe(text), timeoutMilliseconds: 1500, idempotencyKey: maybe(text)))
+            case 9: return .scheduleTimer(TimerRequest(name: "wait:0", dueAt: Int64.random(in: 0...Int64.max, using: &generator)))
+            case 10: return .understand(UnderstandRequest(engine: "rasa", text: text(), session: text(), messageId: maybe(text)))
+            default: return .sendMessage(message())
+            }
+        }
+        for _ in 0..<1_000 {
+            try expectSameBytes(message())
+            try expectSameBytes(command())
+            let decision = Decision(conversation: ConversationAddress(accountId: Int.random(in: 1...9, using: &generator), conversationId: Int.random(in: -1...Int.max, using: &generator)),
+                                    commands: (0..<Int.random(in: 0...4, using: &generator)).map { _ in command() },
+                                    explanation: ["rule": .string(text()), "confidence": 0.25], policy: maybe(text))
+            try expectSameBytes(decision)
+            #expect(try decision.encoded() == CanonicalBytes.foundationEncoded(decision))
+        }
+    }
+
     /// Each `Encoder` path: keyed, unkeyed and single-value containers, nested containers, nil
     /// and absent optionals, every integer width, floats, super encoders, a value encoding nothing.
     @Test func everyContainerPathEncodesAsJSONEncoderDoes() throws {

@@ -1,3 +1,5 @@
+import JSONScan
+
 /// Identifies a conversation in REST paths: `/api/v1/accounts/{accountId}/conversations/{conversationId}`.
 ///
 /// `conversationId` is the **display id** (`conversation.id` in webhooks), not the database id.
@@ -15,5 +17,15 @@ public struct ConversationAddress: Sendable, Hashable, Codable, CustomStringConv
     enum CodingKeys: String, CodingKey {
         case accountId = "account_id"
         case conversationId = "conversation_id"
+    }
+}
+
+extension ConversationAddress: JSONWritable {
+    /// What ``JSONScan/CanonicalJSONEncoder`` writes through `encode(to:)`.
+    public func writeJSON(to out: inout [UInt8]) throws {
+        var object = JSONObjectWriter(&out)
+        object.integer("account_id", accountId, &out)
+        object.integer("conversation_id", conversationId, &out)
+        object.close(&out)
     }
 }

@@ -1,3 +1,5 @@
+import JSONScan
+
 /// The body of `POST …/conversations/{id}/messages` (PROTOCOL.md §7.2).
 ///
 /// Build one with the typed helpers, then set ``echoId`` / ``sourceId`` if needed:
@@ -129,5 +131,24 @@ extension OutgoingMessage: Codable {
         self.sourceId = container.lenient(forKey: .sourceId)
         self.templateParams = container.lenient(forKey: .templateParams)
         self.campaignId = container.lenientInt(forKey: .campaignId)
+    }
+}
+
+// MARK: - Canonical bytes
+
+extension OutgoingMessage: JSONWritable {
+    /// What ``JSONScan/CanonicalJSONEncoder`` writes through `encode(to:)` (keys in byte order).
+    public func writeJSON(to out: inout [UInt8]) throws {
+        var object = JSONObjectWriter(&out)
+        object.integer("campaign_id", campaignId, &out)
+        object.string("content", content, &out)
+        try object.value("content_attributes", contentAttributes, &out)
+        object.string("content_type", contentType.rawValue, &out)
+        object.string("echo_id", echoId, &out)
+        object.string("message_type", messageType.rawValue, &out)
+        object.bool("private", isPrivate, &out)
+        object.string("source_id", sourceId, &out)
+        try object.value("template_params", templateParams, &out)
+        object.close(&out)
     }
 }

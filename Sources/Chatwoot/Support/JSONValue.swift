@@ -74,12 +74,7 @@ extension JSONValue: JSONWritable {
         case .double(let value): try CanonicalJSONEncoder.appendNumber(value, to: &out)
         case .string(let value): JSONWriter.appendString(value, to: &out)
         case .array(let values):
-            out.append(UInt8(ascii: "["))
-            for (index, value) in values.enumerated() {
-                if index > 0 { out.append(UInt8(ascii: ",")) }
-                try value.writeJSON(to: &out)
-            }
-            out.append(UInt8(ascii: "]"))
+            try CanonicalJSONEncoder.appendArray(values, to: &out) { value, out in try value.writeJSON(to: &out) }
         case .object(let members):
             try CanonicalJSONEncoder.appendObject(members, to: &out) { value, out in try value.writeJSON(to: &out) }
         }
