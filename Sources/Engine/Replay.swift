@@ -29,6 +29,9 @@ public final class Replayer {
         /// With a what-if policy: performs the read-only effects (GET lookups, external NLU) the
         /// new version asks that were never recorded, and continues each turn with their results.
         public var live: (any LiveEffects)?
+        /// Measures where the time goes (``ReplayReport/timing``): reading, folding, deciding,
+        /// comparing. Costs a clock read per phase of each event.
+        public var timing = false
 
         public init(policy: Policy? = nil, conversationId: Int? = nil, accountId: Int? = nil, inboxId: Int? = nil,
                     since: Int64? = nil, until: Int64? = nil, live: (any LiveEffects)? = nil) {
@@ -111,7 +114,9 @@ public final class Replayer {
         var syntheticSeqs: Seq = 1 << 62
         var decodedDecision: Decision?
         var lastProgress = ContinuousClock.now
+        var clock = PhaseClock(enabled: options.timing)
         while let event = try await events.next() {
+            clock.lap(\.read)
             report.events += 1
             report.headSeq = event.seq
             if report.events % 4096 == 0, ContinuousClock.now - lastProgress > .seconds(1) {
@@ -147,10 +152,15 @@ public final class Replayer {
             default:
                 break
             }
+            clock.lap(\.compare)
             let change = decodedDecision.map { store.apply(event, decoded: $0) } ?? store.apply(event)
             decodedDecision = nil
-            guard let policy = active, ProjectionService.inputTypes.contains(event.type),
-                  let decision = Reactor.decide(change: change, event: event, policy: policy) else { continue }
+            clock.lap(\.fold)
+            let decided = active.flatMap { policy in
+                ProjectionService.inputTypes.contains(event.type) ? Reactor.decide(change: change, event: event, policy: policy) : nil
+            }
+            clock.lap(\.decide)
+            guard let decision = decided else { continue }
             report.inputsDecided += 1
             derived[event.seq] = (decision.conversation, decision, event.time)
         }
@@ -169,6 +179,7 @@ public final class Replayer {
                                                  replayed: mine.decision, time: mine.time))
         }
         report.changes.sort { ($0.inputSeq, $0.recordedSeq ?? 0) < ($1.inputSeq, $1.recordedSeq ?? 0) }
+        report.timing = clock.timing
         return report
     }
 
@@ -289,6 +300,33 @@ public struct LiveStep: Sendable {
     public var followUp: Decision?
 }
 
+/// Where a replay's time went (``Replayer/Options/timing``).
+public struct ReplayTiming: Sendable {
+    /// Reading the ledger: frames, checksums, inflating, the hash chain.
+    public var read = Duration.zero
+    /// Folding each event into the conversation's state (webhook digests, effect results).
+    public var fold = Duration.zero
+    /// The reactor's turns.
+    public var decide = Duration.zero
+    /// Comparing re-derived decisions with the recorded bytes (and policy loading, filters).
+    public var compare = Duration.zero
+}
+
+/// Adds the time since its last lap to one phase of a ``ReplayTiming``; does nothing when disabled.
+private struct PhaseClock {
+    private(set) var timing: ReplayTiming?
+    private var last = ContinuousClock.now
+
+    init(enabled: Bool) { timing = enabled ? ReplayTiming() : nil }
+
+    mutating func lap(_ phase: WritableKeyPath<ReplayTiming, Duration>) {
+        guard timing != nil else { return }
+        let now = ContinuousClock.now
+        timing![keyPath: phase] += now - last
+        last = now
+    }
+}
+
 /// What a replay found.
 public struct ReplayReport: Sendable {
     /// The what-if policy, or nil for a replay under the recorded versions.
@@ -302,6 +340,8 @@ public struct ReplayReport: Sendable {
     public var compared = 0
     public var identical = 0
     public var changes: [DecisionChange] = []
+    /// With ``Replayer/Options/timing``.
+    public var timing: ReplayTiming?
 
     public init(policy: String?) {
         self.policy = policy

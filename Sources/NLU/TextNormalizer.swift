@@ -74,6 +74,15 @@ public enum TextNormalizer {
         return ascii ?? text.contains(phrase)
     }
 
+    /// Whether `text` is nothing but `CharacterSet.whitespaces` (what trimming them would leave
+    /// empty), without Foundation for the usual case of a message starting with a letter.
+    public static func isBlank(_ text: String) -> Bool {
+        for scalar in text.unicodeScalars where scalar != " " && scalar != "\t" {
+            if scalar.isASCII || !CharacterSet.whitespaces.contains(scalar) { return false }
+        }
+        return true
+    }
+
     private static func isASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool { !bytes.contains { $0 >= 0x80 } }
 
     /// Word tokens of the folded text.

@@ -9,25 +9,37 @@ public struct BusinessHours: Sendable {
         case queue
     }
 
-    public var timeZone: TimeZone
+    public let timeZone: TimeZone
     /// Weekday (1 = Sunday … 7 = Saturday) → open intervals in minutes since local midnight.
-    public var windows: [Int: [Range<Int>]]
-    public var outside: Outside
+    public let windows: [Int: [Range<Int>]]
+    public let outside: Outside
     /// Said outside hours (`{{hours}}` is ``description``).
-    public var reply: Reply
+    public let reply: Reply
+    /// `Mon–Fri 09:00–18:00, Sat 10:00–14:00 (America/New_York)`: written once, as every turn's
+    /// template context carries it.
+    public let description: String
+    private let calendar: Calendar
+
+    public init(timeZone: TimeZone, windows: [Int: [Range<Int>]], outside: Outside, reply: Reply) {
+        self.timeZone = timeZone
+        self.windows = windows
+        self.outside = outside
+        self.reply = reply
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        self.calendar = calendar
+        description = Self.describe(windows, in: timeZone)
+    }
 
     /// Whether `micros` (µs since 1970, from an event) falls inside opening hours.
     public func isOpen(atMicros micros: Int64) -> Bool {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = timeZone
         let date = Date(timeIntervalSince1970: TimeInterval(micros / 1_000_000))
         let parts = calendar.dateComponents([.weekday, .hour, .minute], from: date)
         let minute = (parts.hour ?? 0) * 60 + (parts.minute ?? 0)
         return windows[parts.weekday ?? 0]?.contains { $0.contains(minute) } ?? false
     }
 
-    /// `Mon–Fri 09:00–18:00, Sat 10:00–14:00 (America/New_York)`.
-    public var description: String {
+    private static func describe(_ windows: [Int: [Range<Int>]], in timeZone: TimeZone) -> String {
         let names = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
         var groups: [(days: [Int], hours: String)] = []
         for day in [2, 3, 4, 5, 6, 7, 1] {

@@ -66,6 +66,17 @@ let supportExamples: [TrainingExample] = {
         #expect(TextNormalizer.tokens("A-10023, ok") == ["a", "10023", "ok"])
     }
 
+    /// `isBlank` must answer as trimming Foundation's whitespace set does, for every BMP scalar.
+    @Test func blankTextAgreesWithFoundationTrimming() {
+        for value in UInt32(0)..<0x1_0000 {
+            guard let scalar = Unicode.Scalar(value) else { continue }
+            for text in [String(scalar), " \(scalar)\t", "\(scalar)\(scalar)"] {
+                #expect(TextNormalizer.isBlank(text) == text.trimmingCharacters(in: .whitespaces).isEmpty, "U+\(String(value, radix: 16))")
+            }
+        }
+        #expect(TextNormalizer.isBlank("") && TextNormalizer.isBlank(" \t\u{3000}") && !TextNormalizer.isBlank(" a "))
+    }
+
     /// The byte search for hand-off phrases must answer as Foundation's `contains`, on folded
     /// text and phrases, ASCII or not.
     @Test func phraseSearchAgreesWithFoundation() {
