@@ -92,7 +92,7 @@ let package = Package(
         ),
         // The pure decision function: no clock, randomness, environment or network.
         .target(name: "Reactor", dependencies: ["Policy", "Projections", "Domain", "Chatwoot", "NLU", "Ledger"]),
-        .target(name: "Projections", dependencies: ["Ledger", "SQLite", "Domain", "Chatwoot", "JSONScan"]),
+        .target(name: "Projections", dependencies: ["Ledger", "SQLite", "Domain", "Chatwoot", "JSONScan", "NLU"]),
         .target(
             name: "Engine",
             dependencies: [

@@ -54,15 +54,15 @@ public enum TextNormalizer {
         return out
     }
 
-    /// Whether folded `text` contains folded `phrase`, as Foundation's `contains` answers it. When
-    /// both are ASCII (folded text then holds only letters, digits and single spaces, where
-    /// Foundation's comparison is the literal one) the bytes are searched directly; Foundation's
-    /// Unicode-aware search is otherwise kept, so recorded decisions replay unchanged.
+    /// Whether `text` contains `phrase`, as Foundation's `contains` answers it. When both are
+    /// printable ASCII (every character one byte, no CR LF pair, so Foundation's comparison is the
+    /// literal one) the bytes are searched directly; Foundation's Unicode-aware search is kept
+    /// otherwise, so recorded decisions replay unchanged.
     public static func contains(_ text: String, phrase: String) -> Bool {
         var text = text, phrase = phrase
         let ascii = text.withUTF8 { haystack in
             phrase.withUTF8 { needle -> Bool? in
-                guard isASCII(haystack), isASCII(needle) else { return nil }
+                guard isPrintableASCII(haystack), isPrintableASCII(needle) else { return nil }
                 guard let first = needle.first else { return nil }
                 guard needle.count <= haystack.count else { return false }
                 for start in 0...(haystack.count - needle.count) where haystack[start] == first {
@@ -83,7 +83,7 @@ public enum TextNormalizer {
         return true
     }
 
-    private static func isASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool { !bytes.contains { $0 >= 0x80 } }
+    private static func isPrintableASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool { !bytes.contains { $0 >= 0x7F || $0 < 0x20 } }
 
     /// Word tokens of the folded text.
     public static func tokens(_ text: String) -> [String] {

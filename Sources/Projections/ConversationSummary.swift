@@ -1,6 +1,7 @@
 import Chatwoot
 import Foundation
 import Ledger
+import NLU
 
 /// What an agent needs on taking over a conversation, extracted (never generated) from the
 /// projected state: deterministic, so the same ledger gives the same summary everywhere.
@@ -59,12 +60,12 @@ public struct ConversationSummary: Sendable {
         }
         let texts = state.lastCustomerMessages.map(\.text)
         let folded = texts.map { Self.fold($0) }
-        let matched = Self.frustrationWords.filter { word in folded.contains { $0.contains(word) } }
+        let matched = Self.frustrationWords.filter { word in folded.contains { TextNormalizer.contains($0, phrase: word) } }
         // "ridiculous" also contains "ridiculo": name each finding once.
         let found = matched.filter { word in !matched.contains { $0 != word && $0.contains(word) } }
         if !found.isEmpty { cues.append("words of frustration: " + found.prefix(3).joined(separator: ", ")) }
         if texts.contains(where: Self.isShouting) { cues.append("writes in capitals") }
-        if texts.contains(where: { $0.contains("!!") || $0.contains("??") }) { cues.append("repeated punctuation") }
+        if texts.contains(where: { TextNormalizer.contains($0, phrase: "!!") || TextNormalizer.contains($0, phrase: "??") }) { cues.append("repeated punctuation") }
         if state.authFailures > 0 { cues.append("failed verification \(state.authFailures) time(s)") }
         return cues
     }

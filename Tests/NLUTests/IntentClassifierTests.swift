@@ -91,6 +91,14 @@ let supportExamples: [TrainingExample] = {
             let phrase = TextNormalizer.fold((0..<(1 + Int(seed % 3))).map { _ in pick() }.joined(separator: " "))
             #expect(TextNormalizer.contains(text, phrase: phrase) == text.contains(phrase), "\(text) / \(phrase)")
         }
+        // Raw text too: punctuation, capitals, CR LF, other control characters, non-ASCII.
+        let pieces = ["a", "B", "!", "?", "!!", " ", "\r", "\n", "\r\n", "\t", "\u{7F}", "é", "e\u{301}", "😀", "x"]
+        for _ in 0..<3_000 {
+            seed = seed &* 6364136223846793005 &+ 1442695040888963407
+            let text = (0..<Int(seed % 9)).map { index in pieces[Int((seed >> (index * 4 + 8)) % UInt64(pieces.count))] }.joined()
+            let phrase = (0..<(1 + Int(seed % 3))).map { index in pieces[Int((seed >> (index * 5 + 40)) % UInt64(pieces.count))] }.joined()
+            #expect(TextNormalizer.contains(text, phrase: phrase) == text.contains(phrase), "\(Array(text.unicodeScalars)) / \(Array(phrase.unicodeScalars))")
+        }
         #expect(TextNormalizer.contains("i want to talk to a human agent", phrase: "human agent"))
         #expect(!TextNormalizer.contains("human", phrase: "human agent"))
     }
