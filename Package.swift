@@ -239,7 +239,7 @@ let package = Package(
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "Ledger", "Domain", "Chatwoot", "LedgerbotTesting", "Effects", "Simulator", "Engine", "Projections", "Policy", "BotRuntime",
+                "Server", "Ledger", "Domain", "Chatwoot", "LedgerbotTesting", "Effects", "Simulator", "Engine", "Projections", "Policy", "BotRuntime", "JSONScan",
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -9,6 +9,7 @@ import Ledger
 import Logging
 import Policy
 import PostgresLedger
+import Projections
 import Prometheus
 import Server
 import ServiceLifecycle
@@ -86,7 +87,8 @@ public struct Bot: Sendable {
         let head = await ledger.headSeq()
         let registry = PrometheusCollectorRegistry()
         let ingest = WebhookIngest(ledger: ledger, configuration: configuration.server,
-                                   metrics: IngestMetrics(factory: PrometheusMetricsFactory(registry: registry)), logger: logger, now: now)
+                                   metrics: IngestMetrics(factory: PrometheusMetricsFactory(registry: registry)), logger: logger, now: now,
+                                   compactForm: WebhookCompactForm(name: WebhookDigest.compactFormName, derive: WebhookDigest.compactForm(of:)))
         let restored = try await ingest.restoreRecentDeliveries(head: head, window: configuration.server.deduplicationWindow)
         logger.info("ledger open", metadata: ["ledger.head_seq": "\(head)", "ledger.deliveries_remembered": "\(restored)"])
         let projections = try ProjectionService(ledger: ledger, directory: configuration.directory, policy: configuration.policy, logger: logger)

@@ -32,6 +32,9 @@ public final class Replayer {
         /// Measures where the time goes (``ReplayReport/timing``): reading, folding, deciding,
         /// comparing. Costs a clock read per phase of each event.
         public var timing = false
+        /// Reads every webhook from its raw body, re-deriving the compact form ingest recorded
+        /// beside it (`--from-raw`): slower, and independent of what ingest derived.
+        public var fromRawBody = false
 
         public init(policy: Policy? = nil, conversationId: Int? = nil, accountId: Int? = nil, inboxId: Int? = nil,
                     since: Int64? = nil, until: Int64? = nil, live: (any LiveEffects)? = nil) {
@@ -153,7 +156,7 @@ public final class Replayer {
                 break
             }
             clock.lap(\.compare)
-            let change = decodedDecision.map { store.apply(event, decoded: $0) } ?? store.apply(event)
+            let change = decodedDecision.map { store.apply(event, decoded: $0) } ?? store.apply(event, fromRawBody: options.fromRawBody)
             decodedDecision = nil
             clock.lap(\.fold)
             let decided = active.flatMap { policy in

@@ -15,6 +15,8 @@ public final class JSONPaths: Sendable {
     }
 
     let nodes: [Node]
+    /// Names these paths (see ``pruned(_:)``): equal for equal path lists, different otherwise.
+    public let fingerprint: String
 
     /// The child of `node` whose key is `key` (raw, unescaped bytes).
     func child(of node: Int, named key: UnsafeRawBufferPointer) -> Int? {
@@ -60,6 +62,86 @@ public final class JSONPaths: Sendable {
             }
         }
         self.nodes = nodes
+        fingerprint = Self.fingerprint(of: nodes)
+    }
+}
+
+extension JSONPaths {
+    /// The value range of every node found in `bytes` (the first occurrence of a repeated key);
+    /// nil unless `bytes` is exactly one valid JSON object.
+    func scan(_ bytes: UnsafeRawBufferPointer) -> [Range<Int>?]? {
+        var scanner = JSONScanner(bytes)
+        var found = [Range<Int>?](repeating: nil, count: nodes.count)
+        scanner.skipWhitespace()
+        guard scanner.peek == UInt8(ascii: "{"), (try? scanner.scanObject(node: 0, paths: self, found: &found, depth: 0)) != nil else { return nil }
+        scanner.skipWhitespace()
+        guard scanner.position == bytes.count else { return nil }
+        return found
+    }
+
+    /// The document cut down to what these paths reach: each object on a path keeps only its
+    /// members on a path (the first of a repeated key), an array on a `[0]` path only its first
+    /// element, and every other value is copied byte for byte. Reading the result against the
+    /// same paths (``JSONPathView``) gives what reading `bytes` gives, from a fraction of the
+    /// bytes: the compact form of a webhook that ingest records next to the raw body.
+    ///
+    /// - Returns: nil unless `bytes` is exactly one valid JSON object.
+    public func pruned(_ bytes: UnsafeRawBufferPointer) -> [UInt8]? {
+        guard let found = scan(bytes) else { return nil }
+        var out: [UInt8] = []
+        out.reserveCapacity(512)
+        var start = 0
+        while [0x20, 0x09, 0x0A, 0x0D].contains(bytes[start]) { start += 1 }
+        write(node: 0, value: start..<bytes.count, of: bytes, found: found, to: &out)
+        return out
+    }
+
+    private func write(node: Int, value range: Range<Int>, of bytes: UnsafeRawBufferPointer, found: [Range<Int>?], to out: inout [UInt8]) {
+        let first = bytes[range.lowerBound]
+        let wanted = nodes[node]
+        if first == UInt8(ascii: "{"), !wanted.children.isEmpty {
+            out.append(UInt8(ascii: "{"))
+            var members = 0
+            for child in wanted.children {
+                guard let childRange = found[child] else { continue }
+                if members > 0 { out.append(UInt8(ascii: ",")) }
+                members += 1
+                out.append(UInt8(ascii: "\""))
+                out += nodes[child].key
+                out.append(UInt8(ascii: "\""))
+                out.append(UInt8(ascii: ":"))
+                write(node: child, value: childRange, of: bytes, found: found, to: &out)
+            }
+            out.append(UInt8(ascii: "}"))
+        } else if first == UInt8(ascii: "["), let element = wanted.firstElement {
+            out.append(UInt8(ascii: "["))
+            if let elementRange = found[element] { write(node: element, value: elementRange, of: bytes, found: found, to: &out) }
+            out.append(UInt8(ascii: "]"))
+        } else {
+            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[range]))
+        }
+    }
+
+    /// 16 hex digits naming the compiled paths (64-bit FNV-1a of the tree), for a reader to tell
+    /// whether a pruned document was cut for the paths it reads: any added, removed or renamed
+    /// path changes it.
+    static func fingerprint(of nodes: [Node]) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        func mix(_ byte: UInt8) {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01B3
+        }
+        for (index, node) in nodes.enumerated() {
+            for byte in String(index).utf8 { mix(byte) }
+            mix(0x3A)
+            node.key.forEach(mix)
+            mix(0x3A)
+            for child in node.children { for byte in String(child).utf8 { mix(byte) }; mix(0x2C) }
+            if let element = node.firstElement { for byte in "[\(element)]".utf8 { mix(byte) } }
+            mix(0x0A)
+        }
+        let hex = String(hash, radix: 16)
+        return String(repeating: "0", count: 16 - hex.count) + hex
     }
 }
 
@@ -77,12 +159,7 @@ public struct JSONPathView: JSONObjectReading {
 
     /// The top-level object of `bytes`; nil unless `bytes` is exactly one valid JSON object.
     public init?(_ bytes: UnsafeRawBufferPointer, paths: JSONPaths) {
-        var scanner = JSONScanner(bytes)
-        var found = [Range<Int>?](repeating: nil, count: paths.nodes.count)
-        scanner.skipWhitespace()
-        guard scanner.peek == UInt8(ascii: "{"), (try? scanner.scanObject(node: 0, paths: paths, found: &found, depth: 0)) != nil else { return nil }
-        scanner.skipWhitespace()
-        guard scanner.position == bytes.count else { return nil }
+        guard let found = paths.scan(bytes) else { return nil }
         self.init(bytes: bytes, paths: paths, found: found, node: 0)
     }
 

@@ -32,7 +32,7 @@ public enum JSONWriter {
         out.append(UInt8(ascii: "\""))
     }
 
-    /// A compact JSON object from ordered pairs; values are strings, integers or booleans.
+    /// A compact JSON object from ordered pairs; values are strings, integers, booleans or encoded JSON.
     public static func object(_ pairs: [(String, Value)]) -> [UInt8] {
         var out: [UInt8] = [UInt8(ascii: "{")]
         for (i, (key, value)) in pairs.enumerated() {
@@ -43,6 +43,7 @@ public enum JSONWriter {
             case .string(let s): appendString(s, to: &out)
             case .int(let n): out += Array(String(n).utf8)
             case .bool(let b): out += Array((b ? "true" : "false").utf8)
+            case .raw(let json): out += json
             }
         }
         out.append(UInt8(ascii: "}"))
@@ -53,5 +54,7 @@ public enum JSONWriter {
         case string(String)
         case int(Int64)
         case bool(Bool)
+        /// A JSON value already encoded (and valid), written as it is.
+        case raw([UInt8])
     }
 }

@@ -56,9 +56,12 @@ public struct ConversationStore: Sendable, Equatable {
     /// A `webwidget_triggered` without a conversation updates only its contact.
     ///
     /// - Returns: what changed; empty for an event at or below ``appliedSeq``.
+    ///
+    /// - Parameter fromRawBody: read a webhook from its raw body, not from the compact form
+    ///   ingest recorded beside it (`replay --from-raw`).
     @discardableResult
-    public mutating func apply(_ event: LedgerEvent) -> ProjectionChange {
-        apply(event, input: Projector.Input(event))
+    public mutating func apply(_ event: LedgerEvent, fromRawBody: Bool = false) -> ProjectionChange {
+        apply(event, input: Projector.Input(event, fromRawBody: fromRawBody))
     }
 
     /// The same for a `decision` event whose body the caller has already decoded (replay

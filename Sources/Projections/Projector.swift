@@ -59,10 +59,12 @@ public enum Projector {
         case timerFired(TimerFired, stream: String)
         case ignored
 
-        public init(_ event: LedgerEvent) {
+        /// - Parameter fromRawBody: read a webhook from its raw body even when ingest recorded its
+        ///   compact form (``WebhookDigest/init(event:fromRawBody:)``).
+        public init(_ event: LedgerEvent, fromRawBody: Bool = false) {
             switch event.type {
             case EventType.webhookReceived:
-                self = WebhookDigest(body: event.body).map(Input.webhook) ?? .ignored
+                self = WebhookDigest(event: event, fromRawBody: fromRawBody).map(Input.webhook) ?? .ignored
             case EventType.decision:
                 // An undecodable decision cannot have been performed either (the outbox decodes
                 // the same bytes), so there is nothing to fold.

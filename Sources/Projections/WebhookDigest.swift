@@ -68,6 +68,46 @@ public struct WebhookDigest: Sendable, Equatable {
         self = digest
     }
 
+    /// The digest of a `webhook.received` event: read from the compact form ingest recorded in
+    /// its meta (``compactForm(of:)``) when that form was cut for the paths this version reads,
+    /// else — or with `fromRawBody` — from the raw body. Both give the same digest (tested); the
+    /// compact form is a few hundred bytes where the body is ~2.5 KB, so replay and rebuilds
+    /// read it several times faster.
+    public init?(event: LedgerEvent, fromRawBody: Bool = false) {
+        if !fromRawBody, !event.meta.isEmpty, let digest = Self.recorded(in: event.meta) {
+            self = digest
+        } else {
+            self.init(body: event.body)
+        }
+    }
+
+    /// The meta members holding the compact form and the name of its form.
+    public static let compactFormKey = "digest"
+    public static let compactFormNameKey = "digest_form"
+    /// Names the compact form: the paths it keeps. A form cut for other paths (by an earlier or
+    /// later version that reads other fields) is not used.
+    public static let compactFormName = "paths-" + paths.fingerprint
+    /// Bodies whose compact form is larger than this (a very long message) are not given one:
+    /// meta stays small, and reading the body is then no slower than reading its copy.
+    public static let compactFormLimit = 16 * 1024
+
+    /// The body cut down to the members the digest reads (``JSONScan/JSONPaths/pruned(_:)``),
+    /// which ingest records in the event's meta; nil when `body` is not a JSON object or the
+    /// form would exceed ``compactFormLimit``. The raw body stays the source of truth.
+    public static func compactForm(of body: UnsafeRawBufferPointer) -> [UInt8]? {
+        guard let form = paths.pruned(body), form.count <= compactFormLimit else { return nil }
+        return form
+    }
+
+    /// The digest read from the compact form in `meta`, when there is one of the current form.
+    static func recorded(in meta: [UInt8]) -> WebhookDigest? {
+        meta.withUnsafeBytes { bytes in
+            guard let view = JSONObjectView(bytes), view.string(compactFormNameKey) == compactFormName,
+                  let range = view.range(compactFormKey) else { return nil }
+            return JSONPathView(UnsafeRawBufferPointer(rebasing: bytes[range]), paths: paths).map(WebhookDigest.init(root:))
+        }
+    }
+
     /// Every member the digest reads (a path it does not list reads as missing, and asserts in
     /// debug builds): the message at the top level of message events, the conversation at the
     /// top level of conversation events, or embedded as `conversation` / `current_conversation`.

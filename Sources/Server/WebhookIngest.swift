@@ -39,6 +39,21 @@ public enum IngestOutcome: Sendable, Equatable {
     }
 }
 
+/// A compact form of each webhook, derived at ingest and recorded in its meta beside the raw
+/// body (the projector's digest, so that replays and rebuilds need not scan every body again).
+/// Supplied by the assembly, which knows the projector; the raw body stays the source of truth.
+public struct WebhookCompactForm: Sendable {
+    /// Recorded with the form, so a reader can tell whether it was cut for what it reads.
+    public var name: String
+    /// The form of a body (a JSON value), or nil for none.
+    public var derive: @Sendable (UnsafeRawBufferPointer) -> [UInt8]?
+
+    public init(name: String, derive: @escaping @Sendable (UnsafeRawBufferPointer) -> [UInt8]?) {
+        self.name = name
+        self.derive = derive
+    }
+}
+
 /// The front door: makes each authentic delivery durable in the ledger before it is
 /// acknowledged, and acknowledges every authentic JSON object — ignored events and the bot's
 /// own echoes included — because any other status on a message event makes Chatwoot hand the
@@ -53,12 +68,14 @@ public final class WebhookIngest: Sendable {
     private let metrics: IngestMetrics
     private let logger: Logger
     private let now: @Sendable () -> Date
+    private let compactForm: WebhookCompactForm?
 
     /// Bytes of a rejected body kept in the ledger for diagnosis.
     static let excerptLimit = 512
 
     public init(ledger: any LedgerStore, configuration: ServerConfiguration, metrics: IngestMetrics, logger: Logger,
-                now: @escaping @Sendable () -> Date = Date.init) {
+                now: @escaping @Sendable () -> Date = Date.init, compactForm: WebhookCompactForm? = nil) {
+        self.compactForm = compactForm
         self.ledger = ledger
         signature = configuration.webhookSignature
         registry = DeliveryRegistry(capacity: configuration.deduplicationWindow)
@@ -110,6 +127,9 @@ public final class WebhookIngest: Sendable {
                 return .duplicate(of: original, seq: original)
             }
         case .new:
+            if let compactForm, let form = delivery.body.withUnsafeBytes(compactForm.derive) {
+                meta += [("digest_form", .string(compactForm.name)), ("digest", .raw(form))]
+            }
             let draft = EventDraft(stream: stream, type: EventType.webhookReceived, time: time, body: delivery.body, meta: JSONWriter.object(meta))
             do {
                 let seq = try await append(draft).lowerBound

@@ -46,6 +46,8 @@ struct ReplayCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Also write the report as a page a person can browse.", valueName: "FILE")) var html: String?
     @Flag(help: "With --policy: perform never-recorded read-only lookups (GET) and NLU calls, and continue the turn with their answers.")
     var live = false
+    @Flag(name: .customLong("from-raw"), help: "Read every webhook from its raw body, not from the compact form ingest recorded beside it (slower; rules that form out when hunting a difference).")
+    var fromRaw = false
 
     func validate() throws {
         if let since, Timestamp.parse(since) == nil { throw ValidationError("--since must be an ISO 8601 time such as 2026-11-01T00:00:00Z") }
@@ -89,8 +91,9 @@ struct ReplayCommand: AsyncParsableCommand {
     }
 
     private func replay(whatIf: Policy?, live: (any LiveEffects)?) async throws -> ReplayReport {
-        let options = Replayer.Options(policy: whatIf, conversationId: conversation, accountId: account, inboxId: inbox,
+        var options = Replayer.Options(policy: whatIf, conversationId: conversation, accountId: account, inboxId: inbox,
                                        since: since.flatMap(Timestamp.parse), until: until.flatMap(Timestamp.parse), live: live)
+        options.fromRawBody = fromRaw
         let progress = Progress("replaying")
         let report: ReplayReport
         switch try store.target() {

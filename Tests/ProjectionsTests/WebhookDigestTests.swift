@@ -123,10 +123,52 @@ import Testing
             let (paths, split) = both(body)
             #expect(paths == split, "\(String(decoding: body, as: UTF8.self))")
             if paths != nil { read += 1 }
+            // The compact form ingest records reads as the body does, and is much smaller.
+            let form = try #require(body.withUnsafeBytes(WebhookDigest.compactForm(of:)))
+            #expect(WebhookDigest(body: form) == paths, "\(String(decoding: form, as: UTF8.self))")
+            #expect(form.count <= body.count)
         }
         #expect(read == bodies.count)
         for bad in ["[1]", #"{"event":"#, #"{"a":1}x"#, #"{"conversation":{"id":1,}}"#, "{\"content\":\"\u{1}\"}"] {
             #expect(both(Array(bad.utf8)) == (nil, nil), "\(bad)")
+        }
+    }
+
+    /// A webhook event is read from the compact form in its meta only when that form was cut for
+    /// the paths this version reads; otherwise (another form's name, no form, unreadable meta)
+    /// from the raw body.
+    @Test func theCompactFormInMetaIsUsedOnlyWhenItIsCurrent() throws {
+        let body = try chatwootFixture(Self.fixtures[0])
+        let truth = try #require(WebhookDigest(body: body))
+        let form = try #require(body.withUnsafeBytes(WebhookDigest.compactForm(of:)))
+        // A form whose conversation id differs from the body's, to see which one is read.
+        let forged = Array(String(decoding: form, as: UTF8.self).replacingOccurrences(of: #""id":"#, with: #""id":9"#).utf8)
+        func event(_ meta: [(String, JSONWriter.Value)]) -> LedgerEvent {
+            LedgerEvent(seq: 1, stream: "1/1", type: "webhook.received", time: 0, causation: nil, body: body, meta: JSONWriter.object(meta))
+        }
+        let current = event([("event", .string("x")), ("digest_form", .string(WebhookDigest.compactFormName)), ("digest", .raw(forged))])
+        #expect(WebhookDigest(event: current) != truth, "the recorded form is what is read")
+        #expect(WebhookDigest(event: current, fromRawBody: true) == truth)
+        #expect(WebhookDigest(event: event([("digest_form", .string(WebhookDigest.compactFormName)), ("digest", .raw(form))])) == truth)
+        for stale in [event([("digest_form", .string("paths-0000000000000000")), ("digest", .raw(forged))]),
+                      event([("digest", .raw(forged))]), event([("digest_form", .string(WebhookDigest.compactFormName)), ("digest", .raw(Array("[1]".utf8)))]),
+                      LedgerEvent(seq: 1, stream: "", type: "webhook.received", time: 0, causation: nil, body: body, meta: Array("{not json".utf8))] {
+            #expect(WebhookDigest(event: stale) == truth, "\(String(decoding: stale.meta, as: UTF8.self))")
+        }
+        // Very long messages get no form (meta stays small; the body is read instead).
+        let long = Array(#"{"event":"message_created","content":""#.utf8) + [UInt8](repeating: UInt8(ascii: "a"), count: WebhookDigest.compactFormLimit) + Array(#""}"#.utf8)
+        #expect(long.withUnsafeBytes(WebhookDigest.compactForm(of:)) == nil)
+        #expect(WebhookDigest.compactFormName.hasPrefix("paths-") && WebhookDigest.compactFormName.count == 22)
+    }
+
+    /// Any change to the paths renames the form; the same paths give the same name.
+    @Test func thePathsFingerprintNamesThePaths() {
+        let base = ["event", "account.id", "conversation.messages[0].account_id"]
+        let fingerprint = JSONPaths(base).fingerprint
+        #expect(JSONPaths(base).fingerprint == fingerprint)
+        for other in [base + ["sender.id"], Array(base.dropLast()), ["event", "account.ids", "conversation.messages[0].account_id"],
+                      ["event", "account.id", "conversation.messages.account_id"]] {
+            #expect(JSONPaths(other).fingerprint != fingerprint, "\(other)")
         }
     }
 

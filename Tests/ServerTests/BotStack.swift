@@ -9,6 +9,8 @@ import LedgerbotTesting
 import Logging
 import Metrics
 import Policy
+import Projections
+import JSONScan
 import Server
 import Simulator
 import BotRuntime
@@ -59,6 +61,28 @@ struct BotStack: Sendable {
         if !replay.changes.isEmpty || replay.compared != replay.identical {
             throw ReplayMismatch(report: replay)
         }
+        // And so does reading every webhook from its raw body instead of the compact form ingest
+        // recorded beside it; every webhook carries that form, and it reads as its body does.
+        var fromRawBody = Replayer.Options()
+        fromRawBody.fromRawBody = true
+        let raw = try await Replayer(directory: directory, options: fromRawBody).run()
+        if !raw.changes.isEmpty || raw.compared != replay.compared || raw.identical != replay.identical {
+            throw ReplayMismatch(report: raw)
+        }
+        let cursor = try LedgerCursor(directory: directory)
+        while let event = try cursor.next() {
+            guard event.type == EventType.webhookReceived else { continue }
+            let form = event.meta.withUnsafeBytes { JSONObjectView($0)?.string(WebhookDigest.compactFormNameKey) }
+            if form != WebhookDigest.compactFormName || WebhookDigest(event: event) != WebhookDigest(event: event, fromRawBody: true) {
+                throw CompactFormMismatch(seq: event.seq, meta: String(decoding: event.meta, as: UTF8.self))
+            }
+        }
+    }
+
+    struct CompactFormMismatch: Error, CustomStringConvertible {
+        var seq: Seq
+        var meta: String
+        var description: String { "webhook at seq \(seq): its compact form is missing or reads differently from its body (meta \(meta))" }
     }
 
     private static func withSimulators(chatwoot: ChatwootSimulator?, backends: SampleBackends?,

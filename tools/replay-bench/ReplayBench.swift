@@ -22,7 +22,7 @@ func peakResidentKB() -> Int {
 /// One (large) ledger: raw read, then replay, each timed, with the memory high-water mark.
 func measureLedger(_ directory: LedgerDirectory) async throws {
     let before = peakResidentKB()
-    var start = ContinuousClock.now
+    let start = ContinuousClock.now
     let cursor = try LedgerCursor(directory: directory, decoders: 0)
     var events = 0
     var bytes = 0
@@ -32,30 +32,40 @@ func measureLedger(_ directory: LedgerDirectory) async throws {
     let afterRaw = peakResidentKB()
     print(String(format: "raw read (CRC, inflate, decode)        %10.0f events/s  (%d events, %.1f MB of bodies, %.1f s), peak RSS %d MB",
                  raw, events, Double(bytes) / 1e6, rawSeconds, afterRaw / 1024))
-    start = ContinuousClock.now
-    var lastReport = ContinuousClock.now
-    var options = Replayer.Options()
-    options.timing = true
-    let report = try await Replayer(directory: directory, options: options).run { done, _ in
-        if ContinuousClock.now - lastReport > .seconds(10) {
-            lastReport = ContinuousClock.now
-            FileHandle.standardError.write(Data("replay: \(done) events\n".utf8))
+    /// One replay, timed by phase; `fromRawBody` reads every webhook's raw body instead of the
+    /// compact form ingest recorded beside it.
+    func replay(fromRawBody: Bool) async throws -> (ReplayReport, Double) {
+        let start = ContinuousClock.now
+        var lastReport = ContinuousClock.now
+        var options = Replayer.Options()
+        options.timing = true
+        options.fromRawBody = fromRawBody
+        let report = try await Replayer(directory: directory, options: options).run { done, _ in
+            if ContinuousClock.now - lastReport > .seconds(10) {
+                lastReport = ContinuousClock.now
+                FileHandle.standardError.write(Data("replay: \(done) events\n".utf8))
+            }
         }
+        return (report, (ContinuousClock.now - start).inSeconds)
     }
-    let replaySeconds = (ContinuousClock.now - start).inSeconds
-    let replay = Double(report.events) / replaySeconds
-    let afterReplay = peakResidentKB()
-    print(String(format: "replay (fold + reactor + compare)      %10.0f events/s  (%d events, %d decisions compared, %.1f s), peak RSS %d MB",
-                 replay, report.events, report.compared, replaySeconds, afterReplay / 1024))
-    if let timing = report.timing {
+    func describe(_ name: String, _ report: ReplayReport, _ seconds: Double) {
+        print(String(format: "%@ %10.0f events/s  (%d events, %d decisions compared, %.1f s), peak RSS %d MB",
+                     name.padding(toLength: 38, withPad: " ", startingAt: 0), Double(report.events) / seconds, report.events, report.compared, seconds, peakResidentKB() / 1024))
+        guard let timing = report.timing else { return }
         // The reactor's share bounds replay however fast the rest gets: the ceiling below is the
         // rate if reading, folding and comparing cost nothing.
         let phases = [("read", timing.read), ("fold", timing.fold), ("decide (reactor)", timing.decide), ("compare", timing.compare)]
-        print("replay time by phase: " + phases.map { String(format: "%@ %.1f s (%.0f%%)", $0.0, $0.1.inSeconds, $0.1.inSeconds / replaySeconds * 100) }.joined(separator: ", "))
-        print(String(format: "reactor: %.1f µs per input decided (%d); replay ceiling with everything but the reactor free: %.0f events/s",
+        print("  by phase: " + phases.map { String(format: "%@ %.1f s (%.0f%%)", $0.0, $0.1.inSeconds, $0.1.inSeconds / seconds * 100) }.joined(separator: ", "))
+        print(String(format: "  reactor: %.1f µs per input decided (%d); ceiling with everything but the reactor free: %.0f events/s",
                      timing.decide.inSeconds / Double(max(report.inputsDecided, 1)) * 1e6, report.inputsDecided, Double(report.events) / timing.decide.inSeconds))
     }
-    print("every decision identical: \(report.changes.isEmpty && report.identical == report.compared ? "yes" : "NO (\(report.changes.count) differ)")")
+    let (fromRaw, fromRawSeconds) = try await replay(fromRawBody: true)
+    describe("replay --from-raw (raw webhook bodies)", fromRaw, fromRawSeconds)
+    let (report, replaySeconds) = try await replay(fromRawBody: false)
+    let replay = Double(report.events) / replaySeconds
+    let afterReplay = peakResidentKB()
+    describe("replay (fold + reactor + compare)", report, replaySeconds)
+    print("every decision identical: \(report.changes.isEmpty && report.identical == report.compared && fromRaw.changes.isEmpty && fromRaw.identical == report.identical ? "yes, both ways" : "NO (\(report.changes.count) and \(fromRaw.changes.count) differ)")")
     print(String(format: "replay = %.1f%% of raw read; target: replay ≥ 200,000 events/s and ≥ 50%% of raw read — %@; memory < 200 MB — %@ (%d MB at start)",
                  replay / raw * 100, replay >= 200_000 && replay >= raw / 2 ? "met" : "missed", afterReplay < 200 * 1024 ? "met" : "missed", before / 1024))
 }
