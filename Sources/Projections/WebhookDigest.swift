@@ -102,16 +102,22 @@ public struct WebhookDigest: Sendable, Equatable {
     /// The digest read from the compact form in `meta`, when there is one of the current form.
     static func recorded(in meta: [UInt8]) -> WebhookDigest? {
         meta.withUnsafeBytes { bytes in
-            guard let view = JSONObjectView(bytes), view.string(compactFormNameKey) == compactFormName,
-                  let range = view.range(compactFormKey) else { return nil }
-            return JSONPathView(UnsafeRawBufferPointer(rebasing: bytes[range]), paths: paths).map(WebhookDigest.init(root:))
+            guard let view = JSONPathView(bytes, paths: metaPaths), view.string(compactFormNameKey) == compactFormName,
+                  let form = view.object(compactFormKey) else { return nil }
+            return WebhookDigest(root: form)
         }
     }
 
     /// Every member the digest reads (a path it does not list reads as missing, and asserts in
     /// debug builds): the message at the top level of message events, the conversation at the
     /// top level of conversation events, or embedded as `conversation` / `current_conversation`.
-    static let paths: JSONPaths = {
+    static let paths = JSONPaths(pathList)
+
+    /// The same paths inside an event's meta (`digest.…`), with the form's name: one validating
+    /// pass over the meta finds both and scans the form once.
+    static let metaPaths = JSONPaths([compactFormNameKey] + pathList.map { compactFormKey + "." + $0 })
+
+    private static let pathList: [String] = {
         let contact = ["id", "name", "email", "phone_number", "identifier"]
         let conversation = ["id", "inbox_id", "status", "channel", "created_at", "updated_at", "messages[0].account_id"]
             + contact.map { "meta.sender." + $0 } + ["meta.assignee.type", "meta.assignee.id"]
@@ -120,7 +126,7 @@ public struct WebhookDigest: Sendable, Equatable {
         var paths = ["event", "account.id", "sender.type"] + message + conversation + contact.map { "sender." + $0 }
         paths += conversation.map { "conversation." + $0 } + conversation.map { "current_conversation." + $0 }
         paths += contact.map { "contact." + $0 } + ["contact.account.id"]
-        return JSONPaths(paths)
+        return paths
     }()
 
     /// Reads the digest from the top-level object of a webhook body (any reader: the tests also
