@@ -23,3 +23,12 @@ public enum StreamName {
         "\(account.map(String.init) ?? "?")/\(conversation.map(String.init) ?? "-")"
     }
 }
+
+/// Members of a `webhook.received` event's meta that ingest writes and other modules read.
+/// (Also there: `event`, `dedupe`, `delivery`, `content_type`, `signed_at`.)
+public enum WebhookMeta {
+    /// The webhook's compact form: the body cut down to the members the projector reads.
+    public static let compactForm = "digest"
+    /// Names the paths the compact form was cut for, so a reader can tell whether it fits.
+    public static let compactFormName = "digest_form"
+}

@@ -1,4 +1,5 @@
 import Chatwoot
+import Domain
 import Foundation
 import JSONScan
 import Ledger
@@ -81,9 +82,6 @@ public struct WebhookDigest: Sendable, Equatable {
         }
     }
 
-    /// The meta members holding the compact form and the name of its form.
-    public static let compactFormKey = "digest"
-    public static let compactFormNameKey = "digest_form"
     /// Names the compact form: the paths it keeps. A form cut for other paths (by an earlier or
     /// later version that reads other fields) is not used.
     public static let compactFormName = "paths-" + paths.fingerprint
@@ -102,8 +100,8 @@ public struct WebhookDigest: Sendable, Equatable {
     /// The digest read from the compact form in `meta`, when there is one of the current form.
     static func recorded(in meta: [UInt8]) -> WebhookDigest? {
         meta.withUnsafeBytes { bytes in
-            guard let view = JSONPathView(bytes, paths: metaPaths), view.string(compactFormNameKey) == compactFormName,
-                  let form = view.object(compactFormKey) else { return nil }
+            guard let view = JSONPathView(bytes, paths: metaPaths), view.string(WebhookMeta.compactFormName) == compactFormName,
+                  let form = view.object(WebhookMeta.compactForm) else { return nil }
             return WebhookDigest(root: form)
         }
     }
@@ -115,7 +113,7 @@ public struct WebhookDigest: Sendable, Equatable {
 
     /// The same paths inside an event's meta (`digest.…`), with the form's name: one validating
     /// pass over the meta finds both and scans the form once.
-    static let metaPaths = JSONPaths([compactFormNameKey] + pathList.map { compactFormKey + "." + $0 })
+    static let metaPaths = JSONPaths([WebhookMeta.compactFormName] + pathList.map { WebhookMeta.compactForm + "." + $0 })
 
     private static let pathList: [String] = {
         let contact = ["id", "name", "email", "phone_number", "identifier"]

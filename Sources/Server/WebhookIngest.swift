@@ -128,7 +128,7 @@ public final class WebhookIngest: Sendable {
             }
         case .new:
             if let compactForm, let form = delivery.body.withUnsafeBytes(compactForm.derive) {
-                meta += [("digest_form", .string(compactForm.name)), ("digest", .raw(form))]
+                meta += [(WebhookMeta.compactFormName, .string(compactForm.name)), (WebhookMeta.compactForm, .raw(form))]
             }
             let draft = EventDraft(stream: stream, type: EventType.webhookReceived, time: time, body: delivery.body, meta: JSONWriter.object(meta))
             do {

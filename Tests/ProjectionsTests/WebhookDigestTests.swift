@@ -1,4 +1,5 @@
 import Chatwoot
+import Domain
 import Foundation
 import JSONScan
 import Ledger
@@ -146,12 +147,12 @@ import Testing
         func event(_ meta: [(String, JSONWriter.Value)]) -> LedgerEvent {
             LedgerEvent(seq: 1, stream: "1/1", type: "webhook.received", time: 0, causation: nil, body: body, meta: JSONWriter.object(meta))
         }
-        let current = event([("event", .string("x")), ("digest_form", .string(WebhookDigest.compactFormName)), ("digest", .raw(forged))])
+        let current = event([("event", .string("x")), (WebhookMeta.compactFormName, .string(WebhookDigest.compactFormName)), (WebhookMeta.compactForm, .raw(forged))])
         #expect(WebhookDigest(event: current) != truth, "the recorded form is what is read")
         #expect(WebhookDigest(event: current, fromRawBody: true) == truth)
-        #expect(WebhookDigest(event: event([("digest_form", .string(WebhookDigest.compactFormName)), ("digest", .raw(form))])) == truth)
-        for stale in [event([("digest_form", .string("paths-0000000000000000")), ("digest", .raw(forged))]),
-                      event([("digest", .raw(forged))]), event([("digest_form", .string(WebhookDigest.compactFormName)), ("digest", .raw(Array("[1]".utf8)))]),
+        #expect(WebhookDigest(event: event([(WebhookMeta.compactFormName, .string(WebhookDigest.compactFormName)), (WebhookMeta.compactForm, .raw(form))])) == truth)
+        for stale in [event([(WebhookMeta.compactFormName, .string("paths-0000000000000000")), (WebhookMeta.compactForm, .raw(forged))]),
+                      event([(WebhookMeta.compactForm, .raw(forged))]), event([(WebhookMeta.compactFormName, .string(WebhookDigest.compactFormName)), (WebhookMeta.compactForm, .raw(Array("[1]".utf8)))]),
                       LedgerEvent(seq: 1, stream: "", type: "webhook.received", time: 0, causation: nil, body: body, meta: Array("{not json".utf8))] {
             #expect(WebhookDigest(event: stale) == truth, "\(String(decoding: stale.meta, as: UTF8.self))")
         }

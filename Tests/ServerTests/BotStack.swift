@@ -72,7 +72,7 @@ struct BotStack: Sendable {
         let cursor = try LedgerCursor(directory: directory)
         while let event = try cursor.next() {
             guard event.type == EventType.webhookReceived else { continue }
-            let form = event.meta.withUnsafeBytes { JSONObjectView($0)?.string(WebhookDigest.compactFormNameKey) }
+            let form = event.meta.withUnsafeBytes { JSONObjectView($0)?.string(WebhookMeta.compactFormName) }
             if form != WebhookDigest.compactFormName || WebhookDigest(event: event) != WebhookDigest(event: event, fromRawBody: true) {
                 throw CompactFormMismatch(seq: event.seq, meta: String(decoding: event.meta, as: UTF8.self))
             }
