@@ -83,7 +83,8 @@ public struct WebhookDigest: Sendable, Equatable {
     }
 
     /// Names the compact form: the paths it keeps. A form cut for other paths (by an earlier or
-    /// later version that reads other fields) is not used.
+    /// later version that reads other fields) is not used. The `paths-` prefix names the way
+    /// forms are cut (``JSONScan/JSONPaths/pruned(_:)``): a change to that must change the prefix.
     public static let compactFormName = "paths-" + paths.fingerprint
     /// Bodies whose compact form is larger than this (a very long message) are not given one:
     /// meta stays small, and reading the body is then no slower than reading its copy.
