@@ -33,6 +33,8 @@ public struct EntityExtractor: Sendable {
     }
 
     private let regexes: [(entity: String, regex: NSRegularExpression)]
+    /// Extractions of recent texts (`extract` is a pure function of the text).
+    private let extractions = TextMemo<[ExtractedEntity]>()
     /// entity → folded value → canonical value as written in the table
     private let lookups: [(entity: String, values: [(folded: [String], value: String)])]
     private let synonyms: [String: String]
@@ -63,6 +65,10 @@ public struct EntityExtractor: Sendable {
     }
 
     public func extract(_ text: String) -> [ExtractedEntity] {
+        extractions.value(for: text, compute: computeExtraction)
+    }
+
+    private func computeExtraction(_ text: String) -> [ExtractedEntity] {
         var found: [(position: Int, entity: ExtractedEntity)] = []
         let range = NSRange(text.startIndex..., in: text)
         for (entity, regex) in regexes {

@@ -24,6 +24,8 @@ public struct IntentClassifier: Sendable {
     /// weights[intent][feature]
     private let weights: [[Double]]
     private let bias: [Double]
+    /// Rankings of recent texts (`rank` is a pure function of the text).
+    private let rankings = TextMemo<[IntentScore]>()
 
     public struct Configuration: Sendable {
         public var steps = 200
@@ -81,6 +83,10 @@ public struct IntentClassifier: Sendable {
     /// sums to 1, so without it words the model never saw would still get a confident answer
     /// from the class priors. Text with no known word scores 0.
     public func rank(_ text: String) -> [IntentScore] {
+        rankings.value(for: text, compute: computeRanking)
+    }
+
+    private func computeRanking(_ text: String) -> [IntentScore] {
         guard !intents.isEmpty else { return [] }
         let vector = features.vector(text)
         let coverage = vector.isEmpty ? 0 : features.coverage(text)
