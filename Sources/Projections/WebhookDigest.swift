@@ -98,6 +98,13 @@ public struct WebhookDigest: Sendable, Equatable {
         return form
     }
 
+    /// Whether the compact form recorded in `event`'s meta reads as its raw body does (what
+    /// `ledger verify --forms` checks); nil when it carries no form of the current paths.
+    public static func compactFormAgrees(in event: LedgerEvent) -> Bool? {
+        guard event.type == EventType.webhookReceived, !event.meta.isEmpty, let recorded = recorded(in: event.meta) else { return nil }
+        return recorded == WebhookDigest(body: event.body)
+    }
+
     /// The digest read from the compact form in `meta`, when there is one of the current form.
     static func recorded(in meta: [UInt8]) -> WebhookDigest? {
         meta.withUnsafeBytes { bytes in

@@ -27,6 +27,8 @@ extension LedgerCommand {
         @Option(help: ArgumentHelp("Fail unless the head hash equals this one (kept from an earlier `stats`).", valueName: "HASH"))
         var expectHead: String?
         @Option(help: "Output format.") var format: OutputFormat = .text
+        @Flag(help: "Also check that the compact form ingest recorded beside each webhook reads as its raw body does.")
+        var forms = false
 
         func run() async throws {
             let report = try await reportingErrors {
@@ -41,12 +43,14 @@ extension LedgerCommand {
                 progress.finish(report.events)
                 return report
             }
+            let formCheck = forms && report.isIntact ? try await reportingErrors { try await checkForms() } : nil
             switch format {
             case .json:
                 var object: [String: Any] = [
                     "intact": report.isIntact, "events": report.events, "frames": report.frames, "segments": report.segments.count,
                     "head_seq": report.headSeq, "head_hash": report.headHash.hexString,
                 ]
+                if let formCheck { object["forms"] = ["checked": formCheck.checked, "mismatched_seqs": formCheck.mismatched] }
                 if let torn = report.tornTail {
                     object["torn_tail"] = ["segment": torn.segment, "offset": torn.offset, "bytes": torn.bytes, "reason": torn.reason]
                 }
@@ -80,8 +84,53 @@ extension LedgerCommand {
                 if let torn = report.tornTail {
                     print("note: \(torn); the next writer will truncate it (it was never acknowledged)")
                 }
+                if let formCheck {
+                    if formCheck.mismatched.isEmpty {
+                        print("compact forms: \(formCheck.checked) checked, each reads as its webhook's body")
+                    } else {
+                        print("COMPACT FORMS DIFFER from their bodies at seq " + formCheck.mismatched.prefix(20).map(String.init).joined(separator: ", ")
+                              + (formCheck.mismatched.count > 20 ? " and \(formCheck.mismatched.count - 20) more" : ""))
+                        print("  the bot reads those forms; `replay --from-raw` reads the bodies instead")
+                    }
+                }
             }
-            if !report.isIntact { throw ExitCode(1) }
+            if !report.isIntact || formCheck?.mismatched.isEmpty == false { throw ExitCode(1) }
+        }
+
+        /// Every webhook's recorded compact form against its raw body.
+        private func checkForms() async throws -> (checked: Int, mismatched: [Seq]) {
+            var checked = 0
+            var mismatched: [Seq] = []
+            let progress = Progress("forms")
+            func check(_ event: LedgerEvent) {
+                guard let agrees = WebhookDigest.compactFormAgrees(in: event) else { return }
+                checked += 1
+                if !agrees { mismatched.append(event.seq) }
+            }
+            switch try options.target() {
+            case .directory(let directory):
+                let cursor = try LedgerCursor(directory: directory)
+                var read = 0
+                while let event = try cursor.next() {
+                    check(event)
+                    read += 1
+                    if read % 4096 == 0 { progress.update(read) }
+                }
+                progress.finish(read)
+            case .postgres(let location):
+                try await withPostgresLedger(location) { ledger in
+                    let head = await ledger.headSeq()
+                    let tail = try ledger.tail(from: 1)
+                    while tail.nextSeq <= head {
+                        let batch = try await tail.read(through: head, limit: 4096)
+                        if batch.isEmpty { break }
+                        batch.forEach(check)
+                        progress.update(Int(tail.nextSeq - 1), total: Int(head))
+                    }
+                    progress.finish(Int(head))
+                }
+            }
+            return (checked, mismatched)
         }
     }
 

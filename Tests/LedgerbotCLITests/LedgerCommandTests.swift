@@ -1,4 +1,5 @@
 import Foundation
+import JSONScan
 import LedgerbotTesting
 import Projections
 import Testing
@@ -26,6 +27,35 @@ import Testing
             lines.append(String(decoding: JSONLines.encode(event), as: UTF8.self))
         }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// `verify --forms` holds each webhook's recorded compact form to its raw body: a form that
+    /// reads differently (here edited after export) is named by seq and fails the check.
+    @Test func verifyFormsNamesAWebhookWhoseCompactFormDiffersFromItsBody() async throws {
+        let body = try chatwootFixture("webhook-message_created-incoming.json")
+        let form = try #require(body.withUnsafeBytes(WebhookDigest.compactForm(of:)))
+        let forged = Array(String(decoding: form, as: UTF8.self).replacingOccurrences(of: #""content":""#, with: #""content":"forged "#).utf8)
+        func line(_ seq: Seq, _ form: [UInt8]) -> String {
+            let meta = JSONWriter.object([("digest_form", .string(WebhookDigest.compactFormName)), ("digest", .raw(form))])
+            let event = LedgerEvent(seq: seq, stream: "1/128", type: "webhook.received", time: 1_778_663_742_000_000 + Int64(seq), causation: nil, body: body, meta: meta)
+            return String(decoding: JSONLines.encode(event), as: UTF8.self) + "\n"
+        }
+        let temp = TemporaryDirectory()
+        let good = temp.path + "/good", bad = temp.path + "/bad"
+        #expect(try await ledgerbot("ledger", "import", "--data", good, stdin: Data((line(1, form) + line(2, form)).utf8)).status == 0)
+        #expect(try await ledgerbot("ledger", "import", "--data", bad, stdin: Data((line(1, form) + line(2, forged) + line(3, form)).utf8)).status == 0)
+
+        let checked = try await ledgerbot("ledger", "verify", "--data", good, "--forms")
+        #expect(checked.status == 0, "\(checked.stdout)\(checked.stderr)")
+        #expect(checked.stdout.contains("compact forms: 2 checked"))
+        #expect(try await ledgerbot("ledger", "verify", "--data", bad).status == 0, "the hash chain itself is intact")
+        let caught = try await ledgerbot("ledger", "verify", "--data", bad, "--forms")
+        #expect(caught.status == 1)
+        #expect(caught.stdout.contains("COMPACT FORMS DIFFER from their bodies at seq 2\n"), "\(caught.stdout)")
+        let json = try await ledgerbot("ledger", "verify", "--data", bad, "--forms", "--format", "json")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let forms = try #require(object["forms"] as? [String: Any])
+        #expect(forms["checked"] as? Int == 3 && forms["mismatched_seqs"] as? [Int] == [2])
     }
 
     @Test func helpNamesEveryLedgerCommand() async throws {
