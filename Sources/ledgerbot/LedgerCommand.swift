@@ -107,29 +107,13 @@ extension LedgerCommand {
                 checked += 1
                 if !agrees { mismatched.append(event.seq) }
             }
-            switch try options.target() {
-            case .directory(let directory):
-                let cursor = try LedgerCursor(directory: directory)
-                var read = 0
-                while let event = try cursor.next() {
-                    check(event)
-                    read += 1
-                    if read % 4096 == 0 { progress.update(read) }
-                }
-                progress.finish(read)
-            case .postgres(let location):
-                try await withPostgresLedger(location) { ledger in
-                    let head = await ledger.headSeq()
-                    let tail = try ledger.tail(from: 1)
-                    while tail.nextSeq <= head {
-                        let batch = try await tail.read(through: head, limit: 4096)
-                        if batch.isEmpty { break }
-                        batch.forEach(check)
-                        progress.update(Int(tail.nextSeq - 1), total: Int(head))
-                    }
-                    progress.finish(Int(head))
-                }
+            var read = 0
+            try await options.target().forEachBatch { batch in
+                batch.forEach(check)
+                read += batch.count
+                progress.update(read)
             }
+            progress.finish(read)
             return (checked, mismatched)
         }
     }
