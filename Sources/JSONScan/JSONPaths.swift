@@ -90,9 +90,9 @@ extension JSONPaths {
         guard let found = scan(bytes) else { return nil }
         var out: [UInt8] = []
         out.reserveCapacity(512)
-        var start = 0
-        while [0x20, 0x09, 0x0A, 0x0D].contains(bytes[start]) { start += 1 }
-        write(node: 0, value: start..<bytes.count, of: bytes, found: found, to: &out)
+        var leading = JSONScanner(bytes)
+        leading.skipWhitespace()
+        write(node: 0, value: leading.position..<bytes.count, of: bytes, found: found, to: &out)
         return out
     }
 
