@@ -35,6 +35,10 @@ public final class Replayer {
         /// Reads every webhook from its raw body, re-deriving the compact form ingest recorded
         /// beside it (`--from-raw`): slower, and independent of what ingest derived.
         public var fromRawBody = false
+        /// With more than one, a ledger directory is read (inflated, decoded, its webhooks'
+        /// digests read) on a thread of its own, ahead of the fold and the reactor
+        /// (``ReplayReadAhead``); with one, everything runs on the calling thread. Same report either way.
+        public var threads = min(2, ProcessInfo.processInfo.activeProcessorCount)
 
         public init(policy: Policy? = nil, conversationId: Int? = nil, accountId: Int? = nil, inboxId: Int? = nil,
                     since: Int64? = nil, until: Int64? = nil, live: (any LiveEffects)? = nil) {
@@ -72,32 +76,50 @@ public final class Replayer {
         self.policies = policies
     }
 
-    /// Events in seq order from either source.
+    /// Events in seq order from either source, with their inputs when they were read ahead.
     private struct Events {
         let cursor: LedgerCursor?
+        let readAhead: ReplayReadAhead?
         let tail: (any LedgerTailing)?
         let head: Seq
-        var buffer: [LedgerEvent] = []
+        var buffer: [ReplayReadAhead.Item] = []
         var index = 0
 
-        init(_ source: Source) async throws {
+        init(_ source: Source, options: Options) async throws {
             switch source {
+            case .directory(let directory) where options.threads > 1:
+                readAhead = try ReplayReadAhead(directory: directory, fromRawBody: options.fromRawBody)
+                cursor = nil
+                tail = nil
+                head = .max
             case .directory(let directory):
                 cursor = try LedgerCursor(directory: directory, decoders: 0)
+                readAhead = nil
                 tail = nil
                 head = .max
             case .store(let store):
                 cursor = nil
+                readAhead = nil
                 tail = try store.tail(from: 1)
                 head = await store.headSeq()
             }
         }
 
-        mutating func next() async throws -> LedgerEvent? {
-            if let cursor { return try cursor.next() }
+        var tornTail: TornTail? { cursor?.tornTail ?? readAhead?.tornTail }
+
+        /// Ends the read-ahead thread when the replay stops before the end (an error).
+        func stop() { readAhead?.stop() }
+
+        mutating func next() async throws -> ReplayReadAhead.Item? {
+            if let cursor { return try cursor.next().map { ReplayReadAhead.Item(event: $0, input: nil) } }
             if index == buffer.count {
-                guard let tail, tail.nextSeq <= head else { return nil }
-                buffer = try await tail.read(through: head, limit: 4096)
+                if let readAhead {
+                    guard let batch = try readAhead.next() else { return nil }
+                    buffer = batch
+                } else {
+                    guard let tail, tail.nextSeq <= head else { return nil }
+                    buffer = try await tail.read(through: head, limit: 4096).map { ReplayReadAhead.Item(event: $0, input: nil) }
+                }
                 index = 0
                 if buffer.isEmpty { return nil }
             }
@@ -109,7 +131,8 @@ public final class Replayer {
     /// - Parameter progress: called about once a second with (events read, head seq).
     /// - Throws: ledger errors, or ``ReplayError`` when a recorded policy cannot be loaded.
     public func run(progress: (Int, Seq) -> Void = { _, _ in }) async throws -> ReplayReport {
-        var events = try await Events(source)
+        var events = try await Events(source, options: options)
+        defer { events.stop() }
         var store = ConversationStore()
         var report = ReplayReport(policy: options.policy?.id)
         var active: Policy?
@@ -118,7 +141,8 @@ public final class Replayer {
         var decodedDecision: Decision?
         var lastProgress = ContinuousClock.now
         var clock = PhaseClock(enabled: options.timing)
-        while let event = try await events.next() {
+        while let item = try await events.next() {
+            let event = item.event
             clock.lap(\.read)
             report.events += 1
             report.headSeq = event.seq
@@ -156,7 +180,8 @@ public final class Replayer {
                 break
             }
             clock.lap(\.compare)
-            let change = decodedDecision.map { store.apply(event, decoded: $0) } ?? store.apply(event, fromRawBody: options.fromRawBody)
+            let input = decodedDecision.map(Projector.Input.decision) ?? item.input ?? Projector.Input(event, fromRawBody: options.fromRawBody)
+            let change = store.apply(event, input: input)
             decodedDecision = nil
             clock.lap(\.fold)
             let decided = active.flatMap { policy in
@@ -168,7 +193,7 @@ public final class Replayer {
             derived[event.seq] = (decision.conversation, decision, event.time)
         }
         // A damaged last frame reads like a torn write; the index knows whether it was acknowledged.
-        if case .directory(let directory) = source, let torn = events.cursor?.tornTail {
+        if case .directory(let directory) = source, let torn = events.tornTail {
             let indexed = try? LedgerIndex(path: directory.indexPath, ledgerID: directory.readManifest(), readOnly: true).lastFrame()?.lastSeq
             if let indexed, indexed > report.headSeq {
                 throw ReplayError(message: "the ledger is damaged (\(torn)): events through seq \(indexed) were acknowledged but only \(report.headSeq) can be read; "

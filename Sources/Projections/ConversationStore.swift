@@ -64,16 +64,12 @@ public struct ConversationStore: Sendable, Equatable {
         apply(event, input: Projector.Input(event, fromRawBody: fromRawBody))
     }
 
-    /// The same for a `decision` event whose body the caller has already decoded (replay
-    /// re-derives each decision and, when its bytes equal the recorded ones, hands it over
-    /// instead of having the same JSON decoded again).
+    /// The same with the event's input already read: replay reads webhook digests and effect
+    /// results on another thread, ahead of the fold, and hands over a recorded decision it has
+    /// re-derived byte for byte instead of having the same JSON decoded again. The input must be
+    /// what `Projector.Input(event)` reads.
     @discardableResult
-    public mutating func apply(_ event: LedgerEvent, decoded decision: Decision) -> ProjectionChange {
-        precondition(event.type == EventType.decision, "only decision events come decoded")
-        return apply(event, input: .decision(decision))
-    }
-
-    private mutating func apply(_ event: LedgerEvent, input: Projector.Input) -> ProjectionChange {
+    public mutating func apply(_ event: LedgerEvent, input: Projector.Input) -> ProjectionChange {
         guard event.seq > appliedSeq else { return ProjectionChange() }
         appliedSeq = event.seq
         var change = ProjectionChange()

@@ -48,10 +48,13 @@ struct ReplayCommand: AsyncParsableCommand {
     var live = false
     @Flag(name: .customLong("from-raw"), help: "Read every webhook from its raw body, not from the compact form ingest recorded beside it (slower; rules that form out when hunting a difference).")
     var fromRaw = false
+    @Option(help: ArgumentHelp("1 replays on one thread; 2 (the default on a machine with two cores or more) reads and decompresses the ledger on a second thread, ahead of the fold and the reactor. Same report either way.", valueName: "N"))
+    var threads: Int?
 
     func validate() throws {
         if let since, Timestamp.parse(since) == nil { throw ValidationError("--since must be an ISO 8601 time such as 2026-11-01T00:00:00Z") }
         if let until, Timestamp.parse(until) == nil { throw ValidationError("--until must be an ISO 8601 time such as 2026-11-30T23:59:59Z") }
+        if let threads, !(1...2).contains(threads) { throw ValidationError("--threads must be 1 or 2 (a second thread reads ahead; the fold and the reactor run in ledger order on one)") }
         if live && policy == nil { throw ValidationError("--live needs --policy FILE: it evaluates a new bot version against real history") }
     }
 
@@ -94,6 +97,7 @@ struct ReplayCommand: AsyncParsableCommand {
         var options = Replayer.Options(policy: whatIf, conversationId: conversation, accountId: account, inboxId: inbox,
                                        since: since.flatMap(Timestamp.parse), until: until.flatMap(Timestamp.parse), live: live)
         options.fromRawBody = fromRaw
+        if let threads { options.threads = threads }
         let progress = Progress("replaying")
         let report: ReplayReport
         switch try store.target() {

@@ -57,7 +57,10 @@ struct BotStack: Sendable {
             }
         }
         // Every run proves determinism: replaying its ledger re-derives every decision byte for byte.
-        let replay = try await Replayer(directory: directory).run()
+        // The ledger is read ahead on a second thread here, and on the calling thread below.
+        var readAhead = Replayer.Options()
+        readAhead.threads = 2
+        let replay = try await Replayer(directory: directory, options: readAhead).run()
         if !replay.changes.isEmpty || replay.compared != replay.identical {
             throw ReplayMismatch(report: replay)
         }
@@ -65,6 +68,7 @@ struct BotStack: Sendable {
         // recorded beside it; every webhook carries that form, and it reads as its body does.
         var fromRawBody = Replayer.Options()
         fromRawBody.fromRawBody = true
+        fromRawBody.threads = 1
         let raw = try await Replayer(directory: directory, options: fromRawBody).run()
         if !raw.changes.isEmpty || raw.compared != replay.compared || raw.identical != replay.identical {
             throw ReplayMismatch(report: raw)

@@ -40,6 +40,13 @@ import Testing
         #expect(compared >= 5)
         #expect(object["identical"] as? Int == compared)
         #expect((object["recorded_policies"] as? [String]) == ["shop-bot@7"])
+        // One thread or a second reading ahead: the same report, byte for byte.
+        for threads in ["1", "2"] {
+            let same = try await ledgerbot(["replay", "--data", directory.dataPath, "--format", "json", "--threads", threads])
+            #expect(same.status == 0 && same.stdout == json.stdout, "--threads \(threads): \(same.stdout)\(same.stderr)")
+        }
+        let usage = try await ledgerbot(["replay", "--data", directory.dataPath, "--threads", "3"])
+        #expect(usage.status == 64 && usage.stderr.contains("--threads must be 1 or 2"), "\(usage.stderr)")
     }
 
     @Test func whatIfReportsEveryChangedDecisionAndTheCaveat() async throws {
@@ -179,10 +186,12 @@ import Testing
         var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: segment)))
         bytes[bytes.count / 2] ^= 0x40 // one bit, in the middle of a frame
         try Data(bytes).write(to: URL(fileURLWithPath: segment))
-        let result = try await ledgerbot(["replay", "--data", directory.dataPath])
-        #expect(result.status == 2)
-        #expect(result.stdout.isEmpty, "no report from a damaged ledger")
-        // The verify error: where the damage is (segment, offset, seq), or that acknowledged events are missing.
-        #expect(result.stderr.contains("checksum mismatch at segment") || result.stderr.contains("the ledger is damaged"), "\(result.stderr)")
+        for threads in ["1", "2"] {
+            let result = try await ledgerbot(["replay", "--data", directory.dataPath, "--threads", threads])
+            #expect(result.status == 2, "--threads \(threads)")
+            #expect(result.stdout.isEmpty, "no report from a damaged ledger")
+            // The verify error: where the damage is (segment, offset, seq), or that acknowledged events are missing.
+            #expect(result.stderr.contains("checksum mismatch at segment") || result.stderr.contains("the ledger is damaged"), "\(result.stderr)")
+        }
     }
 }

@@ -1,0 +1,110 @@
+import Foundation
+import Domain
+import Ledger
+import Projections
+
+/// The first stage of a two-stage replay: a thread of its own reads the ledger (checksums,
+/// inflating, decoding) and reads each event's input for the fold (a webhook's digest, an effect
+/// result) while the replay folds, decides and compares the events before. Events come out in
+/// ledger order, in batches, at most `window` batches ahead, so memory stays bounded whatever
+/// the ledger size.
+///
+/// Reading inputs here changes nothing the replay computes: ``Projections/Projector/Input`` is a
+/// pure function of the event. Decisions are left to the replay, which compares their bytes
+/// before deciding whether to decode them at all.
+final class ReplayReadAhead: @unchecked Sendable {
+    struct Item {
+        var event: LedgerEvent
+        /// The event's input for the fold; nil for decisions (and events read on the caller's thread).
+        var input: Projector.Input?
+    }
+
+    // Every mutable property is guarded by `condition`; the cursor is confined to the reader thread.
+    private let condition = NSCondition()
+    private var batches: [[Item]] = []
+    private var finished = false
+    private var failure: Error?
+    private var stopped = false
+    private var torn: TornTail?
+    private let window: Int
+
+    /// Starts reading `directory` from seq 1 on a new thread.
+    /// - Throws: ``Ledger/LedgerError`` for a missing or foreign ledger (before any thread starts).
+    init(directory: LedgerDirectory, fromRawBody: Bool, batchSize: Int = 256, window: Int = 8) throws {
+        self.window = window
+        nonisolated(unsafe) let cursor = try LedgerCursor(directory: directory, decoders: 0) // handed to the reader thread
+        let thread = Thread { [self] in read(cursor, fromRawBody: fromRawBody, batchSize: batchSize) }
+        thread.name = "ledgerbot replay read-ahead"
+        thread.start()
+    }
+
+    /// The next batch in ledger order; nil at the end. Throws a read error where it happened
+    /// (after every batch read before it).
+    func next() throws -> [Item]? {
+        condition.lock()
+        defer { condition.unlock() }
+        while batches.isEmpty && !finished { condition.wait() }
+        if !batches.isEmpty {
+            condition.broadcast()
+            return batches.removeFirst()
+        }
+        if let failure { throw failure }
+        return nil
+    }
+
+    /// Incomplete bytes at the end of the last segment, once the reader reached them.
+    var tornTail: TornTail? {
+        condition.lock()
+        defer { condition.unlock() }
+        return torn
+    }
+
+    /// Stops the reader thread (it finishes its current batch and exits). The thread holds this
+    /// object until it ends, so a reader that stops early must call this.
+    func stop() {
+        condition.lock()
+        stopped = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    private func read(_ cursor: LedgerCursor, fromRawBody: Bool, batchSize: Int) {
+        var batch: [Item] = []
+        batch.reserveCapacity(batchSize)
+        do {
+            while let event = try cursor.next() {
+                let input = event.type == EventType.decision ? nil : Projector.Input(event, fromRawBody: fromRawBody)
+                batch.append(Item(event: event, input: input))
+                if batch.count == batchSize {
+                    guard hand(batch) else { return }
+                    batch.removeAll(keepingCapacity: true)
+                }
+            }
+            if !batch.isEmpty { guard hand(batch) else { return } }
+            finish(nil, torn: cursor.tornTail)
+        } catch {
+            if !batch.isEmpty { guard hand(batch) else { return } }
+            finish(error, torn: nil)
+        }
+    }
+
+    /// Queues a batch, waiting while `window` batches are unread; false once stopped.
+    private func hand(_ batch: [Item]) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        while !stopped && batches.count >= window { condition.wait() }
+        guard !stopped else { return false }
+        batches.append(batch)
+        condition.broadcast()
+        return true
+    }
+
+    private func finish(_ error: Error?, torn: TornTail?) {
+        condition.lock()
+        failure = error
+        self.torn = torn
+        finished = true
+        condition.broadcast()
+        condition.unlock()
+    }
+}
