@@ -2,8 +2,9 @@
 # Replay throughput on a large generated ledger (issue #7): records a ledger of at least
 # EVENTS events (default 1,000,000) once — the real bot with examples/support-triage.yml
 # against the Chatwoot simulator and the sample backends, many customers at once — then, in a
-# fresh process, reads it raw and replays it, printing events/s of each, replay as a share of
-# raw reading, and peak resident memory.
+# fresh process, reads it raw and replays it on one core, printing events/s of each, replay as a
+# share of raw reading, and peak resident memory; then, in another process, replays it with the
+# second thread that reads ahead (the default on two cores).
 #
 #   tools/bench-replay.sh [EVENTS]
 #
@@ -25,3 +26,6 @@ else
   echo "reusing the generated ledger in $ledger" >&2
 fi
 "$bench" --ledger "$ledger"
+# Then, in a process of its own (its peak memory its own), the default on two cores: the ledger
+# read ahead on a second thread.
+"$bench" --ledger "$ledger" --threads 2
