@@ -3,9 +3,10 @@
 ///
 /// ``JSONPathView`` reads a body against it in one validating pass that descends only into the
 /// objects on these paths: no list of members is built for any object, no key is turned into a
-/// `String`, and no nested object is scanned twice — the hot path of replay, which reads every
-/// webhook of the ledger. (About 1.3× faster than splitting each level with ``JSONObjectView``
-/// on `tools/bench-replay.sh`'s webhooks; what remains is validating every byte once.)
+/// `String`, and no nested object is scanned twice — how ingest reads every webhook body, and
+/// replay every body without a compact form (`--from-raw`, older ledgers). (About 1.3× faster
+/// than splitting each level with ``JSONObjectView`` on `tools/bench-replay.sh`'s webhooks; what
+/// remains is validating every byte once.)
 public final class JSONPaths: Sendable {
     struct Node: Sendable {
         var key: [UInt8]
@@ -15,8 +16,6 @@ public final class JSONPaths: Sendable {
     }
 
     let nodes: [Node]
-    /// Names these paths (see ``pruned(_:)``): equal for equal path lists, different otherwise.
-    public let fingerprint: String
 
     /// The child of `node` whose key is `key` (raw, unescaped bytes).
     func child(of node: Int, named key: UnsafeRawBufferPointer) -> Int? {
@@ -62,7 +61,6 @@ public final class JSONPaths: Sendable {
             }
         }
         self.nodes = nodes
-        fingerprint = Self.fingerprint(of: nodes)
     }
 }
 
@@ -77,71 +75,6 @@ extension JSONPaths {
         scanner.skipWhitespace()
         guard scanner.position == bytes.count else { return nil }
         return found
-    }
-
-    /// The document cut down to what these paths reach: each object on a path keeps only its
-    /// members on a path (the first of a repeated key), an array on a `[0]` path only its first
-    /// element, and every other value is copied byte for byte. Reading the result against the
-    /// same paths (``JSONPathView``) gives what reading `bytes` gives, from a fraction of the
-    /// bytes: the compact form of a webhook that ingest records next to the raw body.
-    ///
-    /// - Returns: nil unless `bytes` is exactly one valid JSON object.
-    public func pruned(_ bytes: UnsafeRawBufferPointer) -> [UInt8]? {
-        guard let found = scan(bytes) else { return nil }
-        var out: [UInt8] = []
-        out.reserveCapacity(512)
-        var leading = JSONScanner(bytes)
-        leading.skipWhitespace()
-        write(node: 0, value: leading.position..<bytes.count, of: bytes, found: found, to: &out)
-        return out
-    }
-
-    private func write(node: Int, value range: Range<Int>, of bytes: UnsafeRawBufferPointer, found: [Range<Int>?], to out: inout [UInt8]) {
-        let first = bytes[range.lowerBound]
-        let wanted = nodes[node]
-        if first == UInt8(ascii: "{"), !wanted.children.isEmpty {
-            out.append(UInt8(ascii: "{"))
-            var members = 0
-            for child in wanted.children {
-                guard let childRange = found[child] else { continue }
-                if members > 0 { out.append(UInt8(ascii: ",")) }
-                members += 1
-                out.append(UInt8(ascii: "\""))
-                out += nodes[child].key
-                out.append(UInt8(ascii: "\""))
-                out.append(UInt8(ascii: ":"))
-                write(node: child, value: childRange, of: bytes, found: found, to: &out)
-            }
-            out.append(UInt8(ascii: "}"))
-        } else if first == UInt8(ascii: "["), let element = wanted.firstElement {
-            out.append(UInt8(ascii: "["))
-            if let elementRange = found[element] { write(node: element, value: elementRange, of: bytes, found: found, to: &out) }
-            out.append(UInt8(ascii: "]"))
-        } else {
-            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[range]))
-        }
-    }
-
-    /// 16 hex digits naming the compiled paths (64-bit FNV-1a of the tree), for a reader to tell
-    /// whether a pruned document was cut for the paths it reads: any added, removed or renamed
-    /// path changes it.
-    static func fingerprint(of nodes: [Node]) -> String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        func mix(_ byte: UInt8) {
-            hash ^= UInt64(byte)
-            hash = hash &* 0x0000_0100_0000_01B3
-        }
-        for (index, node) in nodes.enumerated() {
-            for byte in String(index).utf8 { mix(byte) }
-            mix(0x3A)
-            node.key.forEach(mix)
-            mix(0x3A)
-            for child in node.children { for byte in String(child).utf8 { mix(byte) }; mix(0x2C) }
-            if let element = node.firstElement { for byte in "[\(element)]".utf8 { mix(byte) } }
-            mix(0x0A)
-        }
-        let hex = String(hash, radix: 16)
-        return String(repeating: "0", count: 16 - hex.count) + hex
     }
 }
 

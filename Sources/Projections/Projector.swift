@@ -33,10 +33,11 @@ import Ledger
 ///
 /// So a rebuild reads ~35 000 webhooks per second per core instead of ~3 000. (Measured with an
 /// earlier scanner; `tools/bench-replay.sh` is the current reference for the whole fold.) The
-/// digest is read in one validating pass over the paths it needs — from the compact form ingest
-/// recorded in the meta when there is one, else from the body — and allocates only the strings
-/// it keeps; a widget answer also decodes its `submitted_values` with `JSONDecoder` (~60 µs,
-/// rare). The fold includes comparing the state before and after.
+/// digest is read from the compact form ingest recorded in the meta when there is one (its
+/// fields in order, read front to back), else in one validating pass over the body's paths it
+/// needs, and allocates only the strings it keeps; a widget answer (always read from the body)
+/// also decodes its `submitted_values` with `JSONDecoder` (~60 µs, rare). The fold includes
+/// comparing the state before and after.
 public enum Projector {
     /// Folds `event` into `state` and returns the metric increments it causes.
     ///

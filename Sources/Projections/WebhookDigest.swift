@@ -64,16 +64,22 @@ public struct WebhookDigest: Sendable, Equatable {
 
     /// `nil` when `body` is not a JSON object.
     public init?(body: [UInt8]) {
-        // One validating pass that descends only into the objects on `paths`.
-        guard let digest = body.withUnsafeBytes({ bytes in JSONPathView(bytes, paths: Self.paths).map(WebhookDigest.init(root:)) }) else { return nil }
+        guard let digest = body.withUnsafeBytes(WebhookDigest.init(bytes:)) else { return nil }
         self = digest
     }
 
+    /// `nil` when `bytes` is not a JSON object.
+    init?(bytes: UnsafeRawBufferPointer) {
+        // One validating pass that descends only into the objects on `paths`.
+        guard let root = JSONPathView(bytes, paths: Self.paths) else { return nil }
+        self.init(root: root)
+    }
+
     /// The digest of a `webhook.received` event: read from the compact form ingest recorded in
-    /// its meta (``compactForm(of:)``) when that form was cut for the paths this version reads,
-    /// else — or with `fromRawBody` — from the raw body. Both give the same digest (tested); the
-    /// compact form is a few hundred bytes where the body is ~2.5 KB, so replay and rebuilds
-    /// read it several times faster.
+    /// its meta (``compactForm(of:)``) when that form has the layout this version reads, else —
+    /// or with `fromRawBody` — from the raw body. Both give the same digest (tested); the compact
+    /// form is the digest's own fields, in order, where the body is ~2.5 KB of Chatwoot's JSON to
+    /// search, so replay and rebuilds read it several times faster.
     public init?(event: LedgerEvent, fromRawBody: Bool = false) {
         if !fromRawBody, !event.meta.isEmpty, let digest = Self.recorded(in: event.meta) {
             self = digest
@@ -82,35 +88,49 @@ public struct WebhookDigest: Sendable, Equatable {
         }
     }
 
-    /// Names the compact form: the paths it keeps. A form cut for other paths (by an earlier or
-    /// later version that reads other fields) is not used. The `paths-` prefix names the way
-    /// forms are cut (``JSONScan/JSONPaths/pruned(_:)``): a change to that must change the prefix.
-    public static let compactFormName = "paths-" + paths.fingerprint
+    /// Names the compact form's layout (``compactForm``). A form of another layout (an earlier or
+    /// later version's) is not read: the body is. Any change to what the form holds or how it is
+    /// written must change this name (`WebhookDigestTests` pins the layout).
+    public static let compactFormName = "fields-1"
     /// Bodies whose compact form is larger than this (a very long message) are not given one:
     /// meta stays small, and reading the body is then no slower than reading its copy.
     public static let compactFormLimit = 16 * 1024
 
-    /// The body cut down to the members the digest reads (``JSONScan/JSONPaths/pruned(_:)``),
-    /// which ingest records in the event's meta; nil when `body` is not a JSON object or the
-    /// form would exceed ``compactFormLimit``. The raw body stays the source of truth.
+    /// The compact form of `body` that ingest records in the event's meta: its digest as a JSON
+    /// array of the fields in a fixed order (``compactForm``). nil when `body` is not a JSON
+    /// object, when the form would exceed ``compactFormLimit``, when the message carries a
+    /// submitted answer (a widget form or choice: rare, and read from the body), or when the form
+    /// would not read back as exactly the body's digest. The raw body stays the source of truth.
     public static func compactForm(of body: UnsafeRawBufferPointer) -> [UInt8]? {
-        guard let form = paths.pruned(body), form.count <= compactFormLimit else { return nil }
+        guard let digest = WebhookDigest(bytes: body), digest.message?.answer == nil else { return nil }
+        let form = digest.compactForm
+        guard form.count <= compactFormLimit, form.withUnsafeBytes(WebhookDigest.init(form:)) == digest else { return nil }
         return form
     }
 
     /// Whether the compact form recorded in `event`'s meta reads as its raw body does (what
-    /// `ledger verify --forms` checks); nil when it carries no form of the current paths.
+    /// `ledger verify --forms` checks); nil when it carries no form of the current layout.
     public static func compactFormAgrees(in event: LedgerEvent) -> Bool? {
         guard event.type == EventType.webhookReceived, !event.meta.isEmpty, let recorded = recorded(in: event.meta) else { return nil }
         return recorded == WebhookDigest(body: event.body)
     }
 
-    /// The digest read from the compact form in `meta`, when there is one of the current form.
+    /// The digest read from the compact form in `meta`, when there is one of the current layout:
+    /// one pass over the meta, the form read in place (ingest writes its name before it).
     static func recorded(in meta: [UInt8]) -> WebhookDigest? {
         meta.withUnsafeBytes { bytes in
-            guard let view = JSONPathView(bytes, paths: metaPaths), view.string(WebhookMeta.compactFormName) == compactFormName,
-                  let form = view.object(WebhookMeta.compactForm) else { return nil }
-            return WebhookDigest(root: form)
+            var reader = JSONSequentialReader(bytes)
+            guard reader.open(.object) else { return nil }
+            var current = false
+            var digest: WebhookDigest?
+            while let key = reader.nextKey() {
+                switch key {
+                case WebhookMeta.compactFormName: current = reader.string() == compactFormName
+                case WebhookMeta.compactForm where current: digest = read(&reader)
+                default: _ = reader.skip()
+                }
+            }
+            return reader.finish() ? digest : nil
         }
     }
 
@@ -118,10 +138,6 @@ public struct WebhookDigest: Sendable, Equatable {
     /// debug builds): the message at the top level of message events, the conversation at the
     /// top level of conversation events, or embedded as `conversation` / `current_conversation`.
     static let paths = JSONPaths(pathList)
-
-    /// The same paths inside an event's meta (`digest.…`), with the form's name: one validating
-    /// pass over the meta finds both and scans the form once.
-    static let metaPaths = JSONPaths([WebhookMeta.compactFormName] + pathList.map { WebhookMeta.compactForm + "." + $0 })
 
     private static let pathList: [String] = {
         let contact = ["id", "name", "email", "phone_number", "identifier"]
@@ -138,16 +154,7 @@ public struct WebhookDigest: Sendable, Equatable {
     /// Reads the digest from the top-level object of a webhook body (any reader: the tests also
     /// read with ``JSONScan/JSONObjectView`` and compare).
     init<Object: JSONObjectReading>(root: Object) {
-        switch root.string("event") {
-        case WebhookEvent.Name.messageCreated: kind = .messageCreated
-        case WebhookEvent.Name.messageUpdated: kind = .messageUpdated
-        case WebhookEvent.Name.conversationOpened: kind = .conversationOpened
-        case WebhookEvent.Name.conversationResolved: kind = .conversationResolved
-        case WebhookEvent.Name.conversationStatusChanged: kind = .conversationStatusChanged
-        case WebhookEvent.Name.conversationUpdated: kind = .conversationUpdated
-        case WebhookEvent.Name.webwidgetTriggered: kind = .webwidgetTriggered
-        default: kind = .other
-        }
+        kind = Kind(event: root.string("event"))
         switch kind {
         case .messageCreated, .messageUpdated:
             let message = Self.message(root)

@@ -34,7 +34,7 @@ import Testing
     @Test func verifyFormsNamesAWebhookWhoseCompactFormDiffersFromItsBody() async throws {
         let body = try chatwootFixture("webhook-message_created-incoming.json")
         let form = try #require(body.withUnsafeBytes(WebhookDigest.compactForm(of:)))
-        let forged = Array(String(decoding: form, as: UTF8.self).replacingOccurrences(of: #""content":""#, with: #""content":"forged "#).utf8)
+        let forged = Array(String(decoding: form, as: UTF8.self).replacingOccurrences(of: #""message_created""#, with: #""message_updated""#).utf8)
         func line(_ seq: Seq, _ form: [UInt8]) -> String {
             let meta = JSONWriter.object([("digest_form", .string(WebhookDigest.compactFormName)), ("digest", .raw(form))])
             let event = LedgerEvent(seq: seq, stream: "1/128", type: "webhook.received", time: 1_778_663_742_000_000 + Int64(seq), causation: nil, body: body, meta: meta)

@@ -120,57 +120,89 @@ import Testing
         }
         #expect(bodies.count > 600)
         var read = 0
+        var withAnswers = 0
+        var formBytes = 0, bodyBytes = 0
         for body in bodies {
             let (paths, split) = both(body)
             #expect(paths == split, "\(String(decoding: body, as: UTF8.self))")
             if paths != nil { read += 1 }
-            // The compact form ingest records reads as the body does, and is much smaller.
-            let form = try #require(body.withUnsafeBytes(WebhookDigest.compactForm(of:)))
-            #expect(WebhookDigest(body: form) == paths, "\(String(decoding: form, as: UTF8.self))")
-            #expect(form.count <= body.count)
+            // The compact form ingest records reads as the body does, and is much smaller; a
+            // message carrying a submitted answer gets none (its body is read).
+            let form = body.withUnsafeBytes(WebhookDigest.compactForm(of:))
+            if paths?.message?.answer != nil {
+                #expect(form == nil)
+                withAnswers += 1
+                continue
+            }
+            let compact = try #require(form, "\(String(decoding: body, as: UTF8.self))")
+            #expect(compact.withUnsafeBytes(WebhookDigest.init(form:)) == paths, "\(String(decoding: compact, as: UTF8.self))")
+            #expect(JSONScanner.isValid(compact))
+            formBytes += compact.count
+            bodyBytes += body.count
         }
         #expect(read == bodies.count)
+        #expect(withAnswers > 0)
+        #expect(formBytes * 3 < bodyBytes, "forms \(formBytes) bytes, bodies \(bodyBytes)")
         for bad in ["[1]", #"{"event":"#, #"{"a":1}x"#, #"{"conversation":{"id":1,}}"#, "{\"content\":\"\u{1}\"}"] {
             #expect(both(Array(bad.utf8)) == (nil, nil), "\(bad)")
         }
     }
 
-    /// A webhook event is read from the compact form in its meta only when that form was cut for
-    /// the paths this version reads; otherwise (another form's name, no form, unreadable meta)
-    /// from the raw body.
+    /// A webhook event is read from the compact form in its meta only when that form has the
+    /// layout this version reads; otherwise (another form's name, no form, an unreadable form or
+    /// meta) from the raw body.
     @Test func theCompactFormInMetaIsUsedOnlyWhenItIsCurrent() throws {
         let body = try chatwootFixture(Self.fixtures[0])
         let truth = try #require(WebhookDigest(body: body))
         let form = try #require(body.withUnsafeBytes(WebhookDigest.compactForm(of:)))
         // A form whose conversation id differs from the body's, to see which one is read.
-        let forged = Array(String(decoding: form, as: UTF8.self).replacingOccurrences(of: #""id":"#, with: #""id":9"#).utf8)
+        var other = truth
+        other.conversation?.id = 999_999
+        let forged = other.compactForm
         func event(_ meta: [(String, JSONWriter.Value)]) -> LedgerEvent {
             LedgerEvent(seq: 1, stream: "1/1", type: "webhook.received", time: 0, causation: nil, body: body, meta: JSONWriter.object(meta))
         }
-        let current = event([("event", .string("x")), (WebhookMeta.compactFormName, .string(WebhookDigest.compactFormName)), (WebhookMeta.compactForm, .raw(forged))])
-        #expect(WebhookDigest(event: current) != truth, "the recorded form is what is read")
+        let name = (WebhookMeta.compactFormName, JSONWriter.Value.string(WebhookDigest.compactFormName))
+        let current = event([("event", .string("x")), name, (WebhookMeta.compactForm, .raw(forged)), ("later", .raw(Array(#"{"a":[1,{"b":null}]}"#.utf8)))])
+        #expect(WebhookDigest(event: current) == other, "the recorded form is what is read")
         #expect(WebhookDigest(event: current, fromRawBody: true) == truth)
-        #expect(WebhookDigest(event: event([(WebhookMeta.compactFormName, .string(WebhookDigest.compactFormName)), (WebhookMeta.compactForm, .raw(form))])) == truth)
-        for stale in [event([(WebhookMeta.compactFormName, .string("paths-0000000000000000")), (WebhookMeta.compactForm, .raw(forged))]),
-                      event([(WebhookMeta.compactForm, .raw(forged))]), event([(WebhookMeta.compactFormName, .string(WebhookDigest.compactFormName)), (WebhookMeta.compactForm, .raw(Array("[1]".utf8)))]),
+        #expect(WebhookDigest(event: event([name, (WebhookMeta.compactForm, .raw(form))])) == truth)
+        // The pruned-JSON form of earlier versions, under its own name, is not read.
+        let pruned = #"{"conversation":{"id":999999},"event":"conversation_opened"}"#
+        for stale in [event([(WebhookMeta.compactFormName, .string("paths-0000000000000000")), (WebhookMeta.compactForm, .raw(Array(pruned.utf8)))]),
+                      event([(WebhookMeta.compactFormName, .string("fields-0")), (WebhookMeta.compactForm, .raw(forged))]),
+                      event([(WebhookMeta.compactForm, .raw(forged))]),
+                      event([(WebhookMeta.compactForm, .raw(forged)), name]),
+                      event([name, (WebhookMeta.compactForm, .raw(Array("[1]".utf8)))]),
+                      event([name, (WebhookMeta.compactForm, .raw(Array(pruned.utf8)))]),
+                      event([name, (WebhookMeta.compactForm, .raw(forged.dropLast() + Array(",null]".utf8)))]),
+                      event([name, (WebhookMeta.compactForm, .raw(forged)), ("bad", .raw(Array("01".utf8)))]),
+                      LedgerEvent(seq: 1, stream: "", type: "webhook.received", time: 0, causation: nil, body: body,
+                                  meta: JSONWriter.object([name, (WebhookMeta.compactForm, .raw(forged))]) + Array("x".utf8)),
                       LedgerEvent(seq: 1, stream: "", type: "webhook.received", time: 0, causation: nil, body: body, meta: Array("{not json".utf8))] {
             #expect(WebhookDigest(event: stale) == truth, "\(String(decoding: stale.meta, as: UTF8.self))")
         }
         // Very long messages get no form (meta stays small; the body is read instead).
         let long = Array(#"{"event":"message_created","content":""#.utf8) + [UInt8](repeating: UInt8(ascii: "a"), count: WebhookDigest.compactFormLimit) + Array(#""}"#.utf8)
         #expect(long.withUnsafeBytes(WebhookDigest.compactForm(of:)) == nil)
-        #expect(WebhookDigest.compactFormName.hasPrefix("paths-") && WebhookDigest.compactFormName.count == 22)
     }
 
-    /// Any change to the paths renames the form; the same paths give the same name.
-    @Test func thePathsFingerprintNamesThePaths() {
-        let base = ["event", "account.id", "conversation.messages[0].account_id"]
-        let fingerprint = JSONPaths(base).fingerprint
-        #expect(JSONPaths(base).fingerprint == fingerprint)
-        for other in [base + ["sender.id"], Array(base.dropLast()), ["event", "account.ids", "conversation.messages[0].account_id"],
-                      ["event", "account.id", "conversation.messages.account_id"]] {
-            #expect(JSONPaths(other).fingerprint != fingerprint, "\(other)")
-        }
+    /// The layout `fields-1` names. A change here is a new layout: give it a new name, so forms
+    /// recorded by earlier versions are not misread (they are then read from their bodies).
+    @Test func theCompactFormLayoutIsPinned() throws {
+        #expect(WebhookDigest.compactFormName == "fields-1")
+        let body = #"""
+            {"event":"message_created","id":9001,"message_type":"incoming","content_type":"text","private":false,
+             "content":"Hi \"there\"\n","created_at":1778663742,"source_id":null,"sender":{"type":"contact","id":42,"name":"Jane",
+             "email":"jane@example.com","phone_number":null,"identifier":"j-1"},"account":{"id":1},
+             "conversation":{"id":128,"inbox_id":3,"status":"pending","channel":"Channel::WebWidget","created_at":1778663700,
+             "updated_at":1778663742.5,"meta":{"sender":{"id":42,"name":"Jane"},"assignee":{"type":"user","id":7}}}}
+            """#
+        let form = try #require(Array(body.utf8).withUnsafeBytes(WebhookDigest.compactForm(of:)))
+        let expected = #"["message_created",1,[9001,"incoming","text",false,"Hi \"there\"\n",1778663742000000,null,"contact"],"#
+            + #"[128,3,"pending","Channel::WebWidget",1778663700000000,1778663742500000,[42,"Jane",null,null,null],7,null],"#
+            + #"[42,"Jane","jane@example.com",null,"j-1"]]"#
+        #expect(String(decoding: form, as: UTF8.self) == expected)
     }
 
     @Test func unixTimesAreReadExactly() {

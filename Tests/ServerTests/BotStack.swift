@@ -77,7 +77,10 @@ struct BotStack: Sendable {
         while let event = try cursor.next() {
             guard event.type == EventType.webhookReceived else { continue }
             let form = event.meta.withUnsafeBytes { JSONObjectView($0)?.string(WebhookMeta.compactFormName) }
-            if form != WebhookDigest.compactFormName || WebhookDigest(event: event) != WebhookDigest(event: event, fromRawBody: true) {
+            // Every webhook but a submitted answer (read from its body) carries a current form.
+            let expected = WebhookDigest(body: event.body)?.message?.answer == nil ? WebhookDigest.compactFormName : nil
+            if form != expected || WebhookDigest.compactFormAgrees(in: event) == false
+                || WebhookDigest(event: event) != WebhookDigest(event: event, fromRawBody: true) {
                 throw CompactFormMismatch(seq: event.seq, meta: String(decoding: event.meta, as: UTF8.self))
             }
         }
