@@ -162,14 +162,18 @@ public struct WebhookDigest: Sendable, Equatable {
             let embedded = root.object("conversation")
             conversation = embedded.map { Self.conversation($0, readAccount: false) }
             // The account object is nearly always there; the last message is the fallback.
-            accountId = root.object("account")?.int("id") ?? embedded.flatMap(Self.lastMessageAccount)
+            if let account = root.object("account")?.int("id") {
+                accountId = account
+            } else if let embedded {
+                accountId = Self.lastMessageAccount(embedded)
+            }
             if message.messageType == .incoming, let sender = root.object("sender") {
                 contact = Self.contact(sender)
             }
         case .webwidgetTriggered:
             conversation = root.object("current_conversation").map { Self.conversation($0, readAccount: true) }
             let visitor = root.object("contact")
-            contact = visitor.map(Self.contact)
+            if let visitor { contact = Self.contact(visitor) }
             accountId = root.object("account")?.int("id") ?? visitor?.object("account")?.int("id") ?? conversation?.accountId
         case .conversationOpened, .conversationResolved, .conversationStatusChanged, .conversationUpdated:
             conversation = Self.conversation(root, readAccount: true)
@@ -224,7 +228,7 @@ public struct WebhookDigest: Sendable, Equatable {
         conversation.createdAt = object.time("created_at")
         conversation.updatedAt = object.time("updated_at")
         if let meta = object.object("meta") {
-            conversation.contact = meta.object("sender").map(contact)
+            if let sender = meta.object("sender") { conversation.contact = contact(sender) }
             if let assignee = meta.object("assignee"), SenderKind(typeField: assignee.string("type")) == .user {
                 conversation.assignedAgentId = assignee.int("id")
             }
