@@ -115,6 +115,7 @@ public final class Replayer {
             if index == buffer.count {
                 if let readAhead {
                     guard let batch = try readAhead.next() else { return nil }
+                    readAhead.recycle(buffer)
                     buffer = batch
                 } else {
                     guard let tail, tail.nextSeq <= head else { return nil }

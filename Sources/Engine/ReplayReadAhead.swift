@@ -26,6 +26,10 @@ final class ReplayReadAhead: @unchecked Sendable {
     private var failure: Error?
     private var stopped = false
     private var torn: TornTail?
+    /// Batches the replay is done with: the reader thread releases them, so the memory it
+    /// allocated is freed on the thread that allocated it (cheaper for the allocator) and off
+    /// the replay's thread.
+    private var spent: [[Item]] = []
     private let window: Int
 
     /// Starts reading `directory` from seq 1 on a new thread.
@@ -50,6 +54,13 @@ final class ReplayReadAhead: @unchecked Sendable {
         }
         if let failure { throw failure }
         return nil
+    }
+
+    /// Hands back a batch the replay has finished with (see `spent`).
+    func recycle(_ batch: consuming [Item]) {
+        condition.lock()
+        spent.append(batch)
+        condition.unlock()
     }
 
     /// Incomplete bytes at the end of the last segment, once the reader reached them.
@@ -91,11 +102,17 @@ final class ReplayReadAhead: @unchecked Sendable {
     /// Queues a batch, waiting while `window` batches are unread; false once stopped.
     private func hand(_ batch: [Item]) -> Bool {
         condition.lock()
-        defer { condition.unlock() }
         while !stopped && batches.count >= window { condition.wait() }
-        guard !stopped else { return false }
+        guard !stopped else {
+            condition.unlock()
+            return false
+        }
         batches.append(batch)
         condition.broadcast()
+        let released = spent
+        spent = []
+        condition.unlock()
+        _ = consume released // freed here, on the reader thread, outside the lock
         return true
     }
 

@@ -48,7 +48,7 @@ struct ReplayCommand: AsyncParsableCommand {
     var live = false
     @Flag(name: .customLong("from-raw"), help: "Read every webhook from its raw body, not from the compact form ingest recorded beside it (slower; rules that form out when hunting a difference).")
     var fromRaw = false
-    @Option(help: ArgumentHelp("1 replays on one thread; 2 (the default with two cores or more) reads a ledger directory on a second thread, ahead of the fold and the reactor: about 1.9× faster. Same report either way.", valueName: "N"))
+    @Option(help: ArgumentHelp("1 replays on one thread; 2 (the default with two cores or more) reads a ledger directory on a second thread, ahead of the fold and the reactor: about 2× faster. Same report either way.", valueName: "N"))
     var threads: Int?
 
     func validate() throws {
