@@ -27,8 +27,8 @@ public enum StreamName {
 /// Members of a `webhook.received` event's meta that ingest writes and other modules read.
 /// (Also there: `event`, `dedupe`, `delivery`, `content_type`, `signed_at`.)
 public enum WebhookMeta {
-    /// The webhook's compact form: the body cut down to the members the projector reads.
+    /// The webhook's compact form: the fields of the body the projector reads, in a fixed order.
     public static let compactForm = "digest"
-    /// Names the paths the compact form was cut for, so a reader can tell whether it fits.
+    /// Names the compact form's layout, so a reader can tell whether it can read it.
     public static let compactFormName = "digest_form"
 }

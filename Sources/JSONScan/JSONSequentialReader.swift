@@ -9,7 +9,7 @@
 ///
 /// ```swift
 /// var reader = JSONSequentialReader(bytes)             // [7,"web",null]
-/// guard reader.open(.array), let id = reader.int(), let channel = reader.string(),
+/// guard reader.open(.array), let id = reader.int64(), let channel = reader.string(),
 ///       let inbox = reader.optionalInt(), reader.close(.array), reader.finish() else { … }
 /// ```
 public struct JSONSequentialReader {

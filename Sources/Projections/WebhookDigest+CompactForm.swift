@@ -137,25 +137,20 @@ extension WebhookDigest {
 /// Writes the compact form's arrays: commas between elements, `null` for absent values.
 private struct FormWriter {
     var out: [UInt8]
-    /// Whether the innermost open array has an element yet.
-    private var started: [Bool] = []
 
-    init(out: [UInt8]) { self.out = out }
-
+    /// A comma before every element but an array's first (the form holds arrays only, so an
+    /// element follows either `[` or another element).
     private mutating func element() {
-        if started.last == true { out.append(UInt8(ascii: ",")) }
-        if !started.isEmpty { started[started.count - 1] = true }
+        if let last = out.last, last != UInt8(ascii: "[") { out.append(UInt8(ascii: ",")) }
     }
 
     mutating func open() {
         element()
         out.append(UInt8(ascii: "["))
-        started.append(false)
     }
 
     mutating func close() {
         out.append(UInt8(ascii: "]"))
-        started.removeLast()
     }
 
     mutating func null() {
