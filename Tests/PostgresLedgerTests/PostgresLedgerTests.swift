@@ -88,7 +88,7 @@ struct PostgresLedgerTests {
     @Test("when the database goes away, appends fail with an I/O error within seconds and health says not writable")
     func databaseGoesAway() async throws {
         guard let home = try await StoreHome.make(.postgres) else { return }
-        let store = try await home.open()
+        let store = try await home.open(appendTimeout: PostgresLedgerConfiguration().appendTimeout)
         _ = try await store.append([draft("before")])
         #expect(await store.health().writable)
         #expect(await store.health().secondsSinceLastAppend != nil)

@@ -184,7 +184,20 @@ import Testing
         let segments = try FileManager.default.contentsOfDirectory(atPath: directory.ledgerPath).filter { $0.hasSuffix(".lbs") }.sorted()
         let segment = directory.ledgerPath + "/" + segments[0]
         var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: segment)))
-        bytes[bytes.count / 2] ^= 0x40 // one bit, in the middle of a frame
+        // One bit in the middle of the payload of the frame that holds the segment's middle byte
+        // (frames: a 60-byte header whose bytes 4..<8 give the payload length, after the
+        // segment's 96-byte header); not the last frame, whose damage reads like a torn write.
+        var start = 96
+        while true {
+            let length = Int(bytes[start + 4]) | Int(bytes[start + 5]) << 8 | Int(bytes[start + 6]) << 16 | Int(bytes[start + 7]) << 24
+            let end = start + 60 + length
+            #expect(end < bytes.count, "the segment has a frame after the middle one")
+            if end > bytes.count / 2 {
+                bytes[start + 60 + length / 2] ^= 0x40
+                break
+            }
+            start = end
+        }
         try Data(bytes).write(to: URL(fileURLWithPath: segment))
         for threads in ["1", "2"] {
             let result = try await ledgerbot(["replay", "--data", directory.dataPath, "--threads", threads])
