@@ -184,7 +184,7 @@ private enum Node {
         case .string(let value): JSONWriter.appendString(value, to: &out)
         case .raw(let bytes): out.append(contentsOf: bytes)
         case .object(let object):
-            CanonicalJSONEncoder.appendObject(object.members, to: &out) { node, out in node.write(to: &out) }
+            object.write(to: &out)
         case .array(let array):
             CanonicalJSONEncoder.appendArray(array.elements, to: &out) { node, out in node.write(to: &out) }
         case .deferred(let encoder):
@@ -194,7 +194,35 @@ private enum Node {
 }
 
 private final class ObjectNode {
-    var members: [String: Node] = [:]
+    /// In the order encoded: appending is cheaper than hashing every key into a dictionary.
+    private var keys: [String] = []
+    private var values: [Node] = []
+
+    subscript(key: String) -> Node? {
+        get { keys.lastIndex(of: key).map { values[$0] } }
+        set {
+            // Encoding a key again replaces its value, as with `JSONEncoder`; `write` keeps the last.
+            keys.append(key)
+            values.append(newValue ?? .null)
+        }
+    }
+
+    func write(to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "{"))
+        var order = Array(keys.indices)
+        // Stable for equal keys (the later position last), so the last of a repeated key wins.
+        order.sort { keys[$0] == keys[$1] ? $0 < $1 : CanonicalJSONEncoder.keyOrder(keys[$0], keys[$1]) }
+        var first = true
+        for (rank, position) in order.enumerated() {
+            if rank + 1 < order.count && keys[order[rank + 1]] == keys[position] { continue } // replaced later
+            if !first { out.append(UInt8(ascii: ",")) }
+            first = false
+            JSONWriter.appendString(keys[position], to: &out)
+            out.append(UInt8(ascii: ":"))
+            values[position].write(to: &out)
+        }
+        out.append(UInt8(ascii: "}"))
+    }
 }
 
 private final class ArrayNode {
@@ -216,13 +244,12 @@ private final class TreeEncoder: Encoder {
     /// - Parameter topLevel: a top-level value that encodes nothing is an error for `JSONEncoder`
     ///   (left to it to word), a nested one an empty object.
     static func node<T: Encodable>(for value: T, codingPath: [any CodingKey], topLevel: Bool = false) throws -> Node {
+        // Comparing metadata first: cheaper than a dynamic cast to each type in turn.
+        if T.self == String.self { return .string(unsafeBitCast(value, to: String.self)) }
+        if T.self == Int.self { return .int(Int64(unsafeBitCast(value, to: Int.self))) }
+        if T.self == Bool.self { return .bool(unsafeBitCast(value, to: Bool.self)) }
+        if T.self == Double.self { return try number(unsafeBitCast(value, to: Double.self)) }
         switch value {
-        case let value as String: return .string(value)
-        case let value as Int: return .int(Int64(value))
-        case let value as Bool: return .bool(value)
-        case let value as Double:
-            guard value.isFinite else { throw CanonicalJSONEncoder.Unsupported(description: "non-finite number \(value)") }
-            return .double(value)
         case let value as any JSONWritable:
             var out: [UInt8] = []
             try value.writeJSON(to: &out)
@@ -270,35 +297,35 @@ private struct KeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
     let object: ObjectNode
     let codingPath: [any CodingKey]
 
-    mutating func encodeNil(forKey key: Key) throws { object.members[key.stringValue] = .null }
-    mutating func encode(_ value: Bool, forKey key: Key) throws { object.members[key.stringValue] = .bool(value) }
-    mutating func encode(_ value: String, forKey key: Key) throws { object.members[key.stringValue] = .string(value) }
-    mutating func encode(_ value: Double, forKey key: Key) throws { object.members[key.stringValue] = try number(value) }
-    mutating func encode(_ value: Float, forKey key: Key) throws { object.members[key.stringValue] = try number(value) }
-    mutating func encode(_ value: Int, forKey key: Key) throws { object.members[key.stringValue] = .int(Int64(value)) }
-    mutating func encode(_ value: Int8, forKey key: Key) throws { object.members[key.stringValue] = .int(Int64(value)) }
-    mutating func encode(_ value: Int16, forKey key: Key) throws { object.members[key.stringValue] = .int(Int64(value)) }
-    mutating func encode(_ value: Int32, forKey key: Key) throws { object.members[key.stringValue] = .int(Int64(value)) }
-    mutating func encode(_ value: Int64, forKey key: Key) throws { object.members[key.stringValue] = .int(value) }
-    mutating func encode(_ value: UInt, forKey key: Key) throws { object.members[key.stringValue] = .uint(UInt64(value)) }
-    mutating func encode(_ value: UInt8, forKey key: Key) throws { object.members[key.stringValue] = .uint(UInt64(value)) }
-    mutating func encode(_ value: UInt16, forKey key: Key) throws { object.members[key.stringValue] = .uint(UInt64(value)) }
-    mutating func encode(_ value: UInt32, forKey key: Key) throws { object.members[key.stringValue] = .uint(UInt64(value)) }
-    mutating func encode(_ value: UInt64, forKey key: Key) throws { object.members[key.stringValue] = .uint(value) }
+    mutating func encodeNil(forKey key: Key) throws { object[key.stringValue] = .null }
+    mutating func encode(_ value: Bool, forKey key: Key) throws { object[key.stringValue] = .bool(value) }
+    mutating func encode(_ value: String, forKey key: Key) throws { object[key.stringValue] = .string(value) }
+    mutating func encode(_ value: Double, forKey key: Key) throws { object[key.stringValue] = try number(value) }
+    mutating func encode(_ value: Float, forKey key: Key) throws { object[key.stringValue] = try number(value) }
+    mutating func encode(_ value: Int, forKey key: Key) throws { object[key.stringValue] = .int(Int64(value)) }
+    mutating func encode(_ value: Int8, forKey key: Key) throws { object[key.stringValue] = .int(Int64(value)) }
+    mutating func encode(_ value: Int16, forKey key: Key) throws { object[key.stringValue] = .int(Int64(value)) }
+    mutating func encode(_ value: Int32, forKey key: Key) throws { object[key.stringValue] = .int(Int64(value)) }
+    mutating func encode(_ value: Int64, forKey key: Key) throws { object[key.stringValue] = .int(value) }
+    mutating func encode(_ value: UInt, forKey key: Key) throws { object[key.stringValue] = .uint(UInt64(value)) }
+    mutating func encode(_ value: UInt8, forKey key: Key) throws { object[key.stringValue] = .uint(UInt64(value)) }
+    mutating func encode(_ value: UInt16, forKey key: Key) throws { object[key.stringValue] = .uint(UInt64(value)) }
+    mutating func encode(_ value: UInt32, forKey key: Key) throws { object[key.stringValue] = .uint(UInt64(value)) }
+    mutating func encode(_ value: UInt64, forKey key: Key) throws { object[key.stringValue] = .uint(value) }
 
     mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
-        object.members[key.stringValue] = try TreeEncoder.node(for: value, codingPath: codingPath + [key])
+        object[key.stringValue] = try TreeEncoder.node(for: value, codingPath: codingPath + [key])
     }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key) -> KeyedEncodingContainer<NestedKey> {
         let nested = ObjectNode()
-        object.members[key.stringValue] = .object(nested)
+        object[key.stringValue] = .object(nested)
         return KeyedEncodingContainer(KeyedContainer<NestedKey>(object: nested, codingPath: codingPath + [key]))
     }
 
     mutating func nestedUnkeyedContainer(forKey key: Key) -> any UnkeyedEncodingContainer {
         let nested = ArrayNode()
-        object.members[key.stringValue] = .array(nested)
+        object[key.stringValue] = .array(nested)
         return UnkeyedContainer(array: nested, codingPath: codingPath + [key])
     }
 
@@ -307,7 +334,7 @@ private struct KeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
 
     private func superEncoder(named name: String) -> any Encoder {
         let encoder = TreeEncoder(codingPath: codingPath)
-        object.members[name] = .deferred(encoder)
+        object[name] = .deferred(encoder)
         return encoder
     }
 }

@@ -159,6 +159,21 @@ struct CanonicalJSONEncoderTests {
         }
         try expectSameBytes(Shapes())
         #expect(throws: CanonicalJSONEncoder.Unsupported.self) { try CanonicalJSONEncoder.encode(Nothing()) }
+        // A key encoded again replaces its value (objects keep their members in the order encoded
+        // and write the last of a repeated key).
+        struct Twice: Encodable {
+            enum Key: String, CodingKey { case a, b }
+            func encode(to encoder: any Encoder) throws {
+                var keyed = encoder.container(keyedBy: Key.self)
+                try keyed.encode(1, forKey: .b)
+                try keyed.encode("first", forKey: .a)
+                try keyed.encode([2], forKey: .b)
+                try keyed.encode("second", forKey: .a)
+                try keyed.encode(3, forKey: .b)
+            }
+        }
+        try expectSameBytes(Twice())
+        #expect(try CanonicalJSONEncoder.encode(Twice()) == Array(#"{"a":"second","b":3}"#.utf8))
         #expect(throws: EncodingError.self) { try CanonicalBytes.encode(Nothing()) } // JSONEncoder's own error
         try expectSameBytes([Nothing()])
         try expectSameBytes("top-level string")
