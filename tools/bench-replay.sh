@@ -4,7 +4,8 @@
 # against the Chatwoot simulator and the sample backends, many customers at once — then, in a
 # fresh process, reads it raw and replays it on one core, printing events/s of each, replay as a
 # share of raw reading, and peak resident memory; then, in another process, replays it with the
-# second thread that reads ahead (the default on two cores).
+# second thread that reads ahead (the default on two cores), with the default bound on conversation
+# states in memory and without it.
 #
 #   tools/bench-replay.sh [EVENTS]
 #
@@ -29,3 +30,6 @@ fi
 # Then, in a process of its own (its peak memory its own), the default on two cores: the ledger
 # read ahead on a second thread.
 "$bench" --ledger "$ledger" --threads 2
+# And the same keeping every conversation state in memory (`replay --resident-conversations 0`):
+# what the spill to disk costs, and what it saves in memory.
+"$bench" --ledger "$ledger" --threads 2 --resident 0

@@ -39,6 +39,14 @@ public final class Replayer {
         /// digests read) on a thread of its own, ahead of the fold and the reactor
         /// (``ReplayReadAhead``); with one, everything runs on the calling thread. Same report either way.
         public var threads = min(2, ProcessInfo.processInfo.activeProcessorCount)
+        /// At most about this many conversation states stay in memory; the others wait in a
+        /// temporary file (``Projections/ConversationSpill``, under `TMPDIR`) until an event needs
+        /// them, so memory does not grow with the ledger's conversations. nil keeps them all in
+        /// memory. Same report either way.
+        public var residentConversations: Int? = Self.defaultResidentConversations
+        /// About 65 MB of states (3.3 KB each on the generated ledger of `tools/bench-replay.sh`),
+        /// so a replay stays well under 200 MB; a state moved out costs about 60 µs to write.
+        public static let defaultResidentConversations = 20_000
 
         public init(policy: Policy? = nil, conversationId: Int? = nil, accountId: Int? = nil, inboxId: Int? = nil,
                     since: Int64? = nil, until: Int64? = nil, live: (any LiveEffects)? = nil) {
@@ -134,7 +142,8 @@ public final class Replayer {
     public func run(progress: (Int, Seq) -> Void = { _, _ in }) async throws -> ReplayReport {
         var events = try await Events(source, options: options)
         defer { events.stop() }
-        var store = ConversationStore()
+        let spill = try options.residentConversations.map { _ in try ConversationSpill() }
+        var store = spill.map { ConversationStore(spill: $0, residentLimit: options.residentConversations!) } ?? ConversationStore()
         var report = ReplayReport(policy: options.policy?.id)
         var active: Policy?
         var derived: [Seq: (address: ConversationAddress, decision: Decision, time: Int64)] = [:]
@@ -184,6 +193,7 @@ public final class Replayer {
             let input = decodedDecision.map(Projector.Input.decision) ?? item.input ?? Projector.Input(event, fromRawBody: options.fromRawBody)
             let change = store.apply(event, input: input)
             decodedDecision = nil
+            try store.evictIfNeeded()
             clock.lap(\.fold)
             let decided = active.flatMap { policy in
                 ProjectionService.inputTypes.contains(event.type) ? Reactor.decide(change: change, event: event, policy: policy) : nil
@@ -207,8 +217,10 @@ public final class Replayer {
             report.changes.append(DecisionChange(conversation: mine.address, inputSeq: seq, recordedSeq: nil, recorded: nil,
                                                  replayed: mine.decision, time: mine.time))
         }
+        try store.evictIfNeeded() // throws if a spilled state could not be read back: the fold is not to be trusted
         report.changes.sort { ($0.inputSeq, $0.recordedSeq ?? 0) < ($1.inputSeq, $1.recordedSeq ?? 0) }
         report.timing = clock.timing
+        report.spilledStates = spill?.counts
         return report
     }
 
@@ -371,6 +383,9 @@ public struct ReplayReport: Sendable {
     public var changes: [DecisionChange] = []
     /// With ``Replayer/Options/timing``.
     public var timing: ReplayTiming?
+    /// With ``Replayer/Options/residentConversations``: conversation states moved to the spill
+    /// file, and read back from it.
+    public var spilledStates: (written: Int, readBack: Int)?
 
     public init(policy: String?) {
         self.policy = policy

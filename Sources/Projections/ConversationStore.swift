@@ -13,13 +13,34 @@ import Ledger
 /// let store = try ConversationStore.build(directory: LedgerDirectory(dataPath: "data"))
 /// let state = store[ConversationAddress(accountId: 1, conversationId: 128)]
 /// ```
+///
+/// A store made with a ``ConversationSpill`` keeps only the recently changed states and the
+/// recently named contacts in memory and moves the others to the spill's file
+/// (``evictIfNeeded()``); it folds exactly the same. Read through ``subscript(_:)`` and
+/// ``contact(_:)``: ``conversations`` and ``contacts`` then hold only what is in memory.
 public struct ConversationStore: Sendable, Equatable {
+    /// The states in memory: every conversation's, unless the store spills.
     public private(set) var conversations: [ConversationAddress: ConversationState] = [:]
+    /// The contacts in memory: every contact, unless the store spills.
     public private(set) var contacts: [ContactKey: ContactRecord] = [:]
     /// The last seq folded; events at or below it are skipped.
     public private(set) var appliedSeq: Seq = 0
 
     public init() {}
+
+    /// A store that keeps about `residentLimit` conversation states in memory, the others in `spill`.
+    public init(spill: ConversationSpill, residentLimit: Int) {
+        precondition(residentLimit > 0, "a store keeps at least one conversation in memory")
+        self.spill = Spill(file: spill, residentLimit: residentLimit)
+    }
+
+    private struct Spill: Sendable, Equatable {
+        let file: ConversationSpill
+        let residentLimit: Int
+        static func == (lhs: Spill, rhs: Spill) -> Bool { lhs.file === rhs.file && lhs.residentLimit == rhs.residentLimit }
+    }
+
+    private var spill: Spill?
 
     /// The conversations of each contact (derived: rebuilt from the states on load).
     private var conversationsByContact: [ContactKey: [ConversationAddress]] = [:]
@@ -34,7 +55,56 @@ public struct ConversationStore: Sendable, Equatable {
         }
     }
 
-    public subscript(address: ConversationAddress) -> ConversationState? { conversations[address] }
+    /// A conversation's state, in memory or spilled.
+    public subscript(address: ConversationAddress) -> ConversationState? {
+        conversations[address] ?? spill?.file.state(address)
+    }
+
+    /// With a spill, when more than its resident limit are in memory: moves the states changed
+    /// longest ago to the spill, leaving three quarters of the limit (the sort is paid once per
+    /// quarter of the limit of new conversations), and the contacts named longest ago likewise.
+    /// A state or contact is read back when an event needs it. Cheap otherwise: call it after
+    /// every fold.
+    /// - Throws: ``ProjectionError/spill`` when the spill cannot be written, or when reading it
+    ///   back failed during an earlier fold (whose result is then not to be trusted).
+    public mutating func evictIfNeeded() throws {
+        guard let spill else { return }
+        if let failure = spill.file.failure { throw failure }
+        if conversations.count > spill.residentLimit {
+            let oldest = conversations.map { (seq: $0.value.lastSeq, address: $0.key) }
+                .sorted { ($0.seq, $0.address.accountId, $0.address.conversationId) < ($1.seq, $1.address.accountId, $1.address.conversationId) }
+                .prefix(conversations.count - spill.residentLimit * 3 / 4)
+            try spill.file.write(oldest.map { conversations[$0.address]! })
+            for victim in oldest { conversations[victim.address] = nil }
+        }
+        if contacts.count > spill.residentLimit || conversationsByContact.count > spill.residentLimit { try evictContacts(spill) }
+    }
+
+    /// The same for contacts, the least recently named first; a contact's record and its list of
+    /// conversations move together.
+    private mutating func evictContacts(_ spill: Spill) throws {
+        let keys = Set(contacts.keys).union(conversationsByContact.keys)
+        let oldest = keys.map { (seq: contacts[$0]?.updatedSeq ?? 0, key: $0) }
+            .sorted { ($0.seq, $0.key) < ($1.seq, $1.key) }
+            .prefix(keys.count - spill.residentLimit * 3 / 4)
+        try spill.file.write(oldest.map { (key: $0.key, entry: ConversationSpill.ContactEntry(record: contacts[$0.key], conversations: conversationsByContact[$0.key] ?? [])) })
+        for victim in oldest {
+            contacts[victim.key] = nil
+            conversationsByContact[victim.key] = nil
+        }
+    }
+
+    /// A contact's record, in memory or spilled.
+    public func contact(_ key: ContactKey) -> ContactRecord? {
+        contacts[key] ?? spill?.file.contact(key)?.record
+    }
+
+    /// Brings a spilled contact (its record and its conversations) back into memory before it changes.
+    private mutating func loadContact(_ key: ContactKey) {
+        guard let spill, contacts[key] == nil, conversationsByContact[key] == nil, let entry = spill.file.contact(key) else { return }
+        contacts[key] = entry.record
+        conversationsByContact[key] = entry.conversations.isEmpty ? nil : entry.conversations
+    }
 
     /// Folds every event of the ledger in `directory`, from seq 1 through `through`.
     /// - Throws: ``Ledger/LedgerError`` for a missing ledger or damaged data.
@@ -94,7 +164,7 @@ public struct ConversationStore: Sendable, Equatable {
             return change
         }
         guard let address else { return change }
-        let existing = conversations[address]
+        let existing = self[address]
         change.conversation = address
         var state = existing ?? newConversation(address, contact: contact)
         // A new conversation starts from what the store knows of its customer (the reactor decides on this).
@@ -108,6 +178,7 @@ public struct ConversationStore: Sendable, Equatable {
         if existing == nil { metrics.conversationsStarted += 1 }
         if let id = state.contact?.id, state.contact?.id != previousContact {
             let key = ContactKey(accountId: address.accountId, contactId: id)
+            loadContact(key)
             if !conversationsByContact[key, default: []].contains(address) { conversationsByContact[key, default: []].append(address) }
         }
         conversations[address] = state
@@ -124,8 +195,9 @@ public struct ConversationStore: Sendable, Equatable {
     private func newConversation(_ address: ConversationAddress, contact: ContactInfo?) -> ConversationState {
         var state = ConversationState(address: address)
         if let id = contact?.id {
-            let others = conversationsByContact[ContactKey(accountId: address.accountId, contactId: id)] ?? []
-            let earlier = others.filter { $0 != address }.compactMap { conversations[$0] }.map(EarlierConversation.init)
+            let key = ContactKey(accountId: address.accountId, contactId: id)
+            let others = conversationsByContact[key] ?? spill?.file.contact(key)?.conversations ?? []
+            let earlier = others.filter { $0 != address }.compactMap { self[$0] }.map(EarlierConversation.init)
             state.earlierConversations = earlier.isEmpty ? nil : earlier
         }
         return state
@@ -135,16 +207,18 @@ public struct ConversationStore: Sendable, Equatable {
 
     private func resolve(account: Int?, conversation: Int) -> ConversationAddress? {
         if let account { return ConversationAddress(accountId: account, conversationId: conversation) }
-        var found: ConversationAddress?
+        var found = Set<ConversationAddress>()
         var accounts = Set<Int>()
         for address in conversations.keys {
             accounts.insert(address.accountId)
-            if address.conversationId == conversation {
-                if found != nil { return nil } // known under several accounts: ambiguous
-                found = address
-            }
+            if address.conversationId == conversation { found.insert(address) }
         }
-        if let found { return found }
+        if let spill {
+            found.formUnion(spill.file.addresses(conversationId: conversation))
+            accounts.formUnion(spill.file.storedAccounts)
+        }
+        if found.count > 1 { return nil } // known under several accounts: ambiguous
+        if let address = found.first { return address }
         return accounts.count == 1 ? ConversationAddress(accountId: accounts.first!, conversationId: conversation) : nil
     }
 
@@ -167,6 +241,7 @@ public struct ConversationStore: Sendable, Equatable {
                                 change: inout ProjectionChange) {
         guard let id = info.id else { return }
         let key = ContactKey(accountId: account, contactId: id)
+        loadContact(key)
         var record = contacts[key] ?? ContactRecord(key: key, info: info, firstSeenAt: event.time, lastSeenAt: event.time, updatedSeq: event.seq)
         record.info = info
         record.firstSeenAt = min(record.firstSeenAt, event.time)
@@ -174,6 +249,7 @@ public struct ConversationStore: Sendable, Equatable {
         record.updatedSeq = event.seq
         if linking && previous != id {
             record.conversations += 1
+            if let previous { loadContact(ContactKey(accountId: account, contactId: previous)) }
             if let previous, var old = contacts[ContactKey(accountId: account, contactId: previous)] {
                 old.conversations -= 1
                 old.updatedSeq = event.seq

@@ -1,6 +1,6 @@
 /// An error of the projections, with a message that says what to do.
 public struct ProjectionError: Error, Equatable, CustomStringConvertible {
-    private enum Code: Equatable { case gap, unusable }
+    private enum Code: Equatable { case gap, unusable, spill }
     private let code: Code
     public let message: String
 
@@ -18,6 +18,10 @@ public struct ProjectionError: Error, Equatable, CustomStringConvertible {
 
     /// A failed batch left memory ahead of SQLite and could not be reloaded.
     public static var unusable: Self { .init(code: .unusable, message: "") }
+
+    /// The file a bounded store moves conversation states to (``ConversationSpill``) could not
+    /// be created, written or read.
+    public static var spill: Self { .init(code: .spill, message: "") }
 
     /// Matches on the kind only, so `catch let error where error ~= .gap` ignores the message.
     public static func ~= (kind: ProjectionError, error: ProjectionError) -> Bool { kind.code == error.code }

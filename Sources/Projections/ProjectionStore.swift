@@ -39,11 +39,6 @@ public final class ProjectionStore {
     private var unusable: String?
 
     private var connection: Connection { index.connection }
-    private let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
-    }()
 
     /// Opens the projections of `index`: creates (or, after a schema change, recreates) the
     /// tables, then loads what was applied up to the checkpoint.
@@ -230,7 +225,7 @@ public final class ProjectionStore {
                 .time(state.createdAt), .time(state.firstCustomerMessageAt), .time(state.lastCustomerMessageAt),
                 .time(state.handoffAt), .time(state.firstAgentReplyAt), .int(Int64(bitPattern: state.lastSeq)),
             ])
-        let json = String(decoding: try encoder.encode(state), as: UTF8.self)
+        let json = String(decoding: try state.storedJSON(), as: UTF8.self)
         try connection.run("INSERT OR REPLACE INTO conversation_states(account_id, conversation_id, state) VALUES (?, ?, ?)",
                            [.int(account), .int(conversation), .text(json)])
     }
@@ -273,11 +268,10 @@ public final class ProjectionStore {
 
     /// The store as of the checkpoint, from the tables.
     private func load() throws -> ConversationStore {
-        let decoder = JSONDecoder()
         // Read every row before decoding: a statement left mid-iteration by a throw would keep
         // the table locked against the reset that follows a decoding error.
         let states = try connection.query("SELECT state FROM conversation_states ORDER BY account_id, conversation_id") { $0.text(0) }
-            .map { try decoder.decode(ConversationState.self, from: Data($0.utf8)) }
+            .map { try ConversationState(storedJSON: Array($0.utf8)) }
         let contacts = try connection.query("""
             SELECT account_id, contact_id, name, email, phone, identifier, conversations, first_seen_at, last_seen_at, updated_seq
             FROM contacts ORDER BY account_id, contact_id

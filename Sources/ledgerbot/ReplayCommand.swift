@@ -50,11 +50,15 @@ struct ReplayCommand: AsyncParsableCommand {
     var fromRaw = false
     @Option(help: ArgumentHelp("1 replays on one thread; 2 (the default with two cores or more) reads a ledger directory on a second thread, ahead of the fold and the reactor: about 2× faster. Same report either way.", valueName: "N"))
     var threads: Int?
+    @Option(name: .customLong("resident-conversations"),
+            help: ArgumentHelp("Keep about N conversation states in memory and the others in a temporary file under TMPDIR until an event needs them, so memory does not grow with the ledger (default \(Replayer.Options.defaultResidentConversations); 0 keeps them all in memory). Same report either way.", valueName: "N"))
+    var residentConversations: Int?
 
     func validate() throws {
         if let since, Timestamp.parse(since) == nil { throw ValidationError("--since must be an ISO 8601 time such as 2026-11-01T00:00:00Z") }
         if let until, Timestamp.parse(until) == nil { throw ValidationError("--until must be an ISO 8601 time such as 2026-11-30T23:59:59Z") }
         if let threads, !(1...2).contains(threads) { throw ValidationError("--threads must be 1 or 2 (a second thread reads ahead; the fold and the reactor run in ledger order on one)") }
+        if let residentConversations, residentConversations < 0 { throw ValidationError("--resident-conversations must be 0 (all in memory) or more") }
         if live && policy == nil { throw ValidationError("--live needs --policy FILE: it evaluates a new bot version against real history") }
     }
 
@@ -98,6 +102,7 @@ struct ReplayCommand: AsyncParsableCommand {
                                        since: since.flatMap(Timestamp.parse), until: until.flatMap(Timestamp.parse), live: live)
         options.fromRawBody = fromRaw
         if let threads { options.threads = threads }
+        if let residentConversations { options.residentConversations = residentConversations == 0 ? nil : residentConversations }
         let progress = Progress("replaying")
         let report: ReplayReport
         switch try store.target() {

@@ -66,9 +66,11 @@ struct BotStack: Sendable {
         }
         // And so does reading every webhook from its raw body instead of the compact form ingest
         // recorded beside it; every webhook carries that form, and it reads as its body does.
+        // This replay keeps one conversation state in memory and spills the others to a file.
         var fromRawBody = Replayer.Options()
         fromRawBody.fromRawBody = true
         fromRawBody.threads = 1
+        fromRawBody.residentConversations = 1
         let raw = try await Replayer(directory: directory, options: fromRawBody).run()
         if !raw.changes.isEmpty || raw.compared != replay.compared || raw.identical != replay.identical {
             throw ReplayMismatch(report: raw)

@@ -40,13 +40,31 @@ import Testing
         #expect(compared >= 5)
         #expect(object["identical"] as? Int == compared)
         #expect((object["recorded_policies"] as? [String]) == ["shop-bot@7"])
-        // One thread or a second reading ahead: the same report, byte for byte.
-        for threads in ["1", "2"] {
-            let same = try await ledgerbot(["replay", "--data", directory.dataPath, "--format", "json", "--threads", threads])
-            #expect(same.status == 0 && same.stdout == json.stdout, "--threads \(threads): \(same.stdout)\(same.stderr)")
+        // One thread or a second reading ahead, every state in memory or one: the same report, byte for byte.
+        for variant in [["--threads", "1"], ["--threads", "2"], ["--resident-conversations", "1"], ["--resident-conversations", "0"]] {
+            let same = try await ledgerbot(["replay", "--data", directory.dataPath, "--format", "json"] + variant)
+            #expect(same.status == 0 && same.stdout == json.stdout, "\(variant): \(same.stdout)\(same.stderr)")
         }
         let usage = try await ledgerbot(["replay", "--data", directory.dataPath, "--threads", "3"])
         #expect(usage.status == 64 && usage.stderr.contains("--threads must be 1 or 2"), "\(usage.stderr)")
+        let negative = try await ledgerbot(["replay", "--data", directory.dataPath, "--resident-conversations=-1"])
+        #expect(negative.status == 64 && negative.stderr.contains("--resident-conversations must be 0"), "\(negative.stderr)")
+    }
+
+    @Test func aSpillDirectoryThatCannotBeCreatedIsAnErrorNotAReport() async throws {
+        let temp = TemporaryDirectory()
+        let directory = temp.ledgerDirectory
+        try await record(directory)
+        var changed = ProcessInfo.processInfo.environment
+        changed["TMPDIR"] = temp.path + "/missing"
+        let environment = changed
+        let binary = self.binary
+        let result = try await offPool { try runProcess(binary, ["replay", "--data", directory.dataPath], environment: environment) }
+        #expect(result.status == 2 && result.stdout.isEmpty, "\(result.stdout)")
+        #expect(result.stderr.contains("cannot create the file for conversation states") && result.stderr.contains("set TMPDIR"), "\(result.stderr)")
+        // Keeping every state in memory needs no file.
+        let inMemory = try await offPool { try runProcess(binary, ["replay", "--data", directory.dataPath, "--resident-conversations", "0"], environment: environment) }
+        #expect(inMemory.status == 0, "\(inMemory.stderr)")
     }
 
     @Test func whatIfReportsEveryChangedDecisionAndTheCaveat() async throws {

@@ -7,6 +7,8 @@
 //                                                               peak resident memory of each stage
 //   replay-bench --ledger DIR --threads 2                       raw read, then replay reading ahead on a
 //                                                               second thread (`replay --threads 2`)
+//   … --resident N                                              at most about N conversation states in memory
+//                                                               (default: the replay's; 0: all of them)
 //
 // tools/bench-replay.sh runs the last two (generating once, then reusing the ledger).
 // Each stage runs on one core: the reader decodes on the calling thread. With --threads 2, the
@@ -23,7 +25,7 @@ func peakResidentKB() -> Int {
 }
 
 /// One (large) ledger: raw read, then replay, each timed, with the memory high-water mark.
-func measureLedger(_ directory: LedgerDirectory, threads: Int) async throws {
+func measureLedger(_ directory: LedgerDirectory, threads: Int, resident: Int?) async throws {
     let before = peakResidentKB()
     let start = ContinuousClock.now
     let cursor = try LedgerCursor(directory: directory, decoders: 0)
@@ -44,6 +46,7 @@ func measureLedger(_ directory: LedgerDirectory, threads: Int) async throws {
         options.timing = true
         options.fromRawBody = fromRawBody
         options.threads = threads
+        options.residentConversations = resident
         let report = try await Replayer(directory: directory, options: options).run { done, _ in
             if ContinuousClock.now - lastReport > .seconds(10) {
                 lastReport = ContinuousClock.now
@@ -55,6 +58,11 @@ func measureLedger(_ directory: LedgerDirectory, threads: Int) async throws {
     func describe(_ name: String, _ report: ReplayReport, _ seconds: Double) {
         print(String(format: "%@ %10.0f events/s  (%d events, %d decisions compared, %.1f s), peak RSS %d MB",
                      name.padding(toLength: 38, withPad: " ", startingAt: 0), Double(report.events) / seconds, report.events, report.compared, seconds, peakResidentKB() / 1024))
+        if let spilled = report.spilledStates {
+            print("  conversation states spilled to disk: \(spilled.written) written, \(spilled.readBack) read back (at most \(resident ?? 0) in memory)")
+        } else {
+            print("  every conversation state in memory")
+        }
         guard let timing = report.timing else { return }
         // The reactor's share bounds replay however fast the rest gets: the ceiling below is the
         // rate if reading, folding and comparing cost nothing.
@@ -95,6 +103,7 @@ struct ReplayBench {
         var ledger: String?
         var workers = 48
         var threads = 1
+        var resident: Int? = Replayer.Options.defaultResidentConversations
         var arguments = CommandLine.arguments.dropFirst()
         while let argument = arguments.popFirst() {
             switch argument {
@@ -104,8 +113,9 @@ struct ReplayBench {
             case "--ledger": ledger = arguments.popFirst()
             case "--workers": workers = arguments.popFirst().flatMap(Int.init) ?? workers
             case "--threads": threads = arguments.popFirst().flatMap(Int.init) ?? threads
+            case "--resident": resident = arguments.popFirst().flatMap(Int.init).flatMap { $0 > 0 ? $0 : nil }
             default:
-                FileHandle.standardError.write(Data("usage: replay-bench [--rounds N] | --generate N --out DIR [--workers W] | --ledger DIR [--threads 2]\n".utf8))
+                FileHandle.standardError.write(Data("usage: replay-bench [--rounds N] | --generate N --out DIR [--workers W] | --ledger DIR [--threads 2] [--resident N]\n".utf8))
                 exit(64)
             }
         }
@@ -117,7 +127,7 @@ struct ReplayBench {
             return
         }
         if let ledger {
-            try await measureLedger(LedgerDirectory(dataPath: ledger), threads: threads)
+            try await measureLedger(LedgerDirectory(dataPath: ledger), threads: threads, resident: resident)
             return
         }
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("replay-bench-\(ProcessInfo.processInfo.processIdentifier)")

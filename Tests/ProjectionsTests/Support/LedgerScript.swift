@@ -56,6 +56,13 @@ struct LedgerScript {
         return Seq(drafts.count)
     }
 
+    /// Any other event, as given.
+    @discardableResult
+    mutating func append(_ draft: EventDraft) -> Seq {
+        drafts.append(draft)
+        return Seq(drafts.count)
+    }
+
     static func micros(_ seconds: Double) -> Int64 { Int64((seconds * 1_000_000).rounded()) }
 }
 

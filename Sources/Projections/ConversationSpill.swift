@@ -1,0 +1,164 @@
+import Chatwoot
+import Foundation
+import JSONScan
+import SQLite
+
+/// Where a bounded ``ConversationStore`` keeps the conversation states it moved out of memory:
+/// a SQLite file of its own in a new temporary directory, removed with the spill.
+///
+/// Why: a replay folds every conversation of the ledger, and a state takes a few kilobytes, so
+/// memory would grow with the ledger's conversations. With a spill the store keeps only the
+/// recently changed ones in memory (``ConversationStore/init(spill:residentLimit:)``), and as
+/// many contacts (each with its record and its list of conversations).
+///
+/// States are written as ``ConversationState/storedJSON()`` and read back equal, so a store that
+/// spills folds exactly what one that keeps everything in memory folds. A fold cannot throw, so
+/// a read that fails is remembered as ``failure`` and the store's owner stops on it
+/// (``ConversationStore/evictIfNeeded()`` throws it).
+public final class ConversationSpill: @unchecked Sendable {
+    // A store is used by one thread at a time; the lock makes sharing the spill safe anyway.
+    private let lock = NSLock()
+    private let connection: Connection
+    /// The temporary directory holding the file.
+    public let directory: URL
+    private var accounts: Set<Int> = []
+    private var firstFailure: ProjectionError?
+    private var statesWritten = 0
+    private var statesReadBack = 0
+    private var contactsWritten = 0
+
+    /// A contact as the store keeps it: its record (if an event named it) and its conversations
+    /// in the order they became theirs.
+    struct ContactEntry: Codable, Equatable {
+        var record: ContactRecord?
+        var conversations: [ConversationAddress]
+    }
+
+    /// Creates the spill file in a new directory under `parent` (the system's temporary directory).
+    /// - Throws: ``ProjectionError/spill`` when the directory or the database cannot be created.
+    public init(parent: URL = FileManager.default.temporaryDirectory) throws {
+        directory = parent.appendingPathComponent("ledgerbot-spill-\(UUID().uuidString)", isDirectory: true)
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: false)
+            connection = try Connection(path: directory.appendingPathComponent("states.sqlite").path)
+            // Scratch data: nothing to keep after a crash, so no syncing.
+            try connection.execute("""
+                PRAGMA synchronous = OFF;
+                CREATE TABLE states(account_id INTEGER NOT NULL, conversation_id INTEGER NOT NULL, state BLOB NOT NULL,
+                                    PRIMARY KEY(account_id, conversation_id));
+                CREATE INDEX states_by_conversation ON states(conversation_id);
+                CREATE TABLE contacts(account_id INTEGER NOT NULL, contact_id INTEGER NOT NULL, entry BLOB NOT NULL,
+                                      PRIMARY KEY(account_id, contact_id));
+                """)
+        } catch {
+            try? FileManager.default.removeItem(at: directory)
+            throw ProjectionError(.spill, "cannot create the file for conversation states under \(parent.path) (\(error)); "
+                                  + "set TMPDIR to a writable directory with room for them")
+        }
+    }
+
+    deinit {
+        try? FileManager.default.removeItem(at: directory) // the open file goes with the last reference
+    }
+
+    /// States written to the file (a state spilled twice counts twice), and read back from it.
+    public var counts: (written: Int, readBack: Int) { lock.withLock { (statesWritten, statesReadBack) } }
+
+    /// The first read or write that failed; the store's fold is not to be trusted after it.
+    public var failure: ProjectionError? { lock.withLock { firstFailure } }
+
+    /// Stores `states` (replacing earlier copies), in one transaction.
+    func write(_ states: [ConversationState]) throws {
+        try lock.withLock {
+            do {
+                let rows = try states.map { ($0.address, try $0.storedJSON()) }
+                try connection.transaction {
+                    for (address, json) in rows {
+                        try connection.run("INSERT OR REPLACE INTO states(account_id, conversation_id, state) VALUES (?, ?, ?)",
+                                           [.int(Int64(address.accountId)), .int(Int64(address.conversationId)), .blob(json)])
+                        accounts.insert(address.accountId)
+                    }
+                }
+                statesWritten += rows.count
+            } catch {
+                throw remember(ProjectionError(.spill, "cannot write conversation states to \(connection.path): \(error)"))
+            }
+        }
+    }
+
+    /// The state stored for `address`, nil when none is (or when reading failed: see ``failure``).
+    func state(_ address: ConversationAddress) -> ConversationState? {
+        lock.withLock {
+            guard statesWritten > 0 else { return nil } // a new conversation, before anything was spilled
+            do {
+                let rows = try connection.query("SELECT state FROM states WHERE account_id = ? AND conversation_id = ?",
+                                                [.int(Int64(address.accountId)), .int(Int64(address.conversationId))]) { $0.blob(0) }
+                guard let bytes = rows.first else { return nil }
+                let state = try ConversationState(storedJSON: bytes)
+                statesReadBack += 1
+                return state
+            } catch {
+                remember(ProjectionError(.spill, "cannot read the state of \(address) back from \(connection.path): \(error)"))
+                return nil
+            }
+        }
+    }
+
+    /// Stores contacts (replacing earlier copies), in one transaction.
+    func write(_ entries: [(key: ContactKey, entry: ContactEntry)]) throws {
+        try lock.withLock {
+            do {
+                let rows = try entries.map { ($0.key, try CanonicalJSONEncoder.encode($0.entry)) }
+                try connection.transaction {
+                    for (key, json) in rows {
+                        try connection.run("INSERT OR REPLACE INTO contacts(account_id, contact_id, entry) VALUES (?, ?, ?)",
+                                           [.int(Int64(key.accountId)), .int(Int64(key.contactId)), .blob(json)])
+                    }
+                }
+                contactsWritten += rows.count
+            } catch {
+                throw remember(ProjectionError(.spill, "cannot write contacts to \(connection.path): \(error)"))
+            }
+        }
+    }
+
+    /// The contact stored under `key`, nil when none is (or when reading failed: see ``failure``).
+    func contact(_ key: ContactKey) -> ContactEntry? {
+        lock.withLock {
+            guard contactsWritten > 0 else { return nil } // a new contact, before any was spilled
+            do {
+                let rows = try connection.query("SELECT entry FROM contacts WHERE account_id = ? AND contact_id = ?",
+                                                [.int(Int64(key.accountId)), .int(Int64(key.contactId))]) { $0.blob(0) }
+                guard let bytes = rows.first else { return nil }
+                return try JSONDecoder().decode(ContactEntry.self, from: Data(bytes))
+            } catch {
+                remember(ProjectionError(.spill, "cannot read contact \(key.contactId) of account \(key.accountId) back from \(connection.path): \(error)"))
+                return nil
+            }
+        }
+    }
+
+    /// The stored conversations with this id, under any account.
+    func addresses(conversationId: Int) -> Set<ConversationAddress> {
+        lock.withLock {
+            do {
+                return Set(try connection.query("SELECT account_id FROM states WHERE conversation_id = ?", [.int(Int64(conversationId))]) {
+                    ConversationAddress(accountId: Int($0.int64(0)), conversationId: conversationId)
+                })
+            } catch {
+                remember(ProjectionError(.spill, "cannot look up conversation \(conversationId) in \(connection.path): \(error)"))
+                return []
+            }
+        }
+    }
+
+    /// The accounts of the stored conversations.
+    var storedAccounts: Set<Int> { lock.withLock { accounts } }
+
+    /// Called with the lock held.
+    @discardableResult
+    private func remember(_ error: ProjectionError) -> ProjectionError {
+        if firstFailure == nil { firstFailure = error }
+        return error
+    }
+}
