@@ -44,11 +44,9 @@ public final class ConversationSpill: @unchecked Sendable {
             // Scratch data: nothing to keep after a crash, so no syncing.
             try connection.execute("""
                 PRAGMA synchronous = OFF;
-                CREATE TABLE states(account_id INTEGER NOT NULL, conversation_id INTEGER NOT NULL, state BLOB NOT NULL,
-                                    PRIMARY KEY(account_id, conversation_id));
-                CREATE INDEX states_by_conversation ON states(conversation_id);
-                CREATE TABLE contacts(account_id INTEGER NOT NULL, contact_id INTEGER NOT NULL, entry BLOB NOT NULL,
-                                      PRIMARY KEY(account_id, contact_id));
+                CREATE TABLE states(account_id INTEGER NOT NULL, id INTEGER NOT NULL, body BLOB NOT NULL, PRIMARY KEY(account_id, id));
+                CREATE INDEX states_by_conversation ON states(id);
+                CREATE TABLE contacts(account_id INTEGER NOT NULL, id INTEGER NOT NULL, body BLOB NOT NULL, PRIMARY KEY(account_id, id));
                 """)
         } catch {
             try? FileManager.default.removeItem(at: directory)
@@ -70,19 +68,9 @@ public final class ConversationSpill: @unchecked Sendable {
     /// Stores `states` (replacing earlier copies), in one transaction.
     func write(_ states: [ConversationState]) throws {
         try lock.withLock {
-            do {
-                let rows = try states.map { ($0.address, try $0.storedJSON()) }
-                try connection.transaction {
-                    for (address, json) in rows {
-                        try connection.run("INSERT OR REPLACE INTO states(account_id, conversation_id, state) VALUES (?, ?, ?)",
-                                           [.int(Int64(address.accountId)), .int(Int64(address.conversationId)), .blob(json)])
-                        accounts.insert(address.accountId)
-                    }
-                }
-                statesWritten += rows.count
-            } catch {
-                throw remember(ProjectionError(.spill, "cannot write conversation states to \(connection.path): \(error)"))
-            }
+            try insert(states.map { ($0.address.accountId, $0.address.conversationId, try $0.storedJSON()) }, into: .states)
+            for state in states { accounts.insert(state.address.accountId) }
+            statesWritten += states.count
         }
     }
 
@@ -90,35 +78,17 @@ public final class ConversationSpill: @unchecked Sendable {
     func state(_ address: ConversationAddress) -> ConversationState? {
         lock.withLock {
             guard statesWritten > 0 else { return nil } // a new conversation, before anything was spilled
-            do {
-                let rows = try connection.query("SELECT state FROM states WHERE account_id = ? AND conversation_id = ?",
-                                                [.int(Int64(address.accountId)), .int(Int64(address.conversationId))]) { $0.blob(0) }
-                guard let bytes = rows.first else { return nil }
-                let state = try ConversationState(storedJSON: bytes)
-                statesReadBack += 1
-                return state
-            } catch {
-                remember(ProjectionError(.spill, "cannot read the state of \(address) back from \(connection.path): \(error)"))
-                return nil
-            }
+            let state = read(from: .states, account: address.accountId, id: address.conversationId) { try ConversationState(storedJSON: $0) }
+            if state != nil { statesReadBack += 1 }
+            return state
         }
     }
 
     /// Stores contacts (replacing earlier copies), in one transaction.
     func write(_ entries: [(key: ContactKey, entry: ContactEntry)]) throws {
         try lock.withLock {
-            do {
-                let rows = try entries.map { ($0.key, try CanonicalJSONEncoder.encode($0.entry)) }
-                try connection.transaction {
-                    for (key, json) in rows {
-                        try connection.run("INSERT OR REPLACE INTO contacts(account_id, contact_id, entry) VALUES (?, ?, ?)",
-                                           [.int(Int64(key.accountId)), .int(Int64(key.contactId)), .blob(json)])
-                    }
-                }
-                contactsWritten += rows.count
-            } catch {
-                throw remember(ProjectionError(.spill, "cannot write contacts to \(connection.path): \(error)"))
-            }
+            try insert(entries.map { ($0.key.accountId, $0.key.contactId, try CanonicalJSONEncoder.encode($0.entry)) }, into: .contacts)
+            contactsWritten += entries.count
         }
     }
 
@@ -126,15 +96,37 @@ public final class ConversationSpill: @unchecked Sendable {
     func contact(_ key: ContactKey) -> ContactEntry? {
         lock.withLock {
             guard contactsWritten > 0 else { return nil } // a new contact, before any was spilled
-            do {
-                let rows = try connection.query("SELECT entry FROM contacts WHERE account_id = ? AND contact_id = ?",
-                                                [.int(Int64(key.accountId)), .int(Int64(key.contactId))]) { $0.blob(0) }
-                guard let bytes = rows.first else { return nil }
-                return try JSONDecoder().decode(ContactEntry.self, from: Data(bytes))
-            } catch {
-                remember(ProjectionError(.spill, "cannot read contact \(key.contactId) of account \(key.accountId) back from \(connection.path): \(error)"))
-                return nil
+            return read(from: .contacts, account: key.accountId, id: key.contactId) { try JSONDecoder().decode(ContactEntry.self, from: Data($0)) }
+        }
+    }
+
+    /// The two tables, each a JSON body per account and id (conversation or contact).
+    private enum Table: String { case states, contacts }
+
+    /// Called with the lock held; `rows` are encoded first, so an encoding error leaves the file as it was.
+    private func insert(_ rows: @autoclosure () throws -> [(account: Int, id: Int, body: [UInt8])], into table: Table) throws {
+        do {
+            let rows = try rows()
+            try connection.transaction {
+                for row in rows {
+                    try connection.run("INSERT OR REPLACE INTO \(table.rawValue)(account_id, id, body) VALUES (?, ?, ?)",
+                                       [.int(Int64(row.account)), .int(Int64(row.id)), .blob(row.body)])
+                }
             }
+        } catch {
+            throw remember(ProjectionError(.spill, "cannot write \(table.rawValue) to \(connection.path): \(error)"))
+        }
+    }
+
+    /// Called with the lock held.
+    private func read<Value>(from table: Table, account: Int, id: Int, _ decode: ([UInt8]) throws -> Value) -> Value? {
+        do {
+            let rows = try connection.query("SELECT body FROM \(table.rawValue) WHERE account_id = ? AND id = ?",
+                                            [.int(Int64(account)), .int(Int64(id))]) { $0.blob(0) }
+            return try rows.first.map(decode)
+        } catch {
+            remember(ProjectionError(.spill, "cannot read \(table == .states ? "the state of conversation" : "contact") \(id) of account \(account) back from \(connection.path): \(error)"))
+            return nil
         }
     }
 
@@ -142,7 +134,7 @@ public final class ConversationSpill: @unchecked Sendable {
     func addresses(conversationId: Int) -> Set<ConversationAddress> {
         lock.withLock {
             do {
-                return Set(try connection.query("SELECT account_id FROM states WHERE conversation_id = ?", [.int(Int64(conversationId))]) {
+                return Set(try connection.query("SELECT account_id FROM states WHERE id = ?", [.int(Int64(conversationId))]) {
                     ConversationAddress(accountId: Int($0.int64(0)), conversationId: conversationId)
                 })
             } catch {

@@ -28,16 +28,23 @@ public struct ConversationStore: Sendable, Equatable {
 
     public init() {}
 
-    /// A store that keeps about `residentLimit` conversation states in memory, the others in `spill`.
-    public init(spill: ConversationSpill, residentLimit: Int) {
-        precondition(residentLimit > 0, "a store keeps at least one conversation in memory")
-        self.spill = Spill(file: spill, residentLimit: residentLimit)
+    /// A store that keeps about `residentLimit` conversation states and `residentContacts`
+    /// contacts in memory, the others in `spill`. A contact (its record and the list of its
+    /// conversations) takes about a tenth of a state's memory, so by default five times as many
+    /// contacts as states stay in memory.
+    public init(spill: ConversationSpill, residentLimit: Int, residentContacts: Int? = nil) {
+        precondition(residentLimit > 0 && (residentContacts ?? 1) > 0, "a store keeps at least one conversation and one contact in memory")
+        let (five, overflow) = residentLimit.multipliedReportingOverflow(by: 5)
+        self.spill = Spill(file: spill, residentLimit: residentLimit, contactLimit: residentContacts ?? (overflow ? .max : five))
     }
 
     private struct Spill: Sendable, Equatable {
         let file: ConversationSpill
         let residentLimit: Int
-        static func == (lhs: Spill, rhs: Spill) -> Bool { lhs.file === rhs.file && lhs.residentLimit == rhs.residentLimit }
+        let contactLimit: Int
+        static func == (lhs: Spill, rhs: Spill) -> Bool {
+            lhs.file === rhs.file && lhs.residentLimit == rhs.residentLimit && lhs.contactLimit == rhs.contactLimit
+        }
     }
 
     private var spill: Spill?
@@ -73,11 +80,11 @@ public struct ConversationStore: Sendable, Equatable {
         if conversations.count > spill.residentLimit {
             let oldest = conversations.map { (seq: $0.value.lastSeq, address: $0.key) }
                 .sorted { ($0.seq, $0.address.accountId, $0.address.conversationId) < ($1.seq, $1.address.accountId, $1.address.conversationId) }
-                .prefix(conversations.count - spill.residentLimit * 3 / 4)
+                .prefix(conversations.count - (spill.residentLimit - spill.residentLimit / 4))
             try spill.file.write(oldest.map { conversations[$0.address]! })
             for victim in oldest { conversations[victim.address] = nil }
         }
-        if contacts.count > spill.residentLimit || conversationsByContact.count > spill.residentLimit { try evictContacts(spill) }
+        if contacts.count > spill.contactLimit || conversationsByContact.count > spill.contactLimit { try evictContacts(spill) }
     }
 
     /// The same for contacts, the least recently named first; a contact's record and its list of
@@ -86,7 +93,7 @@ public struct ConversationStore: Sendable, Equatable {
         let keys = Set(contacts.keys).union(conversationsByContact.keys)
         let oldest = keys.map { (seq: contacts[$0]?.updatedSeq ?? 0, key: $0) }
             .sorted { ($0.seq, $0.key) < ($1.seq, $1.key) }
-            .prefix(keys.count - spill.residentLimit * 3 / 4)
+            .prefix(keys.count - (spill.contactLimit - spill.contactLimit / 4))
         try spill.file.write(oldest.map { (key: $0.key, entry: ConversationSpill.ContactEntry(record: contacts[$0.key], conversations: conversationsByContact[$0.key] ?? [])) })
         for victim in oldest {
             contacts[victim.key] = nil

@@ -79,7 +79,7 @@ import Testing
         let events = try await TestLedger(try drafts()).events()
         var memory = ConversationStore()
         let spill = try ConversationSpill()
-        var bounded = ConversationStore(spill: spill, residentLimit: 3)
+        var bounded = ConversationStore(spill: spill, residentLimit: 3, residentContacts: 2)
         var resident = 0
         for event in events {
             let expected = memory.apply(event)
@@ -91,7 +91,7 @@ import Testing
         #expect(memory.conversations.count == 12)
         #expect(resident <= 3)
         for (address, state) in memory.conversations { #expect(bounded[address] == state, "\(address)") }
-        #expect(bounded.contacts.count <= 3 && bounded.appliedSeq == memory.appliedSeq)
+        #expect(bounded.contacts.count <= 2 && bounded.appliedSeq == memory.appliedSeq)
         for (key, record) in memory.contacts { #expect(bounded.contact(key) == record, "\(key)") }
         // The paths that matter were taken: states written and read back, a returning customer's
         // earlier conversations read from the spill, the account-less payload routed.
@@ -112,7 +112,7 @@ import Testing
             if index == 40 {
                 // Another writer damages every stored state.
                 let other = try Connection(path: spill.directory.appendingPathComponent("states.sqlite").path)
-                try other.execute("UPDATE states SET state = X'7B7D'")
+                try other.execute("UPDATE states SET body = X'7B7D'")
             }
             do { try bounded.evictIfNeeded() } catch let error as ProjectionError {
                 failure = error
@@ -121,7 +121,7 @@ import Testing
         }
         let error = try #require(failure)
         #expect(error ~= .spill)
-        #expect(error.message.contains("cannot read the state of account"), "\(error.message)")
+        #expect(error.message.contains("cannot read the state of conversation"), "\(error.message)")
     }
 
     @Test func aSpillOutsideAWritableDirectoryIsAClearError() throws {
