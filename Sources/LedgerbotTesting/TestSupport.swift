@@ -57,12 +57,17 @@ public func runProcess(_ executable: URL, _ arguments: [String], stdin: Data? = 
     return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData.value, as: UTF8.self))
 }
 
-/// Runs blocking work (child processes, pipes) on a Dispatch thread, off Swift's cooperative pool.
+/// Runs blocking or CPU-heavy work (child processes, pipes, training every example policy) on a
+/// thread of its own, off Swift's cooperative pool.
+///
+/// Why a thread and not `DispatchQueue.global()`: on Linux both share one pool as wide as the
+/// machine has cores (two here), so a test holding it for seconds starved the HTTP servers and
+/// clients of every test running beside it, whose deadlines then fired.
 public func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
     try await withCheckedThrowingContinuation { continuation in
-        DispatchQueue.global().async {
-            continuation.resume(with: Result { try body() })
-        }
+        let thread = Thread { continuation.resume(with: Result { try body() }) }
+        thread.stackSize = 8 << 20
+        thread.start()
     }
 }
 

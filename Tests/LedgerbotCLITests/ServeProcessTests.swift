@@ -64,7 +64,7 @@ import Testing
             }
         }
         try await client.shutdown()
-        server.process.waitUntilExit()
+        try await offPool { [server] in server.process.waitUntilExit() }
         #expect(server.process.terminationReason == .uncaughtSignal)
         let ackedIDs = acked.value
         #expect(ackedIDs.count >= target)
@@ -73,7 +73,7 @@ import Testing
         let again = try ChildProcess(binary, serve(data))
         _ = try await again.waitForPort()
         kill(again.process.processIdentifier, SIGTERM)
-        again.process.waitUntilExit()
+        try await offPool { [again] in again.process.waitUntilExit() }
         #expect(again.process.terminationStatus == 0)
         let stored = Set(try storedDeliveries(data))
         let missing = ackedIDs.filter { !stored.contains($0) }
@@ -94,7 +94,7 @@ import Testing
         }
         #expect(statuses == Array(repeating: 200, count: 20))
         kill(server.process.processIdentifier, SIGTERM)
-        server.process.waitUntilExit()
+        try await offPool { [server] in server.process.waitUntilExit() }
         #expect(server.process.terminationStatus == 0)
         let (ledger, report) = try FileLedger.open(directory: LedgerDirectory(dataPath: data))
         #expect(report.truncated == nil, "a graceful stop leaves no torn tail")

@@ -152,13 +152,17 @@ import Testing
         #expect(!hours.isOpen(atMicros: 1_796_211_000_000_000))
     }
 
-    @Test func everyExamplePolicyPassesTheCheck() throws {
+    @Test func everyExamplePolicyPassesTheCheck() async throws {
         let examples = fixturesDirectory().deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("examples")
         let files = try FileManager.default.contentsOfDirectory(atPath: examples.path).filter { $0.hasSuffix(".yml") }.sorted()
         #expect(files.contains("support-triage.yml"))
-        for file in files {
-            #expect(throws: Never.self, "\(file)") { try PolicyLoader.load(path: examples.appendingPathComponent(file).path) }
+        // Loading trains each policy's NLU model: seconds of work, kept off the tests' shared threads.
+        let failures = try await offPool {
+            files.compactMap { file -> String? in
+                do { _ = try PolicyLoader.load(path: examples.appendingPathComponent(file).path); return nil } catch { return "\(file): \(error)" }
+            }
         }
+        #expect(failures.isEmpty, "\(failures)")
     }
 
     @Test func lookupBodiesStayValidJSONAndURLsEscapeWhateverTheCustomerTyped() throws {

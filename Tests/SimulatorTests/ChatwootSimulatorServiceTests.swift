@@ -22,7 +22,10 @@ struct ChatwootSimulatorServiceTests {
                     #expect(url == simulator.baseURL)
                     #expect(simulator.isServerRunning)
                     let address = try await simulator.startConversation()
-                    let api = HTTPChatwootAPI(httpClient: client, baseURL: url, accessToken: simulator.accessToken)
+                    // What is tested is the shutdown, not the call's speed: a generous deadline, so a
+                    // full test run on two busy cores cannot fail it.
+                    let api = HTTPChatwootAPI(httpClient: client, baseURL: url, accessToken: simulator.accessToken,
+                                              configuration: .init(requestTimeout: .seconds(120)))
                     _ = try await api.createMessage(.text("Hello"), in: address)
                 } catch {
                     await group.triggerGracefulShutdown()
