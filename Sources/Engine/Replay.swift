@@ -42,10 +42,10 @@ public final class Replayer {
         /// At most about this many conversation states stay in memory; the others wait in a
         /// temporary file (``Projections/ConversationSpill``, under `TMPDIR`) until an event needs
         /// them, so memory does not grow with the ledger's conversations. nil keeps them all in
-        /// memory. Same report either way.
+        /// memory (as does 0). Same report either way.
         public var residentConversations: Int? = Self.defaultResidentConversations
         /// About 65 MB of states (3.3 KB each on the generated ledger of `tools/bench-replay.sh`),
-        /// so a replay stays well under 200 MB; a state moved out costs about 60 µs to write.
+        /// so a replay stays well under 200 MB; a state moved out costs about 75 µs.
         public static let defaultResidentConversations = 20_000
 
         public init(policy: Policy? = nil, conversationId: Int? = nil, accountId: Int? = nil, inboxId: Int? = nil,
@@ -142,8 +142,10 @@ public final class Replayer {
     public func run(progress: (Int, Seq) -> Void = { _, _ in }) async throws -> ReplayReport {
         var events = try await Events(source, options: options)
         defer { events.stop() }
-        let spill = try options.residentConversations.map { _ in try ConversationSpill() }
-        var store = spill.map { ConversationStore(spill: $0, residentLimit: options.residentConversations!) } ?? ConversationStore()
+        let residentLimit = options.residentConversations.flatMap { $0 > 0 ? $0 : nil }
+        let spill = try residentLimit.map { _ in try ConversationSpill() }
+        var store = ConversationStore()
+        if let spill, let residentLimit { store = ConversationStore(spill: spill, residentLimit: residentLimit) }
         var report = ReplayReport(policy: options.policy?.id)
         var active: Policy?
         var derived: [Seq: (address: ConversationAddress, decision: Decision, time: Int64)] = [:]

@@ -198,13 +198,10 @@ private final class ObjectNode {
     private var keys: [String] = []
     private var values: [Node] = []
 
-    subscript(key: String) -> Node? {
-        get { keys.lastIndex(of: key).map { values[$0] } }
-        set {
-            // Encoding a key again replaces its value, as with `JSONEncoder`; `write` keeps the last.
-            keys.append(key)
-            values.append(newValue ?? .null)
-        }
+    /// Encoding a key again replaces its value, as with `JSONEncoder`: `write` keeps the last.
+    func set(_ key: String, _ value: Node) {
+        keys.append(key)
+        values.append(value)
     }
 
     func write(to out: inout [UInt8]) {
@@ -297,35 +294,35 @@ private struct KeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
     let object: ObjectNode
     let codingPath: [any CodingKey]
 
-    mutating func encodeNil(forKey key: Key) throws { object[key.stringValue] = .null }
-    mutating func encode(_ value: Bool, forKey key: Key) throws { object[key.stringValue] = .bool(value) }
-    mutating func encode(_ value: String, forKey key: Key) throws { object[key.stringValue] = .string(value) }
-    mutating func encode(_ value: Double, forKey key: Key) throws { object[key.stringValue] = try number(value) }
-    mutating func encode(_ value: Float, forKey key: Key) throws { object[key.stringValue] = try number(value) }
-    mutating func encode(_ value: Int, forKey key: Key) throws { object[key.stringValue] = .int(Int64(value)) }
-    mutating func encode(_ value: Int8, forKey key: Key) throws { object[key.stringValue] = .int(Int64(value)) }
-    mutating func encode(_ value: Int16, forKey key: Key) throws { object[key.stringValue] = .int(Int64(value)) }
-    mutating func encode(_ value: Int32, forKey key: Key) throws { object[key.stringValue] = .int(Int64(value)) }
-    mutating func encode(_ value: Int64, forKey key: Key) throws { object[key.stringValue] = .int(value) }
-    mutating func encode(_ value: UInt, forKey key: Key) throws { object[key.stringValue] = .uint(UInt64(value)) }
-    mutating func encode(_ value: UInt8, forKey key: Key) throws { object[key.stringValue] = .uint(UInt64(value)) }
-    mutating func encode(_ value: UInt16, forKey key: Key) throws { object[key.stringValue] = .uint(UInt64(value)) }
-    mutating func encode(_ value: UInt32, forKey key: Key) throws { object[key.stringValue] = .uint(UInt64(value)) }
-    mutating func encode(_ value: UInt64, forKey key: Key) throws { object[key.stringValue] = .uint(value) }
+    mutating func encodeNil(forKey key: Key) throws { object.set(key.stringValue, .null) }
+    mutating func encode(_ value: Bool, forKey key: Key) throws { object.set(key.stringValue, .bool(value)) }
+    mutating func encode(_ value: String, forKey key: Key) throws { object.set(key.stringValue, .string(value)) }
+    mutating func encode(_ value: Double, forKey key: Key) throws { object.set(key.stringValue, try number(value)) }
+    mutating func encode(_ value: Float, forKey key: Key) throws { object.set(key.stringValue, try number(value)) }
+    mutating func encode(_ value: Int, forKey key: Key) throws { object.set(key.stringValue, .int(Int64(value))) }
+    mutating func encode(_ value: Int8, forKey key: Key) throws { object.set(key.stringValue, .int(Int64(value))) }
+    mutating func encode(_ value: Int16, forKey key: Key) throws { object.set(key.stringValue, .int(Int64(value))) }
+    mutating func encode(_ value: Int32, forKey key: Key) throws { object.set(key.stringValue, .int(Int64(value))) }
+    mutating func encode(_ value: Int64, forKey key: Key) throws { object.set(key.stringValue, .int(value)) }
+    mutating func encode(_ value: UInt, forKey key: Key) throws { object.set(key.stringValue, .uint(UInt64(value))) }
+    mutating func encode(_ value: UInt8, forKey key: Key) throws { object.set(key.stringValue, .uint(UInt64(value))) }
+    mutating func encode(_ value: UInt16, forKey key: Key) throws { object.set(key.stringValue, .uint(UInt64(value))) }
+    mutating func encode(_ value: UInt32, forKey key: Key) throws { object.set(key.stringValue, .uint(UInt64(value))) }
+    mutating func encode(_ value: UInt64, forKey key: Key) throws { object.set(key.stringValue, .uint(value)) }
 
     mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
-        object[key.stringValue] = try TreeEncoder.node(for: value, codingPath: codingPath + [key])
+        object.set(key.stringValue, try TreeEncoder.node(for: value, codingPath: codingPath + [key]))
     }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key) -> KeyedEncodingContainer<NestedKey> {
         let nested = ObjectNode()
-        object[key.stringValue] = .object(nested)
+        object.set(key.stringValue, .object(nested))
         return KeyedEncodingContainer(KeyedContainer<NestedKey>(object: nested, codingPath: codingPath + [key]))
     }
 
     mutating func nestedUnkeyedContainer(forKey key: Key) -> any UnkeyedEncodingContainer {
         let nested = ArrayNode()
-        object[key.stringValue] = .array(nested)
+        object.set(key.stringValue, .array(nested))
         return UnkeyedContainer(array: nested, codingPath: codingPath + [key])
     }
 
@@ -334,7 +331,7 @@ private struct KeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
 
     private func superEncoder(named name: String) -> any Encoder {
         let encoder = TreeEncoder(codingPath: codingPath)
-        object[name] = .deferred(encoder)
+        object.set(name, .deferred(encoder))
         return encoder
     }
 }
