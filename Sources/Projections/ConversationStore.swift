@@ -171,28 +171,41 @@ public struct ConversationStore: Sendable, Equatable {
             return change
         }
         guard let address else { return change }
-        let existing = self[address]
         change.conversation = address
-        var state = existing ?? newConversation(address, contact: contact)
-        // A new conversation starts from what the store knows of its customer (the reactor decides on this).
-        change.before = existing ?? state
+        // The state is taken out of the store while it changes, so `before` is its only other
+        // copy: fewer copies of a state's ~45 fields, and only what the event changes is copied.
+        var state: ConversationState
+        var wasResident = false, isNew = false
+        if let resident = conversations.removeValue(forKey: address) {
+            state = resident
+            wasResident = true
+        } else if let spilled = spill?.file.state(address) {
+            state = spilled
+        } else {
+            // A new conversation starts from what the store knows of its customer (the reactor decides on this).
+            state = newConversation(address, contact: contact)
+            isNew = true
+        }
+        change.before = state
         let previousContact = state.contact?.id
         guard var metrics = Projector.apply(input, seq: event.seq, time: event.time, to: &state) else {
+            if wasResident { conversations[address] = state } // untouched
             change.after = change.before
             return change
         }
         change.after = state
-        if existing == nil { metrics.conversationsStarted += 1 }
-        if let id = state.contact?.id, state.contact?.id != previousContact {
+        if isNew { metrics.conversationsStarted += 1 }
+        let stateContact = state.contact
+        conversations[address] = consume state
+        if let id = stateContact?.id, id != previousContact {
             let key = ContactKey(accountId: address.accountId, contactId: id)
             loadContact(key)
             if !conversationsByContact[key, default: []].contains(address) { conversationsByContact[key, default: []].append(address) }
         }
-        conversations[address] = state
         change.changed = true
         change.metrics += metrics
         if let contact, contact.id != nil {
-            touch(state.contact ?? contact, account: address.accountId, event: event, previous: previousContact, linking: true, change: &change)
+            touch(stateContact ?? contact, account: address.accountId, event: event, previous: previousContact, linking: true, change: &change)
         }
         return change
     }
