@@ -8,8 +8,8 @@ import SQLite
 ///
 /// Why: a replay folds every conversation of the ledger, and a state takes a few kilobytes, so
 /// memory would grow with the ledger's conversations. With a spill the store keeps only the
-/// recently changed ones in memory (``ConversationStore/init(spill:residentLimit:)``), and as
-/// many contacts (each with its record and its list of conversations).
+/// recently changed ones in memory (``ConversationStore/init(spill:residentLimit:residentContacts:)``),
+/// and likewise the recently named contacts (each with its record and its list of conversations).
 ///
 /// States are written as ``ConversationState/storedJSON()`` and read back equal, so a store that
 /// spills folds exactly what one that keeps everything in memory folds. A fold cannot throw, so
