@@ -39,7 +39,8 @@ public final class ConversationSpill: @unchecked Sendable {
     public init(parent: URL = FileManager.default.temporaryDirectory) throws {
         directory = parent.appendingPathComponent("ledgerbot-spill-\(UUID().uuidString)", isDirectory: true)
         do {
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: false)
+            // The states hold what customers wrote: only this user may enter the directory.
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
             connection = try Connection(path: directory.appendingPathComponent("states.sqlite").path)
             // Scratch data: nothing to keep after a crash, so no syncing.
             try connection.execute("""

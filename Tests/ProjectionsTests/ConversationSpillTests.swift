@@ -133,12 +133,15 @@ import Testing
         }
     }
 
-    @Test func theSpillIsRemovedWithIt() throws {
+    @Test func theSpillIsPrivateAndRemovedWithIt() throws {
         var directory: URL?
         do {
             let spill = try ConversationSpill()
             directory = spill.directory
             #expect(FileManager.default.fileExists(atPath: spill.directory.path))
+            // Customer messages are in there: no one else may read them.
+            let permissions = try FileManager.default.attributesOfItem(atPath: spill.directory.path)[.posixPermissions] as? Int
+            #expect(permissions == 0o700)
         }
         #expect(!FileManager.default.fileExists(atPath: try #require(directory).path))
     }
