@@ -37,7 +37,8 @@ public final class ConversationSpill: @unchecked Sendable {
     /// Creates the spill file in a new directory under `parent` (the system's temporary directory).
     /// - Throws: ``ProjectionError/spill`` when the directory or the database cannot be created.
     public init(parent: URL = FileManager.default.temporaryDirectory) throws {
-        directory = parent.appendingPathComponent("ledgerbot-spill-\(UUID().uuidString)", isDirectory: true)
+        Self.removeAbandoned(in: parent)
+        directory = parent.appendingPathComponent("\(Self.namePrefix)\(getpid())-\(UUID().uuidString)", isDirectory: true)
         do {
             // The states hold what customers wrote: only this user may enter the directory.
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
@@ -58,6 +59,20 @@ public final class ConversationSpill: @unchecked Sendable {
 
     deinit {
         try? FileManager.default.removeItem(at: directory) // the open file goes with the last reference
+    }
+
+    /// Spill directories are named `ledgerbot-spill-PID-UUID`, PID being the process that made it.
+    static let namePrefix = "ledgerbot-spill-"
+
+    /// Removes the spill directories under `parent` left by processes that no longer run (a
+    /// replay killed before it could remove its own); those of running processes stay.
+    static func removeAbandoned(in parent: URL) {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: parent.path) else { return }
+        for name in names where name.hasPrefix(namePrefix) {
+            guard let pid = name.dropFirst(namePrefix.count).split(separator: "-").first.flatMap({ Int32($0) }), pid > 0,
+                  kill(pid, 0) != 0, errno == ESRCH else { continue }
+            try? FileManager.default.removeItem(at: parent.appendingPathComponent(name, isDirectory: true))
+        }
     }
 
     /// States written to the file (a state spilled twice counts twice), and read back from it.

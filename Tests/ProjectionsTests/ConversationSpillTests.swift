@@ -146,6 +146,27 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: try #require(directory).path))
     }
 
+    @Test func aSpillLeftByAKilledProcessIsRemovedByTheNext() async throws {
+        let parent = TemporaryDirectory()
+        let root = URL(fileURLWithPath: parent.path)
+        // A process that has ended, as a replay killed with SIGKILL has.
+        let ended = Process()
+        ended.executableURL = URL(fileURLWithPath: "/bin/true")
+        try ended.run()
+        try await offPool { ended.waitUntilExit() }
+        let abandoned = root.appendingPathComponent("\(ConversationSpill.namePrefix)\(ended.processIdentifier)-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: abandoned, withIntermediateDirectories: false)
+        try Data("scratch".utf8).write(to: abandoned.appendingPathComponent("states.sqlite"))
+        // One of a process that still runs (this one), and a directory that only looks alike.
+        let running = root.appendingPathComponent("\(ConversationSpill.namePrefix)\(getpid())-\(UUID().uuidString)")
+        let other = root.appendingPathComponent("\(ConversationSpill.namePrefix)notes")
+        for directory in [running, other] { try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: false) }
+        let spill = try ConversationSpill(parent: root)
+        #expect(!FileManager.default.fileExists(atPath: abandoned.path))
+        #expect(FileManager.default.fileExists(atPath: running.path) && FileManager.default.fileExists(atPath: other.path))
+        #expect(spill.directory.lastPathComponent.hasPrefix("\(ConversationSpill.namePrefix)\(getpid())-"))
+    }
+
     @Test func storedStatesAreJSONEncodersBytesAndReadBackEqual() async throws {
         let ledger = try await TestLedger(try drafts())
         let store = try ConversationStore.build(directory: ledger.directory)
