@@ -1,6 +1,6 @@
 import Chatwoot
+import Domain
 import Foundation
-import JSONScan
 import SQLite
 
 /// Where a bounded ``ConversationStore`` keeps the conversation states it moved out of memory:
@@ -103,7 +103,7 @@ public final class ConversationSpill: @unchecked Sendable {
     /// Stores contacts (replacing earlier copies), in one transaction.
     func write(_ entries: [(key: ContactKey, entry: ContactEntry)]) throws {
         try lock.withLock {
-            try insert(entries.map { ($0.key.accountId, $0.key.contactId, try CanonicalJSONEncoder.encode($0.entry)) }, into: .contacts)
+            try insert(entries.map { ($0.key.accountId, $0.key.contactId, try CanonicalBytes.encode($0.entry)) }, into: .contacts)
             contactsWritten += entries.count
         }
     }

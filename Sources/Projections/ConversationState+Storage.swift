@@ -1,20 +1,12 @@
 import Foundation
-import JSONScan
+import Domain
 
 extension ConversationState {
     /// The state as SQLite keeps it — the `conversation_states` table of ``ProjectionStore`` and
     /// a replay's ``ConversationSpill``: canonical JSON (keys sorted, slashes unescaped), the
-    /// bytes `JSONEncoder` writes with those options, written by ``JSONScan/CanonicalJSONEncoder``.
+    /// bytes `JSONEncoder` writes with those options, written as decisions are (``Domain/CanonicalBytes``).
     /// ``init(storedJSON:)`` reads it back equal to `self`.
-    public func storedJSON() throws -> [UInt8] {
-        do {
-            return try CanonicalJSONEncoder.encode(self)
-        } catch is CanonicalJSONEncoder.Unsupported {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            return try [UInt8](encoder.encode(self))
-        }
-    }
+    public func storedJSON() throws -> [UInt8] { try CanonicalBytes.encode(self) }
 
     /// Reads what ``storedJSON()`` wrote.
     public init(storedJSON bytes: [UInt8]) throws {
