@@ -102,7 +102,7 @@ struct ReplayCommand: AsyncParsableCommand {
                                        since: since.flatMap(Timestamp.parse), until: until.flatMap(Timestamp.parse), live: live)
         options.fromRawBody = fromRaw
         if let threads { options.threads = threads }
-        if let residentConversations { options.residentConversations = residentConversations == 0 ? nil : residentConversations }
+        if let residentConversations { options.residentConversations = residentConversations } // 0: all in memory
         let progress = Progress("replaying")
         let report: ReplayReport
         switch try store.target() {

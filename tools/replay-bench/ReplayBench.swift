@@ -113,7 +113,7 @@ struct ReplayBench {
             case "--ledger": ledger = arguments.popFirst()
             case "--workers": workers = arguments.popFirst().flatMap(Int.init) ?? workers
             case "--threads": threads = arguments.popFirst().flatMap(Int.init) ?? threads
-            case "--resident": resident = arguments.popFirst().flatMap(Int.init).flatMap { $0 > 0 ? $0 : nil }
+            case "--resident": resident = arguments.popFirst().flatMap(Int.init) // 0: all in memory, as for the replay
             default:
                 FileHandle.standardError.write(Data("usage: replay-bench [--rounds N] | --generate N --out DIR [--workers W] | --ledger DIR [--threads 2] [--resident N]\n".utf8))
                 exit(64)
