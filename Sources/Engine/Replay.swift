@@ -90,10 +90,12 @@ public final class Replayer {
         let readAhead: ReplayReadAhead?
         let tail: (any LedgerTailing)?
         let head: Seq
+        let fromRawBody: Bool
         var buffer: [ReplayReadAhead.Item] = []
         var index = 0
 
         init(_ source: Source, options: Options) async throws {
+            fromRawBody = options.fromRawBody
             switch source {
             case .directory(let directory) where options.threads > 1:
                 readAhead = try ReplayReadAhead(directory: directory, fromRawBody: options.fromRawBody)
@@ -101,7 +103,7 @@ public final class Replayer {
                 tail = nil
                 head = .max
             case .directory(let directory):
-                cursor = try LedgerCursor(directory: directory, decoders: 0)
+                cursor = try LedgerCursor(directory: directory, decoders: 0, deferringBodies: !options.fromRawBody)
                 readAhead = nil
                 tail = nil
                 head = .max
@@ -119,7 +121,7 @@ public final class Replayer {
         func stop() { readAhead?.stop() }
 
         mutating func next() async throws -> ReplayReadAhead.Item? {
-            if let cursor { return try cursor.next().map { ReplayReadAhead.Item(event: $0, input: nil) } }
+            if let cursor { return try cursor.next().map { try ReplayReadAhead.Item($0, from: cursor, fromRawBody: fromRawBody) } }
             if index == buffer.count {
                 if let readAhead {
                     guard let batch = try readAhead.next() else { return nil }

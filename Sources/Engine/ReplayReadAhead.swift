@@ -15,8 +15,22 @@ import Projections
 final class ReplayReadAhead: @unchecked Sendable {
     struct Item {
         var event: LedgerEvent
-        /// The event's input for the fold; nil for decisions (and events read on the caller's thread).
+        /// The event's input for the fold; nil for decisions (and events read from a PostgreSQL ledger).
         var input: Projector.Input?
+
+        init(event: LedgerEvent, input: Projector.Input?) {
+            self.event = event
+            self.input = input
+        }
+
+        /// An event just read from `cursor`, with its input (a deferred body read if the
+        /// summary does not do). Decisions are left to the replay, which compares their bytes
+        /// before deciding whether to decode them at all.
+        init(_ event: LedgerEvent, from cursor: LedgerCursor, fromRawBody: Bool) throws {
+            self.event = event
+            input = event.type == EventType.decision ? nil
+                : try Projector.Input(event, fromRawBody: fromRawBody, deferredBody: { try cursor.body(of: event) })
+        }
     }
 
     // Every mutable property is guarded by `condition`; the cursor is confined to the reader thread.
@@ -36,7 +50,9 @@ final class ReplayReadAhead: @unchecked Sendable {
     /// - Throws: ``Ledger/LedgerError`` for a missing or foreign ledger (before any thread starts).
     init(directory: LedgerDirectory, fromRawBody: Bool, batchSize: Int = 256, window: Int = 8) throws {
         self.window = window
-        nonisolated(unsafe) let cursor = try LedgerCursor(directory: directory, decoders: 0) // handed to the reader thread
+        // Handed to the reader thread. Webhook bodies stay compressed unless asked for (`--from-raw`,
+        // or a webhook without a compact form): reading their summaries is what the fold needs.
+        nonisolated(unsafe) let cursor = try LedgerCursor(directory: directory, decoders: 0, deferringBodies: !fromRawBody)
         let thread = Thread { [self] in read(cursor, fromRawBody: fromRawBody, batchSize: batchSize) }
         thread.name = "ledgerbot replay read-ahead"
         thread.start()
@@ -84,8 +100,7 @@ final class ReplayReadAhead: @unchecked Sendable {
         batch.reserveCapacity(batchSize)
         do {
             while let event = try cursor.next() {
-                let input = event.type == EventType.decision ? nil : Projector.Input(event, fromRawBody: fromRawBody)
-                batch.append(Item(event: event, input: input))
+                batch.append(try Item(event, from: cursor, fromRawBody: fromRawBody))
                 if batch.count == batchSize {
                     guard hand(batch) else { return }
                     batch.removeAll(keepingCapacity: true)

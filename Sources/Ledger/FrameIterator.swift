@@ -5,20 +5,28 @@ struct Frame {
     var header: FrameFormat.Header
     var payload: [UInt8]
     var dictionary: CompressionDictionary
+    /// The segment's format version: how the payload is laid out (``EventCoding``).
+    var format: UInt32
 
     var location: LedgerError.Location { .init(segment: segment, offset: offset, seq: header.firstSeq) }
 
     /// Decompresses and decodes the frame's events.
-    func events(using inflater: Inflater) throws -> [LedgerEvent] {
+    /// - Parameter deferringBodies: in a format-2 frame, inflate only the head: bodies stored in
+    ///   the tail are left unread (``LedgerEvent/isBodyDeferred``). A format-1 frame is read whole.
+    func events(using inflater: Inflater, deferringBodies: Bool = false) throws -> [LedgerEvent] {
+        let headOnly = deferringBodies && format >= 2
         let raw: [UInt8]
         do {
             raw = try payload.withUnsafeBytes {
-                try inflater.decompress($0, rawLength: Int(header.rawLength), dictionary: dictionary, verifyChecksum: false)
+                headOnly ? try inflater.decompressHead($0, rawLength: Int(header.rawLength), dictionary: dictionary)
+                         : try inflater.decompress($0, rawLength: Int(header.rawLength), dictionary: dictionary, verifyChecksum: false)
             }
         } catch let error as InflateError {
             throw LedgerError(.corrupted, "frame payload cannot be decompressed (\(error.message))", location: location)
         }
-        guard let events = EventCoding.decode(raw, firstSeq: header.firstSeq, count: Int(header.count)) else {
+        let count = Int(header.count)
+        guard let events = headOnly ? EventCoding.decodeHead(raw, firstSeq: header.firstSeq, count: count)
+                                    : EventCoding.decode(raw, format: format, firstSeq: header.firstSeq, count: count) else {
             throw LedgerError(.corrupted, "frame payload does not decode into \(header.count) events", location: location)
         }
         return events
@@ -46,6 +54,8 @@ public struct SegmentSummary: Sendable, Equatable {
     public var frames: Int
     public var events: Int
     public var rawBytes: Int64
+    /// How its frames are laid out (1 or 2, see ``EventCoding``).
+    public var format: UInt32
 }
 
 /// Walks the frames of a ledger in seq order and checks everything that can be checked
@@ -172,7 +182,7 @@ final class FrameIterator {
                 throw LedgerError(.corrupted, "frame checksum mismatch", location: location)
             }
             let frame = Frame(segment: name, offset: offset, header: header, payload: payload,
-                              dictionary: try dictionary(segmentHeader.dictionaryID, segment: name))
+                              dictionary: try dictionary(segmentHeader.dictionaryID, segment: name), format: segmentHeader.version)
             offset += Int64(header.totalLength)
             expectedSeq = header.lastSeq + 1
             headHash = header.hash
@@ -203,6 +213,9 @@ final class FrameIterator {
         let decoded: SegmentFormat.Header
         do {
             decoded = try file.withBytes(at: 0, count: SegmentFormat.headerSize) { try SegmentFormat.decode($0) } ?? { throw SegmentFormat.DecodeProblem.short }()
+        } catch SegmentFormat.DecodeProblem.badVersion(let version) where version > SegmentFormat.version {
+            throw LedgerError(.corrupted, "segment format \(version), which this build does not read (it reads \(SegmentFormat.readableVersions.map(String.init).joined(separator: " and "))): a newer Ledgerbot wrote it?",
+                              location: .init(segment: name, offset: 8, seq: nil))
         } catch {
             let problem = String(describing: error)
             if isLastSegment && (file.size < SegmentFormat.headerSize || (try? isZeroFilled(file, from: 0)) == true) {
@@ -231,7 +244,7 @@ final class FrameIterator {
         offset = resumed ?? Int64(SegmentFormat.headerSize)
         resumeOffset = nil
         summaries.append(SegmentSummary(name: name, firstSeq: decoded.firstSeq, dictionaryID: decoded.dictionaryID,
-                                        validBytes: offset, fileBytes: file.size, frames: 0, events: 0, rawBytes: 0))
+                                        validBytes: offset, fileBytes: file.size, frames: 0, events: 0, rawBytes: 0, format: decoded.version))
         return true
     }
 

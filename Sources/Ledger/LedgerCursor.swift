@@ -13,17 +13,26 @@ public final class LedgerCursor {
     private let inflater: Inflater?
     private let from: Seq
     private let through: Seq
+    private let deferringBodies: Bool
     private var buffer: [LedgerEvent] = []
     private var position = 0
+    /// The frame `buffer` came from, and its events read whole once a deferred body was asked for.
+    private var frame: Frame?
+    private var wholeFrame: [LedgerEvent]?
 
     /// - Parameters:
     ///   - from: the first seq to return.
     ///   - through: the last seq to return (default: everything whole on disk).
     ///   - decoders: threads that inflate frames ahead of the reader (order is kept); 0 decodes
     ///     inline on the caller's thread (cheaper for a few events).
+    ///   - deferringBodies: with `decoders: 0`, inflate only what precedes the bodies that a
+    ///     frame stores last — those summarized by their meta (webhook bodies; segment format 2):
+    ///     such events come without their body (``LedgerEvent/isBodyDeferred``), and
+    ///     ``body(of:)`` reads one when the summary is not enough. Checksums and the hash chain
+    ///     are verified all the same (they cover the compressed bytes).
     /// - Throws: ``LedgerError`` for a missing or foreign ledger.
     public init(directory: LedgerDirectory, from: Seq = 1, through: Seq = .max, dictionaries: [CompressionDictionary] = CompressionDictionary.builtIn,
-                decoders: Int = 2) throws {
+                decoders: Int = 2, deferringBodies: Bool = false) throws {
         let ledgerID = try directory.readManifest()
         let iterator = try FrameIterator(directory: directory, ledgerID: ledgerID, dictionaries: dictionaries, from: max(from, 1))
         if decoders > 0 {
@@ -37,6 +46,7 @@ public final class LedgerCursor {
         }
         self.from = max(from, 1)
         self.through = through
+        self.deferringBodies = deferringBodies && decoders == 0
     }
 
     deinit { pipeline?.stop() }
@@ -49,8 +59,10 @@ public final class LedgerCursor {
                 guard let events = try pipeline.next() else { return nil }
                 buffer = events
             } else if let iterator, let inflater {
-                guard let frame = try iterator.next() else { return nil }
-                buffer = try frame.events(using: inflater)
+                guard let next = try iterator.next() else { return nil }
+                buffer = try next.events(using: inflater, deferringBodies: deferringBodies)
+                frame = deferringBodies ? next : nil
+                wholeFrame = nil
             }
             position = 0
             if let first = buffer.first, first.seq < from { position = Int(from - first.seq) }
@@ -59,6 +71,20 @@ public final class LedgerCursor {
         guard event.seq <= through else { return nil }
         position += 1
         return event
+    }
+
+    /// The body of `event`, which this cursor returned last or in the same frame as the last:
+    /// `event.body`, or, for a deferred body, the frame inflated whole (once per frame).
+    /// - Throws: ``LedgerError/Kind/invalidArgument`` when the cursor has moved past the event's
+    ///   frame; ``LedgerError/Kind/corrupted`` when the frame's tail does not decode.
+    public func body(of event: LedgerEvent) throws -> [UInt8] {
+        guard event.isBodyDeferred else { return event.body }
+        guard let frame, let inflater, frame.header.firstSeq <= event.seq, event.seq <= frame.header.lastSeq else {
+            throw LedgerError(.invalidArgument, "the body of seq \(event.seq) is no longer at hand: ask for it before reading past its frame")
+        }
+        let events = try wholeFrame ?? frame.events(using: inflater)
+        wholeFrame = events
+        return events[Int(event.seq - frame.header.firstSeq)].body
     }
 
     /// Set once the cursor reached incomplete bytes at the end of the last segment.

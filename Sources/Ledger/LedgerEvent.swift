@@ -37,6 +37,10 @@ public struct LedgerEvent: Sendable, Equatable {
     public var causation: Seq?
     public var body: [UInt8]
     public var meta: [UInt8]
+    /// True when the body was left unread and `body` is empty: a cursor reading summaries only
+    /// (``LedgerCursor/init(directory:from:through:dictionaries:decoders:deferringBodies:)``) leaves
+    /// a body summarized by its meta where the frame stores it; ``LedgerCursor/body(of:)`` reads it.
+    public internal(set) var isBodyDeferred = false
 
     public init(seq: Seq, stream: String, type: String, time: Int64, causation: Seq?, body: [UInt8], meta: [UInt8] = []) {
         self.seq = seq

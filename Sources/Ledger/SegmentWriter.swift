@@ -57,9 +57,10 @@ final class SegmentWriter {
         self.nextSeq = nextSeq
         self.previousHash = previousHash
         currentDictionary = configuration.dictionary
-        // Keep appending to the last segment only if it uses the configured dictionary and has room;
-        // otherwise the next frame starts a new segment.
-        if let last = lastSegment, last.dictionaryID == configuration.dictionary.id, last.validBytes < configuration.segmentSize {
+        // Keep appending to the last segment only if it uses the configured dictionary and this
+        // build's frame layout, and has room; otherwise the next frame starts a new segment.
+        if let last = lastSegment, last.dictionaryID == configuration.dictionary.id, last.format == SegmentFormat.version,
+           last.validBytes < configuration.segmentSize {
             let path = directory.segmentPath(last.name)
             let fd = open(path, O_WRONLY | O_CLOEXEC)
             guard fd >= 0 else { throw LedgerError.io("cannot open for writing", path: path, errno: errno) }
@@ -71,16 +72,10 @@ final class SegmentWriter {
     /// Encodes and compresses `batches` (each one append, kept whole) into a frame payload.
     /// Needs no ledger state (seqs are implicit in the payload), so it runs on any compressor thread.
     static func prepare(_ batches: [[EventDraft]], deflater: Deflater, maintainIndex: Bool) throws -> PreparedFrame {
-        var raw = ByteWriter(capacity: batches.reduce(0) { $0 + $1.reduce(0) { $0 + EventCoding.encodedSize($1) } })
-        var indexed: [IndexedEvent] = []
-        var counts: [Int] = []
-        for batch in batches {
-            counts.append(batch.count)
-            for draft in batch {
-                EventCoding.append(draft, to: &raw)
-                if maintainIndex { indexed.append(IndexedEvent(stream: draft.stream, type: draft.type, time: draft.time)) }
-            }
-        }
+        var raw = ByteWriter(capacity: 4 + batches.reduce(0) { $0 + $1.reduce(0) { $0 + EventCoding.encodedSize($1) } })
+        EventCoding.appendFrame(Array(batches.joined()), to: &raw)
+        let counts = batches.map(\.count)
+        let indexed = maintainIndex ? batches.joined().map { IndexedEvent(stream: $0.stream, type: $0.type, time: $0.time) } : []
         return PreparedFrame(payload: try deflater.compress(raw.bytes), rawLength: raw.bytes.count, batchCounts: counts, events: indexed)
     }
 

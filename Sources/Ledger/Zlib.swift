@@ -82,6 +82,36 @@ final class Inflater {
     /// - Parameter verifyChecksum: also check the Adler-32 of the output against the trailer.
     /// - Throws: a message (no location; the caller adds it) when the data is not valid.
     func decompress(_ input: UnsafeRawBufferPointer, rawLength: Int, dictionary: CompressionDictionary, verifyChecksum: Bool) throws -> [UInt8] {
+        try begin(input, dictionary: dictionary)
+        var output = [UInt8](repeating: 0, count: rawLength)
+        try inflate(into: &output, from: 0, flush: Z_FINISH)
+        // What is left is the 4-byte trailer: the Adler-32 of the output.
+        let remaining = Int(stream.pointee.avail_in)
+        guard remaining == 4 else { throw InflateError("zlib stream has \(remaining) bytes after its end (expected the 4-byte trailer)") }
+        if verifyChecksum {
+            guard readBE(input, at: input.count - 4, as: UInt32.self) == output.withUnsafeBytes({ adler32Checksum($0) }) else { throw InflateError("zlib checksum of the decompressed data does not match") }
+        }
+        return output
+    }
+
+    /// Decompresses only the start of a format-2 frame payload (``EventCoding``): its 4-byte
+    /// head length, then the head, and stops there — the tail is never inflated. The caller has
+    /// checked the compressed bytes (the frame's CRC); the zlib trailer is not reached.
+    func decompressHead(_ input: UnsafeRawBufferPointer, rawLength: Int, dictionary: CompressionDictionary) throws -> [UInt8] {
+        try begin(input, dictionary: dictionary)
+        var length = [UInt8](repeating: 0, count: 4)
+        try inflate(into: &length, from: 0, flush: Z_SYNC_FLUSH)
+        let headLength = Int(length.withUnsafeBytes { readLE($0, at: 0, as: UInt32.self) })
+        guard headLength <= rawLength - 4 else { throw InflateError("head of \(headLength) bytes in a payload of \(rawLength)") }
+        var output = length
+        output.append(contentsOf: repeatElement(0, count: headLength))
+        try inflate(into: &output, from: 4, flush: Z_SYNC_FLUSH)
+        return output
+    }
+
+    /// Checks the zlib header (and the preset dictionary it names) and points the stream at the
+    /// deflate data that follows.
+    private func begin(_ input: UnsafeRawBufferPointer, dictionary: CompressionDictionary) throws {
         guard input.count >= 6 else { throw InflateError("compressed data too short") }
         let cmf = input[0], flg = input[1]
         guard cmf & 0x0F == 8, cmf >> 4 <= 7, (UInt16(cmf) << 8 | UInt16(flg)) % 31 == 0 else { throw InflateError("not a zlib stream (bad header)") }
@@ -98,24 +128,28 @@ final class Inflater {
             let rc = dictionary.bytes.withUnsafeBufferPointer { inflateSetDictionary(stream, $0.baseAddress, uInt($0.count)) }
             guard rc == Z_OK else { throw InflateError("zlib inflateSetDictionary failed (\(rc))") }
         }
-        var output = [UInt8](repeating: 0, count: rawLength)
         let body = UnsafeRawBufferPointer(rebasing: input[start...])
-        let remaining: Int = try output.withUnsafeMutableBufferPointer { outBuf in
-            stream.pointee.next_in = UnsafeMutablePointer(mutating: body.baseAddress?.assumingMemoryBound(to: UInt8.self))
-            stream.pointee.avail_in = uInt(body.count)
-            stream.pointee.next_out = outBuf.baseAddress
-            stream.pointee.avail_out = uInt(outBuf.count)
-            let rc = inflate(stream, Z_FINISH)
-            guard rc == Z_STREAM_END else { throw InflateError("zlib inflate failed (\(rc))") }
-            guard stream.pointee.avail_out == 0 else { throw InflateError("decompressed size differs from the frame header") }
-            return Int(stream.pointee.avail_in)
+        stream.pointee.next_in = UnsafeMutablePointer(mutating: body.baseAddress?.assumingMemoryBound(to: UInt8.self))
+        stream.pointee.avail_in = uInt(body.count)
+    }
+
+    /// Fills `output` from `offset` to its end. With `Z_FINISH` the stream must end exactly
+    /// there; with `Z_SYNC_FLUSH` it may go on (the rest is left unread).
+    private func inflate(into output: inout [UInt8], from offset: Int, flush: Int32) throws {
+        // With Z_FINISH inflate runs even for no output: it must still reach the stream's end.
+        guard offset < output.count || flush == Z_FINISH else { return }
+        try output.withUnsafeMutableBufferPointer { outBuf in
+            stream.pointee.next_out = outBuf.baseAddress.map { $0 + offset }
+            stream.pointee.avail_out = uInt(outBuf.count - offset)
+            let rc = CZlib.inflate(stream, flush)
+            if flush == Z_FINISH {
+                guard rc == Z_STREAM_END else { throw InflateError("zlib inflate failed (\(rc))") }
+                guard stream.pointee.avail_out == 0 else { throw InflateError("decompressed size differs from the frame header") }
+            } else {
+                guard rc == Z_OK || rc == Z_STREAM_END else { throw InflateError("zlib inflate failed (\(rc))") }
+                guard stream.pointee.avail_out == 0 else { throw InflateError("the data ends before the frame's head") }
+            }
         }
-        // What is left is the 4-byte trailer: the Adler-32 of the output.
-        guard remaining == 4 else { throw InflateError("zlib stream has \(remaining) bytes after its end (expected the 4-byte trailer)") }
-        if verifyChecksum {
-            guard readBE(input, at: input.count - 4, as: UInt32.self) == output.withUnsafeBytes({ adler32Checksum($0) }) else { throw InflateError("zlib checksum of the decompressed data does not match") }
-        }
-        return output
     }
 }
 

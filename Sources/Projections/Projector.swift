@@ -63,18 +63,29 @@ public enum Projector {
         /// - Parameter fromRawBody: read a webhook from its raw body even when ingest recorded its
         ///   compact form (``WebhookDigest/init(event:fromRawBody:)``).
         public init(_ event: LedgerEvent, fromRawBody: Bool = false) {
+            assert(!event.isBodyDeferred, "an event read without its body needs init(_:fromRawBody:deferredBody:)")
+            self.init(event, fromRawBody: fromRawBody, deferredBody: { event.body })
+        }
+
+        /// The same for an event that may have come without its body (a cursor reading
+        /// summaries, ``Ledger/LedgerEvent/isBodyDeferred``): `deferredBody` reads it when the
+        /// event's summary does not do.
+        public init(_ event: LedgerEvent, fromRawBody: Bool = false, deferredBody: () throws -> [UInt8]) rethrows {
             switch event.type {
             case EventType.webhookReceived:
-                self = WebhookDigest(event: event, fromRawBody: fromRawBody).map(Input.webhook) ?? .ignored
+                self = try WebhookDigest(event: event, fromRawBody: fromRawBody, deferredBody: deferredBody).map(Input.webhook) ?? .ignored
             case EventType.decision:
                 // An undecodable decision cannot have been performed either (the outbox decodes
                 // the same bytes), so there is nothing to fold.
-                self = (try? Decision.decode(event.body)).map(Input.decision) ?? .ignored
+                let body = event.isBodyDeferred ? try deferredBody() : event.body
+                self = (try? Decision.decode(body)).map(Input.decision) ?? .ignored
             case EventType.effectResult:
                 // Likewise: the outbox could not read it either, so its command stays pending there too.
-                self = (try? EffectResult.decode(event.body)).map { .effectResult($0, stream: event.stream) } ?? .ignored
+                let body = event.isBodyDeferred ? try deferredBody() : event.body
+                self = (try? EffectResult.decode(body)).map { .effectResult($0, stream: event.stream) } ?? .ignored
             case EventType.timerFired:
-                self = (try? TimerFired.decode(event.body)).map { .timerFired($0, stream: event.stream) } ?? .ignored
+                let body = event.isBodyDeferred ? try deferredBody() : event.body
+                self = (try? TimerFired.decode(body)).map { .timerFired($0, stream: event.stream) } ?? .ignored
             default:
                 // webhook.duplicate repeats a stored delivery; rejected and policy events
                 // carry no conversation facts.

@@ -81,10 +81,17 @@ public struct WebhookDigest: Sendable, Equatable {
     /// form is the digest's own fields, in order, where the body is ~2.5 KB of Chatwoot's JSON to
     /// search, so replay and rebuilds read it several times faster.
     public init?(event: LedgerEvent, fromRawBody: Bool = false) {
+        self.init(event: event, fromRawBody: fromRawBody, deferredBody: { event.body })
+    }
+
+    /// The same for an event that may have come without its raw body (a cursor reading
+    /// summaries, ``Ledger/LedgerEvent/isBodyDeferred``): `deferredBody` reads it when the compact
+    /// form does not do (there is none, or `fromRawBody`).
+    public init?(event: LedgerEvent, fromRawBody: Bool = false, deferredBody: () throws -> [UInt8]) rethrows {
         if !fromRawBody, !event.meta.isEmpty, let digest = Self.recorded(in: event.meta) {
             self = digest
         } else {
-            self.init(body: event.body)
+            self.init(body: event.isBodyDeferred ? try deferredBody() : event.body)
         }
     }
 
