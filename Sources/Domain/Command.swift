@@ -273,8 +273,7 @@ public struct EffectResult: Sendable, Hashable, Codable {
         }
         func optionalString(_ key: String) -> String?? {
             guard let range = root.range(key), !JSONScanner.isNull(in: bytes, at: range) else { return .some(nil) }
-            guard root.first(range) == UInt8(ascii: "\""),
-                  UnsafeRawBufferPointer(rebasing: bytes[range]).firstRange(of: [UInt8(ascii: "\\"), UInt8(ascii: "u")]) == nil else { return nil }
+            guard root.first(range) == UInt8(ascii: "\""), !JSONScanner.mayHoldUnicodeEscape(in: bytes, at: range) else { return nil }
             return root.string(key).map { .some($0) }
         }
         guard let decisionRange = root.range("decision"), let decision = JSONScanner.integer(in: bytes, at: decisionRange).flatMap(UInt64.init(exactly:)),

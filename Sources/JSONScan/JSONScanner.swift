@@ -176,6 +176,17 @@ public struct JSONScanner {
         return negative ? -value : value
     }
 
+    /// True when the bytes at `range` hold a backslash followed by `u` anywhere (a `\u` escape,
+    /// or an escaped backslash before a `u`): readers that cannot be sure how such a string
+    /// decodes leave it to `JSONDecoder`.
+    public static func mayHoldUnicodeEscape(in bytes: UnsafeRawBufferPointer, at range: Range<Int>) -> Bool {
+        guard range.count >= 2 else { return false }
+        for index in range.lowerBound..<(range.upperBound - 1) where bytes[index] == UInt8(ascii: "\\") && bytes[index + 1] == UInt8(ascii: "u") {
+            return true
+        }
+        return false
+    }
+
     /// True when the value at `range` is the literal `null`.
     public static func isNull(in bytes: UnsafeRawBufferPointer, at range: Range<Int>) -> Bool {
         range.count == 4 && bytes[range.lowerBound] == UInt8(ascii: "n")
@@ -348,10 +359,17 @@ public struct JSONScanner {
     }
 
     private mutating func skipLiteral(_ literal: StaticString) throws(Error) {
+        guard position + literal.utf8CodeUnitCount <= bytes.count else { throw error("unexpected end of input") }
+        guard readLiteral(literal) else { throw error("invalid literal") }
+    }
+
+    /// Reads `literal` (`true`, `false`, `null`) when its bytes come next; otherwise reads nothing.
+    mutating func readLiteral(_ literal: StaticString) -> Bool {
         let count = literal.utf8CodeUnitCount
-        guard position + count <= bytes.count else { throw error("unexpected end of input") }
-        for i in 0..<count where bytes[position + i] != literal.utf8Start[i] { throw error("invalid literal") }
+        guard position + count <= bytes.count else { return false }
+        for i in 0..<count where bytes[position + i] != literal.utf8Start[i] { return false }
         position += count
+        return true
     }
 
     private mutating func skipDigits() -> Int {

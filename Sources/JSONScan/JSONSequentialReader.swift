@@ -129,12 +129,10 @@ public struct JSONSequentialReader {
     public mutating func bool() -> Bool? {
         guard begin() else { return nil }
         let value: Bool
-        if scanner.bytes[scanner.position...].starts(with: "true".utf8) {
+        if scanner.readLiteral("true") {
             value = true
-            scanner.position += 4
-        } else if scanner.bytes[scanner.position...].starts(with: "false".utf8) {
+        } else if scanner.readLiteral("false") {
             value = false
-            scanner.position += 5
         } else {
             return failNil()
         }
@@ -144,9 +142,7 @@ public struct JSONSequentialReader {
 
     /// Reads `null` when it comes next (true); otherwise reads nothing (false).
     public mutating func readNull() -> Bool {
-        guard !failed, expect == .value || expect == .valueOrClose,
-              scanner.bytes[scanner.position...].starts(with: "null".utf8) else { return false }
-        scanner.position += 4
+        guard !failed, expect == .value || expect == .valueOrClose, scanner.readLiteral("null") else { return false }
         return end()
     }
 

@@ -97,4 +97,20 @@ import Testing
         }
         #expect(readable > 50, "some mutations stay valid (other digits, letters in strings)")
     }
+
+    /// The check readers use to leave `\u` escapes to `JSONDecoder`: the same answer as
+    /// searching the bytes with Foundation, for every range of each sample.
+    @Test func aUnicodeEscapeIsFoundWhereverItsBytesAre() {
+        for text in [#""plain""#, #""\u00e9""#, #""a\\u""#, #""\n\u""#, #""ends with \""#, #""u\""#, "", "\\", "\\u", "u\\"] {
+            let bytes = Array(text.utf8)
+            bytes.withUnsafeBytes { raw in
+                for lower in 0...bytes.count {
+                    for upper in lower...bytes.count {
+                        let expected = UnsafeRawBufferPointer(rebasing: raw[lower..<upper]).firstRange(of: [UInt8(ascii: "\\"), UInt8(ascii: "u")]) != nil
+                        #expect(JSONScanner.mayHoldUnicodeEscape(in: raw, at: lower..<upper) == expected, "\(text) \(lower)..<\(upper)")
+                    }
+                }
+            }
+        }
+    }
 }

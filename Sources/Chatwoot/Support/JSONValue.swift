@@ -114,9 +114,8 @@ extension JSONValue {
             }
             self = .array(array)
         case UInt8(ascii: "\""):
-            let raw = UnsafeRawBufferPointer(rebasing: bytes[range])
             // `JSONDecoder` rejects a lone surrogate where the scanner substitutes U+FFFD.
-            if raw.firstRange(of: [UInt8(ascii: "\\"), UInt8(ascii: "u")]) != nil { return nil }
+            if JSONScanner.mayHoldUnicodeEscape(in: bytes, at: range) { return nil }
             guard let text = try? JSONScanner.string(in: bytes, at: range) else { return nil }
             self = .string(text)
         case UInt8(ascii: "t"): self = .bool(true)
