@@ -37,6 +37,16 @@ func measureLedger(_ directory: LedgerDirectory, threads: Int, resident: Int?) a
     let afterRaw = peakResidentKB()
     print(String(format: "raw read (CRC, inflate, decode)        %10.0f events/s  (%d events, %.1f MB of bodies, %.1f s), peak RSS %d MB",
                  raw, events, Double(bytes) / 1e6, rawSeconds, afterRaw / 1024))
+    if threads == 1 {
+        // What replay reads: each frame's head, webhook bodies left compressed (segment format 2).
+        let start = ContinuousClock.now
+        let cursor = try LedgerCursor(directory: directory, decoders: 0, deferringBodies: true)
+        var summaries = 0, deferred = 0
+        while let event = try cursor.next() { summaries += 1; deferred += event.isBodyDeferred ? 1 : 0 }
+        let seconds = (ContinuousClock.now - start).inSeconds
+        print(String(format: "summary read (CRC, inflate heads only)  %10.0f events/s  (%d events, %d bodies left compressed, %.1f s)",
+                     Double(summaries) / seconds, summaries, deferred, seconds))
+    }
     /// One replay, timed by phase; `fromRawBody` reads every webhook's raw body instead of the
     /// compact form ingest recorded beside it; `threads: 2` reads ahead on a second thread.
     func replay(fromRawBody: Bool, threads: Int = 1) async throws -> (ReplayReport, Double) {
