@@ -23,10 +23,13 @@ final class ReplayReadAhead: @unchecked Sendable {
             self.input = input
         }
 
-        /// An event just read from `cursor`, with its input (a deferred body read if the
-        /// summary does not do). Decisions are left to the replay, which compares their bytes
-        /// before deciding whether to decode them at all.
-        init(_ event: LedgerEvent, from cursor: LedgerCursor, fromRawBody: Bool) throws {
+        /// An event just read from `cursor`, with its input. Only a webhook's body may stay
+        /// unread (its compact form is what the fold reads; the body is read when there is none):
+        /// every other event is made whole, since the replay reads decisions' and policy
+        /// activations' bodies itself. Decisions are left to the replay, which compares their
+        /// bytes before deciding whether to decode them at all.
+        init(_ read: LedgerEvent, from cursor: LedgerCursor, fromRawBody: Bool) throws {
+            let event = read.isBodyDeferred && read.type != EventType.webhookReceived ? try cursor.whole(read) : read
             self.event = event
             input = event.type == EventType.decision ? nil
                 : try Projector.Input(event, fromRawBody: fromRawBody, deferredBody: { try cursor.body(of: event) })

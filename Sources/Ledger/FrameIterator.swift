@@ -214,8 +214,8 @@ final class FrameIterator {
         do {
             decoded = try file.withBytes(at: 0, count: SegmentFormat.headerSize) { try SegmentFormat.decode($0) } ?? { throw SegmentFormat.DecodeProblem.short }()
         } catch SegmentFormat.DecodeProblem.badVersion(let version) where version > SegmentFormat.version {
-            throw LedgerError(.corrupted, "segment format \(version), which this build does not read (it reads \(SegmentFormat.readableVersions.map(String.init).joined(separator: " and "))): a newer Ledgerbot wrote it?",
-                              location: .init(segment: name, offset: 8, seq: nil))
+            // Not damage: `repair` must not move a later build's segments aside.
+            throw LedgerError(.foreign, "segment \(name) has format \(version), which this build does not read (it reads \(SegmentFormat.readableVersions.map(String.init).joined(separator: " and "))): a newer Ledgerbot wrote it; use that version")
         } catch {
             let problem = String(describing: error)
             if isLastSegment && (file.size < SegmentFormat.headerSize || (try? isZeroFilled(file, from: 0)) == true) {

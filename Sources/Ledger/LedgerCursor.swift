@@ -16,7 +16,8 @@ public final class LedgerCursor {
     private let deferringBodies: Bool
     private var buffer: [LedgerEvent] = []
     private var position = 0
-    /// The frame `buffer` came from, and its events read whole once a deferred body was asked for.
+    /// When deferring bodies: the frame `buffer` came from, and its events read whole once a
+    /// deferred body was asked for.
     private var frame: Frame?
     private var wholeFrame: [LedgerEvent]?
 
@@ -78,13 +79,18 @@ public final class LedgerCursor {
     /// - Throws: ``LedgerError/Kind/invalidArgument`` when the cursor has moved past the event's
     ///   frame; ``LedgerError/Kind/corrupted`` when the frame's tail does not decode.
     public func body(of event: LedgerEvent) throws -> [UInt8] {
-        guard event.isBodyDeferred else { return event.body }
+        try whole(event).body
+    }
+
+    /// `event` with its body: itself, or, for a deferred body, the event read whole (as ``body(of:)``).
+    public func whole(_ event: LedgerEvent) throws -> LedgerEvent {
+        guard event.isBodyDeferred else { return event }
         guard let frame, let inflater, frame.header.firstSeq <= event.seq, event.seq <= frame.header.lastSeq else {
             throw LedgerError(.invalidArgument, "the body of seq \(event.seq) is no longer at hand: ask for it before reading past its frame")
         }
         let events = try wholeFrame ?? frame.events(using: inflater)
         wholeFrame = events
-        return events[Int(event.seq - frame.header.firstSeq)].body
+        return events[Int(event.seq - frame.header.firstSeq)]
     }
 
     /// Set once the cursor reached incomplete bytes at the end of the last segment.

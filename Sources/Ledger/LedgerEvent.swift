@@ -56,7 +56,10 @@ public struct LedgerEvent: Sendable, Equatable {
         self.init(seq: seq, stream: draft.stream, type: draft.type, time: draft.time, causation: draft.causation, body: draft.body, meta: draft.meta)
     }
 
+    /// The event to append again (a copy, an import). Never of an event read without its body:
+    /// that would store an empty body in its place.
     public var draft: EventDraft {
-        EventDraft(stream: stream, type: type, time: time, causation: causation, body: body, meta: meta)
+        precondition(!isBodyDeferred, "seq \(seq) was read without its body (LedgerCursor.whole(_:) reads it)")
+        return EventDraft(stream: stream, type: type, time: time, causation: causation, body: body, meta: meta)
     }
 }

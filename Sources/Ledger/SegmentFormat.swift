@@ -66,10 +66,12 @@ enum SegmentFormat {
     static func decode(_ bytes: UnsafeRawBufferPointer) throws(DecodeProblem) -> Header {
         guard bytes.count >= headerSize else { throw .short }
         guard Array(bytes[0..<8]) == magic else { throw .badMagic }
-        let version = readLE(bytes, at: 8, as: UInt32.self)
-        guard readableVersions.contains(version) else { throw .badVersion(version) }
+        // The checksum first: an unknown version in an intact header is a later build's segment,
+        // one in a damaged header is damage.
         let crc = readLE(bytes, at: 92, as: UInt32.self)
         guard crc == crc32(UnsafeRawBufferPointer(rebasing: bytes[0..<92])) else { throw .badChecksum }
+        let version = readLE(bytes, at: 8, as: UInt32.self)
+        guard readableVersions.contains(version) else { throw .badVersion(version) }
         return Header(
             dictionaryID: readLE(bytes, at: 12, as: UInt32.self),
             firstSeq: readLE(bytes, at: 16, as: UInt64.self),

@@ -66,6 +66,11 @@ final class SegmentWriter {
             guard fd >= 0 else { throw LedgerError.io("cannot open for writing", path: path, errno: errno) }
             current = SegmentHandle(name: last.name, path: path, fd: fd)
             endOffset = last.validBytes
+        } else if let last = lastSegment, last.frames == 0 {
+            // A segment that holds only its header (its first frame never written) but cannot be
+            // continued: the next segment would have its name. Nothing in it was acknowledged.
+            try FileSystem.remove(directory.segmentPath(last.name))
+            try FileSystem.syncDirectory(directory.ledgerPath)
         }
     }
 

@@ -63,7 +63,7 @@ public enum Projector {
         /// - Parameter fromRawBody: read a webhook from its raw body even when ingest recorded its
         ///   compact form (``WebhookDigest/init(event:fromRawBody:)``).
         public init(_ event: LedgerEvent, fromRawBody: Bool = false) {
-            assert(!event.isBodyDeferred, "an event read without its body needs init(_:fromRawBody:deferredBody:)")
+            precondition(!event.isBodyDeferred, "seq \(event.seq) was read without its body: use init(_:fromRawBody:deferredBody:)")
             self.init(event, fromRawBody: fromRawBody, deferredBody: { event.body })
         }
 

@@ -137,13 +137,38 @@ import Testing
         let cursor = try LedgerCursor(directory: temp.ledger, decoders: 0, deferringBodies: true)
         var read: [LedgerEvent] = []
         while let event = try cursor.next() {
-            #expect(event.isBodyDeferred == (event.seq > 62 && EventCoding.storesBodyInTail(event.draft.with(body: all[Int(event.seq) - 1].body))))
-            var whole = event
-            whole.body = try cursor.body(of: event)
-            whole.isBodyDeferred = false
+            #expect(event.isBodyDeferred == (event.seq > 62 && EventCoding.storesBodyInTail(all[Int(event.seq) - 1].draft)))
+            let whole = try cursor.whole(event)
+            #expect(!whole.isBodyDeferred && whole.meta == event.meta)
             read.append(whole)
         }
         #expect(read == all)
+    }
+
+    /// A format-1 segment holding only its header (its first frame never written: a crash, or a
+    /// failed write undone) cannot be continued, and the next segment would have its name.
+    @Test func aHeaderOnlyFormat1SegmentIsReplacedByTheFirstFormat2One() async throws {
+        let temp = TemporaryDirectory()
+        let fixture = fixturesDirectory().appendingPathComponent("ledger-format-1")
+        try FileManager.default.createDirectory(atPath: temp.path + "/data", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: fixture.appendingPathComponent("ledger").path, toPath: temp.ledger.ledgerPath)
+        let iterator = try FrameIterator(directory: temp.ledger, ledgerID: try temp.ledger.readManifest(), dictionaries: CompressionDictionary.builtIn)
+        while try iterator.next() != nil {}
+        let header = SegmentFormat.encode(.init(dictionaryID: CompressionDictionary.current.id, firstSeq: 63, ledgerID: try temp.ledger.readManifest(),
+                                                previousHash: iterator.headHash, version: 1))
+        let emptyName = SegmentFormat.fileName(firstSeq: 63)
+        try Data(header).write(to: URL(fileURLWithPath: temp.ledger.segmentPath(emptyName)))
+        #expect(try readAll(temp.ledger).count == 62)
+
+        let (ledger, report) = try FileLedger.open(directory: temp.ledger, configuration: fastConfiguration())
+        #expect(report.headSeq == 62)
+        let range = try await ledger.append(Self.mixedDrafts(63))
+        await ledger.close()
+        #expect(range == 63...67)
+        #expect(try temp.ledger.segmentNames().count == 2)
+        #expect(try segmentVersion(temp.ledger.segmentPath(emptyName)) == 2)
+        #expect(try readAll(temp.ledger).map(\.seq) == Array(1...67))
+        #expect(try LedgerInspection.verify(directory: temp.ledger).isIntact)
     }
 
     @Test func aSegmentOfALaterFormatIsRefusedWithAClearError() async throws {
@@ -158,10 +183,19 @@ import Testing
         withUnsafeBytes(of: crc.littleEndian) { for (i, byte) in $0.enumerated() { bytes[92 + i] = byte } }
         try Data(bytes).write(to: URL(fileURLWithPath: path))
         let error = try #require(throws: LedgerError.self) { try readAll(temp.ledger) }
-        #expect(error.kind == .corrupted)
-        #expect("\(error)".contains("segment format 3, which this build does not read"), "\(error)")
-        #expect(throws: LedgerError.self) { try FileLedger.open(directory: temp.ledger, configuration: fastConfiguration()) }
-        #expect(try Array(Data(contentsOf: URL(fileURLWithPath: path))) == bytes, "nothing was truncated or rewritten")
+        #expect(error.kind == .foreign, "not damage")
+        #expect("\(error)".contains("has format 3, which this build does not read"), "\(error)")
+        // Not even `repair` moves it aside: it is a later build's data, not damage.
+        let refused = try #require(throws: LedgerError.self) { try FileLedger.open(directory: temp.ledger, configuration: fastConfiguration(), repair: true) }
+        #expect(refused.kind == .foreign)
+        #expect(try Array(Data(contentsOf: URL(fileURLWithPath: path))) == bytes, "nothing was truncated, rewritten or moved")
+        #expect(!FileManager.default.fileExists(atPath: temp.ledger.quarantinePath))
+
+        // The same version byte in a header whose checksum no longer matches is damage, not a later build.
+        bytes[92] ^= 0xFF
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        let damaged = try #require(throws: LedgerError.self) { try readAll(temp.ledger) }
+        #expect("\(damaged)".contains("bad segment header (badChecksum)"), "\(damaged)")
     }
 
     private func segmentVersion(_ path: String) throws -> UInt32 {
@@ -170,10 +204,3 @@ import Testing
     }
 }
 
-private extension EventDraft {
-    func with(body: [UInt8]) -> EventDraft {
-        var copy = self
-        copy.body = body
-        return copy
-    }
-}

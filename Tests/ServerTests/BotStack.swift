@@ -64,6 +64,13 @@ struct BotStack: Sendable {
         if !replay.changes.isEmpty || replay.compared != replay.identical {
             throw ReplayMismatch(report: replay)
         }
+        // The same on the calling thread (frame heads only there too).
+        var oneThread = Replayer.Options()
+        oneThread.threads = 1
+        let alone = try await Replayer(directory: directory, options: oneThread).run()
+        if !alone.changes.isEmpty || alone.compared != replay.compared || alone.identical != replay.identical {
+            throw ReplayMismatch(report: alone)
+        }
         // And so does reading every webhook from its raw body instead of the compact form ingest
         // recorded beside it; every webhook carries that form, and it reads as its body does.
         // This replay keeps one conversation state in memory and spills the others to a file.

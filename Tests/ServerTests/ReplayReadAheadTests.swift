@@ -1,3 +1,4 @@
+import Domain
 import Foundation
 import Engine
 import Ledger
@@ -55,5 +56,35 @@ struct ReplayReadAheadTests {
             }
         }
         #expect(messages.count == 2 && messages[0] == messages[1], "\(messages)")
+    }
+
+    /// Only a webhook's body may stay compressed while replay reads frame heads (segment
+    /// format 2 stores every body that has a meta last): a decision or a policy activation that
+    /// carries meta — an import can give any event one — is read whole, on either thread count.
+    @Test func decisionsAndPoliciesWithMetaAreReadWholeWhileWebhookBodiesWait() async throws {
+        let temp = TemporaryDirectory()
+        let directory = temp.ledgerDirectory
+        let snapshots = fixturesDirectory().deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("snapshots")
+        let lines = try String(contentsOf: snapshots.appendingPathComponent("support-triage/ledger.jsonl"), encoding: .utf8).split(separator: "\n")
+        var events = try lines.map { line in try Array(line.utf8).withUnsafeBytes { try JSONLines.decode($0) } }
+        for index in events.indices where events[index].type != EventType.webhookReceived {
+            events[index].meta = Array("{\"imported\":true}".utf8)
+        }
+        let decisions = events.filter { $0.type == EventType.decision }.count
+        #expect(decisions > 5)
+        let (ledger, _) = try FileLedger.open(directory: directory)
+        _ = try await ledger.append(events.map(\.draft))
+        await ledger.close()
+        let cursor = try LedgerCursor(directory: directory, decoders: 0, deferringBodies: true)
+        var deferredTypes = Set<String>()
+        while let event = try cursor.next() {
+            if event.isBodyDeferred { deferredTypes.insert(event.type) }
+        }
+        #expect(deferredTypes.contains(EventType.decision) && deferredTypes.contains(EventType.policyActivated), "\(deferredTypes)")
+        for threads in [1, 2] {
+            let report = try await replay(directory, threads: threads)
+            #expect(report.events == events.count)
+            #expect(report.compared == decisions && report.identical == decisions && report.changes.isEmpty, "\(threads) thread(s)")
+        }
     }
 }
