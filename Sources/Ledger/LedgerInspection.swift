@@ -17,6 +17,9 @@ public struct LedgerStats: Sendable {
     public var events = 0
     public var frames = 0
     public var segments = 0
+    /// Segments by their format (1: bodies inline; 2: bodies with meta last in each frame). A
+    /// ledger with any format-2 segment cannot be read by a build from before format 2.
+    public var segmentsByFormat: [UInt32: Int] = [:]
     /// Uncompressed size of the encoded events (bodies, streams, types, fixed fields).
     public var rawBytes: Int64 = 0
     /// Sum of the event bodies alone (the JSON as received).
@@ -87,6 +90,7 @@ public enum LedgerInspection {
             if stats.frames % 1024 == 0 { progress?(stats.events) }
         }
         stats.segments = iterator.summaries.count
+        for summary in iterator.summaries { stats.segmentsByFormat[summary.format, default: 0] += 1 }
         stats.rawBytes = iterator.summaries.reduce(0) { $0 + $1.rawBytes }
         stats.storedBytes = iterator.summaries.reduce(0) { $0 + $1.fileBytes }
         stats.headSeq = iterator.expectedSeq - 1

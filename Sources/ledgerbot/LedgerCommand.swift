@@ -139,6 +139,7 @@ extension LedgerCommand {
             case .json:
                 print(jsonText([
                     "events": stats.events, "segments": stats.segments, "frames": stats.frames,
+                    "segments_by_format": Dictionary(uniqueKeysWithValues: stats.segmentsByFormat.map { (String($0.key), $0.value) }),
                     "raw_bytes": stats.rawBytes, "body_bytes": stats.bodyBytes, "stored_bytes": stats.storedBytes,
                     "compression_ratio": (stats.compressionRatio * 100).rounded() / 100,
                     "events_by_type": stats.eventsByType, "head_seq": stats.headSeq, "head_hash": stats.headHashHex,
@@ -148,7 +149,10 @@ extension LedgerCommand {
             case .text:
                 print("ledger       \(try options.target())")
                 print("events       \(formatCount(stats.events))" + (stats.events > 0 ? " (seq 1 … \(stats.headSeq))" : ""))
-                if options.data != nil { print("segments     \(stats.segments), frames \(formatCount(stats.frames))") }
+                if options.data != nil {
+                    let formats = stats.segmentsByFormat.sorted { $0.key < $1.key }.map { "format \($0.key): \($0.value)" }.joined(separator: ", ")
+                    print("segments     \(stats.segments)" + (formats.isEmpty ? "" : " (\(formats))") + ", frames \(formatCount(stats.frames))")
+                }
                 print("raw bytes    \(formatBytes(stats.bodyBytes)) of event bodies (\(formatBytes(stats.rawBytes)) encoded)")
                 print("stored bytes \(formatBytes(stats.storedBytes))")
                 print("compression  \(String(format: "%.1f", stats.compressionRatio))× (bodies / stored)")

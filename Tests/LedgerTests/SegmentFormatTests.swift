@@ -132,6 +132,7 @@ import Testing
         #expect(try segmentVersion(temp.ledger.segmentPath(grown[1])) == 2)
         #expect(try Data(contentsOf: URL(fileURLWithPath: temp.ledger.segmentPath(names[0]))) == oldSegment)
         #expect(try LedgerInspection.verify(directory: temp.ledger).isIntact, "the hash chain runs on across the formats")
+        #expect(try LedgerInspection.stats(directory: temp.ledger).segmentsByFormat == [1: 1, 2: 1])
 
         // Summaries: format-1 frames come whole, format-2 frames without their summarized bodies.
         let cursor = try LedgerCursor(directory: temp.ledger, decoders: 0, deferringBodies: true)
