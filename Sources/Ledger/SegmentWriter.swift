@@ -77,10 +77,11 @@ final class SegmentWriter {
     /// Encodes and compresses `batches` (each one append, kept whole) into a frame payload.
     /// Needs no ledger state (seqs are implicit in the payload), so it runs on any compressor thread.
     static func prepare(_ batches: [[EventDraft]], deflater: Deflater, maintainIndex: Bool) throws -> PreparedFrame {
-        var raw = ByteWriter(capacity: 4 + batches.reduce(0) { $0 + $1.reduce(0) { $0 + EventCoding.encodedSize($1) } })
-        EventCoding.appendFrame(Array(batches.joined()), to: &raw)
+        let drafts = Array(batches.joined())
+        var raw = ByteWriter(capacity: 4 + drafts.reduce(0) { $0 + EventCoding.encodedSize($1) })
+        EventCoding.appendFrame(drafts, to: &raw)
         let counts = batches.map(\.count)
-        let indexed = maintainIndex ? batches.joined().map { IndexedEvent(stream: $0.stream, type: $0.type, time: $0.time) } : []
+        let indexed = maintainIndex ? drafts.map { IndexedEvent(stream: $0.stream, type: $0.type, time: $0.time) } : []
         return PreparedFrame(payload: try deflater.compress(raw.bytes), rawLength: raw.bytes.count, batchCounts: counts, events: indexed)
     }
 

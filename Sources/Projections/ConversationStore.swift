@@ -269,12 +269,15 @@ public struct ConversationStore: Sendable, Equatable {
         record.updatedSeq = event.seq
         if linking && previous != id {
             record.conversations += 1
-            if let previous { loadContact(ContactKey(accountId: account, contactId: previous)) }
-            if let previous, var old = contacts[ContactKey(accountId: account, contactId: previous)] {
-                old.conversations -= 1
-                old.updatedSeq = event.seq
-                contacts[old.key] = old
-                change.contacts.append(old.key)
+            if let previous {
+                let previousKey = ContactKey(accountId: account, contactId: previous)
+                loadContact(previousKey)
+                if var old = contacts[previousKey] {
+                    old.conversations -= 1
+                    old.updatedSeq = event.seq
+                    contacts[previousKey] = old
+                    change.contacts.append(previousKey)
+                }
             }
         }
         contacts[key] = record

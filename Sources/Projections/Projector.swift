@@ -74,22 +74,29 @@ public enum Projector {
             switch event.type {
             case EventType.webhookReceived:
                 self = try WebhookDigest(event: event, fromRawBody: fromRawBody, deferredBody: deferredBody).map(Input.webhook) ?? .ignored
-            case EventType.decision:
-                // An undecodable decision cannot have been performed either (the outbox decodes
-                // the same bytes), so there is nothing to fold.
-                let body = event.isBodyDeferred ? try deferredBody() : event.body
-                self = (try? Decision.decode(body)).map(Input.decision) ?? .ignored
-            case EventType.effectResult:
-                // Likewise: the outbox could not read it either, so its command stays pending there too.
-                let body = event.isBodyDeferred ? try deferredBody() : event.body
-                self = (try? EffectResult.decode(body)).map { .effectResult($0, stream: event.stream) } ?? .ignored
-            case EventType.timerFired:
-                let body = event.isBodyDeferred ? try deferredBody() : event.body
-                self = (try? TimerFired.decode(body)).map { .timerFired($0, stream: event.stream) } ?? .ignored
+            case EventType.decision, EventType.effectResult, EventType.timerFired:
+                self = Self.recorded(event, body: event.isBodyDeferred ? try deferredBody() : event.body)
             default:
                 // webhook.duplicate repeats a stored delivery; rejected and policy events
                 // carry no conversation facts.
                 self = .ignored
+            }
+        }
+
+        /// A decision, effect result or fired timer the bot recorded, read from `body`.
+        private static func recorded(_ event: LedgerEvent, body: [UInt8]) -> Input {
+            switch event.type {
+            case EventType.decision:
+                // An undecodable decision cannot have been performed either (the outbox decodes
+                // the same bytes), so there is nothing to fold.
+                (try? Decision.decode(body)).map(Input.decision) ?? .ignored
+            case EventType.effectResult:
+                // Likewise: the outbox could not read it either, so its command stays pending there too.
+                (try? EffectResult.decode(body)).map { .effectResult($0, stream: event.stream) } ?? .ignored
+            case EventType.timerFired:
+                (try? TimerFired.decode(body)).map { .timerFired($0, stream: event.stream) } ?? .ignored
+            default:
+                .ignored
             }
         }
     }

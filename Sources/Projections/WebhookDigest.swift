@@ -81,6 +81,7 @@ public struct WebhookDigest: Sendable, Equatable {
     /// form is the digest's own fields, in order, where the body is ~2.5 KB of Chatwoot's JSON to
     /// search, so replay and rebuilds read it several times faster.
     public init?(event: LedgerEvent, fromRawBody: Bool = false) {
+        precondition(!event.isBodyDeferred, "seq \(event.seq) was read without its body: use init(event:fromRawBody:deferredBody:)")
         self.init(event: event, fromRawBody: fromRawBody, deferredBody: { event.body })
     }
 
