@@ -223,7 +223,10 @@ let package = Package(
             ]
         ),
         .testTarget(name: "ReactorTests", dependencies: ["Reactor", "Policy", "Projections", "Domain", "Chatwoot", "Ledger", "LedgerbotTesting"]),
-        .testTarget(name: "PolicyTests", dependencies: ["Policy", "NLU", "Chatwoot", "LedgerbotTesting"]),
+        .testTarget(
+            name: "PolicyTests",
+            dependencies: ["Policy", "NLU", "Chatwoot", "LedgerbotTesting", .product(name: "Mustache", package: "swift-mustache")]
+        ),
         .testTarget(
             name: "EffectsTests",
             dependencies: [

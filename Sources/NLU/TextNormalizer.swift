@@ -83,6 +83,17 @@ public enum TextNormalizer {
         return true
     }
 
+    /// `text.trimmingCharacters(in: .whitespacesAndNewlines)`, without Foundation when both ends
+    /// are printable ASCII other than a space: then there is nothing to trim (the usual case).
+    public static func trimmed(_ text: String) -> String {
+        var copy = text
+        let nothingToTrim = copy.withUTF8 { bytes in
+            guard let first = bytes.first, let last = bytes.last else { return false }
+            return (0x21...0x7E).contains(first) && (0x21...0x7E).contains(last)
+        }
+        return nothingToTrim ? text : text.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
     private static func isPrintableASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool { !bytes.contains { $0 >= 0x7F || $0 < 0x20 } }
 
     /// Word tokens of the folded text.

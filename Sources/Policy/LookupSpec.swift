@@ -17,8 +17,8 @@ public struct LookupSpec: Sendable {
 
     /// The call for this context. `idempotencyKey` is used for actions (non-GET) only.
     public func call(_ context: TemplateContext, idempotencyKey: String, tag: String? = nil) -> LookupCall {
-        LookupCall(name: name, method: method, url: url.render(context.escapingForURL()), headers: headers,
-                   body: body?.render(context.escapingForJSON()), timeoutMilliseconds: timeoutMilliseconds, extract: extract,
+        LookupCall(name: name, method: method, url: url.render(context, escaping: TemplateContext.escapeForURL), headers: headers,
+                   body: body?.render(context, escaping: TemplateContext.escapeForJSON), timeoutMilliseconds: timeoutMilliseconds, extract: extract,
                    notFound: notFound, idempotencyKey: method == "GET" ? nil : idempotencyKey, tag: tag)
     }
 }
@@ -26,42 +26,38 @@ public struct LookupSpec: Sendable {
 extension TemplateContext {
     /// Text values escaped for a JSON string (`"`, `\\`, control characters), so a body template
     /// like `{"name": "{{contact.name}}"}` stays valid JSON whatever the customer typed.
-    func escapingForJSON() -> TemplateContext {
-        TemplateContext(values.mapValues(Self.escapeJSON))
-    }
-
-    private static func escapeJSON(_ value: JSONValue) -> JSONValue {
+    static func escapeForJSON(_ value: JSONValue) -> JSONValue {
         switch value {
         case .string(let text):
             // The one JSON string writer, without its quotes.
             var quoted: [UInt8] = []
             JSONWriter.appendString(text, to: &quoted)
             return .string(String(decoding: quoted.dropFirst().dropLast(), as: UTF8.self))
-        case .array(let values): return .array(values.map(escapeJSON))
-        case .object(let members): return .object(members.mapValues(escapeJSON))
+        case .array(let values): return .array(values.map(escapeForJSON))
+        case .object(let members): return .object(members.mapValues(escapeForJSON))
         default: return value
         }
     }
 
     /// Customer-typed values percent-encoded, so `{{slots.x}}` in a URL cannot change its path or query.
-    func escapingForURL() -> TemplateContext {
-        TemplateContext(values.mapValues(Self.escape))
-    }
-
-    private static func escape(_ value: JSONValue) -> JSONValue {
+    static func escapeForURL(_ value: JSONValue) -> JSONValue {
         switch value {
         case .string(let text):
-            let allowed = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~".utf8)
             var out = ""
             for byte in text.utf8 {
-                if allowed.contains(byte) { out.unicodeScalars.append(UnicodeScalar(byte)) } else { out += "%" + String(byte, radix: 16, uppercase: true).leftPadded(2) }
+                if unreserved.contains(byte) { out.unicodeScalars.append(UnicodeScalar(byte)) } else { out += "%" + String(byte, radix: 16, uppercase: true).leftPadded(2) }
             }
             return .string(out)
-        case .array(let values): return .array(values.map(escape))
-        case .object(let members): return .object(members.mapValues(escape))
+        case .array(let values): return .array(values.map(escapeForURL))
+        case .object(let members): return .object(members.mapValues(escapeForURL))
         default: return value
         }
     }
+}
+
+extension TemplateContext {
+    /// What a URL keeps as it is (RFC 3986 unreserved characters).
+    private static let unreserved = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~".utf8)
 }
 
 extension String {

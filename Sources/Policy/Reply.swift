@@ -82,6 +82,16 @@ public struct Reply: Sendable {
         }
     }
 
+    /// Whether the message depends on the context (false: any context, even an empty one, gives
+    /// the same message, so none need be built).
+    public var readsContext: Bool {
+        if text?.readsContext == true { return true }
+        switch rich {
+        case .inputSelect(let tree, _), .cards(let tree), .form(let tree, _), .articles(let tree): return tree.readsContext
+        case .inputEmail, .inputCSAT, nil: return false
+        }
+    }
+
     /// What a widget answer to this reply fills and runs, if it is a widget reply.
     public var choice: Choice? {
         switch rich {

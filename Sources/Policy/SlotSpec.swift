@@ -36,7 +36,7 @@ public struct SlotSpec: Sendable {
     /// - Parameters:
     ///   - now: the event's time (µs), for relative dates; `timeZone` the policy's.
     public func validate(_ text: String, language: String, now: Int64, timeZone: TimeZone) -> String? {
-        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        let trimmed = TextNormalizer.trimmed(text)
         guard !trimmed.isEmpty else { return nil }
         switch kind {
         case .text:

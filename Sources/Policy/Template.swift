@@ -6,6 +6,13 @@ import Mustache
 public struct Template: Sendable {
     public let source: String
     private let compiled: MustacheTemplate
+    /// What a template without tags renders to, whatever the context (most replies are fixed
+    /// text: they need no context built, converted and searched).
+    private let constant: String?
+    /// The context names the tags start with (`contact` for `{{contact.first_name}}`): only these
+    /// are converted for Mustache. nil when a tag is not a plain name (a transform, a delimiter
+    /// change, `{{.}}`): then the whole context is.
+    private let names: Set<String>?
     /// Chat messages are plain text: nothing is HTML-escaped.
     static let pragma = "{{% CONTENT_TYPE: TEXT}}"
 
@@ -13,10 +20,46 @@ public struct Template: Sendable {
     public init(_ source: String) throws {
         self.source = source
         compiled = try MustacheTemplate(string: Self.pragma + source)
+        // Rendered by Mustache itself, so the constant is exactly what rendering would give.
+        constant = source.contains("{{") ? nil : compiled.render([String: Any]())
+        names = Self.contextNames(in: source)
     }
 
+    /// Whether the rendered text depends on the context (false: render with an empty one).
+    public var readsContext: Bool { constant == nil }
+
     public func render(_ context: TemplateContext) -> String {
-        compiled.render(context.mustacheValue)
+        render(context, escaping: nil)
+    }
+
+    /// The same, each value the template uses passed through `escape` first (for a URL or a
+    /// JSON body): only what the template names is escaped.
+    func render(_ context: TemplateContext, escaping escape: ((JSONValue) -> JSONValue)?) -> String {
+        if let constant { return constant }
+        return compiled.render(context.mustacheValue(only: names, escaping: escape))
+    }
+
+    /// The first component of every name the tags use, or nil when a tag is anything but a
+    /// (dotted) name, a section around one, or a comment.
+    static func contextNames(in source: String) -> Set<String>? {
+        var names: Set<String> = []
+        var rest = Substring(source)
+        while let open = rest.range(of: "{{") {
+            rest = rest[open.upperBound...]
+            guard let close = rest.range(of: "}}") else { return nil }
+            var tag = rest[..<close.lowerBound].drop { $0 == " " }
+            rest = rest[close.upperBound...]
+            switch tag.first {
+            case "!": continue
+            case "#", "^", "/", "&", "{": tag = tag.dropFirst().drop { $0 == " " }
+            default: break
+            }
+            let name = tag.prefix { $0 != " " }
+            guard !name.isEmpty, tag.dropFirst(name.count).allSatisfy({ $0 == " " }), name.first != ".",
+                  name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "." || $0 == "-" }) else { return nil }
+            names.insert(String(name.prefix { $0 != "." }))
+        }
+        return names
     }
 
     /// Names under `slots.` the template refers to (checked against the declared slots).
@@ -71,7 +114,16 @@ public struct TemplateContext: Sendable {
         return copy
     }
 
-    var mustacheValue: [String: Any] { values.mapValues(Self.mustache) }
+    /// The values Mustache reads: those named in `names` (all when nil), through `escape` if given.
+    func mustacheValue(only names: Set<String>?, escaping escape: ((JSONValue) -> JSONValue)? = nil) -> [String: Any] {
+        let convert = { (value: JSONValue) in Self.mustache(escape?(value) ?? value) }
+        guard let names else { return values.mapValues(convert) }
+        var converted: [String: Any] = [:]
+        for name in names {
+            if let value = values[name] { converted[name] = convert(value) }
+        }
+        return converted
+    }
 
     private static func mustache(_ value: JSONValue) -> Any {
         switch value {
@@ -118,6 +170,17 @@ public indirect enum TemplateTree: Sendable {
                 let scope = context.scoped(to: element)
                 return .object(Dictionary(item.map { ($0.0, $0.1.render(scope)) }, uniquingKeysWith: { $1 }))
             })
+        }
+    }
+
+    /// Whether the rendered value depends on the context.
+    var readsContext: Bool {
+        switch self {
+        case .text(let template): template.readsContext
+        case .literal: false
+        case .array(let items): items.contains(where: \.readsContext)
+        case .object(let members): members.contains { $0.1.readsContext }
+        case .each: true
         }
     }
 

@@ -186,13 +186,15 @@ public struct ConversationStore: Sendable, Equatable {
             state = newConversation(address, contact: contact)
             isNew = true
         }
-        change.before = state
+        let before = state
         let previousContact = state.contact?.id
-        guard var metrics = Projector.apply(input, seq: event.seq, time: event.time, to: &state) else {
+        guard var metrics = Projector.apply(input, seq: event.seq, time: event.time, to: &state, before: before) else {
             if wasResident { conversations[address] = state } // untouched
-            change.after = change.before
+            change.before = before
+            change.after = consume before
             return change
         }
+        change.before = consume before
         change.after = state
         if isNew { metrics.conversationsStarted += 1 }
         let stateContact = state.contact

@@ -234,8 +234,10 @@ public struct ConversationSummary: Sendable {
     static let frustrationWords = ["ridiculous", "terrible", "useless", "worst", "angry", "annoyed", "unacceptable", "frustrat", "waste of time",
                                    "absurdo", "pessimo", "ridiculo", "raiva", "irritad", "inaceitavel", "descaso", "palhacada"]
 
+    /// Case and accents folded; ASCII text (no accents) only needs lowercasing, without Foundation.
     static func fold(_ text: String) -> String {
-        text.folding(options: [.caseInsensitive, .diacriticInsensitive], locale: nil)
+        if text.utf8.allSatisfy({ $0 < 0x80 }) { return text.lowercased() }
+        return text.folding(options: [.caseInsensitive, .diacriticInsensitive], locale: nil)
     }
 
     static func isShouting(_ text: String) -> Bool {

@@ -54,8 +54,10 @@ public enum Projector {
     /// An event read once: the store uses it to route, then to fold, and hands it on in
     /// ``ProjectionChange/input`` so the reactor does not read the body again.
     public enum Input: Sendable, Equatable {
-        case webhook(WebhookDigest)
-        case decision(Decision)
+        // Boxed (indirect): an input is handed from reader to fold to reactor, and a copy of a
+        // boxed case is one reference count, not one per string in the digest.
+        indirect case webhook(WebhookDigest)
+        indirect case decision(Decision)
         case effectResult(EffectResult, stream: String)
         case timerFired(TimerFired, stream: String)
         case ignored
@@ -104,6 +106,13 @@ public enum Projector {
     /// - Returns: the increments, or `nil` when the event changed nothing.
     public static func apply(_ input: Input, seq: Seq, time: Int64, to state: inout ConversationState) -> DailyMetrics? {
         let before = state
+        return apply(input, seq: seq, time: time, to: &state, before: before)
+    }
+
+    /// The same, given the copy of the state before that the caller keeps anyway (the store's
+    /// ``ProjectionChange/before``): one copy of the state fewer per event.
+    static func apply(_ input: Input, seq: Seq, time: Int64, to state: inout ConversationState,
+                      before: borrowing ConversationState) -> DailyMetrics? {
         var metrics = DailyMetrics()
         switch input {
         case .webhook(let digest):

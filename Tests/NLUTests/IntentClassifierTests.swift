@@ -77,6 +77,19 @@ let supportExamples: [TrainingExample] = {
         #expect(TextNormalizer.isBlank("") && TextNormalizer.isBlank(" \t\u{3000}") && !TextNormalizer.isBlank(" a "))
     }
 
+    /// The shortcut for text with nothing to trim must answer as Foundation's trimming does:
+    /// every BMP scalar at either end, alone, beside ASCII, and doubled.
+    @Test func trimmingAgreesWithFoundation() {
+        var samples = ["", " ", "a", "ab", " a", "a ", "\ta\n", "order AB-1", "x\u{301}", "\u{301}x", "a\r\n", "\r\na"]
+        for value in UInt32(0)..<0x1_0000 {
+            guard let scalar = Unicode.Scalar(value) else { continue }
+            samples += [String(scalar), "\(scalar)a", "a\(scalar)", "\(scalar)a\(scalar)"]
+        }
+        for text in samples {
+            #expect(TextNormalizer.trimmed(text) == text.trimmingCharacters(in: .whitespacesAndNewlines), "\(Array(text.unicodeScalars))")
+        }
+    }
+
     /// The byte search for hand-off phrases must answer as Foundation's `contains`, on folded
     /// text and phrases, ASCII or not.
     @Test func phraseSearchAgreesWithFoundation() {

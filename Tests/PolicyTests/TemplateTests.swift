@@ -1,0 +1,77 @@
+import Chatwoot
+import Mustache
+import Testing
+@testable import Policy
+
+/// Rendering takes two shortcuts: a template without tags is its text, and only the context
+/// names a template uses are converted for Mustache. Both must render exactly what Mustache
+/// renders with the whole context.
+struct TemplateTests {
+    static let context = TemplateContext([
+        "contact": ["name": "Ana Lima", "first_name": "Ana", "email": "ana@example.com"],
+        "slots": ["order_number": "AB-12345", "topic": "billing"],
+        "result": ["status": "shipped", "items": [["title": "Mug", "qty": 2], ["title": "Tea", "qty": 1]]],
+        "lookups": ["verify_customer": ["name": "Ana", "tier": "gold"]],
+        "intent": ["name": "order_status", "confidence": 0.91],
+        "message": "where is my order?",
+        "hours": "Mon–Fri 9:00–18:00",
+        "status": "top-level status",
+        "title": "top-level title",
+        "empty": .null,
+        "rating": 5,
+    ])
+
+    static let sources = [
+        "Plain text, no tags at all.",
+        "\nstarts with a newline",
+        "  \n  indented lines\n",
+        "Hi{{#contact.first_name}} {{contact.first_name}}{{/contact.first_name}}!",
+        "{{^contact.phone}}no phone{{/contact.phone}} {{contact.email}}",
+        "Order {{slots.order_number}} is {{result.status}}.",
+        "{{#result}}{{status}}{{/result}} / {{status}}",
+        "{{#result.items}}- {{title}} × {{qty}}\n{{/result.items}}",
+        "{{#result.items}}{{title}} ({{message}}) {{/result.items}}",
+        "{{{message}}} {{&hours}} {{! a comment }}{{ rating }}",
+        "{{#empty}}never{{/empty}}{{^empty}}shown{{/empty}}",
+        "{{missing}}|{{missing.deeper}}|{{#missing}}x{{/missing}}",
+        "{{intent.name}} at {{intent.confidence}}",
+        "{{=<% %>=}}<% message %> and {{literal}}",
+        "{{#result.items}}{{.}}{{/result.items}}",
+    ]
+
+    @Test(arguments: sources)
+    func rendersWhatMustacheRendersWithTheWholeContext(source: String) throws {
+        let template = try Template(source)
+        let reference = try MustacheTemplate(string: Template.pragma + source)
+        let whole = Self.context.mustacheValue(only: nil) // every value, as before the shortcut
+        #expect(template.render(Self.context) == reference.render(whole))
+        #expect(template.readsContext == source.contains("{{"))
+        if !template.readsContext {
+            #expect(template.render(TemplateContext()) == reference.render(whole))
+        }
+    }
+
+    @Test func namesAreTheFirstComponentOfEachTag() {
+        #expect(Template.contextNames(in: "Hi {{contact.first_name}}, {{#slots.order}}{{slots.order}}{{/slots.order}}") == ["contact", "slots"])
+        #expect(Template.contextNames(in: "{{{message}}} {{& hours }} {{! comment }} {{^empty}}x{{/empty}}") == ["message", "hours", "empty"])
+        #expect(Template.contextNames(in: "no tags") == [])
+        // Anything but a name: the whole context is converted.
+        #expect(Template.contextNames(in: "{{#items}}{{.}}{{/items}}") == nil)
+        #expect(Template.contextNames(in: "{{uppercased(name)}}") == nil)
+        #expect(Template.contextNames(in: "{{=<% %>=}}<% name %>") == nil)
+        #expect(Template.contextNames(in: "{{> partial}}") == nil)
+        #expect(Template.contextNames(in: "{{name") == nil)
+    }
+
+    @Test func aReplyReadsTheContextOnlyWhenSomethingInItDoes() throws {
+        let fixed = Reply(line: 1, text: try Template("Thanks!"), rich: .cards(.array([.object([("title", .literal("Refunds"))])])))
+        #expect(!fixed.readsContext)
+        let named = Reply(line: 1, text: try Template("Thanks {{contact.name}}"), rich: nil)
+        #expect(named.readsContext)
+        let each = Reply(line: 1, text: try Template("Your items:"),
+                         rich: .cards(.each(path: "result.items", item: [("title", .text(try Template("{{title}}"))),
+                                                                          ("link", .literal("https://example.com/item"))])))
+        #expect(each.readsContext)
+        #expect(each.message(Self.context) != each.message(TemplateContext()))
+    }
+}
