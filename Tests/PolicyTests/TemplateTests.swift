@@ -37,6 +37,8 @@ struct TemplateTests {
         "{{intent.name}} at {{intent.confidence}}",
         "{{=<% %>=}}<% message %> and {{literal}}",
         "{{#result.items}}{{.}}{{/result.items}}",
+        "{{! a {{b}} }}{{message}}",
+        "{{# slots.topic }}topic {{ slots.topic }}{{/ slots.topic }}",
     ]
 
     @Test(arguments: sources)
@@ -45,10 +47,21 @@ struct TemplateTests {
         let reference = try MustacheTemplate(string: Template.pragma + source)
         let whole = Self.context.mustacheValue(only: nil) // every value, as before the shortcut
         #expect(template.render(Self.context) == reference.render(whole))
-        #expect(template.readsContext == source.contains("{{"))
         if !template.readsContext {
             #expect(template.render(TemplateContext()) == reference.render(whole))
         }
+        // Lookup URLs and bodies escape only the values the template names: the same as
+        // escaping the whole context first.
+        for escape in [TemplateContext.escapeForURL, TemplateContext.escapeForJSON] {
+            #expect(template.render(Self.context, escaping: escape) == template.render(TemplateContext(Self.context.values.mapValues(escape))))
+        }
+    }
+
+    @Test func onlyATemplateWithoutTagsIsFixed() throws {
+        #expect(try !Template("Plain text.").readsContext)
+        #expect(try !Template("\nstarts with a newline").readsContext)
+        #expect(try Template("{{message}}").readsContext)
+        #expect(try Template("{{! only a comment }}").readsContext) // rendered by Mustache each time: still right
     }
 
     @Test func namesAreTheFirstComponentOfEachTag() {
@@ -61,6 +74,11 @@ struct TemplateTests {
         #expect(Template.contextNames(in: "{{=<% %>=}}<% name %>") == nil)
         #expect(Template.contextNames(in: "{{> partial}}") == nil)
         #expect(Template.contextNames(in: "{{name") == nil)
+        #expect(Template.contextNames(in: "{{}}") == nil) // the root itself
+        #expect(Template.contextNames(in: "{{#\nslots}}x{{/slots}}") == nil)
+        #expect(Template.contextNames(in: "{{$block}}{{message}}{{/block}}") == nil)
+        #expect(Template.contextNames(in: "{{#items}}{{index()}}{{/items}}") == nil)
+        #expect(Template.contextNames(in: "{{! a {{b}} }}{{message}}") == ["message"])
     }
 
     @Test func aReplyReadsTheContextOnlyWhenSomethingInItDoes() throws {
