@@ -89,7 +89,14 @@ struct PostgresLedgerTests {
     func databaseGoesAway() async throws {
         guard let home = try await StoreHome.make(.postgres) else { return }
         let store = try await home.open(appendTimeout: PostgresLedgerConfiguration().appendTimeout)
-        _ = try await store.append([draft("before")])
+        // The production deadline can be missed while the whole suite shares two cores with the
+        // cluster (see `open(appendTimeout:)`; seen once in CI). This test is about the append
+        // after the drop, so the one before may take a few tries.
+        var appended = false
+        for _ in 0..<5 where !appended {
+            appended = (try? await store.append([draft("before")])) != nil
+        }
+        try #require(appended)
         #expect(await store.health().writable)
         #expect(await store.health().secondsSinceLastAppend != nil)
         await home.remove() // DROP DATABASE … WITH (FORCE): every session of the ledger ends
