@@ -24,6 +24,9 @@ public struct LookupSpec: Sendable {
 }
 
 extension TemplateContext {
+    /// What a URL keeps as it is (RFC 3986 unreserved characters).
+    private static let unreserved = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~".utf8)
+
     /// Text values escaped for a JSON string (`"`, `\\`, control characters), so a body template
     /// like `{"name": "{{contact.name}}"}` stays valid JSON whatever the customer typed.
     static func escapeForJSON(_ value: JSONValue) -> JSONValue {
@@ -53,11 +56,6 @@ extension TemplateContext {
         default: return value
         }
     }
-}
-
-extension TemplateContext {
-    /// What a URL keeps as it is (RFC 3986 unreserved characters).
-    private static let unreserved = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~".utf8)
 }
 
 extension String {

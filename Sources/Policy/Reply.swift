@@ -27,7 +27,9 @@ public struct Reply: Sendable {
 
     /// The message for this context. Items whose required text renders empty are dropped (a
     /// lookup that returned fewer fields); Chatwoot would reject them.
-    public func message(_ context: TemplateContext) -> OutgoingMessage {
+    /// The context is built only when the reply reads one (``readsContext``).
+    public func message(_ context: @autoclosure () -> TemplateContext) -> OutgoingMessage {
+        let context = readsContext ? context() : TemplateContext()
         let content = text?.render(context)
         guard let rich else { return .text(content ?? "") }
         switch rich {

@@ -28,15 +28,16 @@ public struct Template: Sendable {
     /// Whether the rendered text depends on the context (false: render with an empty one).
     public var readsContext: Bool { constant == nil }
 
-    public func render(_ context: TemplateContext) -> String {
-        render(context, escaping: nil)
+    /// The context is built only when the template reads one (not for fixed text).
+    public func render(_ context: @autoclosure () -> TemplateContext) -> String {
+        render(context(), escaping: nil)
     }
 
     /// The same, each value the template uses passed through `escape` first (for a URL or a
     /// JSON body): only what the template names is escaped.
-    func render(_ context: TemplateContext, escaping escape: ((JSONValue) -> JSONValue)?) -> String {
+    func render(_ context: @autoclosure () -> TemplateContext, escaping escape: ((JSONValue) -> JSONValue)?) -> String {
         if let constant { return constant }
-        return compiled.render(context.mustacheValue(only: names, escaping: escape))
+        return compiled.render(context().mustacheValue(only: names, escaping: escape))
     }
 
     /// The first component of every name the tags use, or nil when a tag is anything but a

@@ -628,7 +628,7 @@ struct Turn {
             say(hours.reply)
         }
         if let reply = policy.handoff.reply { say(reply) }
-        let summary = policy.handoff.note.map { render($0, extra: ["reason": .string(reason)]) }
+        let summary = policy.handoff.note.map { $0.render(context(extra: ["reason": .string(reason)])) }
             ?? ConversationSummary(state: state, now: event.time, reason: reason, slots: slots, authenticated: authenticated,
                                    intent: update.intent, fallbacks: update.fallback == true ? state.consecutiveFallbacks + 1 : nil)
                 .markdown(policy: policy.id, language: policy.language)
@@ -645,18 +645,14 @@ struct Turn {
 
     // MARK: - Output
 
-    // A fixed text (most replies) needs no context: none is built.
+    // Replies and templates build the context only when they read one (fixed text does not).
 
     private mutating func say(_ reply: Reply, extra: [String: JSONValue] = [:]) {
-        commands.append(.sendMessage(reply.message(reply.readsContext ? context(extra: extra) : TemplateContext())))
+        commands.append(.sendMessage(reply.message(context(extra: extra))))
     }
 
     private mutating func note(_ template: Template, extra: [String: JSONValue] = [:]) {
-        commands.append(.sendMessage(.privateNote(render(template, extra: extra))))
-    }
-
-    private func render(_ template: Template, extra: [String: JSONValue]) -> String {
-        template.render(template.readsContext ? context(extra: extra) : TemplateContext())
+        commands.append(.sendMessage(.privateNote(template.render(context(extra: extra)))))
     }
 
     /// What templates see (see ``Policy/TemplateContext``).
