@@ -175,44 +175,59 @@ public struct RunningBot: Sendable {
 
     /// Returns once every event in the ledger is folded and decided and every decided command has
     /// its result — and no new event arrived while checking. `inFlight` lets the caller add work
-    /// it knows is coming (e.g. webhooks a simulator is still delivering).
-    public func settle(timeout: Duration = .seconds(20), inFlight: @Sendable () async -> Void = {}) async throws {
+    /// it knows is coming (e.g. webhooks a simulator is still delivering). The timeout only
+    /// guards against a hang: on a loaded two-core CI machine a turn with retries has taken 20 s.
+    public func settle(timeout: Duration = .seconds(60), inFlight: @Sendable () async -> Void = {}) async throws {
         let deadline = ContinuousClock.now + timeout
         var lastHead: Seq = .max
+        var pending: [String] = []
         while ContinuousClock.now < deadline {
             await inFlight()
             let head = await ledger.headSeq()
             await bot.projections.waitUntilApplied(head)
-            let pending = try await Self.pendingEffects(in: ledger)
+            pending = try await Self.pendingEffects(in: ledger)
             let now = await ledger.headSeq()
-            if pending == 0 && head == lastHead && head == now { return }
-            lastHead = pending == 0 ? head : .max
+            if pending.isEmpty && head == lastHead && head == now { return }
+            lastHead = pending.isEmpty ? head : .max
             try await Task.sleep(for: .milliseconds(25)) // effects and deliveries run elsewhere: poll their combined state
         }
-        throw SettleTimeout(timeout: timeout)
+        throw SettleTimeout(timeout: timeout, pending: pending)
     }
 
-    /// Commands decided without a recorded result, read from the ledger.
-    public static func pendingEffects(in ledger: any LedgerStore) async throws -> Int {
-        var open = Set<String>()
+    /// Commands decided without a recorded result, read from the ledger, as
+    /// `decision-seq:command-index kind`, in decision order.
+    public static func pendingEffects(in ledger: any LedgerStore) async throws -> [String] {
+        var open: [PendingKey: String] = [:]
         let tail = try ledger.tail(from: 1)
         let head = await ledger.headSeq()
         while tail.nextSeq <= head {
             let events = try await tail.read(through: head, limit: 4096)
             if events.isEmpty { break }
             for event in events {
-            if event.type == EventType.decision, let decision = try? Decision.decode(event.body) {
-                for index in decision.commands.indices { open.insert("\(event.seq):\(index)") }
-            } else if event.type == EventType.effectResult, let result = try? EffectResult.decode(event.body) {
-                open.remove("\(result.decision):\(result.command)")
-            }
+                if event.type == EventType.decision, let decision = try? Decision.decode(event.body) {
+                    for (index, command) in decision.commands.enumerated() { open[PendingKey(decision: event.seq, command: index)] = command.kind }
+                } else if event.type == EventType.effectResult, let result = try? EffectResult.decode(event.body) {
+                    open[PendingKey(decision: result.decision, command: result.command)] = nil
+                }
             }
         }
-        return open.count
+        return open.sorted { ($0.key.decision, $0.key.command) < ($1.key.decision, $1.key.command) }
+            .map { "\($0.key.decision):\($0.key.command) \($0.value)" }
+    }
+
+    private struct PendingKey: Hashable {
+        var decision: UInt64
+        var command: Int
     }
 }
 
 public struct SettleTimeout: Error, CustomStringConvertible {
     public var timeout: Duration
-    public var description: String { "the bot did not settle within \(timeout) (decisions without results remain)" }
+    /// The commands still without a result when time ran out (empty: the ledger kept growing).
+    public var pending: [String]
+    public var description: String {
+        pending.isEmpty
+            ? "the bot did not settle within \(timeout): new events kept arriving"
+            : "the bot did not settle within \(timeout): \(pending.count) decided command(s) without a result: \(pending.prefix(5).joined(separator: ", "))"
+    }
 }

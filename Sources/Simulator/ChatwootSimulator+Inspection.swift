@@ -58,7 +58,7 @@ extension ChatwootSimulator {
     /// ```
     /// - Throws: ``SimulatorError/Code/timedOut`` after `timeout`, or what `condition` throws.
     public func waitUntil(
-        timeout: Duration = .seconds(10),
+        timeout: Duration = .seconds(30),
         _ condition: @escaping @Sendable (ChatwootSimulator) async throws -> Bool
     ) async throws {
         let met = try await withThrowingTaskGroup(of: Bool.self) { group in

@@ -180,13 +180,13 @@ import Testing
             let answered = try await bot.chatwoot.startConversation(VisitorProfile(name: "João", email: "joao@example.com"))
             try await bot.customer("get me an agent", in: answered)
             try await bot.chatwoot.agentReplies("Hi João, Sam here.", in: answered)
-            try await bot.chatwoot.waitUntil(timeout: .seconds(10)) { chatwoot in
+            try await bot.chatwoot.waitUntil(timeout: .seconds(30)) { chatwoot in
                 try await chatwoot.transcript(of: waiting).contains { $0.isPrivate && ($0.content ?? "").hasPrefix("The customer has waited") }
             }
             // Both timers fire and are recorded (the second was scheduled a moment later: wait for
             // it rather than assume it fired together with the first).
             var fired: [LedgerEvent] = []
-            let deadline = ContinuousClock.now + .seconds(10)
+            let deadline = ContinuousClock.now + .seconds(30)
             while ContinuousClock.now < deadline {
                 fired = try bot.events().filter { $0.type == EventType.timerFired }
                 if fired.count >= 2 { break }

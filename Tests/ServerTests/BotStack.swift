@@ -44,7 +44,9 @@ struct BotStack: Sendable {
         }
         try await withSimulators(chatwoot: existing, backends: existingBackends) { chatwoot, backends in
             var configuration = BotConfiguration(directory: directory, policy: policy)
-            configuration.chatwoot = .init(baseURL: chatwoot.baseURL, accessToken: chatwoot.accessToken, requestTimeout: .seconds(2))
+            // Generous: a test that wants a timeout injects a slow response; on a loaded two-core
+            // CI machine a plain simulator call has taken over 2 s.
+            configuration.chatwoot = .init(baseURL: chatwoot.baseURL, accessToken: chatwoot.accessToken, requestTimeout: .seconds(10))
             configuration.lookupVariables = variables.merging(["SHOP_API": backends.baseURL]) { $1 }
             configuration.server.adminToken = adminToken.map(AdminToken.init)
             configuration.outbox.retry.baseDelay = .milliseconds(20)

@@ -18,7 +18,7 @@ import Testing
               rasa:
                 url: "${RASA_URL}"
                 token: "${RASA_TOKEN}"
-                timeout: 2s
+                timeout: 10s
               on_error: \(onError)
 
             """)
