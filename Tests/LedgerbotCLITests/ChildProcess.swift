@@ -49,10 +49,16 @@ final class ChildProcess: @unchecked Sendable {
     /// The exit status once the process has ended, nil while it runs.
     var exitStatus: Int32? { process.isRunning ? nil : process.terminationStatus }
 
+    /// The port the child listens on, once it says so; a child that does not within a minute (a
+    /// hang guard: starting takes well under a second) fails with what it printed.
     func waitForPort() async throws -> Int {
-        try await waitUntil("the child prints its port") {
-            guard let range = output.range(of: #"listening on http://127\.0\.0\.1:(\d+)"#, options: .regularExpression) else { return nil }
-            return Int(output[range].split(separator: ":").last!)
+        do {
+            return try await waitUntil("the child prints its port", timeout: .seconds(60)) {
+                guard let range = output.range(of: #"listening on http://127\.0\.0\.1:(\d+)"#, options: .regularExpression) else { return nil }
+                return Int(output[range].split(separator: ":").last!)
+            }
+        } catch let timedOut as TimedOut {
+            throw TimedOut(what: "\(timedOut.what); it printed:\n\(output.suffix(2000))", timeout: timedOut.timeout)
         }
     }
 
