@@ -8,7 +8,7 @@ public struct CompressionDictionary: Sendable, Equatable {
     public let id: UInt32
     public let bytes: [UInt8]
     /// zlib's id of the dictionary (its Adler-32), computed once: zlib would otherwise hash the
-    /// whole 32 KiB dictionary again for every frame it inflates.
+    /// whole 21 KiB dictionary again for every frame it inflates.
     let adler: UInt32
 
     public init(id: UInt32, bytes: [UInt8]) {

@@ -54,7 +54,7 @@ final class Deflater {
 /// A reusable inflate stream for zlib-wrapped data with an optional preset dictionary.
 ///
 /// It reads the zlib header and trailer itself and inflates the deflate data in raw mode:
-/// zlib would otherwise compute the Adler-32 of the whole 32 KiB dictionary on every call (to
+/// zlib would otherwise compute the Adler-32 of the whole preset dictionary (21 KiB) on every call (to
 /// compare it with the stream's dictionary id), which cost more than inflating a small frame.
 /// Here the dictionary id is compared with the one computed once per dictionary, and the
 /// trailer's checksum of the output is checked only when the caller has no checksum of its own

@@ -1,6 +1,6 @@
 import Chatwoot
 
-/// What the bot says: a text, optionally with rich content (PROTOCOL.md §6 shapes).
+/// What the bot says: a text, optionally with rich content (docs/chatwoot-protocol.md §6 shapes).
 public struct Reply: Sendable {
     public var line: Int
     public var text: Template?

@@ -3,7 +3,7 @@ import Ledger
 
 /// What Ledgerbot knows about one Chatwoot conversation, folded from the ledger by ``Projector``.
 ///
-/// The bot token cannot read conversations back (PROTOCOL.md §7.1), so this value is the bot's
+/// The bot token cannot read conversations back (docs/chatwoot-protocol.md §7.1), so this value is the bot's
 /// only view of who owns a conversation and what was said. It is a plain value: `Equatable` (a
 /// rebuild is compared with the live state), `Codable` (stored in `index.sqlite` so a restart
 /// resumes from the checkpoint instead of re-folding the ledger) and free of clocks — every time

@@ -1,4 +1,4 @@
-/// The page Chatwoot shows inside the conversation view (a Dashboard App, PROTOCOL.md §13).
+/// The page Chatwoot shows inside the conversation view (a Dashboard App, docs/chatwoot-protocol.md §13).
 ///
 /// Chatwoot posts the conversation as a JSON string in a `message` event; the page fetches the
 /// live summary for it from `/api/conversations/{id}/summary` with the token it was opened with,

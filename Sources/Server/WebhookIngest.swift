@@ -57,7 +57,7 @@ public struct WebhookCompactForm: Sendable {
 /// The front door: makes each authentic delivery durable in the ledger before it is
 /// acknowledged, and acknowledges every authentic JSON object — ignored events and the bot's
 /// own echoes included — because any other status on a message event makes Chatwoot hand the
-/// conversation to a human (PROTOCOL.md §3.4).
+/// conversation to a human (docs/chatwoot-protocol.md §3.4).
 ///
 /// Order of checks: size (413, by the HTTP layer) → signature (401) → JSON object (400) →
 /// duplicate (200, recorded cheaply) → append (200 once durable, 500 if the ledger fails).

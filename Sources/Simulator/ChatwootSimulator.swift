@@ -7,7 +7,7 @@ import ServiceLifecycle
 /// An embedded Chatwoot for demos and tests: the bot-token REST API on loopback, webhooks to the
 /// bot, and a scripting API that plays customers and agents.
 ///
-/// It plays Chatwoot as PROTOCOL.md describes it: real payload shapes, status rules, delivery
+/// It plays Chatwoot as docs/chatwoot-protocol.md describes it: real payload shapes, status rules, delivery
 /// ids, signatures, retries and the "marked open by system" failure handling. Webhook deliveries
 /// run asynchronously and concurrently, like Sidekiq jobs; await them with
 /// ``waitForDeliveries()`` instead of sleeping.

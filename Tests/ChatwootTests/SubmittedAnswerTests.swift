@@ -2,7 +2,7 @@ import Chatwoot
 import Foundation
 import Testing
 
-/// `WebhookMessage.submittedAnswer` for each interactive type (PROTOCOL.md §6, §8).
+/// `WebhookMessage.submittedAnswer` for each interactive type (docs/chatwoot-protocol.md §6, §8).
 struct SubmittedAnswerTests {
     private func message(contentType: String?, attributes: JSONValue) throws -> WebhookMessage {
         var payload: [String: JSONValue] = [

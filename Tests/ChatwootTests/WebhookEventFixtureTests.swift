@@ -107,7 +107,7 @@ struct WebhookEventFixtureTests {
                 "details": "The parcel tracking has not moved for 4 days.",
             ]
         )
-        // PROTOCOL §8: the reference bot reads submitted_values[0].value.
+        // docs/chatwoot-protocol.md §8: the reference bot reads submitted_values[0].value.
         #expect(message.submittedAnswer?.text == "jane@example.com")
     }
 

@@ -3,7 +3,7 @@ import Foundation
 import LedgerbotTesting
 import Testing
 
-/// Signature verification per PROTOCOL.md §3.2.
+/// Signature verification per docs/chatwoot-protocol.md §3.2.
 struct WebhookSignatureTests {
     static let secret = "Xb9kT2mQ7rLp4vWz8nYc3dHf"
     static let timestamp: Int64 = 1_778_663_742

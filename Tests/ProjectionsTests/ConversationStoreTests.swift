@@ -77,7 +77,7 @@ import Testing
     }
 
     @Test func conversationEventsWithoutAnAccountAreRoutedToTheKnownConversation() async throws {
-        // A conversation payload without messages carries no account (PROTOCOL.md §4.3).
+        // A conversation payload without messages carries no account (docs/chatwoot-protocol.md §4.3).
         var bare = try Webhooks.fixture("webhook-conversation_status_changed.json")
         bare.put("messages", .array([]))
         bare.put("id", 129)

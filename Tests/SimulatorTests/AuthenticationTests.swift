@@ -5,7 +5,7 @@ import NIOHTTP1
 import Simulator
 import Testing
 
-/// Token checks and the endpoints a bot may call (PROTOCOL.md §7.1, §7.5).
+/// Token checks and the endpoints a bot may call (docs/chatwoot-protocol.md §7.1, §7.5).
 struct AuthenticationTests {
     @Test func unknownTokenGetsInvalidAccessToken() async throws {
         try await withHarness { harness in

@@ -2,7 +2,7 @@ import Testing
 
 @testable import Simulator
 
-/// The bot-accessible endpoint list (PROTOCOL.md §7.1).
+/// The bot-accessible endpoint list (docs/chatwoot-protocol.md §7.1).
 struct BotRouteTests {
     @Test func allowedEndpointsAreRecognised() {
         let base = "/api/v1/accounts/1/conversations"

@@ -4,7 +4,7 @@ import Testing
 
 @testable import Simulator
 
-/// Chatwoot's `ContentAttributeValidator` rules, without HTTP (PROTOCOL.md §6).
+/// Chatwoot's `ContentAttributeValidator` rules, without HTTP (docs/chatwoot-protocol.md §6).
 struct ContentAttributeValidatorTests {
     private func errors(_ body: String) -> [String] {
         let json = try? JSONDecoder().decode(JSONValue.self, from: Data(body.utf8))

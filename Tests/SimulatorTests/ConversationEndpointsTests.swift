@@ -3,7 +3,7 @@ import Foundation
 import Simulator
 import Testing
 
-/// Priority, custom attributes, assignments, typing and PATCH (PROTOCOL.md §7.4).
+/// Priority, custom attributes, assignments, typing and PATCH (docs/chatwoot-protocol.md §7.4).
 struct ConversationEndpointsTests {
     @Test func togglePrioritySetsAndClearsThePriority() async throws {
         try await withHarness { harness in

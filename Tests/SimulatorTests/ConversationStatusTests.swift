@@ -3,7 +3,7 @@ import Foundation
 import Simulator
 import Testing
 
-/// Status rules and their webhooks (PROTOCOL.md §2, §7.3, §8).
+/// Status rules and their webhooks (docs/chatwoot-protocol.md §2, §7.3, §8).
 struct ConversationStatusTests {
     @Test func newConversationStartsPendingWithAnActiveBotAndOpenWithout() async throws {
         try await withHarness { harness in

@@ -3,7 +3,7 @@ import Foundation
 import Simulator
 import Testing
 
-/// `POST …/messages` (PROTOCOL.md §6, §7.2): responses, echoes and `ContentAttributeValidator`.
+/// `POST …/messages` (docs/chatwoot-protocol.md §6, §7.2): responses, echoes and `ContentAttributeValidator`.
 struct MessageCreateTests {
     @Test func inputSelectAnswersLikeTheFixtureAndIsEchoed() async throws {
         try await withHarness { harness in

@@ -3,7 +3,7 @@ import Foundation
 import Simulator
 import Testing
 
-/// Delivery headers, retries and failure handling (PROTOCOL.md §3).
+/// Delivery headers, retries and failure handling (docs/chatwoot-protocol.md §3).
 struct WebhookDeliveryTests {
     @Test func deliveryCarriesJSONHeadersAndAUUIDDeliveryId() async throws {
         try await withHarness { harness in

@@ -4,7 +4,7 @@ import Simulator
 import Testing
 
 /// The webhooks the simulator sends decode with `WebhookEvent.decode` and have the fixtures' key
-/// sets, recursively (PROTOCOL.md §4, §11). Each test replays the fixture's scenario.
+/// sets, recursively (docs/chatwoot-protocol.md §4, §11). Each test replays the fixture's scenario.
 struct WebhookShapeTests {
     /// Checks that `delivery` decodes and has the key shape of `fixture`.
     private func expectShape(_ delivery: WebhookDelivery?, like fixture: String) throws {

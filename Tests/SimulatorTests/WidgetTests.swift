@@ -3,7 +3,7 @@ import Foundation
 import Simulator
 import Testing
 
-/// Widget answers and `webwidget_triggered` (PROTOCOL.md §4.6, §6).
+/// Widget answers and `webwidget_triggered` (docs/chatwoot-protocol.md §4.6, §6).
 struct WidgetTests {
     @Test func selectingAnOptionSendsMessageUpdatedWithTheChosenItem() async throws {
         try await withHarness { harness in

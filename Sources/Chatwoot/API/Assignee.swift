@@ -1,4 +1,4 @@
-/// The target of `POST …/assignments` (PROTOCOL.md §7.4).
+/// The target of `POST …/assignments` (docs/chatwoot-protocol.md §7.4).
 ///
 /// Assigning a human clears the conversation's bot assignee; a bot that received events only as
 /// assignee then stops receiving them.

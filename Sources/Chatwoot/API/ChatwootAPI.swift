@@ -1,4 +1,4 @@
-/// The Chatwoot REST calls an Agent Bot may make with its own access token (PROTOCOL.md §7.1).
+/// The Chatwoot REST calls an Agent Bot may make with its own access token (docs/chatwoot-protocol.md §7.1).
 ///
 /// ``HTTPChatwootAPI`` talks to a real Chatwoot; ``InMemoryChatwootAPI`` records calls for tests.
 /// Implementations make exactly one attempt: retrying belongs to the caller (the outbox), which

@@ -1,6 +1,6 @@
 import Foundation
 
-/// The target of `POST …/toggle_status` (PROTOCOL.md §7.3).
+/// The target of `POST …/toggle_status` (docs/chatwoot-protocol.md §7.3).
 ///
 /// Hand-off to humans is `.open`. Snoozed conversations reopen (to `open`) when the contact
 /// next writes.

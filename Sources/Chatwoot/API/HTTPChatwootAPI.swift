@@ -5,7 +5,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 
-/// ``ChatwootAPI`` over HTTP, with the bot's access token (PROTOCOL.md §7).
+/// ``ChatwootAPI`` over HTTP, with the bot's access token (docs/chatwoot-protocol.md §7).
 ///
 /// Sends JSON with the `api_access_token` header. Makes one attempt per call with a per-request
 /// timeout and maps every failure to ``ChatwootAPIError``. The token never appears in logs,

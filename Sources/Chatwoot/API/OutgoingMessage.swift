@@ -1,6 +1,6 @@
 import JSONScan
 
-/// The body of `POST …/conversations/{id}/messages` (PROTOCOL.md §7.2).
+/// The body of `POST …/conversations/{id}/messages` (docs/chatwoot-protocol.md §7.2).
 ///
 /// Build one with the typed helpers, then set ``echoId`` / ``sourceId`` if needed:
 ///
@@ -124,7 +124,7 @@ extension OutgoingMessage: Codable {
         self.messageType = container.lenient(forKey: .messageType) ?? .outgoing
         self.isPrivate = container.lenient(forKey: .isPrivate) ?? false
         self.contentType = container.lenient(forKey: .contentType) ?? .text
-        // Chatwoot also accepts content_attributes as a JSON-encoded string (PROTOCOL.md §7.2);
+        // Chatwoot also accepts content_attributes as a JSON-encoded string (docs/chatwoot-protocol.md §7.2);
         // it is kept as the string here.
         self.contentAttributes = container.lenient(forKey: .contentAttributes)
         self.echoId = container.lenient(forKey: .echoId)

@@ -1,4 +1,4 @@
-/// The `payload` of the `toggle_status` response (PROTOCOL.md §7.3).
+/// The `payload` of the `toggle_status` response (docs/chatwoot-protocol.md §7.3).
 public struct ToggleStatusResult: Sendable, Hashable, Codable {
     /// `nil` on the bot hand-off path (bot token, `pending` → `open`): Chatwoot does not set it
     /// there. Do not treat `nil` as failure; the HTTP status already says the call succeeded.

@@ -1,7 +1,7 @@
 /// A Chatwoot (Rails) enum that keeps values it does not know instead of failing.
 ///
 /// Chatwoot writes enums as strings in webhook top-level fields and REST request bodies, but as
-/// their integer codes in push shapes and REST responses (PROTOCOL.md §5). Conforming types
+/// their integer codes in push shapes and REST responses (docs/chatwoot-protocol.md §5). Conforming types
 /// decode from either form and always encode the string form. An unknown string is kept as
 /// `.other(string)`; an unknown integer code as `.other("<code>")`.
 public protocol ChatwootEnum: RawRepresentable, Codable, Hashable, Sendable, CustomStringConvertible

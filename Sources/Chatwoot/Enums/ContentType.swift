@@ -1,4 +1,4 @@
-/// `content_type` of a message (PROTOCOL.md §5, §6).
+/// `content_type` of a message (docs/chatwoot-protocol.md §5, §6).
 public enum ContentType: ChatwootEnum {
     case text
     case inputText

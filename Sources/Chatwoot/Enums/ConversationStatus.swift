@@ -1,4 +1,4 @@
-/// `status` of a conversation (PROTOCOL.md §5). `pending` means "owned by the bot" (§8).
+/// `status` of a conversation (docs/chatwoot-protocol.md §5). `pending` means "owned by the bot" (§8).
 public enum ConversationStatus: ChatwootEnum {
     case open
     case resolved

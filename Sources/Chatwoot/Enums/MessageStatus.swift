@@ -1,4 +1,4 @@
-/// Delivery `status` of a message, only present in push shapes and REST responses (PROTOCOL.md §5).
+/// Delivery `status` of a message, only present in push shapes and REST responses (docs/chatwoot-protocol.md §5).
 public enum MessageStatus: ChatwootEnum {
     case sent
     case delivered

@@ -1,4 +1,4 @@
-/// `message_type` of a message (PROTOCOL.md §5).
+/// `message_type` of a message (docs/chatwoot-protocol.md §5).
 ///
 /// A string (`"incoming"`) at the webhook top level, an integer (`0`) in nested push shapes and
 /// REST responses; both decode to the same case.

@@ -1,4 +1,4 @@
-/// `priority` of a conversation (PROTOCOL.md §5). A missing or `null` priority is `nil`, not a case.
+/// `priority` of a conversation (docs/chatwoot-protocol.md §5). A missing or `null` priority is `nil`, not a case.
 public enum Priority: ChatwootEnum {
     case low
     case medium

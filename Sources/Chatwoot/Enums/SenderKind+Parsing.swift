@@ -1,12 +1,12 @@
 extension SenderKind {
     /// The kind for a sender object's `type` field; a missing `type` means a contact
-    /// (PROTOCOL.md §4.2).
+    /// (docs/chatwoot-protocol.md §4.2).
     public init(typeField: String?) {
         self = typeField.map(SenderKind.init(rawValue:)) ?? .contact
     }
 
     /// The kind for a push-shape message's `sender_type` column (`"Contact"`, `"User"`,
-    /// `"AgentBot"`, `"Captain::Assistant"`), or `nil` when it is `null` (PROTOCOL.md §4.4).
+    /// `"AgentBot"`, `"Captain::Assistant"`), or `nil` when it is `null` (docs/chatwoot-protocol.md §4.4).
     public init?(senderType: String?) {
         switch senderType {
         case nil: return nil

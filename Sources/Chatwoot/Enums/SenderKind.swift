@@ -1,4 +1,4 @@
-/// Who sent a message, from the sender object's `type` (PROTOCOL.md §4.2, §4.4).
+/// Who sent a message, from the sender object's `type` (docs/chatwoot-protocol.md §4.2, §4.4).
 ///
 /// Use ``init(typeField:)``: a sender object without a `type` key is a contact, because
 /// `Contact#webhook_data` adds none. A `null` sender (system and template messages) has no kind.

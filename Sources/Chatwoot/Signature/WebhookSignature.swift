@@ -1,7 +1,7 @@
 import Crypto
 import Foundation
 
-/// Signs and verifies Chatwoot webhook deliveries (PROTOCOL.md §3.2, v4.13+).
+/// Signs and verifies Chatwoot webhook deliveries (docs/chatwoot-protocol.md §3.2, v4.13+).
 ///
 /// The signature is `"sha256=" + lowercase hex(HMAC-SHA256(key: secret, data: "{timestamp}.{body}"))`,
 /// computed over the **exact raw body bytes**: verify before decoding, never on re-serialized JSON.

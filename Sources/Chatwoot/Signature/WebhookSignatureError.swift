@@ -1,4 +1,4 @@
-/// Why a webhook delivery failed signature verification (PROTOCOL.md §3.2).
+/// Why a webhook delivery failed signature verification (docs/chatwoot-protocol.md §3.2).
 ///
 /// Match on ``code``. Nothing here quotes the secret or the expected signature.
 public struct WebhookSignatureError: Error, Sendable, Hashable, CustomStringConvertible {

@@ -2,7 +2,7 @@
 //
 // Contract of every model in this module: a field that is missing, `null` or of an unexpected
 // type decodes as `nil` instead of failing the whole payload. Chatwoot's payloads differ between
-// versions and channels (PROTOCOL.md §0, §10.3), and a delivery that cannot be decoded is worse
+// versions and channels (docs/chatwoot-protocol.md §0, §10.3), and a delivery that cannot be decoded is worse
 // than one with a missing field. Discarding the per-field error is therefore intended here.
 
 extension KeyedDecodingContainer {

@@ -1,4 +1,4 @@
-/// A file, location or other attachment of a message (PROTOCOL.md §4.7).
+/// A file, location or other attachment of a message (docs/chatwoot-protocol.md §4.7).
 ///
 /// Only the commonly needed fields are typed; `dataURL` redirects to the stored file.
 public struct Attachment: Sendable, Hashable, Codable {

@@ -1,5 +1,5 @@
 /// A customer satisfaction answer, from
-/// `submitted_values = {csat_survey_response: {rating, feedback_message}}` (PROTOCOL.md §6).
+/// `submitted_values = {csat_survey_response: {rating, feedback_message}}` (docs/chatwoot-protocol.md §6).
 public struct CSATResponse: Sendable, Hashable, Codable {
     /// Usually 1–5.
     public var rating: Int?

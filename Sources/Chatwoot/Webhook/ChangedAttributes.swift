@@ -1,5 +1,5 @@
 /// What changed in a `conversation_updated` / `conversation_status_changed` event
-/// (PROTOCOL.md §4.8).
+/// (docs/chatwoot-protocol.md §4.8).
 ///
 /// Chatwoot sends an array of single-key objects,
 /// `[{"status": {"previous_value": "pending", "current_value": "open"}}, …]`, or `null` (which

@@ -1,4 +1,4 @@
-/// A contact (the customer), in its webhook shape or its push shape (PROTOCOL.md §4.2, §4.4).
+/// A contact (the customer), in its webhook shape or its push shape (docs/chatwoot-protocol.md §4.2, §4.4).
 ///
 /// The webhook shape has no `type` key and carries `account` and `avatar`; the push shape has
 /// `type: "contact"`. Both decode here.

@@ -1,4 +1,4 @@
-/// The link between a contact and an inbox (PROTOCOL.md §4.5).
+/// The link between a contact and an inbox (docs/chatwoot-protocol.md §4.5).
 ///
 /// `sourceId` is the contact's channel-level id (widget visitor UUID, phone number, PSID…) and is
 /// a good session key. The widget's `pubsub_token` is deliberately not decoded: it is a

@@ -1,4 +1,4 @@
-/// The `meta` object of a conversation: who the customer is and who owns it (PROTOCOL.md §4.3).
+/// The `meta` object of a conversation: who the customer is and who owns it (docs/chatwoot-protocol.md §4.3).
 public struct ConversationMeta: Sendable, Hashable, Codable {
     /// The contact, in push shape.
     public var sender: Sender?

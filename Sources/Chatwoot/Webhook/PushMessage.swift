@@ -1,5 +1,5 @@
 /// A message in Chatwoot's *push* shape: the entries of `conversation.messages[]` in webhooks
-/// (PROTOCOL.md §4.4) and the response of `POST …/messages` (§7.2).
+/// (docs/chatwoot-protocol.md §4.4) and the response of `POST …/messages` (§7.2).
 ///
 /// Unlike ``WebhookMessage``, `message_type` arrives here as an integer and `created_at` as
 /// Unix seconds; both forms decode.

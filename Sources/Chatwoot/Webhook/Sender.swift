@@ -1,4 +1,4 @@
-/// The author of a message, or an assignee (PROTOCOL.md §4.2, §4.4).
+/// The author of a message, or an assignee (docs/chatwoot-protocol.md §4.2, §4.4).
 ///
 /// Chatwoot uses one JSON slot for several record types; ``kind`` tells them apart. A sender
 /// without a `type` key is a contact (the webhook shape of a contact has none), and for contacts

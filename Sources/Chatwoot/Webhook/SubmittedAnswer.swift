@@ -1,5 +1,5 @@
 /// The customer's answer to an interactive message, read from a `message_updated` event
-/// (PROTOCOL.md §6, §8). Build it with ``WebhookMessage/submittedAnswer``.
+/// (docs/chatwoot-protocol.md §6, §8). Build it with ``WebhookMessage/submittedAnswer``.
 public enum SubmittedAnswer: Sendable, Hashable {
     /// `input_select`: the chosen item.
     case selection(SubmittedValue)

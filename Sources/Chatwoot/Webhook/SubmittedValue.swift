@@ -1,4 +1,4 @@
-/// One entry of `content_attributes.submitted_values` (PROTOCOL.md §6).
+/// One entry of `content_attributes.submitted_values` (docs/chatwoot-protocol.md §6).
 ///
 /// `input_select` answers carry `{title, value}` (the chosen item); `form` answers carry
 /// `{name, value}` (one per field). A number or boolean `value` is kept as its JSON text.

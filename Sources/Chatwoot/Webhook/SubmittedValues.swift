@@ -1,4 +1,4 @@
-/// `content_attributes.submitted_values` of an interactive message (PROTOCOL.md §6).
+/// `content_attributes.submitted_values` of an interactive message (docs/chatwoot-protocol.md §6).
 ///
 /// Two shapes exist: an array of ``SubmittedValue`` for `input_select` and `form`, and an object
 /// `{csat_survey_response: {…}}` for `input_csat`.

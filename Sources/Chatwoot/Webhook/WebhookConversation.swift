@@ -1,6 +1,6 @@
 /// A conversation as Chatwoot's `EventDataPresenter#webhook_data` renders it: the payload root of
 /// the `conversation_*` events, and nested in message events and `webwidget_triggered`
-/// (PROTOCOL.md §4.3).
+/// (docs/chatwoot-protocol.md §4.3).
 ///
 /// `id` is the **display id**, the per-account number used in every REST path. The payload has
 /// no account id; ``accountId`` reads it from the last message when there is one.
@@ -35,7 +35,7 @@ public struct WebhookConversation: Sendable, Hashable {
     /// Unix seconds with a fraction (v4.8+).
     public var updatedAt: Double?
     /// `conversation_status_changed` / `conversation_updated` only (v4.13+); often `nil` for the
-    /// former (PROTOCOL.md §4.8).
+    /// former (docs/chatwoot-protocol.md §4.8).
     public var changedAttributes: ChangedAttributes?
 
     public init(

@@ -29,7 +29,7 @@ extension WebhookEvent {
     }
 
     /// The account id: `account.id` when the payload has it, otherwise the last message's
-    /// `account_id` (conversation events carry no account object, PROTOCOL.md §4.3).
+    /// `account_id` (conversation events carry no account object, docs/chatwoot-protocol.md §4.3).
     public var accountId: Int? {
         switch self {
         case .messageCreated(let message), .messageUpdated(let message):

@@ -1,5 +1,5 @@
 /// One webhook delivery to the Agent Bot's `outgoing_url`, decoded from its `event` field
-/// (PROTOCOL.md §2).
+/// (docs/chatwoot-protocol.md §2).
 ///
 /// Decode raw bodies with ``decode(from:maximumNestingDepth:)``: it never fails on an unknown
 /// `event` name (that becomes ``unknown(_:)``) and tolerates missing, extra, `null` and mistyped

@@ -12,7 +12,7 @@ extension WebhookMessage {
 
     /// The customer's answer carried by this (updated) interactive message, or `nil` if it has none.
     ///
-    /// Widget answers arrive as `message_updated` on the bot's own outgoing message (PROTOCOL.md §6).
+    /// Widget answers arrive as `message_updated` on the bot's own outgoing message (docs/chatwoot-protocol.md §6).
     /// The `content_type` decides how the attributes are read; for an unknown content type the
     /// shape decides (CSAT object, `submitted_email`, entries with `name` → form, else selection).
     /// Later delivery-status updates re-send the same attributes: deduplicate by message ``id``.

@@ -1,5 +1,5 @@
 /// The payload of `message_created` and `message_updated`, from `Message#webhook_data`
-/// (PROTOCOL.md §4.1).
+/// (docs/chatwoot-protocol.md §4.1).
 ///
 /// `message_type` is a string here (`"incoming"`), unlike nested push shapes. There is no
 /// delivery `status` at this level. The bot sees its own messages, human replies, templates

@@ -1,5 +1,5 @@
 /// The payload of `webwidget_triggered`: a website visitor opened the chat bubble
-/// (PROTOCOL.md §4.6).
+/// (docs/chatwoot-protocol.md §4.6).
 ///
 /// `currentConversation` is the contact inbox's latest conversation (possibly resolved), or
 /// `nil` for a first-time visitor; without a conversation the bot cannot post.

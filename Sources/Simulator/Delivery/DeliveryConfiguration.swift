@@ -1,4 +1,4 @@
-/// How webhooks are delivered (PROTOCOL.md §3.3, §3.4).
+/// How webhooks are delivered (docs/chatwoot-protocol.md §3.3, §3.4).
 public struct DeliveryConfiguration: Sendable, Hashable {
     /// Chatwoot's `WEBHOOK_TIMEOUT`: 5 s by default.
     public var timeout: Duration

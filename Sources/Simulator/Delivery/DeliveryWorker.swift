@@ -6,7 +6,7 @@ import NIOCore
 import NIOHTTP1
 
 /// Performs delivery jobs like Chatwoot's `AgentBots::WebhookJob` and `Webhooks::Trigger`
-/// (PROTOCOL.md §3): one POST per attempt with the delivery id, and the timestamp and signature
+/// (docs/chatwoot-protocol.md §3): one POST per attempt with the delivery id, and the timestamp and signature
 /// when the bot has a secret.
 ///
 /// Jobs run concurrently, as Sidekiq jobs do. A 2xx answer ends a job. 429 and 500 are retried

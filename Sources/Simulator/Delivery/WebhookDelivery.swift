@@ -2,7 +2,7 @@ import Chatwoot
 import Foundation
 
 /// One webhook the simulated Chatwoot sent (or is sending) to the bot: a Sidekiq job with its
-/// attempts (PROTOCOL.md §3).
+/// attempts (docs/chatwoot-protocol.md §3).
 public struct WebhookDelivery: Sendable, Hashable {
     /// One HTTP POST of the delivery.
     public struct Attempt: Sendable, Hashable {

@@ -1,6 +1,6 @@
 import Foundation
 
-/// The agent bot under test: its identity, REST token and webhook target (PROTOCOL.md §1).
+/// The agent bot under test: its identity, REST token and webhook target (docs/chatwoot-protocol.md §1).
 ///
 /// The access token and secret never appear in `print`, `dump` or string interpolation output.
 public struct SimulatedBot: Sendable, Hashable, CustomReflectable {

@@ -1,6 +1,6 @@
 import Foundation
 
-/// The link between a contact and an inbox (PROTOCOL.md §4.5).
+/// The link between a contact and an inbox (docs/chatwoot-protocol.md §4.5).
 public struct SimulatedContactInbox: Sendable, Hashable {
     public internal(set) var id: Int
     public internal(set) var contactId: Int

@@ -1,5 +1,5 @@
 /// What the website widget reports about the visitor's browser; it ends up in
-/// `conversation.additional_attributes` and in `webwidget_triggered.event_info` (PROTOCOL.md §4.3, §4.6).
+/// `conversation.additional_attributes` and in `webwidget_triggered.event_info` (docs/chatwoot-protocol.md §4.3, §4.6).
 public struct VisitorBrowser: Sendable, Hashable {
     public var browserName: String
     public var browserVersion: String

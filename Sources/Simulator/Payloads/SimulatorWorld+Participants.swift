@@ -1,6 +1,6 @@
 import Chatwoot
 
-// The serializers of accounts, inboxes, contacts, users and the bot (PROTOCOL.md §4.2, §4.4).
+// The serializers of accounts, inboxes, contacts, users and the bot (docs/chatwoot-protocol.md §4.2, §4.4).
 extension SimulatorWorld {
     /// `Account#webhook_data`: `{id, name}`.
     func accountRef(_ id: Int) -> JSONValue {

@@ -1,7 +1,7 @@
 import Chatwoot
 import Foundation
 
-// The jbuilder views of the REST responses (PROTOCOL.md §7.2–7.4), key for key as in
+// The jbuilder views of the REST responses (docs/chatwoot-protocol.md §7.2–7.4), key for key as in
 // `Tests/Fixtures/chatwoot/api-*.json`.
 extension SimulatorWorld {
     /// `api/v1/models/_message.json.jbuilder`: `message_type` as an integer, `created_at` in Unix

@@ -1,7 +1,7 @@
 import Chatwoot
 import Foundation
 
-// The webhook bodies (PROTOCOL.md §4.1, §4.3, §4.4, §4.6), key for key as in
+// The webhook bodies (docs/chatwoot-protocol.md §4.1, §4.3, §4.4, §4.6), key for key as in
 // `Tests/Fixtures/chatwoot/webhook-*.json`.
 extension SimulatorWorld {
     /// `Message#webhook_data` plus `event`: `message_type` is a **string** here.

@@ -1,6 +1,6 @@
 import Foundation
 
-/// The time formats Chatwoot's serializers produce (PROTOCOL.md §4).
+/// The time formats Chatwoot's serializers produce (docs/chatwoot-protocol.md §4).
 enum Timestamps {
     private static let isoStyle = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
 

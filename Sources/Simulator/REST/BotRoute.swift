@@ -1,4 +1,4 @@
-/// One of the endpoints a bot token may call (PROTOCOL.md §7.1, `BOT_ACCESSIBLE_ENDPOINTS`).
+/// One of the endpoints a bot token may call (docs/chatwoot-protocol.md §7.1, `BOT_ACCESSIBLE_ENDPOINTS`).
 ///
 /// Any other method and path, including real Chatwoot endpoints such as `GET` on a conversation,
 /// labels or contacts, has no route: Chatwoot answers those with 401

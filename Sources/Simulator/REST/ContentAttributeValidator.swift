@@ -1,6 +1,6 @@
 import Chatwoot
 
-/// Chatwoot's `ContentAttributeValidator` (PROTOCOL.md §6): interactive messages need at least one
+/// Chatwoot's `ContentAttributeValidator` (docs/chatwoot-protocol.md §6): interactive messages need at least one
 /// item, and item keys must come from a fixed list.
 ///
 /// Messages are the Rails `errors.full_messages` of the `content_attributes` attribute, for example

@@ -21,7 +21,7 @@ struct ItemShape: Sendable, Hashable {
     var rubyClass: String?
 
     /// The items of `content_attributes` in a message-create body; `nil` when there is no `items`
-    /// array. `content_attributes` may be an object or a JSON-encoded string (PROTOCOL.md §7.2).
+    /// array. `content_attributes` may be an object or a JSON-encoded string (docs/chatwoot-protocol.md §7.2).
     static func items(inBody body: Data) -> [ItemShape]? {
         Array(body).withUnsafeBytes { bytes -> [ItemShape]? in
             guard let members = try? JSONScanner.members(of: bytes),

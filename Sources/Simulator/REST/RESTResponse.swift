@@ -1,7 +1,7 @@
 import Chatwoot
 import Foundation
 
-/// What the simulated Chatwoot answers to a REST call, with Chatwoot's error bodies (PROTOCOL.md §7.5).
+/// What the simulated Chatwoot answers to a REST call, with Chatwoot's error bodies (docs/chatwoot-protocol.md §7.5).
 struct RESTResponse: Sendable, Hashable {
     var status: Int
     /// `nil` for an empty body (`head :ok`).

@@ -1,7 +1,7 @@
 import Chatwoot
 import Foundation
 
-// `POST …/messages` (PROTOCOL.md §7.2): Chatwoot's `MessageBuilder` and the message validations,
+// `POST …/messages` (docs/chatwoot-protocol.md §7.2): Chatwoot's `MessageBuilder` and the message validations,
 // in Rails' order (content length, `ContentAttributeValidator`, flood guard). Any failure is a 422
 // `{"error": "<message>"}`, as `MessagesController#create` rescues every error.
 extension SimulatorWorld {

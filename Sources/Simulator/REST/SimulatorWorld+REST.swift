@@ -1,7 +1,7 @@
 import Chatwoot
 import Foundation
 
-// The bot-token REST API (PROTOCOL.md §7), checked in Chatwoot's order: token present (Devise),
+// The bot-token REST API (docs/chatwoot-protocol.md §7), checked in Chatwoot's order: token present (Devise),
 // token known, body parseable, endpoint allowed for bots, account exists and is accessible,
 // conversation exists.
 extension SimulatorWorld {

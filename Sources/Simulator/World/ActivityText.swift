@@ -3,7 +3,7 @@
 /// Activity messages are never sent to the bot; they appear only in the transcript.
 public enum ActivityText {
     /// Written when a webhook delivery for a message event fails and the conversation is moved
-    /// from `pending` to `open` (PROTOCOL.md §3.4, `error_moved_to_open`).
+    /// from `pending` to `open` (docs/chatwoot-protocol.md §3.4, `error_moved_to_open`).
     public static let botErrorMovedToOpen =
         "Conversation was marked open by system due to an error with the agent bot."
 

@@ -1,7 +1,7 @@
 import Chatwoot
 import Foundation
 
-// Contacts, conversations, status, priority, attributes and assignment (PROTOCOL.md §7.3, §7.4, §8).
+// Contacts, conversations, status, priority, attributes and assignment (docs/chatwoot-protocol.md §7.3, §7.4, §8).
 extension SimulatorWorld {
     /// Creates a contact and links it to `inboxId` with `sourceId` (the widget visitor id).
     mutating func createContact(
@@ -127,7 +127,7 @@ extension SimulatorWorld {
         }
     }
 
-    /// Chatwoot's reaction to a failed delivery of a message event (PROTOCOL.md §3.4): a `pending`
+    /// Chatwoot's reaction to a failed delivery of a message event (docs/chatwoot-protocol.md §3.4): a `pending`
     /// conversation is opened, unless the account keeps pending conversations on bot failure.
     mutating func handleBotFailure(messageId: Int, now: Date) {
         guard let message = messages[messageId], let conversation = conversations[message.conversationId],

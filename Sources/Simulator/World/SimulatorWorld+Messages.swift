@@ -1,7 +1,7 @@
 import Chatwoot
 import Foundation
 
-// Messages and their side effects (PROTOCOL.md §2.2, §6, §7.2, §8).
+// Messages and their side effects (docs/chatwoot-protocol.md §2.2, §6, §7.2, §8).
 extension SimulatorWorld {
     /// Stores a message and bumps `last_activity_at`. Sends nothing: callers emit events in
     /// Chatwoot's order.

@@ -2,7 +2,7 @@ import Chatwoot
 import Foundation
 
 // Conversation updates and the events Chatwoot's `after_update_commit` callbacks send
-// (PROTOCOL.md §2, §4.8): `conversation_opened` / `conversation_resolved`, then
+// (docs/chatwoot-protocol.md §2, §4.8): `conversation_opened` / `conversation_resolved`, then
 // `conversation_status_changed`, then `conversation_updated` with `changed_attributes`.
 extension SimulatorWorld {
     /// Applies `change`, stamps `updated_at` when a tracked attribute changed, and emits the
@@ -44,7 +44,7 @@ extension SimulatorWorld {
                 emitConversationEvent(WebhookEvent.Name.conversationResolved, conversation)
             }
             // Rails' `status_change` is already cleared in the after-commit callback, so Chatwoot
-            // sends `null` here (PROTOCOL.md §4.8).
+            // sends `null` here (docs/chatwoot-protocol.md §4.8).
             emitConversationEvent(WebhookEvent.Name.conversationStatusChanged, conversation, changedAttributes: .null)
         }
         emitConversationEvent(WebhookEvent.Name.conversationUpdated, conversation, changedAttributes: .array(changes))

@@ -2,7 +2,7 @@ import Chatwoot
 import Foundation
 
 // What a website-widget visitor can do besides writing: open the bubble and answer interactive
-// messages (PROTOCOL.md §4.6, §6). Answers update the bot's message and send `message_updated`;
+// messages (docs/chatwoot-protocol.md §4.6, §6). Answers update the bot's message and send `message_updated`;
 // no incoming message is created.
 extension SimulatorWorld {
     /// The visitor opened the chat bubble: `webwidget_triggered` to the inbox's bot (only the inbox

@@ -104,7 +104,7 @@ struct SimulatorWorld: Sendable {
     }
 
     /// Whether the bot may call the API in `account`: its own account, or one where it is
-    /// connected to an inbox (PROTOCOL.md §7.1).
+    /// connected to an inbox (docs/chatwoot-protocol.md §7.1).
     func botCanAccess(accountId: Int) -> Bool {
         bot.accountId == accountId || inboxes.values.contains { $0.accountId == accountId && $0.botActive }
     }

@@ -1,7 +1,7 @@
 import Chatwoot
 
 /// A webhook the simulated Chatwoot decided to send to the bot, built when the event happened
-/// (PROTOCOL.md §3.5: the payload shows the state at that moment).
+/// (docs/chatwoot-protocol.md §3.5: the payload shows the state at that moment).
 struct WebhookDispatch: Sendable, Hashable {
     /// The `event` value, for example `message_created`.
     var event: String

@@ -1,4 +1,4 @@
-/// One link of an `article` message: `{title, description, link}` (PROTOCOL.md §6).
+/// One link of an `article` message: `{title, description, link}` (docs/chatwoot-protocol.md §6).
 /// Renders only in the website widget.
 public struct ArticleItem: Sendable, Hashable {
     public var title: String

@@ -1,4 +1,4 @@
-/// One card of a `cards` message (PROTOCOL.md §6). Renders only in the website widget.
+/// One card of a `cards` message (docs/chatwoot-protocol.md §6). Renders only in the website widget.
 ///
 /// Chatwoot rejects a card without at least one action (HTTP 422). Absent optional fields are
 /// left out of the JSON, since the validator accepts only the keys

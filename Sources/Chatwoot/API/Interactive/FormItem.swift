@@ -1,4 +1,4 @@
-/// One field of a `form` message (PROTOCOL.md §6). Renders only in the website widget, which
+/// One field of a `form` message (docs/chatwoot-protocol.md §6). Renders only in the website widget, which
 /// requires **every** field to be filled before it submits.
 ///
 /// Absent optional fields are left out of the JSON; the validator accepts only the keys

@@ -1,4 +1,4 @@
-/// One button of an `input_select` message: `{title, value}` (PROTOCOL.md §6).
+/// One button of an `input_select` message: `{title, value}` (docs/chatwoot-protocol.md §6).
 ///
 /// `title` is shown; `value` comes back in `submitted_values` (widget) or as the message
 /// content on Telegram. WhatsApp returns the `title`.
