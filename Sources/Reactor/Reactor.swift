@@ -80,7 +80,11 @@ struct ReactorInput {
                 if let id = message.id, before?.recentMessageIds.contains(id) == true { return nil }
                 kind = .message(text: message.content ?? "", messageId: message.id)
             case .messageUpdated:
-                guard let answer = message.answer, let id = message.id, before?.hasHandledSubmission(messageId: id) != true else { return nil }
+                // Only an answer to the bot's own question: Chatwoot's own templates (its email
+                // collect box, its CSAT survey) are answered the same way but have no sender
+                // (docs/chatwoot-protocol.md §6, §10.5).
+                guard message.messageType == .outgoing, message.senderKind == .agentBot,
+                      let answer = message.answer, let id = message.id, before?.hasHandledSubmission(messageId: id) != true else { return nil }
                 kind = .submission(answer, messageId: id)
             default:
                 return nil

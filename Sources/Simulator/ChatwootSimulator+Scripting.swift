@@ -86,6 +86,21 @@ extension ChatwootSimulator {
         }
     }
 
+    /// Chatwoot's email collect (an inbox with `enable_email_collect`, a widget contact without an
+    /// email): a `text` template, then an `input_email` template, both without a sender and both
+    /// sent to the bot as `message_created`, even while the bot owns the conversation
+    /// (docs/chatwoot-protocol.md §6). Returns the `input_email` message; the visitor answers it
+    /// with ``customerSubmitsEmail(_:of:)``, as they would the bot's own.
+    @discardableResult
+    public func chatwootCollectsEmail(in address: ConversationAddress) async throws -> SimulatedMessage {
+        try await store.mutate { world, now throws(SimulatorError) in
+            let conversation = try world.existingConversation(address)
+            world.postOutgoing(MessageDraft(messageType: .template, content: "Give the team a way to reach you."), in: conversation.id, now: now)
+            return world.postOutgoing(MessageDraft(messageType: .template, contentType: .inputEmail, content: "Get notified by email"),
+                                      in: conversation.id, now: now)
+        }
+    }
+
     /// The visitor rates an `input_csat` survey (1–5), with optional feedback.
     public func customerRatesCSAT(_ rating: Int, feedback: String? = nil, of messageId: Int) async throws {
         try await store.mutate { world, now throws(SimulatorError) in

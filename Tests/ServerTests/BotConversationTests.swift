@@ -118,6 +118,26 @@ import Testing
         }
     }
 
+    @Test func anAnswerToChatwootsOwnEmailBoxIsNotAnAnswerToTheBot() async throws {
+        try await BotStack.run { bot in
+            let conversation = try await bot.chatwoot.startConversation(VisitorProfile(name: "Ana Costa"))
+            try await bot.customer("where is my order", in: conversation)
+            #expect(try await bot.publicBotTexts(in: conversation) == ["Welcome to Shop!", "What's your order number?"])
+            let decisions = try bot.decisions().count
+            let box = try await bot.chatwoot.chatwootCollectsEmail(in: conversation)
+            try await bot.chatwoot.customerSubmitsEmail("ana@example.com", of: box.id)
+            try await bot.settle()
+            // The templates and the answer are in the ledger, but the bot neither answers them nor
+            // takes the address for anything: it still waits for the order number.
+            #expect(try bot.events().filter { $0.type == "webhook.received" }.contains {
+                String(decoding: $0.body, as: UTF8.self).contains("\"submitted_email\":\"ana@example.com\"")
+            })
+            #expect(try bot.decisions().count == decisions)
+            try await bot.customer("AB-10002", in: conversation)
+            #expect(try await bot.publicBotTexts(in: conversation).last == "Order AB-10002 is processing (ETA 2026-12-09).")
+        }
+    }
+
     @Test func emailBoxAnswerFillsTheSlot() async throws {
         try await BotStack.run { bot in
             let conversation = try await bot.chatwoot.startConversation(maria)

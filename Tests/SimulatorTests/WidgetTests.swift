@@ -70,6 +70,24 @@ struct WidgetTests {
         }
     }
 
+    @Test func chatwootsEmailCollectIsTwoTemplatesWithoutASender() async throws {
+        try await withHarness { harness in
+            let visitor = try await harness.chatwoot.createVisitor(VisitorProfile(name: "Anon"))
+            let address = try await harness.chatwoot.startConversation(for: visitor)
+            let box = try await harness.chatwoot.chatwootCollectsEmail(in: address)
+            try await harness.chatwoot.customerSubmitsEmail("anon@example.com", of: box.id)
+            await harness.chatwoot.waitForDeliveries()
+            let created = harness.deliveries("message_created").suffix(2).map(\.payload)
+            #expect(created.map { $0["message_type"] } == ["template", "template"])
+            #expect(created.map { $0["content_type"] } == ["text", "input_email"])
+            #expect(created.allSatisfy { $0["sender"] == .null })
+            let update = try #require(harness.deliveries("message_updated").last)
+            #expect(update.payload["id"] == .int(box.id))
+            #expect(update.payload["message_type"] == "template" && update.payload["sender"] == .null)
+            #expect(update.payload["content_attributes"]?["submitted_email"] == "anon@example.com")
+        }
+    }
+
     @Test func csatRatingIsAnObjectNotAnArray() async throws {
         try await withHarness { harness in
             let address = try await harness.chatwoot.startConversation(jane)
