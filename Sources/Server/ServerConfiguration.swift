@@ -4,8 +4,13 @@ import Chatwoot
 public struct ServerConfiguration: Sendable {
     public var host = "127.0.0.1"
     public var port = 8080
-    /// Request bodies larger than this get 413 (Chatwoot's webhooks are a few KiB).
-    public var bodyLimit = 1 << 20
+    /// Request bodies larger than this get 413. Most webhooks are a few KiB, but a message may
+    /// hold 150,000 characters, and its delivery carries the text up to three times (`content`,
+    /// `processed_message_content`, the conversation's last message), escaped: about 2.7 MB at
+    /// worst. A 413 on a message event hands the conversation to a human
+    /// (docs/chatwoot-protocol.md §3.4, §7.2).
+    public static let defaultBodyLimit = 4 << 20
+    public var bodyLimit = defaultBodyLimit
     /// `LEDGERBOT_WEBHOOK_SECRET`: when set, every delivery must carry a valid signature.
     public var webhookSignature: WebhookSignature?
     /// How many recent deliveries are remembered for deduplication (restored from the ledger on start).

@@ -43,7 +43,8 @@ struct ServeCommand: AsyncParsableCommand {
     var chatwootURL: String?
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
     @Option(help: "Port to listen on (0 picks a free one and prints it).") var port = 8080
-    @Option(help: "Largest accepted webhook body, in bytes.") var bodyLimit = 1 << 20
+    @Option(help: "Largest accepted webhook body, in bytes (a 150,000-character message arrives as up to 2.7 MB).")
+    var bodyLimit = ServerConfiguration.defaultBodyLimit
     @Option(help: "Accepted clock difference for signed deliveries, in seconds.") var signatureTolerance: Int64 = 300
     @Option(help: "fsync (default): acknowledge after fdatasync. none: benchmarks only.") var durability: String = "fsync"
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel: String = "info"

@@ -88,6 +88,26 @@ import Testing
         #expect(events.last?.type == EventType.webhookReceived)
     }
 
+    /// The longest message Chatwoot accepts (150,000 characters), in the worst case for its size:
+    /// every character escaped by Rails (`<` as `\u003c`), the text three times in the payload.
+    @Test func theLargestDeliveryChatwootCanSendIsStored() async throws {
+        let temp = TemporaryDirectory()
+        let text = String(repeating: "\\u003c", count: 150_000)
+        let fixture = String(decoding: try chatwootFixture("webhook-message_created-incoming.json"), as: UTF8.self)
+        // `content`, the conversation's last message and its `processed_message_content`.
+        let body = fixture.replacingOccurrences(of: "\"Hi, I need help with my order\"", with: "\"\(text)\"")
+        #expect(body.components(separatedBy: text).count == 4)
+        let bytes = Array(body.utf8)
+        #expect(bytes.count > 2_700_000)
+        let status = try await ServerHarness.with(directory: temp.ledgerDirectory, configuration: ServerConfiguration()) { server in
+            try await server.post(bytes).status
+        }
+        #expect(status == 200)
+        let stored = try readLedger(temp.ledgerDirectory).filter { $0.type == EventType.webhookReceived }
+        let storedVerbatim = stored.count == 1 && stored[0].body == bytes // not in the expectation: a failure would print 2.7 MB
+        #expect(storedVerbatim, "\(stored.count) webhook(s) stored, \(stored.first?.body.count ?? 0) bytes")
+    }
+
     @Test func bodiesOverTheLimitGet413() async throws {
         let temp = TemporaryDirectory()
         var configuration = ServerConfiguration()
