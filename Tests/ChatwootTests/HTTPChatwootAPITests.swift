@@ -331,6 +331,12 @@ struct HTTPChatwootAPITests {
             (CannedResponse(.internalServerError, body: "<html>boom</html>"), .server, "<html>boom</html>", true),
             (CannedResponse(.serviceUnavailable), .server, nil, true),
             (CannedResponse(.forbidden, body: #"{"errors":["Forbidden"]}"#), .otherStatus, "Forbidden", false),
+            // The flood guard clears within a minute: the one 422 worth retrying.
+            (
+                CannedResponse(.unprocessableContent, body: #"{"error":"Validation failed: Too many messages"}"#),
+                .unprocessable, "Validation failed: Too many messages", true
+            ),
+            (CannedResponse(.badGateway, body: "<html>502</html>"), .server, "<html>502</html>", true),
         ]
         for (canned, kind, excerpt, retryable) in cases {
             try await TestChatwootServer.withAPI(respond: .always(canned)) { api, _ in
@@ -343,6 +349,17 @@ struct HTTPChatwootAPITests {
                 #expect(error?.isRetryable == retryable)
             }
         }
+    }
+
+    @Test func onlyAnUnansweredCallOrAGatewaysAnswerMayHaveTakenEffect() {
+        func error(_ kind: ChatwootAPIError.Kind, _ status: Int?) -> ChatwootAPIError {
+            ChatwootAPIError(kind: kind, status: status, endpoint: "POST /api/v1/accounts/1/conversations/128/messages")
+        }
+        let ambiguous = [error(.timeout, nil), error(.transport, nil), error(.server, 502), error(.server, 504)]
+        let clear = [error(.server, 500), error(.server, 503), error(.rateLimited, 429), error(.unprocessable, 422),
+                     error(.notFound, 404), error(.unauthorized, 401), error(.invalidResponse, 200)]
+        for candidate in ambiguous { #expect(candidate.mayHaveTakenEffect, "\(candidate)") }
+        for candidate in clear { #expect(!candidate.mayHaveTakenEffect, "\(candidate)") }
     }
 
     @Test func retryAfterHeaderIsReported() async throws {

@@ -16,10 +16,11 @@ import Testing
 /// (The policy reactor is issue #5; here the test appends the decisions a reactor would.)
 @Suite struct OutboxOverHTTPTests {
     /// Runs simulator + ingest + outbox; `body` gets the simulator and the ledger.
-    private func withStack(_ body: @Sendable (ChatwootSimulator, FileLedger, LedgerDirectory) async throws -> Void) async throws {
+    private func withStack(simulator: SimulatorConfiguration = .init(),
+                           _ body: @Sendable (ChatwootSimulator, FileLedger, LedgerDirectory) async throws -> Void) async throws {
         let temp = TemporaryDirectory()
         let directory = temp.ledgerDirectory
-        try await ChatwootSimulator.withRunning { chatwoot in
+        try await ChatwootSimulator.withRunning(configuration: simulator) { chatwoot in
             try await HTTPClient.withHTTPClient { client in
                 var configuration = OutboxConfiguration()
                 configuration.retry.baseDelay = .milliseconds(20)
@@ -118,6 +119,36 @@ import Testing
             #expect(result[0].outcome == .ok && result[0].attempts >= 2)
             let bot = try await chatwoot.transcript(of: conversation).filter { $0.senderKind == .agentBot }
             #expect(bot.map(\.content) == ["Only once"])
+        }
+    }
+
+    @Test func aCreateAGatewayAnsweredWith502ButThatTookEffectIsNotSentTwice() async throws {
+        // The echo comes 300 ms after the create, long after the outbox's first retry (20 ms).
+        var simulator = SimulatorConfiguration()
+        simulator.delivery.queueLatency = .milliseconds(300)
+        try await withStack(simulator: simulator) { chatwoot, ledger, _ in
+            let conversation = try await chatwoot.startConversation()
+            // Chatwoot creates the message; the proxy in front of it loses the answer.
+            await chatwoot.failNext(1, pathMatching: "/messages", with: .answerLost(status: 502))
+            try await chatwoot.customerSays("gateway", in: conversation)
+            _ = try await decide(ledger, replyingTo: "gateway") { _ in [.sendMessage(.text("Only once, again"))] }
+            let result = try await results(ledger, count: 1)
+            #expect(result[0].outcome == .ok && result[0].attempts >= 2)
+            let bot = try await chatwoot.transcript(of: conversation).filter { $0.senderKind == .agentBot }
+            #expect(bot.map(\.content) == ["Only once, again"])
+        }
+    }
+
+    @Test func chatwootsFloodGuardIsWaitedOut() async throws {
+        try await withStack { chatwoot, ledger, _ in
+            let conversation = try await chatwoot.startConversation()
+            await chatwoot.failNext(1, pathMatching: "/messages", with: .status(422, body: #"{"error":"Validation failed: Too many messages"}"#))
+            try await chatwoot.customerSays("flood", in: conversation)
+            _ = try await decide(ledger, replyingTo: "flood") { _ in [.sendMessage(.text("After the flood"))] }
+            let result = try await results(ledger, count: 1)
+            #expect(result[0].outcome == .ok && result[0].attempts == 2)
+            let bot = try await chatwoot.transcript(of: conversation).filter { $0.senderKind == .agentBot }
+            #expect(bot.map(\.content) == ["After the flood"])
         }
     }
 

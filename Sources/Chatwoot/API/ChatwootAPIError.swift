@@ -76,10 +76,24 @@ public struct ChatwootAPIError: Error, Sendable, Hashable, CustomStringConvertib
         self.retryAfterSeconds = retryAfterSeconds
     }
 
-    /// `true` for 429, 5xx, timeouts and connection failures: the same request may succeed later.
-    /// Other 4xx, invalid requests/responses and cancellation are final.
+    /// `true` for 429, 5xx, timeouts, connection failures and the flood guard's 422: the same
+    /// request may succeed later. Other 4xx, invalid requests/responses and cancellation are final.
     public var isRetryable: Bool {
-        [Kind.rateLimited, .server, .timeout, .transport].contains(kind)
+        [Kind.rateLimited, .server, .timeout, .transport].contains(kind) || isFloodGuard
+    }
+
+    /// Chatwoot's flood guard: a conversation takes at most 200 messages a minute, and message
+    /// create answers 422 "Too many messages" beyond that (docs/chatwoot-protocol.md §7.5). It
+    /// clears within the minute, so unlike other 422s it is worth retrying.
+    public var isFloodGuard: Bool {
+        kind == .unprocessable && bodyExcerpt?.contains("Too many messages") == true
+    }
+
+    /// Whether the call may have taken effect although it failed: no answer arrived (a timeout, a
+    /// lost connection), or a gateway answered for Chatwoot (502, 504; Chatwoot's own message
+    /// create turns its failures into 422, §7.5). A create is then not simply sent again.
+    public var mayHaveTakenEffect: Bool {
+        kind == .timeout || kind == .transport || status == 502 || status == 504
     }
 
     public var description: String {

@@ -6,11 +6,17 @@ public struct DeliveryConfiguration: Sendable, Hashable {
     public var maximumAttempts: Int
     /// The pause before a retry: about 3 s in Chatwoot. Tests usually shorten it.
     public var retryDelay: Duration
+    /// How long a delivery job waits in the queue before its first attempt. Chatwoot's jobs wait
+    /// for a Sidekiq worker; under load the echo of a message the bot created can come seconds
+    /// after the create's answer. Zero (the default) delivers at once.
+    public var queueLatency: Duration
 
-    public init(timeout: Duration = .seconds(5), maximumAttempts: Int = 3, retryDelay: Duration = .seconds(3)) {
+    public init(timeout: Duration = .seconds(5), maximumAttempts: Int = 3, retryDelay: Duration = .seconds(3),
+                queueLatency: Duration = .zero) {
         self.timeout = timeout
         self.maximumAttempts = maximumAttempts
         self.retryDelay = retryDelay
+        self.queueLatency = queueLatency
     }
 
     /// Whether Chatwoot retries after `status` (v4.11.2+: only 429 and 500).

@@ -36,6 +36,14 @@ struct DeliveryWorker: Sendable {
         var logger = self.logger
         logger[metadataKey: "chatwoot.delivery"] = "\(job.deliveryId.uuidString.lowercased())"
         logger[metadataKey: "chatwoot.event"] = "\(job.event)"
+        if configuration.queueLatency > .zero {
+            do {
+                try await Task.sleep(for: configuration.queueLatency)
+            } catch {
+                queue.finish(job.sequence, outcome: .failed) // cancelled: the simulator is stopping
+                return
+            }
+        }
         var number = 1
         while true {
             let attempt = await post(job, number: number)

@@ -101,6 +101,10 @@ struct SimulatorResponder: HTTPResponder {
             try await Task.sleep(for: duration)
             requestLog.finish(sequence, status: answer.status, injected: failure)
             return Self.response(answer)
+        case .answerLost(let status):
+            _ = await endpoints.answer(call)
+            requestLog.finish(sequence, status: status, injected: failure)
+            return Self.response(endpoints.injectedAnswer(status: status))
         }
     }
 
