@@ -69,6 +69,7 @@ public final class WebhookIngest: Sendable {
     private let logger: Logger
     private let now: @Sendable () -> Date
     private let compactForm: WebhookCompactForm?
+    private let acknowledgementDeadline: Duration
 
     /// Bytes of a rejected body kept in the ledger for diagnosis.
     static let excerptLimit = 512
@@ -79,6 +80,7 @@ public final class WebhookIngest: Sendable {
         self.ledger = ledger
         signature = configuration.webhookSignature
         registry = DeliveryRegistry(capacity: configuration.deduplicationWindow)
+        acknowledgementDeadline = configuration.acknowledgementDeadline
         self.metrics = metrics
         self.logger = logger
         self.now = now
@@ -109,7 +111,23 @@ public final class WebhookIngest: Sendable {
         if let signedAt { meta.append(("signed_at", .int(signedAt))) }
         let stream = StreamName.conversation(account: facts.account, conversation: facts.conversation)
         let time = Timestamp.micros(received)
+        let deadline = acknowledgementDeadline
+        let fields = meta
+        if let outcome = await Self.first(within: deadline, of: { await self.store(delivery, key: key, event: event, meta: fields, stream: stream, time: time) }) {
+            return outcome
+        }
+        // Chatwoot gives up after 5 s and then hands a message's conversation to a human, but it
+        // retries a 500. The store goes on: once durable, the retry is recognised as a duplicate.
+        metrics.delivered(event: event, outcome: "late")
+        logger.warning("the ledger did not store the delivery in time; answering 500 so Chatwoot retries",
+                       metadata: ["webhook.dedupe": "\(key)", "deadline": "\(deadline)"])
+        return .failed(message: "the ledger did not store the delivery within \(deadline)")
+    }
 
+    /// Claims the delivery's key and appends it, or records it as a duplicate.
+    private func store(_ delivery: WebhookDelivery, key: String, event: String, meta: [(String, JSONWriter.Value)],
+                       stream: String, time: Int64) async -> IngestOutcome {
+        var meta = meta
         switch await registry.claim(key) {
         case .duplicate(let original):
             let draft = EventDraft(stream: stream, type: EventType.webhookDuplicate, time: time, causation: original,
@@ -142,6 +160,23 @@ public final class WebhookIngest: Sendable {
                 metrics.delivered(event: event, outcome: "failed")
                 logger.error("ledger append failed; answering 500 so Chatwoot retries", metadata: ["error": "\(error)"])
                 return .failed(message: "the ledger could not store the delivery")
+            }
+        }
+    }
+
+    /// `work`'s outcome if it comes within `deadline`, else nil; `work` runs on either way.
+    private static func first(within deadline: Duration, of work: @escaping @Sendable () async -> IngestOutcome) async -> IngestOutcome? {
+        await withCheckedContinuation { continuation in
+            let once = ResumeOnce(continuation)
+            let timer = Task {
+                do {
+                    try await Task.sleep(for: deadline)
+                    once.resume(nil)
+                } catch {} // cancelled: the work finished first
+            }
+            Task {
+                once.resume(await work())
+                timer.cancel()
             }
         }
     }
@@ -206,5 +241,21 @@ extension WebhookIngest {
     public func tooLarge(contentType: String?, deliveryID: String?, limit: Int) async -> IngestOutcome {
         await reject(WebhookDelivery(body: [], contentType: contentType, deliveryID: deliveryID), status: 413,
                      reason: "too_large", detail: "body larger than \(limit) bytes", keepExcerpt: false, at: Date())
+    }
+}
+
+/// Resumes a continuation with the first value offered; later ones are dropped.
+private final class ResumeOnce<Value: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var continuation: CheckedContinuation<Value, Never>?
+
+    init(_ continuation: CheckedContinuation<Value, Never>) { self.continuation = continuation }
+
+    func resume(_ value: Value) {
+        lock.lock()
+        let pending = continuation
+        continuation = nil
+        lock.unlock()
+        pending?.resume(returning: value)
     }
 }

@@ -25,7 +25,7 @@ struct ServeCommand: AsyncParsableCommand {
             Every authentic delivery that is a JSON object is answered 200 once it is durable in the \
             ledger — ignored events and the bot's own echoes too, because any other status on a message \
             event makes Chatwoot hand the conversation to a human. 400: not a JSON object; 401: bad \
-            signature; 413: body over --body-limit; 500: the ledger cannot write (Chatwoot retries).
+            signature; 413: body over --body-limit; 500: the ledger cannot write, or not within --ack-deadline (Chatwoot retries).
 
             Several instances: give each the same --ledger postgres://… (password in PGPASSWORD) and \
             its own --data directory (its projections). Every instance ingests webhooks; one at a \
@@ -46,6 +46,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Largest accepted webhook body, in bytes (a 150,000-character message arrives as up to 2.7 MB).")
     var bodyLimit = ServerConfiguration.defaultBodyLimit
     @Option(help: "Accepted clock difference for signed deliveries, in seconds.") var signatureTolerance: Int64 = 300
+    @Option(help: "Seconds a delivery may take to become durable; a later one is answered 500, which Chatwoot retries (it waits 5 s, WEBHOOK_TIMEOUT, then hands the conversation to a human).")
+    var ackDeadline = 4.0
     @Option(help: "fsync (default): acknowledge after fdatasync. none: benchmarks only.") var durability: String = "fsync"
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel: String = "info"
     @Flag(help: .hidden) var enableNoopRoute = false
@@ -57,6 +59,7 @@ struct ServeCommand: AsyncParsableCommand {
         guard LedgerConfiguration.Durability(rawValue: durability) != nil else { throw ValidationError("--durability must be fsync or none") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical") }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0…65535") }
+        guard ackDeadline > 0, ackDeadline <= 3600 else { throw ValidationError("--ack-deadline must be more than 0 and at most 3600 seconds; keep it below Chatwoot's WEBHOOK_TIMEOUT (5 s by default)") }
         if let ledger {
             guard PostgresLocation.isPostgresURL(ledger) else { throw ValidationError("--ledger takes a postgres:// URL (the file ledger lives under --data)") }
             do { _ = try PostgresLocation(url: ledger) } catch { throw ValidationError("--ledger: \(error)") }
@@ -78,6 +81,7 @@ struct ServeCommand: AsyncParsableCommand {
         serverConfiguration.host = host
         serverConfiguration.port = port
         serverConfiguration.bodyLimit = bodyLimit
+        serverConfiguration.acknowledgementDeadline = .milliseconds(Int64((ackDeadline * 1000).rounded()))
         serverConfiguration.enableNoopRoute = enableNoopRoute
         if let secret = environment["LEDGERBOT_WEBHOOK_SECRET"], !secret.isEmpty {
             serverConfiguration.webhookSignature = WebhookSignature(secret: secret, configuration: .init(tolerance: signatureTolerance))

@@ -1,0 +1,111 @@
+import Domain
+import Foundation
+import Ledger
+import LedgerbotTesting
+import Logging
+import Metrics
+import Server
+import Testing
+
+/// A ledger that stalls (a disk that stops answering): ingest answers 500 within its deadline,
+/// so Chatwoot retries instead of handing the conversation to a human, and the delivery is still
+/// stored once the ledger catches up, exactly once.
+@Suite struct IngestDeadlineTests {
+    @Test(.timeLimit(.minutes(1))) func aStalledAppendIsAnswered500InTimeAndStoredOnceTheLedgerCatchesUp() async throws {
+        let temp = TemporaryDirectory()
+        let (file, _) = try FileLedger.open(directory: temp.ledgerDirectory)
+        let stalling = StallingLedger(base: file)
+        var configuration = ServerConfiguration()
+        configuration.acknowledgementDeadline = .milliseconds(300)
+        let ingest = WebhookIngest(ledger: stalling, configuration: configuration, metrics: IngestMetrics(factory: NOOPMetricsHandler.instance),
+                                   logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let delivery = WebhookDelivery(body: try chatwootFixture("webhook-message_created-incoming.json"), contentType: "application/json",
+                                       deliveryID: "5f1c0a7e-7d2b-4a0e-9c61-3d1f2b8e4a10")
+
+        await stalling.stall()
+        let clock = ContinuousClock()
+        let start = clock.now
+        let first = await ingest.ingest(delivery)
+        // Chatwoot's retry arrives while the first append still hangs: it waits behind it, in time too.
+        let retry = await ingest.ingest(delivery)
+        let elapsed = clock.now - start
+        #expect(first.httpStatus == 500 && retry.httpStatus == 500)
+        #expect(elapsed < .seconds(3), "answered after \(elapsed)") // two deadlines of 0.3 s, with room for a loaded machine
+
+        await stalling.resume()
+        // The stalled append completes; the last retry finds it stored.
+        var last = await ingest.ingest(delivery)
+        for _ in 0..<100 where last.httpStatus != 200 {
+            try await Task.sleep(for: .milliseconds(50))
+            last = await ingest.ingest(delivery)
+        }
+        guard case .duplicate(let original, _) = last else {
+            Issue.record("the retry after the ledger caught up was \(last), not a duplicate")
+            return
+        }
+        // The two requests answered 500 stored the delivery once, and recorded the waiting retry as a duplicate.
+        var events = try await file.read(from: 1, limit: 100)
+        for _ in 0..<100 where events.filter({ $0.type == EventType.webhookDuplicate }).count < 2 {
+            try await Task.sleep(for: .milliseconds(50))
+            events = try await file.read(from: 1, limit: 100)
+        }
+        #expect(events.filter { $0.type == EventType.webhookReceived }.map(\.seq) == [original])
+        #expect(events.filter { $0.type == EventType.webhookReceived }.first?.body == delivery.body)
+        #expect(events.filter { $0.type == EventType.webhookDuplicate }.count == 2)
+        await file.close()
+    }
+
+    @Test func aPromptAppendIsAnsweredAsBefore() async throws {
+        let temp = TemporaryDirectory()
+        let (file, _) = try FileLedger.open(directory: temp.ledgerDirectory)
+        var configuration = ServerConfiguration()
+        configuration.acknowledgementDeadline = .seconds(30)
+        let ingest = WebhookIngest(ledger: file, configuration: configuration, metrics: IngestMetrics(factory: NOOPMetricsHandler.instance),
+                                   logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let delivery = WebhookDelivery(body: try chatwootFixture("webhook-message_created-incoming.json"), deliveryID: "d-1")
+        #expect(await ingest.ingest(delivery) == .stored(seq: 1))
+        #expect(await ingest.ingest(delivery) == .duplicate(of: 1, seq: 2))
+        await file.close()
+    }
+}
+
+/// Forwards to a real ledger; while stalled, appends wait until ``resume()``.
+private final class StallingLedger: LedgerStore, @unchecked Sendable {
+    private let base: any LedgerStore
+    private let gate = Gate()
+
+    init(base: any LedgerStore) { self.base = base }
+
+    func stall() async { await gate.close() }
+    func resume() async { await gate.open() }
+
+    var ledgerID: [UInt8] { base.ledgerID }
+    func append(_ events: [EventDraft]) async throws -> ClosedRange<Seq> {
+        await gate.pass()
+        return try await base.append(events)
+    }
+    func read(from seq: Seq, limit: Int) async throws -> [LedgerEvent] { try await base.read(from: seq, limit: limit) }
+    func headSeq() async -> Seq { await base.headSeq() }
+    func subscribe() -> AsyncStream<Seq> { base.subscribe() }
+    func tail(from seq: Seq) throws -> any LedgerTailing { try base.tail(from: seq) }
+    func close() async { await base.close() }
+    func health() async -> LedgerHealth { await base.health() }
+}
+
+private actor Gate {
+    private var closed = false
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    func close() { closed = true }
+
+    func open() {
+        closed = false
+        for waiter in waiting { waiter.resume() }
+        waiting = []
+    }
+
+    func pass() async {
+        guard closed else { return }
+        await withCheckedContinuation { waiting.append($0) }
+    }
+}
