@@ -30,28 +30,32 @@ import Testing
         let retry = await ingest.ingest(delivery)
         let elapsed = clock.now - start
         #expect(first.httpStatus == 500 && retry.httpStatus == 500)
-        #expect(elapsed < .seconds(3), "answered after \(elapsed)") // two deadlines of 0.3 s, with room for a loaded machine
+        // Two deadlines of 0.3 s; the bound only tells "answered" from "hung" on a loaded machine.
+        #expect(elapsed < .seconds(20), "answered after \(elapsed)")
 
         await stalling.resume()
-        // The stalled append completes; the last retry finds it stored.
+        // The stalled append completes; a later retry finds it stored (one that comes before it
+        // does waits behind it, and may be answered 500 again on a loaded machine).
+        var requests = 3
         var last = await ingest.ingest(delivery)
         for _ in 0..<100 where last.httpStatus != 200 {
             try await Task.sleep(for: .milliseconds(50))
             last = await ingest.ingest(delivery)
+            requests += 1
         }
         guard case .duplicate(let original, _) = last else {
             Issue.record("the retry after the ledger caught up was \(last), not a duplicate")
             return
         }
-        // The two requests answered 500 stored the delivery once, and recorded the waiting retry as a duplicate.
-        var events = try await file.read(from: 1, limit: 100)
-        for _ in 0..<100 where events.filter({ $0.type == EventType.webhookDuplicate }).count < 2 {
+        // Stored once; every other request, answered or not, is recorded as a duplicate of it.
+        var events = try await file.read(from: 1, limit: 1000)
+        for _ in 0..<200 where events.filter({ $0.type == EventType.webhookDuplicate }).count < requests - 1 {
             try await Task.sleep(for: .milliseconds(50))
-            events = try await file.read(from: 1, limit: 100)
+            events = try await file.read(from: 1, limit: 1000)
         }
         #expect(events.filter { $0.type == EventType.webhookReceived }.map(\.seq) == [original])
         #expect(events.filter { $0.type == EventType.webhookReceived }.first?.body == delivery.body)
-        #expect(events.filter { $0.type == EventType.webhookDuplicate }.count == 2)
+        #expect(events.filter { $0.type == EventType.webhookDuplicate }.count == requests - 1)
         await file.close()
     }
 
