@@ -69,7 +69,7 @@ public final class WebhookIngest: Sendable {
     private let logger: Logger
     private let now: @Sendable () -> Date
     private let compactForm: WebhookCompactForm?
-    private let acknowledgementDeadline: Duration
+    private let acknowledgement: DeadlineQueue<IngestOutcome>
 
     /// Bytes of a rejected body kept in the ledger for diagnosis.
     static let excerptLimit = 512
@@ -80,7 +80,7 @@ public final class WebhookIngest: Sendable {
         self.ledger = ledger
         signature = configuration.webhookSignature
         registry = DeliveryRegistry(capacity: configuration.deduplicationWindow)
-        acknowledgementDeadline = configuration.acknowledgementDeadline
+        acknowledgement = DeadlineQueue(deadline: configuration.acknowledgementDeadline)
         self.metrics = metrics
         self.logger = logger
         self.now = now
@@ -111,17 +111,16 @@ public final class WebhookIngest: Sendable {
         if let signedAt { meta.append(("signed_at", .int(signedAt))) }
         let stream = StreamName.conversation(account: facts.account, conversation: facts.conversation)
         let time = Timestamp.micros(received)
-        let deadline = acknowledgementDeadline
         let fields = meta
-        if let outcome = await Self.first(within: deadline, of: { await self.store(delivery, key: key, event: event, meta: fields, stream: stream, time: time) }) {
+        if let outcome = await acknowledgement.first(of: { await self.store(delivery, key: key, event: event, meta: fields, stream: stream, time: time) }) {
             return outcome
         }
         // Chatwoot gives up after 5 s and then hands a message's conversation to a human, but it
         // retries a 500. The store goes on: once durable, the retry is recognised as a duplicate.
         metrics.delivered(event: event, outcome: "late")
         logger.warning("the ledger did not store the delivery in time; answering 500 so Chatwoot retries",
-                       metadata: ["webhook.dedupe": "\(key)", "deadline": "\(deadline)"])
-        return .failed(message: "the ledger did not store the delivery within \(deadline)")
+                       metadata: ["webhook.dedupe": "\(key)", "deadline": "\(acknowledgement.deadline)"])
+        return .failed(message: "the ledger did not store the delivery within \(acknowledgement.deadline)")
     }
 
     /// Claims the delivery's key and appends it, or records it as a duplicate.
@@ -160,23 +159,6 @@ public final class WebhookIngest: Sendable {
                 metrics.delivered(event: event, outcome: "failed")
                 logger.error("ledger append failed; answering 500 so Chatwoot retries", metadata: ["error": "\(error)"])
                 return .failed(message: "the ledger could not store the delivery")
-            }
-        }
-    }
-
-    /// `work`'s outcome if it comes within `deadline`, else nil; `work` runs on either way.
-    private static func first(within deadline: Duration, of work: @escaping @Sendable () async -> IngestOutcome) async -> IngestOutcome? {
-        await withCheckedContinuation { continuation in
-            let once = ResumeOnce(continuation)
-            let timer = Task {
-                do {
-                    try await Task.sleep(for: deadline)
-                    once.resume(nil)
-                } catch {} // cancelled: the work finished first
-            }
-            Task {
-                once.resume(await work())
-                timer.cancel()
             }
         }
     }
@@ -244,18 +226,3 @@ extension WebhookIngest {
     }
 }
 
-/// Resumes a continuation with the first value offered; later ones are dropped.
-private final class ResumeOnce<Value: Sendable>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var continuation: CheckedContinuation<Value, Never>?
-
-    init(_ continuation: CheckedContinuation<Value, Never>) { self.continuation = continuation }
-
-    func resume(_ value: Value) {
-        lock.lock()
-        let pending = continuation
-        continuation = nil
-        lock.unlock()
-        pending?.resume(returning: value)
-    }
-}

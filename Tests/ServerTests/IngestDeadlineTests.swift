@@ -4,7 +4,7 @@ import Ledger
 import LedgerbotTesting
 import Logging
 import Metrics
-import Server
+@testable import Server
 import Testing
 
 /// A ledger that stalls (a disk that stops answering): ingest answers 500 within its deadline,
@@ -70,6 +70,37 @@ import Testing
         #expect(await ingest.ingest(delivery) == .stored(seq: 1))
         #expect(await ingest.ingest(delivery) == .duplicate(of: 1, seq: 2))
         await file.close()
+    }
+}
+
+@Suite struct DeadlineQueueTests {
+    @Test func workThatOutlivesItsDeadlineIsAnsweredNilAndStillRunsToItsEnd() async throws {
+        let queue = DeadlineQueue<Int>(deadline: .milliseconds(100), tick: .milliseconds(20))
+        let finished = LockedBox(false)
+        let answer = await queue.first {
+            try? await Task.sleep(for: .milliseconds(500))
+            finished.value = true
+            return 1
+        }
+        #expect(answer == nil)
+        #expect(!finished.value)
+        for _ in 0..<200 where !finished.value { try await Task.sleep(for: .milliseconds(25)) }
+        #expect(finished.value)
+    }
+
+    @Test func workInTimeIsAnsweredWithItsValueEvenWhenManyWait() async throws {
+        let queue = DeadlineQueue<Int>(deadline: .milliseconds(300), tick: .milliseconds(20))
+        let answers = await withTaskGroup(of: Int?.self) { group in
+            for i in 0..<1000 { group.addTask { await queue.first { i } } }
+            return await group.reduce(into: [Int?]()) { $0.append($1) }
+        }
+        #expect(Set(answers.compactMap { $0 }) == Set(0..<1000))
+        // Late work behind the answered callers is still answered nil at its deadline; after the
+        // timer stopped (nobody waiting), it starts again for the next caller.
+        #expect(await queue.first { try? await Task.sleep(for: .seconds(2)); return 0 } == nil)
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(await queue.first { try? await Task.sleep(for: .seconds(2)); return 0 } == nil)
+        #expect(await queue.first { 5 } == 5)
     }
 }
 
