@@ -102,7 +102,7 @@ struct DialogflowCXNLUTests {
             }
             check(outcome, scenario.expected)
 
-            let request = try #require(await log.only)
+            let request = try #require(await log.onlyOnceReceived())
             #expect(request.method == "POST")
             #expect(
                 request.path

@@ -130,7 +130,7 @@ struct LexV2NLUTests {
             }
             check(outcome, scenario.expected)
 
-            let request = try #require(await log.only)
+            let request = try #require(await log.onlyOnceReceived())
             #expect(request.method == "POST")
             #expect(request.path == "/bot/BOTID12345/botAlias/TSTALIASID/botLocale/en_US/session/ledgerbot-1-42/text")
             #expect(request.query == nil)
@@ -188,7 +188,7 @@ struct LexV2NLUTests {
         try await FakeNLUServer.with(CannedResponse(body: Lex.success)) { url, client, log in
             let lex = LexV2NLU(httpClient: client, configuration: Self.configuration(url), now: { Self.now })
             #expect(await lex.understand(Self.text, session: "chatwoot:1.42", messageId: nil).result != nil)
-            let request = try #require(await log.only)
+            let request = try #require(await log.onlyOnceReceived())
             #expect(request.path == "/bot/BOTID12345/botAlias/TSTALIASID/botLocale/en_US/session/chatwoot%3A1.42/text")
             #expect(
                 SigV4Signer.canonicalURI(request.path)
@@ -204,7 +204,7 @@ struct LexV2NLUTests {
             configuration.credentials.sessionToken = nil
             let lex = LexV2NLU(httpClient: client, configuration: configuration, now: { Self.now })
             #expect(await lex.understand(Self.text, session: "ledgerbot-1-42", messageId: nil).result != nil)
-            let request = try #require(await log.only)
+            let request = try #require(await log.onlyOnceReceived())
             #expect(request.header("X-Amz-Security-Token") == nil)
             #expect(request.header("Authorization")?.contains("SignedHeaders=content-type;host;x-amz-date, ") == true)
         }

@@ -111,7 +111,7 @@ struct RasaNLUTests {
             }
             check(outcome, scenario.expected)
 
-            let request = try #require(await log.only)
+            let request = try #require(await log.onlyOnceReceived())
             #expect(request.method == "POST")
             #expect(request.path == "/model/parse")
             #expect(request.query == "token=rasa-auth-token%2Fwith%2Bspecials%3D%3D")
@@ -126,7 +126,7 @@ struct RasaNLUTests {
             let rasa = RasaNLU(httpClient: client, configuration: .init(url: url.appendingPathComponent("nlu"), timeout: TestTiming.timeout))
             let outcome = await rasa.understand("hmm \"maybe\"", session: "s", messageId: nil)
             #expect(outcome.result?.intent == "affirm")
-            let request = try #require(await log.only)
+            let request = try #require(await log.onlyOnceReceived())
             #expect(request.path == "/nlu/model/parse")
             #expect(request.query == nil)
             #expect(request.bodyText == #"{"text":"hmm \"maybe\""}"#)

@@ -54,6 +54,13 @@ actor RequestLog {
     func append(_ request: RecordedRequest) { requests.append(request) }
 
     var only: RecordedRequest? { requests.count == 1 ? requests[0] : nil }
+
+    /// ``only``, once a request has come (waiting up to 10 s): a client that gave up, as in the
+    /// slow scenarios, may have done so before a loaded machine let the server read its request.
+    func onlyOnceReceived() async -> RecordedRequest? {
+        for _ in 0..<200 where requests.isEmpty { try? await Task.sleep(for: .milliseconds(50)) }
+        return only
+    }
 }
 
 struct FakeServerError: Error, CustomStringConvertible {
