@@ -107,13 +107,13 @@ public final class Outbox: Service, Sendable {
         let start = ContinuousClock.now
         var messageID: Int?
         var attempt = 0
-        var lastWasAmbiguous = false
+        var mayHaveTakenEffect = false
         let result = await withRetry(configuration.retry, clock: ContinuousClock()) { () async -> AttemptOutcome<Int?> in
             attempt += 1
             // A create that timed out, lost its connection or got a gateway's 502/504 may have taken
             // effect (Chatwoot has no idempotency key): wait for its echo before creating it again.
             if attempt > 1, case .sendMessage = item.command,
-               let echoed = lastWasAmbiguous ? await state.waitForEcho(of: item.key, timeout: configuration.ambiguousCreateWait) : await state.echo(of: item.key) {
+               let echoed = mayHaveTakenEffect ? await state.waitForEcho(of: item.key, timeout: configuration.ambiguousCreateWait) : await state.echo(of: item.key) {
                 return .success(echoed)
             }
             let attemptStart = ContinuousClock.now
@@ -122,7 +122,8 @@ public final class Outbox: Service, Sendable {
                 metrics.call(item.command.kind, status: 200, seconds: (ContinuousClock.now - attemptStart).inSeconds)
                 return .success(id)
             } catch let error as ChatwootAPIError {
-                lastWasAmbiguous = error.mayHaveTakenEffect
+                // Once an attempt may have taken effect, every later one first waits for its echo.
+                mayHaveTakenEffect = mayHaveTakenEffect || error.mayHaveTakenEffect
                 let status = error.status
                 metrics.call(item.command.kind, status: status, seconds: (ContinuousClock.now - attemptStart).inSeconds)
                 let message = "\(error)"

@@ -25,14 +25,14 @@ final class DeadlineQueue<Value: Sendable>: @unchecked Sendable {
     func first(of work: @escaping @Sendable () async -> Value) async -> Value? {
         await withCheckedContinuation { continuation in
             let answer = ResumeOnce<Value?>(continuation)
-            enqueue(deadline: ContinuousClock.now + deadline, answer)
+            enqueue(answer)
             Task { answer.resume(await work()) }
         }
     }
 
-    private func enqueue(deadline: ContinuousClock.Instant, _ answer: ResumeOnce<Value?>) {
+    private func enqueue(_ answer: ResumeOnce<Value?>) {
         lock.lock()
-        waiting.append((deadline, answer))
+        waiting.append((ContinuousClock.now + deadline, answer)) // read under the lock: the queue stays in deadline order
         let startTimer = !timerRunning
         timerRunning = true
         lock.unlock()

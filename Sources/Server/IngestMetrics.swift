@@ -8,15 +8,19 @@ public final class IngestMetrics: Sendable {
     private let factory: any MetricsFactory
     private let appendLatency: CoreMetrics.Timer
     let duplicates: Counter
+    /// Deliveries answered 500 because they were not durable within the acknowledgement deadline
+    /// (each is also counted in `ledgerbot_webhooks_total` once its store ends).
+    let late: Counter
     private let counters = CounterCache()
 
     public init(factory: any MetricsFactory) {
         self.factory = factory
         appendLatency = CoreMetrics.Timer(label: "ledgerbot_ledger_append_seconds", dimensions: [], preferredDisplayUnit: .seconds, factory: factory)
         duplicates = Counter(label: "ledgerbot_webhook_duplicates_total", dimensions: [], factory: factory)
+        late = Counter(label: "ledgerbot_webhook_late_total", dimensions: [], factory: factory)
     }
 
-    /// Counts one delivery by event name and outcome (`stored`, `duplicate`, `rejected`, `failed`).
+    /// Counts one delivery by event name and outcome (`stored`, `duplicate`, `rejected`, `failed`), once its store has ended.
     func delivered(event: String, outcome: String) {
         counters.counter("ledgerbot_webhooks_total", [("event", Self.boundedEvent(event)), ("outcome", outcome)], factory).increment()
     }

@@ -12,9 +12,10 @@ public struct ServerConfiguration: Sendable {
     public static let defaultBodyLimit = 4 << 20
     public var bodyLimit = defaultBodyLimit
     /// A delivery not durable within this is answered 500 (and stored when the ledger catches
-    /// up): Chatwoot waits 5 s (`WEBHOOK_TIMEOUT`), then hands a message's conversation to a
-    /// human, but it retries a 500 (docs/chatwoot-protocol.md §3.3, §3.4).
-    public var acknowledgementDeadline: Duration = .seconds(4)
+    /// up): Chatwoot v4.11.2+ waits 5 s (`WEBHOOK_TIMEOUT`), then hands a message's conversation
+    /// to a human, but it retries a 500 (docs/chatwoot-protocol.md §3.3, §3.4). nil waits as long
+    /// as the ledger takes: for older Chatwoot versions, which hand off on a 500 too.
+    public var acknowledgementDeadline: Duration? = .seconds(4)
     /// `LEDGERBOT_WEBHOOK_SECRET`: when set, every delivery must carry a valid signature.
     public var webhookSignature: WebhookSignature?
     /// How many recent deliveries are remembered for deduplication (restored from the ledger on start).

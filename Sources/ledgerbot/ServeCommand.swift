@@ -46,7 +46,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Largest accepted webhook body, in bytes (a 150,000-character message arrives as up to 2.7 MB).")
     var bodyLimit = ServerConfiguration.defaultBodyLimit
     @Option(help: "Accepted clock difference for signed deliveries, in seconds.") var signatureTolerance: Int64 = 300
-    @Option(help: "Seconds a delivery may take to become durable; a later one is answered 500, which Chatwoot retries (it waits 5 s, WEBHOOK_TIMEOUT, then hands the conversation to a human).")
+    @Option(help: "Seconds a delivery may take to become durable; a later one is answered 500, which Chatwoot v4.11.2+ retries (it waits 5 s, WEBHOOK_TIMEOUT, then hands the conversation to a human). 0: wait as long as the ledger takes (Chatwoot before v4.11.2 hands off on a 500 too).")
     var ackDeadline = 4.0
     @Option(help: "fsync (default): acknowledge after fdatasync. none: benchmarks only.") var durability: String = "fsync"
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel: String = "info"
@@ -59,7 +59,9 @@ struct ServeCommand: AsyncParsableCommand {
         guard LedgerConfiguration.Durability(rawValue: durability) != nil else { throw ValidationError("--durability must be fsync or none") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical") }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0…65535") }
-        guard ackDeadline > 0, ackDeadline <= 3600 else { throw ValidationError("--ack-deadline must be more than 0 and at most 3600 seconds; keep it below Chatwoot's WEBHOOK_TIMEOUT (5 s by default)") }
+        guard ackDeadline == 0 || (0.1...3600).contains(ackDeadline) else {
+            throw ValidationError("--ack-deadline must be 0 (off) or 0.1…3600 seconds; keep it below Chatwoot's WEBHOOK_TIMEOUT (5 s by default)")
+        }
         if let ledger {
             guard PostgresLocation.isPostgresURL(ledger) else { throw ValidationError("--ledger takes a postgres:// URL (the file ledger lives under --data)") }
             do { _ = try PostgresLocation(url: ledger) } catch { throw ValidationError("--ledger: \(error)") }
@@ -81,7 +83,7 @@ struct ServeCommand: AsyncParsableCommand {
         serverConfiguration.host = host
         serverConfiguration.port = port
         serverConfiguration.bodyLimit = bodyLimit
-        serverConfiguration.acknowledgementDeadline = .milliseconds(Int64((ackDeadline * 1000).rounded()))
+        serverConfiguration.acknowledgementDeadline = ackDeadline == 0 ? nil : .milliseconds(Int64((ackDeadline * 1000).rounded()))
         serverConfiguration.enableNoopRoute = enableNoopRoute
         if let secret = environment["LEDGERBOT_WEBHOOK_SECRET"], !secret.isEmpty {
             serverConfiguration.webhookSignature = WebhookSignature(secret: secret, configuration: .init(tolerance: signatureTolerance))

@@ -25,6 +25,7 @@ import Testing
                 var configuration = OutboxConfiguration()
                 configuration.retry.baseDelay = .milliseconds(20)
                 configuration.retry.maximumAttempts = 5
+                configuration.ambiguousCreateWait = .seconds(30) // ends when the echo comes; generous for a loaded machine
                 try await ServerHarness.with(directory: directory, extraServices: { ledger in
                     [Outbox(ledger: ledger,
                             api: HTTPChatwootAPI(httpClient: client, baseURL: chatwoot.baseURL, accessToken: chatwoot.accessToken,
