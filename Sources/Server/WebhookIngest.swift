@@ -202,13 +202,21 @@ public final class WebhookIngest: Sendable {
         if let id = delivery.deliveryID { meta.append(("delivery", .string(String(id.prefix(200))))) }
         if let type = delivery.contentType { meta.append(("content_type", .string(String(type.prefix(200))))) }
         let excerpt = keepExcerpt ? Array(delivery.body.prefix(Self.excerptLimit)) : []
-        do {
-            _ = try await append(EventDraft(stream: "", type: EventType.webhookRejected, time: Timestamp.micros(received), body: excerpt, meta: JSONWriter.object(meta)))
-        } catch {
-            logger.info("rejected delivery not recorded", metadata: ["error": "\(error)"])
+        let draft = EventDraft(stream: "", type: EventType.webhookRejected, time: Timestamp.micros(received), body: excerpt, meta: JSONWriter.object(meta))
+        let rejection = IngestOutcome.rejected(status: status, reason: reason)
+        let record: @Sendable () async -> IngestOutcome = {
+            do {
+                _ = try await self.append(draft)
+            } catch {
+                self.logger.info("rejected delivery not recorded", metadata: ["error": "\(error)"])
+            }
+            return rejection
         }
+        // The rejection is the answer either way; only its record waits for the ledger, and not
+        // past the acknowledgement deadline.
+        if let acknowledgement { _ = await acknowledgement.first(of: record) } else { _ = await record() }
         logger.info("webhook rejected", metadata: ["http.status": "\(status)", "webhook.reason": "\(reason)"])
-        return .rejected(status: status, reason: reason)
+        return rejection
     }
 
     /// `d:` + the delivery id, when Chatwoot sent a usable one (v4.13+).

@@ -59,6 +59,27 @@ import Testing
         await file.close()
     }
 
+    @Test(.timeLimit(.minutes(1))) func aRejectionIsAnsweredInTimeAndRecordedOnceTheLedgerCatchesUp() async throws {
+        let temp = TemporaryDirectory()
+        let (file, _) = try FileLedger.open(directory: temp.ledgerDirectory)
+        let stalling = StallingLedger(base: file)
+        var configuration = ServerConfiguration()
+        configuration.acknowledgementDeadline = .milliseconds(300)
+        let ingest = WebhookIngest(ledger: stalling, configuration: configuration, metrics: IngestMetrics(factory: NOOPMetricsHandler.instance),
+                                   logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        await stalling.stall()
+        #expect(await ingest.ingest(WebhookDelivery(body: Array("[1,2]".utf8), deliveryID: "d-3")) == .rejected(status: 400, reason: "not_a_json_object"))
+        await stalling.resume()
+        var events = try await file.read(from: 1, limit: 10)
+        for _ in 0..<200 where events.isEmpty {
+            try await Task.sleep(for: .milliseconds(25))
+            events = try await file.read(from: 1, limit: 10)
+        }
+        #expect(events.map(\.type) == [EventType.webhookRejected])
+        #expect(events.first?.body == Array("[1,2]".utf8))
+        await file.close()
+    }
+
     @Test func aPromptAppendIsAnsweredAsBefore() async throws {
         let temp = TemporaryDirectory()
         let (file, _) = try FileLedger.open(directory: temp.ledgerDirectory)
