@@ -15,10 +15,7 @@ import Testing
         let temp = TemporaryDirectory()
         let (file, _) = try FileLedger.open(directory: temp.ledgerDirectory)
         let stalling = StallingLedger(base: file)
-        var configuration = ServerConfiguration()
-        configuration.acknowledgementDeadline = .milliseconds(300)
-        let ingest = WebhookIngest(ledger: stalling, configuration: configuration, metrics: IngestMetrics(factory: NOOPMetricsHandler.instance),
-                                   logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let ingest = makeIngest(ledger: stalling, deadline: .milliseconds(300))
         let delivery = WebhookDelivery(body: try chatwootFixture("webhook-message_created-incoming.json"), contentType: "application/json",
                                        deliveryID: "5f1c0a7e-7d2b-4a0e-9c61-3d1f2b8e4a10")
 
@@ -63,10 +60,7 @@ import Testing
         let temp = TemporaryDirectory()
         let (file, _) = try FileLedger.open(directory: temp.ledgerDirectory)
         let stalling = StallingLedger(base: file)
-        var configuration = ServerConfiguration()
-        configuration.acknowledgementDeadline = .milliseconds(300)
-        let ingest = WebhookIngest(ledger: stalling, configuration: configuration, metrics: IngestMetrics(factory: NOOPMetricsHandler.instance),
-                                   logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let ingest = makeIngest(ledger: stalling, deadline: .milliseconds(300))
         await stalling.stall()
         #expect(await ingest.ingest(WebhookDelivery(body: Array("[1,2]".utf8), deliveryID: "d-3")) == .rejected(status: 400, reason: "not_a_json_object"))
         await stalling.resume()
@@ -83,10 +77,7 @@ import Testing
     @Test func aPromptAppendIsAnsweredAsBefore() async throws {
         let temp = TemporaryDirectory()
         let (file, _) = try FileLedger.open(directory: temp.ledgerDirectory)
-        var configuration = ServerConfiguration()
-        configuration.acknowledgementDeadline = .seconds(30)
-        let ingest = WebhookIngest(ledger: file, configuration: configuration, metrics: IngestMetrics(factory: NOOPMetricsHandler.instance),
-                                   logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let ingest = makeIngest(ledger: file, deadline: .seconds(30))
         let delivery = WebhookDelivery(body: try chatwootFixture("webhook-message_created-incoming.json"), deliveryID: "d-1")
         #expect(await ingest.ingest(delivery) == .stored(seq: 1))
         #expect(await ingest.ingest(delivery) == .duplicate(of: 1, seq: 2))
@@ -97,10 +88,7 @@ import Testing
         let temp = TemporaryDirectory()
         let (file, _) = try FileLedger.open(directory: temp.ledgerDirectory)
         let stalling = StallingLedger(base: file)
-        var configuration = ServerConfiguration()
-        configuration.acknowledgementDeadline = nil // --ack-deadline 0, for Chatwoot before v4.11.2
-        let ingest = WebhookIngest(ledger: stalling, configuration: configuration, metrics: IngestMetrics(factory: NOOPMetricsHandler.instance),
-                                   logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let ingest = makeIngest(ledger: stalling, deadline: nil) // --ack-deadline 0, for Chatwoot before v4.11.2
         let delivery = WebhookDelivery(body: try chatwootFixture("webhook-message_created-incoming.json"), deliveryID: "d-2")
         await stalling.stall()
         let answer = Task { await ingest.ingest(delivery) }
@@ -149,6 +137,14 @@ import Testing
         await gate.open()
         #expect(await queue.first { 5 } == 5)
     }
+}
+
+/// Ingest over `ledger` with the acknowledgement deadline under test (nil: none).
+private func makeIngest(ledger: any LedgerStore, deadline: Duration?) -> WebhookIngest {
+    var configuration = ServerConfiguration()
+    configuration.acknowledgementDeadline = deadline
+    return WebhookIngest(ledger: ledger, configuration: configuration, metrics: IngestMetrics(factory: NOOPMetricsHandler.instance),
+                         logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
 }
 
 /// Forwards to a real ledger; while stalled, appends wait until ``resume()``.
