@@ -4,9 +4,9 @@ import Foundation
 /// value, or nil once ``deadline`` has passed while the work goes on. One timer serves every
 /// caller: it wakes every ``tick`` while anything waits. (A `Task.sleep` per call cost about 10 µs,
 /// twice what the rest of waiting adds to a delivery.) Every caller waits the same ``deadline``,
-/// so the callers queue in deadline order.
+/// so the callers queue in deadline order. Without a deadline, callers simply wait for the work.
 final class DeadlineQueue<Value: Sendable>: @unchecked Sendable {
-    let deadline: Duration
+    let deadline: Duration?
     /// How late a deadline may be noticed.
     let tick: Duration
     // Guarded by `lock`: waiting callers in the order they came (so, deadline order: every caller
@@ -16,21 +16,22 @@ final class DeadlineQueue<Value: Sendable>: @unchecked Sendable {
     private var head = 0
     private var timerRunning = false
 
-    init(deadline: Duration, tick: Duration = .milliseconds(100)) {
+    init(deadline: Duration?, tick: Duration = .milliseconds(100)) {
         self.deadline = deadline
         self.tick = tick
     }
 
     /// `work`'s value if it comes within ``deadline``, else nil; `work` runs to its end either way.
     func first(of work: @escaping @Sendable () async -> Value) async -> Value? {
-        await withCheckedContinuation { continuation in
+        guard let deadline else { return await work() }
+        return await withCheckedContinuation { continuation in
             let answer = ResumeOnce<Value?>(continuation)
-            enqueue(answer)
+            enqueue(answer, deadline: deadline)
             Task { answer.resume(await work()) }
         }
     }
 
-    private func enqueue(_ answer: ResumeOnce<Value?>) {
+    private func enqueue(_ answer: ResumeOnce<Value?>, deadline: Duration) {
         lock.lock()
         waiting.append((ContinuousClock.now + deadline, answer)) // read under the lock: the queue stays in deadline order
         let startTimer = !timerRunning

@@ -69,7 +69,7 @@ public final class WebhookIngest: Sendable {
     private let logger: Logger
     private let now: @Sendable () -> Date
     private let compactForm: WebhookCompactForm?
-    private let acknowledgement: DeadlineQueue<IngestOutcome>?
+    private let acknowledgement: DeadlineQueue<IngestOutcome>
 
     /// Bytes of a rejected body kept in the ledger for diagnosis.
     static let excerptLimit = 512
@@ -80,7 +80,7 @@ public final class WebhookIngest: Sendable {
         self.ledger = ledger
         signature = configuration.webhookSignature
         registry = DeliveryRegistry(capacity: configuration.deduplicationWindow)
-        acknowledgement = configuration.acknowledgementDeadline.map { DeadlineQueue(deadline: $0) }
+        acknowledgement = DeadlineQueue(deadline: configuration.acknowledgementDeadline)
         self.metrics = metrics
         self.logger = logger
         self.now = now
@@ -112,7 +112,6 @@ public final class WebhookIngest: Sendable {
         let stream = StreamName.conversation(account: facts.account, conversation: facts.conversation)
         let time = Timestamp.micros(received)
         let fields = meta
-        guard let acknowledgement else { return await store(delivery, key: key, event: event, meta: fields, stream: stream, time: time) }
         if let outcome = await acknowledgement.first(of: { await self.store(delivery, key: key, event: event, meta: fields, stream: stream, time: time) }) {
             return outcome
         }
@@ -120,8 +119,8 @@ public final class WebhookIngest: Sendable {
         // retries a 500. The store goes on: once durable, the retry is recognised as a duplicate.
         metrics.late.increment()
         logger.warning("the ledger did not store the delivery in time; answering 500 so Chatwoot retries",
-                       metadata: ["webhook.dedupe": "\(key)", "deadline": "\(acknowledgement.deadline)"])
-        return .failed(message: "the ledger did not store the delivery within \(acknowledgement.deadline)")
+                       metadata: ["webhook.dedupe": "\(key)", "deadline": "\(acknowledgement.deadline ?? .zero)"])
+        return .failed(message: "the ledger did not store the delivery within \(acknowledgement.deadline ?? .zero)")
     }
 
     /// Claims the delivery's key and appends it, or records it as a duplicate.
@@ -214,7 +213,7 @@ public final class WebhookIngest: Sendable {
         }
         // The rejection is the answer either way; only its record waits for the ledger, and not
         // past the acknowledgement deadline.
-        if let acknowledgement { _ = await acknowledgement.first(of: record) } else { _ = await record() }
+        _ = await acknowledgement.first(of: record)
         logger.info("webhook rejected", metadata: ["http.status": "\(status)", "webhook.reason": "\(reason)"])
         return rejection
     }

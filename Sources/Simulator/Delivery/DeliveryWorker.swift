@@ -36,14 +36,7 @@ struct DeliveryWorker: Sendable {
         var logger = self.logger
         logger[metadataKey: "chatwoot.delivery"] = "\(job.deliveryId.uuidString.lowercased())"
         logger[metadataKey: "chatwoot.event"] = "\(job.event)"
-        if configuration.queueLatency > .zero {
-            do {
-                try await Task.sleep(for: configuration.queueLatency)
-            } catch {
-                queue.finish(job.sequence, outcome: .failed) // cancelled: the simulator is stopping
-                return
-            }
-        }
+        if configuration.queueLatency > .zero, !(await pause(configuration.queueLatency, before: job)) { return }
         var number = 1
         while true {
             let attempt = await post(job, number: number)
@@ -57,13 +50,7 @@ struct DeliveryWorker: Sendable {
                 number < configuration.maximumAttempts
             {
                 logger.info("Webhook will be retried", metadata: ["http.status": "\(status)", "attempt": "\(number)"])
-                do {
-                    try await Task.sleep(for: configuration.retryDelay)
-                } catch {
-                    // Cancelled: the simulator is stopping, so the job ends here.
-                    queue.finish(job.sequence, outcome: .failed)
-                    return
-                }
+                guard await pause(configuration.retryDelay, before: job) else { return }
                 number += 1
                 continue
             }
@@ -78,6 +65,18 @@ struct DeliveryWorker: Sendable {
             }
             queue.finish(job.sequence, outcome: .failed)
             return
+        }
+    }
+
+    /// Waits `duration` before `job`'s next attempt; false when cancelled (the simulator is
+    /// stopping), having ended the job as failed.
+    private func pause(_ duration: Duration, before job: DeliveryJob) async -> Bool {
+        do {
+            try await Task.sleep(for: duration)
+            return true
+        } catch {
+            queue.finish(job.sequence, outcome: .failed)
+            return false
         }
     }
 
