@@ -16,6 +16,11 @@ public struct ServerConfiguration: Sendable {
     /// to a human, but it retries a 500 (docs/chatwoot-protocol.md §3.3, §3.4). nil waits as long
     /// as the ledger takes: for older Chatwoot versions, which hand off on a 500 too.
     public var acknowledgementDeadline: Duration? = .seconds(4)
+    /// Bytes of deliveries that may wait for the ledger at once (each counts its body and
+    /// ``IngestBacklog/overhead``); past it a delivery gets 429, which Chatwoot retries. During a
+    /// long ledger stall, stores outlive their answered requests, and this bounds what they hold.
+    public static let defaultBacklogLimit = 64 << 20
+    public var backlogLimit = defaultBacklogLimit
     /// `LEDGERBOT_WEBHOOK_SECRET`: when set, every delivery must carry a valid signature.
     public var webhookSignature: WebhookSignature?
     /// How many recent deliveries are remembered for deduplication (restored from the ledger on start).

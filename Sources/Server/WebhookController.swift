@@ -39,6 +39,7 @@ struct WebhookController: Sendable {
         case .duplicate(let original, _): body = "{\"status\":\"duplicate\",\"seq\":\(original)}"
         case .rejected(_, let reason): body = "{\"status\":\"rejected\",\"reason\":\"\(reason)\"}"
         case .failed: body = "{\"status\":\"error\",\"reason\":\"ledger_unavailable\"}"
+        case .busy: body = "{\"status\":\"error\",\"reason\":\"backlog_full\"}"
         }
         return Response(status: .init(code: outcome.httpStatus), headers: [.contentType: "application/json"],
                         body: .init(byteBuffer: ByteBuffer(string: body)))

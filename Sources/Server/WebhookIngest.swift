@@ -29,12 +29,16 @@ public enum IngestOutcome: Sendable, Equatable {
     case rejected(status: Int, reason: String)
     /// The ledger could not store it: 500, so Chatwoot retries.
     case failed(message: String)
+    /// Not taken: the deliveries already waiting for the ledger fill the backlog. 429, which
+    /// Chatwoot retries like a 500 (docs/chatwoot-protocol.md §3.4).
+    case busy(message: String)
 
     public var httpStatus: Int {
         switch self {
         case .stored, .duplicate: 200
         case .rejected(let status, _): status
         case .failed: 500
+        case .busy: 429
         }
     }
 }
@@ -70,6 +74,7 @@ public final class WebhookIngest: Sendable {
     private let now: @Sendable () -> Date
     private let compactForm: WebhookCompactForm?
     private let acknowledgement: DeadlineQueue<IngestOutcome>
+    private let backlog: IngestBacklog
 
     /// Bytes of a rejected body kept in the ledger for diagnosis.
     static let excerptLimit = 512
@@ -81,6 +86,7 @@ public final class WebhookIngest: Sendable {
         signature = configuration.webhookSignature
         registry = DeliveryRegistry(capacity: configuration.deduplicationWindow)
         acknowledgement = DeadlineQueue(deadline: configuration.acknowledgementDeadline)
+        backlog = IngestBacklog(limit: configuration.backlogLimit)
         self.metrics = metrics
         self.logger = logger
         self.now = now
@@ -112,9 +118,24 @@ public final class WebhookIngest: Sendable {
         let stream = StreamName.conversation(account: facts.account, conversation: facts.conversation)
         let time = Timestamp.micros(received)
         let fields = meta
-        if let outcome = await acknowledgement.first(of: { await self.store(delivery, key: key, event: event, meta: fields, stream: stream, time: time) }) {
-            return outcome
+        let size = delivery.body.count + IngestBacklog.overhead
+        switch backlog.admit(size) {
+        case .refused(let first):
+            metrics.delivered(event: event, outcome: "busy")
+            if first {
+                logger.warning("the ledger is behind: deliveries waiting for it fill the backlog; answering 429 so Chatwoot retries",
+                               metadata: ["backlog.bytes": "\(backlog.waitingBytes)", "backlog.limit": "\(backlog.limit)"])
+            }
+            return .busy(message: "\(backlog.waitingBytes) bytes of deliveries are waiting for the ledger (limit \(backlog.limit))")
+        case .admitted(let refusedBefore):
+            if refusedBefore > 0 { logger.notice("the backlog takes deliveries again", metadata: ["refused": "\(refusedBefore)"]) }
         }
+        let backlog = backlog
+        let work: @Sendable () async -> IngestOutcome = {
+            defer { backlog.release(size) }
+            return await self.store(delivery, key: key, event: event, meta: fields, stream: stream, time: time)
+        }
+        if let outcome = await acknowledgement.first(of: work) { return outcome }
         // Chatwoot gives up after 5 s and then hands a message's conversation to a human, but it
         // retries a 500. The store goes on: once durable, the retry is recognised as a duplicate.
         metrics.late.increment()

@@ -25,7 +25,8 @@ struct ServeCommand: AsyncParsableCommand {
             Every authentic delivery that is a JSON object is answered 200 once it is durable in the \
             ledger — ignored events and the bot's own echoes too, because any other status on a message \
             event makes Chatwoot hand the conversation to a human. 400: not a JSON object; 401: bad \
-            signature; 413: body over --body-limit; 500: the ledger cannot write, or not within --ack-deadline (Chatwoot retries).
+            signature; 413: body over --body-limit; 500: the ledger cannot write, or not within --ack-deadline; \
+            429: deliveries still waiting for a stalled ledger fill --backlog-limit (Chatwoot v4.11.2+ retries 500 and 429).
 
             Several instances: give each the same --ledger postgres://… (password in PGPASSWORD) and \
             its own --data directory (its projections). Every instance ingests webhooks; one at a \
@@ -48,6 +49,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Accepted clock difference for signed deliveries, in seconds.") var signatureTolerance: Int64 = 300
     @Option(help: "Seconds a delivery may take to become durable; a later one is answered 500, which Chatwoot v4.11.2+ retries (it waits 5 s, WEBHOOK_TIMEOUT, then hands the conversation to a human). 0: wait as long as the ledger takes (Chatwoot before v4.11.2 hands off on a 500 too).")
     var ackDeadline = 4.0
+    @Option(help: "Bytes of deliveries that may wait for the ledger at once (their bodies, plus 1 KiB each); past it a delivery is answered 429, which Chatwoot v4.11.2+ retries. Bounds what a stalled disk makes the server hold.")
+    var backlogLimit = ServerConfiguration.defaultBacklogLimit
     @Option(help: "fsync (default): acknowledge after fdatasync. none: benchmarks only.") var durability: String = "fsync"
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel: String = "info"
     @Flag(help: .hidden) var enableNoopRoute = false
@@ -62,6 +65,7 @@ struct ServeCommand: AsyncParsableCommand {
         guard ackDeadline == 0 || (0.1...3600).contains(ackDeadline) else {
             throw ValidationError("--ack-deadline must be 0 (off) or 0.1…3600 seconds; keep it below Chatwoot's WEBHOOK_TIMEOUT (5 s by default)")
         }
+        guard backlogLimit >= 1 << 20 else { throw ValidationError("--backlog-limit must be at least 1048576 bytes (1 MiB); the default is \(ServerConfiguration.defaultBacklogLimit)") }
         if let ledger {
             guard PostgresLocation.isPostgresURL(ledger) else { throw ValidationError("--ledger takes a postgres:// URL (the file ledger lives under --data)") }
             do { _ = try PostgresLocation(url: ledger) } catch { throw ValidationError("--ledger: \(error)") }
@@ -84,6 +88,7 @@ struct ServeCommand: AsyncParsableCommand {
         serverConfiguration.port = port
         serverConfiguration.bodyLimit = bodyLimit
         serverConfiguration.acknowledgementDeadline = ackDeadline == 0 ? nil : .milliseconds(Int64((ackDeadline * 1000).rounded()))
+        serverConfiguration.backlogLimit = backlogLimit
         serverConfiguration.enableNoopRoute = enableNoopRoute
         if let secret = environment["LEDGERBOT_WEBHOOK_SECRET"], !secret.isEmpty {
             serverConfiguration.webhookSignature = WebhookSignature(secret: secret, configuration: .init(tolerance: signatureTolerance))

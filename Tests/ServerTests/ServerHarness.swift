@@ -38,11 +38,13 @@ struct ServerHarness {
     }
 
     /// Starts the stack over `directory`, runs `body`, then shuts down gracefully (closing the ledger).
+    /// `ingestLedger` may wrap the file ledger that ingest writes to (a test that stalls it).
     static func with<T: Sendable>(
         directory: LedgerDirectory,
         configuration: ServerConfiguration = ServerConfiguration(),
         now: @escaping @Sendable () -> Date = Date.init,
         extraServices: (FileLedger) -> [any Service] = { _ in [] },
+        ingestLedger: (FileLedger) -> any LedgerStore = { $0 },
         _ body: @Sendable (ServerHarness) async throws -> T
     ) async throws -> T {
         var configuration = configuration
@@ -50,7 +52,7 @@ struct ServerHarness {
         let (ledger, report) = try FileLedger.open(directory: directory)
         let registry = PrometheusCollectorRegistry()
         let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
-        let ingest = WebhookIngest(ledger: ledger, configuration: configuration,
+        let ingest = WebhookIngest(ledger: ingestLedger(ledger), configuration: configuration,
                                    metrics: IngestMetrics(factory: PrometheusMetricsFactory(registry: registry)), logger: logger, now: now)
         _ = try await ingest.restoreRecentDeliveries(head: report.headSeq, window: configuration.deduplicationWindow)
         let (portStream, portContinuation) = AsyncStream<Int>.makeStream()
