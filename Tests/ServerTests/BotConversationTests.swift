@@ -175,3 +175,40 @@ import Testing
         }
     }
 }
+
+/// Chatwoot before v4.13 sends agent bots no delivery id and no signature: the bot tells a
+/// re-sent delivery by its content (docs/chatwoot-protocol.md §3.2, §3.5).
+@Suite struct OlderChatwootTests {
+    @Test func withoutDeliveryIDsTheBotConversesAndARepeatedAnswerIsStoredOnceByItsContent() async throws {
+        let temp = TemporaryDirectory()
+        var configuration = SimulatorConfiguration()
+        configuration.delivery = DeliveryConfiguration(identifiesDeliveries: false)
+        try await ChatwootSimulator.withRunning(configuration: configuration) { chatwoot in
+            try await SampleBackends.withRunning { backends in
+                try await BotStack.run(directory: temp.ledgerDirectory, chatwoot: chatwoot, backends: backends) { bot in
+                    await bot.chatwoot.setBotSecret("set-but-never-used-before-v4.13") // an old Chatwoot signs nothing
+                    let conversation = try await bot.chatwoot.startConversation(VisitorProfile(name: "Maria Silva"))
+                    try await bot.customer("show me the news", in: conversation)
+                    let select = try #require(try await bot.lastBotMessage(.inputSelect, in: conversation))
+                    try await bot.chatwoot.customerSelects("technology", of: select.id)
+                    try await bot.settle()
+                    #expect(try await bot.lastBotMessage(.cards, in: conversation)?.content == "Latest in technology:")
+                    // The same update again (a delivery-status change re-sends it): the same content,
+                    // so the same key; acknowledged and recorded as a duplicate, never answered.
+                    let replies = try await bot.botMessages(in: conversation).count
+                    try await bot.chatwoot.customerSelects("technology", of: select.id)
+                    try await bot.settle()
+                    #expect(try await bot.botMessages(in: conversation).count == replies)
+                    #expect(bot.chatwoot.deliveries.allSatisfy { $0.outcome == .delivered && $0.attempts.allSatisfy { $0.signature == nil } })
+                }
+            }
+        }
+        let events = try readLedger(temp.ledgerDirectory)
+        let received = events.filter { $0.type == EventType.webhookReceived }.map { String(decoding: $0.meta, as: UTF8.self) }
+        #expect(received.count > 5)
+        #expect(received.allSatisfy { $0.contains("\"dedupe\":\"c:") && !$0.contains("\"delivery\"") }, "\(received)")
+        let duplicates = events.filter { $0.type == EventType.webhookDuplicate }
+        #expect(duplicates.count == 1)
+        #expect(duplicates.first.map { String(decoding: $0.meta, as: UTF8.self).contains("\"event\":\"message_updated\"") } == true)
+    }
+}

@@ -7,7 +7,7 @@ import NIOHTTP1
 
 /// Performs delivery jobs like Chatwoot's `AgentBots::WebhookJob` and `Webhooks::Trigger`
 /// (docs/chatwoot-protocol.md §3): one POST per attempt with the delivery id, and the timestamp and signature
-/// when the bot has a secret.
+/// when the bot has a secret (none of them for Chatwoot before v4.13, ``DeliveryConfiguration/identifiesDeliveries``).
 ///
 /// Jobs run concurrently, as Sidekiq jobs do. A 2xx answer ends a job. 429 and 500 are retried
 /// after ``DeliveryConfiguration/retryDelay``, up to ``DeliveryConfiguration/maximumAttempts``
@@ -85,10 +85,12 @@ struct DeliveryWorker: Sendable {
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
         request.headers.add(name: "Accept", value: "application/json")
-        request.headers.add(name: WebhookSignature.deliveryHeaderName, value: job.deliveryId.uuidString.lowercased())
         var timestamp: Int64?
         var signature: String?
-        if let secret = job.secret {
+        if configuration.identifiesDeliveries {
+            request.headers.add(name: WebhookSignature.deliveryHeaderName, value: job.deliveryId.uuidString.lowercased())
+        }
+        if configuration.identifiesDeliveries, let secret = job.secret {
             let seconds = Int64(now().timeIntervalSince1970.rounded(.down))
             let signed = WebhookSignature(secret: secret).sign(body: job.body, timestamp: seconds)
             request.headers.add(name: WebhookSignature.timestampHeaderName, value: String(seconds))
