@@ -98,6 +98,11 @@ public struct ConversationState: Sendable, Equatable, Codable {
     public var totalFallbacks = 0
     /// What the bot asked for last and waits on (a slot, a widget answer, a lookup's result).
     public var awaiting: Awaiting?
+    /// The options of the `input_select` in the bot's last public reply, nil when that reply had
+    /// none. Outside the website widget a customer answers one with a message, not a click
+    /// (WhatsApp sends the option's title, Telegram its value: docs/chatwoot-protocol.md §6), so
+    /// the reactor takes a message that names one of these as that choice.
+    public var offeredOptions: [SelectItem]?
     /// Failed authentication attempts since the conversation was last resolved.
     public var authFailures = 0
     /// The last answer of each lookup, by lookup name (``Domain/LookupAnswer`` JSON).

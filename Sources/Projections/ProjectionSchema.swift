@@ -27,6 +27,8 @@ enum ProjectionSchema {
         Version(number: 4, tables: tablesV1, sql: sqlV1),
         // 5: the contact's earlier conversations in each state.
         Version(number: 5, tables: tablesV1, sql: sqlV1),
+        // 6: the options of the bot's last question (answered by a message outside the widget).
+        Version(number: 6, tables: tablesV1, sql: sqlV1),
     ]
 
     private static let tablesV1 = ["conversations", "conversation_states", "contacts", "daily_metrics"]

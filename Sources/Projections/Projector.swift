@@ -215,6 +215,7 @@ public enum Projector {
             state.clearConversationSlots()
             state.authenticated = false
             state.awaiting = nil
+            state.offeredOptions = nil
             state.authFailures = 0
             state.lookups = [:]
             state.totalFallbacks = 0
@@ -345,6 +346,12 @@ public enum Projector {
     // MARK: - Decisions and results
 
     private static func fold(_ decision: Decision, seq: Seq, into state: inout ConversationState, metrics: inout DailyMetrics) {
+        let replies = decision.commands.compactMap { command -> OutgoingMessage? in
+            if case .sendMessage(let message) = command, !message.isPrivate { return message }
+            return nil
+        }
+        // The customer's next words answer the bot's last public reply: its options, if it offered any.
+        if !replies.isEmpty { state.offeredOptions = replies.last { $0.contentType == .inputSelect }.flatMap(\.selectItems) }
         for (index, command) in decision.commands.enumerated() {
             state.pendingEffects.append(EffectReference(decision: seq, command: index, kind: command.kind))
             if case .scheduleTimer(let timer) = command {

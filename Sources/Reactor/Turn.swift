@@ -54,7 +54,11 @@ struct Turn {
         case .message(let text, let id):
             customerText = text
             explanation["input"] = .object(["kind": "message", "message_id": id.map(JSONValue.int) ?? .null])
-            if botMaySpeak {
+            if botMaySpeak, let option = typedOption(text) {
+                // Outside the widget an option comes back as a message: the same as its click.
+                steps.append("the message names option '\(option.title)' of the bot's last question")
+                respond(to: .selection(SubmittedValue(title: option.title, value: option.value)))
+            } else if botMaySpeak {
                 respond(to: text, messageId: id)
             } else {
                 monitor(text)
@@ -77,6 +81,16 @@ struct Turn {
             explanation["input"] = .object(["kind": "timer", "name": .string(fired.name), "decision": .int(Int(fired.decision))])
             timerFired(fired)
         }
+    }
+
+    /// The option of the bot's last question that `text` names by its title or its value (letter
+    /// case, accents and surrounding punctuation aside), when exactly one does.
+    private func typedOption(_ text: String) -> SelectItem? {
+        guard let options = state.offeredOptions, !options.isEmpty else { return nil }
+        let folded = TextNormalizer.fold(text)
+        guard !folded.isEmpty else { return nil }
+        let named = options.filter { TextNormalizer.fold($0.title) == folded || TextNormalizer.fold($0.value) == folded }
+        return named.count == 1 ? named[0] : nil
     }
 
     /// The bot owns the conversation and no human has stepped in (or the policy lets it talk anyway).

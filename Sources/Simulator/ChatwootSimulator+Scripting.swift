@@ -64,8 +64,9 @@ extension ChatwootSimulator {
         }
     }
 
-    /// The widget visitor clicks an `input_select` option, found by `value`, else by `title`:
-    /// `message_updated` with `submitted_values = [{title, value}]`.
+    /// The customer picks an `input_select` option, found by `value`, else by `title`. In the
+    /// widget: `message_updated` with `submitted_values = [{title, value}]`; on other channels a
+    /// new incoming message with the option's title (Telegram: its value).
     public func customerSelects(_ option: String, of messageId: Int) async throws {
         try await store.mutate { world, now throws(SimulatorError) in
             try world.select(option, ofMessage: messageId, now: now)

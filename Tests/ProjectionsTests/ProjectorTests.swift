@@ -241,6 +241,34 @@ import Testing
         #expect(copy.slots == ["city": "Lyon"])
     }
 
+    @Test func theOptionsOfTheBotsLastPublicReplyAreKeptUntilTheNextReplyOrTheResolution() throws {
+        var state = ConversationState(address: address)
+        var seq: Seq = 0
+        func decide(_ commands: [Command]) throws {
+            seq += 1
+            let decision = Decision(conversation: address, commands: commands)
+            Projector.apply(LedgerEvent(seq: seq, stream: LedgerScript.stream, type: EventType.decision, time: micros(1_778_663_743), causation: nil,
+                                        body: try decision.encoded()), to: &state)
+        }
+        let topics = [SelectItem(title: "Technology", value: "technology"), SelectItem(title: "Sports", value: "sports")]
+        try decide([.sendMessage(.inputSelect("Pick a topic:", items: topics)), .sendMessage(.privateNote("offered topics"))])
+        #expect(state.offeredOptions == topics)
+        // A private note or a status change is no reply to the customer: the options stand.
+        try decide([.sendMessage(.privateNote("still waiting")), .setStatus(.pending)])
+        #expect(state.offeredOptions == topics)
+        // The next public reply without a question ends them.
+        try decide([.sendMessage(.text("Latest in technology:"))])
+        #expect(state.offeredOptions == nil)
+        try decide([.sendMessage(.text("Here are the rooms")), .sendMessage(.inputSelect("Rooms:", items: [SelectItem(title: "Deluxe", value: "deluxe")]))])
+        #expect(state.offeredOptions == [SelectItem(title: "Deluxe", value: "deluxe")])
+        seq += 1
+        Projector.apply(try event(seq, Webhooks.conversationEvent("conversation_resolved", status: "resolved", updatedAt: 1_778_663_800)), to: &state)
+        #expect(state.offeredOptions == nil)
+        // Kept with the state (the stored form reads back equal).
+        state.offeredOptions = topics
+        #expect(try ConversationState(storedJSON: state.storedJSON()) == state)
+    }
+
     @Test func eventsOfOtherKindsChangeNothing() throws {
         var state = ConversationState(address: address)
         Projector.apply(try event(1, Webhooks.message(9001, "Hi", by: .customer, createdAt: 1_778_663_742.318, status: "pending",

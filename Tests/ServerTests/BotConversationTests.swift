@@ -212,3 +212,42 @@ import Testing
         #expect(duplicates.first.map { String(decoding: $0.meta, as: UTF8.self).contains("\"event\":\"message_updated\"") } == true)
     }
 }
+
+/// Outside the website widget a customer answers the bot's options with a message: WhatsApp
+/// sends the chosen option's title, Telegram its value (docs/chatwoot-protocol.md §6). The bot
+/// takes a message that names an option of its last question as that choice.
+@Suite struct OtherChannelTests {
+    @Test(arguments: [(SimulatedInbox.whatsAppChannel, "Sports"), (SimulatedInbox.telegramChannel, "sports")])
+    func anOptionAnsweredWithAMessageIsTheChoice(channel: String, sent: String) async throws {
+        try await BotStack.run { bot in
+            let conversation = try await Self.start(on: channel, bot)
+            try await bot.customer("show me the news", in: conversation)
+            let select = try #require(try await bot.lastBotMessage(.inputSelect, in: conversation))
+            try await bot.chatwoot.customerSelects("sports", of: select.id)
+            try await bot.settle()
+            let incoming = try await bot.chatwoot.transcript(of: conversation).filter { $0.messageType == .incoming }
+            #expect(incoming.last?.content == sent)
+            #expect(try await bot.lastBotMessage(.cards, in: conversation)?.content == "Latest in sports:")
+            let steps = try #require(try bot.decisions().last { $0.decision.explanation["steps"] != nil }?.decision.explanation["steps"])
+            #expect(steps.arrayValue?.first?.stringValue == "the message names option 'Sports' of the bot's last question", "\(steps)")
+        }
+    }
+
+    @Test func aMessageThatNamesNoOptionIsUnderstoodAsAnyOther() async throws {
+        try await BotStack.run { bot in
+            let conversation = try await Self.start(on: SimulatedInbox.whatsAppChannel, bot)
+            try await bot.customer("show me the news", in: conversation)
+            try await bot.customer("where is my order", in: conversation)
+            #expect(try await bot.publicBotTexts(in: conversation).last == "What's your order number?")
+            // That reply asked no question with options: the earlier ones no longer count.
+            try await bot.customer("Sports", in: conversation)
+            let explanation = try #require(try bot.decisions().last?.decision.explanation)
+            #expect(!(explanation["steps"]?.arrayValue ?? []).contains { $0.stringValue?.contains("names option") == true }, "\(explanation)")
+        }
+    }
+
+    private static func start(on channel: String, _ bot: BotStack) async throws -> ConversationAddress {
+        try await bot.chatwoot.addInbox(SimulatedInbox(id: 4, accountId: 1, name: "Acme on \(channel)", channel: channel))
+        return try await bot.chatwoot.startConversation(VisitorProfile(name: "Maria Silva"), inboxId: 4)
+    }
+}

@@ -74,6 +74,16 @@ extension OutgoingMessage {
         Self(content: question, contentType: .inputSelect, contentAttributes: ["items": .array(items.map(\.jsonValue))])
     }
 
+    /// The items of an ``inputSelect(_:items:)`` message (nil for any other content type); an item
+    /// without a title or value is left out.
+    public var selectItems: [SelectItem]? {
+        guard contentType == .inputSelect else { return nil }
+        return (contentAttributes?["items"]?.arrayValue ?? []).compactMap { item in
+            guard let title = item["title"]?.scalarText, let value = item["value"]?.scalarText else { return nil }
+            return SelectItem(title: title, value: value)
+        }
+    }
+
     /// Cards with link or postback buttons (widget only; postbacks never reach the bot).
     public static func cards(_ items: [Card], content: String? = nil) -> Self {
         Self(content: content, contentType: .cards, contentAttributes: ["items": .array(items.map(\.jsonValue))])

@@ -4,6 +4,10 @@ public struct SimulatedInbox: Sendable, Hashable {
     public static let webWidgetChannel = "Channel::WebWidget"
     /// `conversation.channel` for an API inbox, the only kind that accepts bot-created incoming messages.
     public static let apiChannel = "Channel::Api"
+    /// `conversation.channel` for WhatsApp (a chosen option comes back as its title).
+    public static let whatsAppChannel = "Channel::Whatsapp"
+    /// `conversation.channel` for Telegram (a chosen option comes back as its value).
+    public static let telegramChannel = "Channel::Telegram"
 
     public var id: Int
     public var accountId: Int

@@ -23,8 +23,10 @@ extension SimulatorWorld {
         )
     }
 
-    /// Clicks the `input_select` option whose `value` (or else `title`) is `option`:
-    /// `submitted_values = [{title, value}]`.
+    /// Picks the `input_select` option whose `value` (or else `title`) is `option`. In the widget:
+    /// `submitted_values = [{title, value}]` on the bot's message. Other channels render the
+    /// options as buttons or a list and send the choice back as a new incoming message: Telegram
+    /// its `value` (callback data), the others its `title` (docs/chatwoot-protocol.md §6).
     mutating func select(_ option: String, ofMessage id: Int, now: Date) throws(SimulatorError) {
         let message = try answerableMessage(id, contentType: .inputSelect)
         let items = message.contentAttributes["items"]?.arrayValue ?? []
@@ -33,6 +35,13 @@ extension SimulatorWorld {
                 ?? items.first(where: { $0["title"]?.scalarText == option })
         else {
             throw SimulatorError(.invalidSubmission, "Message \(id) has no option with value or title \"\(option)\"")
+        }
+        if let conversation = conversations[message.conversationId], let channel = inboxes[conversation.inboxId]?.channel,
+           channel != SimulatedInbox.webWidgetChannel {
+            let content = channel == SimulatedInbox.telegramChannel ? item["value"]?.scalarText : item["title"]?.scalarText
+            let draft = MessageDraft(messageType: .incoming, content: content, sender: .contact(id: conversation.contactId))
+            _ = receiveIncoming(draft, in: conversation.id, now: now)
+            return
         }
         let chosen: JSONValue = ["title": item["title"] ?? .null, "value": item["value"] ?? .null]
         updateContentAttributes(ofMessage: id, now: now) { $0["submitted_values"] = [chosen] }

@@ -2,7 +2,7 @@
 ///
 /// `title` is shown; `value` comes back in `submitted_values` (widget) or as the message
 /// content on Telegram. WhatsApp returns the `title`.
-public struct SelectItem: Sendable, Hashable {
+public struct SelectItem: Sendable, Hashable, Codable {
     public var title: String
     public var value: String
 
