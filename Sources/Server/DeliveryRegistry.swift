@@ -41,6 +41,12 @@ actor DeliveryRegistry {
         }
     }
 
+    /// The seq `key` was stored at; nil when it is not stored (or still being stored). Never waits.
+    func storedSeq(_ key: String) -> Seq? {
+        if case .stored(let seq)? = states[key] { return seq }
+        return nil
+    }
+
     func commit(_ key: String, seq: Seq) {
         wake(key)
         remember(key, seq)

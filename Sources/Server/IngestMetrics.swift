@@ -20,7 +20,9 @@ public final class IngestMetrics: Sendable {
         late = Counter(label: "ledgerbot_webhook_late_total", dimensions: [], factory: factory)
     }
 
-    /// Counts one delivery by event name and outcome (`stored`, `duplicate`, `rejected`, `failed`), once its store has ended.
+    /// Counts one request by event name and outcome (`stored`, `duplicate`, `rejected`, `failed`)
+    /// once its store has ended, or `busy` when the backlog refused it. A request answered 500 at
+    /// the deadline counts by how its store ended; a retry is another request.
     func delivered(event: String, outcome: String) {
         counters.counter("ledgerbot_webhooks_total", [("event", Self.boundedEvent(event)), ("outcome", outcome)], factory).increment()
     }

@@ -119,20 +119,21 @@ public final class WebhookIngest: Sendable {
         let time = Timestamp.micros(received)
         let fields = meta
         let size = delivery.body.count + IngestBacklog.overhead
-        switch backlog.admit(size) {
-        case .refused(let first):
-            metrics.delivered(event: event, outcome: "busy")
-            if first {
-                logger.warning("the ledger is behind: deliveries waiting for it fill the backlog; answering 429 so Chatwoot retries",
-                               metadata: ["backlog.bytes": "\(backlog.waitingBytes)", "backlog.limit": "\(backlog.limit)"])
+        guard admit(size) else {
+            // A redelivery of a durable delivery is safe to acknowledge unrecorded; a 429 could
+            // hand its conversation to a human once Chatwoot's retries run out.
+            if let original = await registry.storedSeq(key) {
+                metrics.delivered(event: event, outcome: "duplicate")
+                metrics.duplicates.increment()
+                logger.info("duplicate delivery not recorded: the backlog is full", metadata: ["webhook.dedupe": "\(key)", "ledger.original_seq": "\(original)"])
+                return .duplicate(of: original, seq: original)
             }
-            return .busy(message: "\(backlog.waitingBytes) bytes of deliveries are waiting for the ledger (limit \(backlog.limit))")
-        case .admitted(let refusedBefore):
-            if refusedBefore > 0 { logger.notice("the backlog takes deliveries again", metadata: ["refused": "\(refusedBefore)"]) }
+            metrics.delivered(event: event, outcome: "busy")
+            logger.info("delivery answered 429: the backlog is full", metadata: ["webhook.dedupe": "\(key)", "webhook.event": "\(event)"])
+            return .busy(message: "the work waiting for the ledger fills the backlog (\(backlog.limit) bytes)")
         }
-        let backlog = backlog
         let work: @Sendable () async -> IngestOutcome = {
-            defer { backlog.release(size) }
+            defer { self.backlog.release(size) }
             return await self.store(delivery, key: key, event: event, meta: fields, stream: stream, time: time)
         }
         if let outcome = await acknowledgement.first(of: work) { return outcome }
@@ -142,6 +143,22 @@ public final class WebhookIngest: Sendable {
         logger.warning("the ledger did not store the delivery in time; answering 500 so Chatwoot retries",
                        metadata: ["webhook.dedupe": "\(key)", "deadline": "\(acknowledgement.deadline ?? .zero)"])
         return .failed(message: "the ledger did not store the delivery within \(acknowledgement.deadline ?? .zero)")
+    }
+
+    /// Admits `size` bytes of work into the backlog; false when it is full. Logs when it fills
+    /// up and when it has drained.
+    private func admit(_ size: Int) -> Bool {
+        switch backlog.admit(size) {
+        case .admitted(let refused):
+            if refused > 0 { logger.notice("the backlog has drained: taking deliveries again", metadata: ["backlog.refused": "\(refused)"]) }
+            return true
+        case .refused(let first):
+            if first {
+                logger.warning("the ledger is behind: the work waiting for it fills the backlog (--backlog-limit); new deliveries are answered 429 until it drains",
+                               metadata: ["backlog.bytes": "\(backlog.waitingBytes)", "backlog.limit": "\(backlog.limit)"])
+            }
+            return false
+        }
     }
 
     /// Claims the delivery's key and appends it, or records it as a duplicate.
@@ -224,7 +241,15 @@ public final class WebhookIngest: Sendable {
         let excerpt = keepExcerpt ? Array(delivery.body.prefix(Self.excerptLimit)) : []
         let draft = EventDraft(stream: "", type: EventType.webhookRejected, time: Timestamp.micros(received), body: excerpt, meta: JSONWriter.object(meta))
         let rejection = IngestOutcome.rejected(status: status, reason: reason)
+        logger.info("webhook rejected", metadata: ["http.status": "\(status)", "webhook.reason": "\(reason)"])
+        // Anyone can send rejected requests: their records wait for the ledger in the backlog too.
+        let size = excerpt.count + draft.meta.count + IngestBacklog.overhead
+        guard admit(size) else {
+            logger.info("rejected delivery not recorded: the backlog is full")
+            return rejection
+        }
         let record: @Sendable () async -> IngestOutcome = {
+            defer { self.backlog.release(size) }
             do {
                 _ = try await self.append(draft)
             } catch {
@@ -235,7 +260,6 @@ public final class WebhookIngest: Sendable {
         // The rejection is the answer either way; only its record waits for the ledger, and not
         // past the acknowledgement deadline.
         _ = await acknowledgement.first(of: record)
-        logger.info("webhook rejected", metadata: ["http.status": "\(status)", "webhook.reason": "\(reason)"])
         return rejection
     }
 

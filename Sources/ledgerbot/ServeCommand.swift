@@ -49,7 +49,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Accepted clock difference for signed deliveries, in seconds.") var signatureTolerance: Int64 = 300
     @Option(help: "Seconds a delivery may take to become durable; a later one is answered 500, which Chatwoot v4.11.2+ retries (it waits 5 s, WEBHOOK_TIMEOUT, then hands the conversation to a human). 0: wait as long as the ledger takes (Chatwoot before v4.11.2 hands off on a 500 too).")
     var ackDeadline = 4.0
-    @Option(help: "Bytes of deliveries that may wait for the ledger at once (their bodies, plus 1 KiB each); past it a delivery is answered 429, which Chatwoot v4.11.2+ retries. Bounds what a stalled disk makes the server hold.")
+    @Option(help: "Bytes of deliveries that may wait for the ledger at once (their bodies, plus 1 KiB each; at least --body-limit); past it a delivery is answered 429, which Chatwoot v4.11.2+ retries twice, about 3 s apart (older versions hand off at once). Bounds what a stalled disk makes the server hold.")
     var backlogLimit = ServerConfiguration.defaultBacklogLimit
     @Option(help: "fsync (default): acknowledge after fdatasync. none: benchmarks only.") var durability: String = "fsync"
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel: String = "info"
@@ -65,7 +65,9 @@ struct ServeCommand: AsyncParsableCommand {
         guard ackDeadline == 0 || (0.1...3600).contains(ackDeadline) else {
             throw ValidationError("--ack-deadline must be 0 (off) or 0.1…3600 seconds; keep it below Chatwoot's WEBHOOK_TIMEOUT (5 s by default)")
         }
-        guard backlogLimit >= 1 << 20 else { throw ValidationError("--backlog-limit must be at least 1048576 bytes (1 MiB); the default is \(ServerConfiguration.defaultBacklogLimit)") }
+        guard backlogLimit >= bodyLimit else {
+            throw ValidationError("--backlog-limit (\(backlogLimit)) must be at least --body-limit (\(bodyLimit)), so that the largest delivery fits beside others; the default is \(ServerConfiguration.defaultBacklogLimit)")
+        }
         if let ledger {
             guard PostgresLocation.isPostgresURL(ledger) else { throw ValidationError("--ledger takes a postgres:// URL (the file ledger lives under --data)") }
             do { _ = try PostgresLocation(url: ledger) } catch { throw ValidationError("--ledger: \(error)") }

@@ -138,11 +138,3 @@ import Testing
         #expect(await queue.first { 5 } == 5)
     }
 }
-
-/// Ingest over `ledger` with the acknowledgement deadline under test (nil: none).
-private func makeIngest(ledger: any LedgerStore, deadline: Duration?) -> WebhookIngest {
-    var configuration = ServerConfiguration()
-    configuration.acknowledgementDeadline = deadline
-    return WebhookIngest(ledger: ledger, configuration: configuration, metrics: IngestMetrics(factory: NOOPMetricsHandler.instance),
-                         logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
-}

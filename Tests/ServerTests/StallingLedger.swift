@@ -1,19 +1,35 @@
 import Domain
 import Ledger
+import LedgerbotTesting
+import Logging
+import Metrics
+import Server
 
-/// Forwards to a real ledger; while stalled, appends wait until ``resume()``.
+/// Ingest over `ledger` with the acknowledgement deadline under test (nil: none) and a backlog limit.
+func makeIngest(ledger: any LedgerStore, deadline: Duration?, backlogLimit: Int = ServerConfiguration.defaultBacklogLimit) -> WebhookIngest {
+    var configuration = ServerConfiguration()
+    configuration.acknowledgementDeadline = deadline
+    configuration.backlogLimit = backlogLimit
+    return WebhookIngest(ledger: ledger, configuration: configuration, metrics: IngestMetrics(factory: NOOPMetricsHandler.instance),
+                         logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+}
+
+/// Forwards to a real ledger; while stalled, appends wait until ``resume()``; while failing, they throw.
 final class StallingLedger: LedgerStore, @unchecked Sendable {
     private let base: any LedgerStore
     private let gate = Gate()
+    private let failing = LockedBox(false)
 
     init(base: any LedgerStore) { self.base = base }
 
     func stall() async { await gate.close() }
     func resume() async { await gate.open() }
+    func fail(_ on: Bool) { failing.value = on }
 
     var ledgerID: [UInt8] { base.ledgerID }
     func append(_ events: [EventDraft]) async throws -> ClosedRange<Seq> {
         await gate.pass()
+        if failing.value { throw LedgerError(.io, "write: Input/output error (injected)") }
         return try await base.append(events)
     }
     func read(from seq: Seq, limit: Int) async throws -> [LedgerEvent] { try await base.read(from: seq, limit: limit) }

@@ -90,7 +90,7 @@ struct DeliveryWorker: Sendable {
         if configuration.identifiesDeliveries {
             request.headers.add(name: WebhookSignature.deliveryHeaderName, value: job.deliveryId.uuidString.lowercased())
         }
-        if configuration.identifiesDeliveries, let secret = job.secret {
+        if configuration.identifiesDeliveries, let secret = job.secret { // before v4.13: neither
             let seconds = Int64(now().timeIntervalSince1970.rounded(.down))
             let signed = WebhookSignature(secret: secret).sign(body: job.body, timestamp: seconds)
             request.headers.add(name: WebhookSignature.timestampHeaderName, value: String(seconds))

@@ -14,9 +14,10 @@ public struct WebhookDelivery: Sendable, Hashable {
         public var error: String?
         /// From sending the request to receiving the response head (or the failure).
         public var latency: Duration
-        /// `X-Chatwoot-Timestamp`, when the bot has a secret; recomputed on every attempt.
+        /// `X-Chatwoot-Timestamp`, when the bot has a secret; recomputed on every attempt. Never
+        /// sent without ``DeliveryConfiguration/identifiesDeliveries`` (Chatwoot before v4.13).
         public var timestamp: Int64?
-        /// `X-Chatwoot-Signature`, when the bot has a secret.
+        /// `X-Chatwoot-Signature`, when the bot has a secret (and deliveries are identified).
         public var signature: String?
     }
 
@@ -33,7 +34,8 @@ public struct WebhookDelivery: Sendable, Hashable {
 
     /// Creation order, starting at 1. Deliveries run concurrently, so the bot may see another order.
     public var sequence: Int
-    /// `X-Chatwoot-Delivery`: the same for every attempt.
+    /// `X-Chatwoot-Delivery`: the same for every attempt (the job's id, kept even when the header
+    /// is not sent: ``DeliveryConfiguration/identifiesDeliveries``).
     public var deliveryId: UUID
     /// The `event` value.
     public var event: String
