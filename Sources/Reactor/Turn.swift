@@ -361,7 +361,8 @@ struct Turn {
         }
         let missing = rule.slots.filter { slot(named: $0) == nil }
         if let first = missing.first {
-            if let form = rule.collectWithForm {
+            // Outside the widget a form does not render: one question per slot instead.
+            if let form = rule.collectWithForm, rendering.showsRichContent {
                 say(form)
                 update.awaiting = .some(Awaiting(kind: .form, name: "", intent: name, purpose: "intent"))
                 steps.append("asked for \(missing.joined(separator: ", ")) with a form")
@@ -661,9 +662,12 @@ struct Turn {
 
     // Replies and templates build the context only when they read one (fixed text does not).
 
+    /// Sends `reply` as the conversation's channel can show it (``Chatwoot/ChannelRendering``).
     private mutating func say(_ reply: Reply, extra: [String: JSONValue] = [:]) {
-        commands.append(.sendMessage(reply.message(context(extra: extra))))
+        commands.append(.sendMessage(rendering.adapt(reply.message(context(extra: extra)))))
     }
+
+    private var rendering: ChannelRendering { ChannelRendering(channel: state.channel) }
 
     private mutating func note(_ template: Template, extra: [String: JSONValue] = [:]) {
         commands.append(.sendMessage(.privateNote(template.render(context(extra: extra)))))

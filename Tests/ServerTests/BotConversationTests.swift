@@ -215,7 +215,8 @@ import Testing
 
 /// Outside the website widget a customer answers the bot's options with a message: WhatsApp
 /// sends the chosen option's title, Telegram its value (docs/chatwoot-protocol.md §6). The bot
-/// takes a message that names an option of its last question as that choice.
+/// takes a message that names an option of its last question as that choice, and sends what
+/// the channel cannot show (cards, forms, options on SMS) in a form it can.
 @Suite struct OtherChannelTests {
     @Test(arguments: [(SimulatedInbox.whatsAppChannel, "Sports"), (SimulatedInbox.telegramChannel, "sports")])
     func anOptionAnsweredWithAMessageIsTheChoice(channel: String, sent: String) async throws {
@@ -227,7 +228,11 @@ import Testing
             try await bot.settle()
             let incoming = try await bot.chatwoot.transcript(of: conversation).filter { $0.messageType == .incoming }
             #expect(incoming.last?.content == sent)
-            #expect(try await bot.lastBotMessage(.cards, in: conversation)?.content == "Latest in sports:")
+            // Cards do not render there: the articles come as a text listing with their links.
+            #expect(try await bot.lastBotMessage(.cards, in: conversation) == nil)
+            let listing = try #require(try await bot.publicBotTexts(in: conversation).last)
+            #expect(listing.hasPrefix("Latest in sports:\n\nUnderdogs clinch the league title on the final day\n"), "\(listing)")
+            #expect(listing.contains("https://"), "\(listing)")
             let steps = try #require(try bot.decisions().last { $0.decision.explanation["steps"] != nil }?.decision.explanation["steps"])
             #expect(steps.arrayValue?.first?.stringValue == "the message names option 'Sports' of the bot's last question", "\(steps)")
         }
@@ -246,8 +251,40 @@ import Testing
         }
     }
 
+    @Test func aBookingOnWhatsAppAsksOneQuestionPerFieldInsteadOfAForm() async throws {
+        try await BotStack.run { bot in
+            let conversation = try await Self.start(on: SimulatedInbox.whatsAppChannel, bot)
+            try await bot.customer("I want to book a room", in: conversation)
+            #expect(try await bot.lastBotMessage(.form, in: conversation) == nil)
+            #expect(try await bot.publicBotTexts(in: conversation).last == "Check-in date?")
+            try await bot.customer("2027-03-10", in: conversation)
+            #expect(try await bot.publicBotTexts(in: conversation).last == "Check-out date?")
+            try await bot.customer("2027-03-12", in: conversation)
+            #expect(try await bot.publicBotTexts(in: conversation).last == "How many guests?")
+            try await bot.customer("2", in: conversation)
+            let rooms = try #require(try await bot.lastBotMessage(.inputSelect, in: conversation))
+            #expect(rooms.content == "Rooms for 2 from 2027-03-10:")
+            try await bot.chatwoot.customerSelects("deluxe", of: rooms.id) // WhatsApp sends the title back
+            try await bot.settle()
+            #expect(try await bot.publicBotTexts(in: conversation).contains("Booked! Your reference is BK-0001."))
+            #expect(bot.backends.bookings.count == 1)
+        }
+    }
+
+    @Test func onSMSTheOptionsAreListedInTheQuestionAndAnsweredByTitle() async throws {
+        try await BotStack.run { bot in
+            let conversation = try await Self.start(on: SimulatedInbox.smsChannel, bot)
+            try await bot.customer("show me the news", in: conversation)
+            let select = try #require(try await bot.lastBotMessage(.inputSelect, in: conversation))
+            #expect(select.content == "Pick a topic:\n\n- Technology\n- Sports")
+            try await bot.customer("technology", in: conversation)
+            #expect(try await bot.publicBotTexts(in: conversation).last?.hasPrefix("Latest in technology:\n\n") == true)
+        }
+    }
+
     private static func start(on channel: String, _ bot: BotStack) async throws -> ConversationAddress {
         try await bot.chatwoot.addInbox(SimulatedInbox(id: 4, accountId: 1, name: "Acme on \(channel)", channel: channel))
-        return try await bot.chatwoot.startConversation(VisitorProfile(name: "Maria Silva"), inboxId: 4)
+        // The sample booking desk wants an email (the policy sends the contact's).
+        return try await bot.chatwoot.startConversation(VisitorProfile(name: "Maria Silva", email: "maria@example.com"), inboxId: 4)
     }
 }

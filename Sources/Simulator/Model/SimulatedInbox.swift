@@ -1,11 +1,15 @@
+import Chatwoot
+
 /// An inbox, optionally connected to the simulated agent bot (an `AgentBotInbox`).
 public struct SimulatedInbox: Sendable, Hashable {
     /// `conversation.channel` for a website widget.
-    public static let webWidgetChannel = "Channel::WebWidget"
+    public static let webWidgetChannel = ChannelRendering.webWidget
     /// `conversation.channel` for an API inbox, the only kind that accepts bot-created incoming messages.
-    public static let apiChannel = "Channel::Api"
+    public static let apiChannel = ChannelRendering.api
     /// `conversation.channel` for WhatsApp (a chosen option comes back as its title).
     public static let whatsAppChannel = "Channel::Whatsapp"
+    /// `conversation.channel` for SMS (only the text of a message reaches the customer).
+    public static let smsChannel = "Channel::Sms"
     /// `conversation.channel` for Telegram (a chosen option comes back as its value).
     public static let telegramChannel = "Channel::Telegram"
 
