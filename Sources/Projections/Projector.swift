@@ -201,6 +201,7 @@ public enum Projector {
         switch status {
         case .open:
             state.humanInvolved = true
+            state.offeredOptions = nil // a human answers now; the bot's question is over
             if old == .pending {
                 state.handoffAt = at
                 state.firstAgentReplyAt = nil
@@ -285,6 +286,7 @@ public enum Projector {
                 metrics.agentReplies += 1
                 guard isCurrent(digest, state) else { return }
                 state.humanInvolved = true
+                if !message.isPrivate { state.offeredOptions = nil } // the customer now answers the agent
                 let shown = digest.conversation?.status ?? state.status
                 if shown == .pending { state.humanActive = true }
                 if shown == .open, let last = state.transitions.last, last.from == .pending, last.to == .open {
@@ -346,12 +348,6 @@ public enum Projector {
     // MARK: - Decisions and results
 
     private static func fold(_ decision: Decision, seq: Seq, into state: inout ConversationState, metrics: inout DailyMetrics) {
-        let replies = decision.commands.compactMap { command -> OutgoingMessage? in
-            if case .sendMessage(let message) = command, !message.isPrivate { return message }
-            return nil
-        }
-        // The customer's next words answer the bot's last public reply: its options, if it offered any.
-        if !replies.isEmpty { state.offeredOptions = replies.last { $0.contentType == .inputSelect }.flatMap(\.selectItems) }
         for (index, command) in decision.commands.enumerated() {
             state.pendingEffects.append(EffectReference(decision: seq, command: index, kind: command.kind))
             if case .scheduleTimer(let timer) = command {
@@ -367,6 +363,24 @@ public enum Projector {
         let update = StateUpdate(explanation: decision.explanation)
         update.fold(into: &state, decision: seq)
         if update.fallback == true { metrics.fallbacks += 1 }
+        foldOfferedOptions(of: decision, into: &state)
+    }
+
+    /// The options a customer may name in their next message: those of the bot's last public
+    /// reply that offered any, while the bot still awaits that question's choice (a fallback
+    /// reply in between leaves it awaited, and its buttons can still be tapped); a question
+    /// without a slot or a next intent (a menu) keeps them only until the next public reply.
+    private static func foldOfferedOptions(of decision: Decision, into state: inout ConversationState) {
+        let replies = decision.commands.compactMap { command -> OutgoingMessage? in
+            if case .sendMessage(let message) = command, !message.isPrivate { return message }
+            return nil
+        }
+        guard !replies.isEmpty else { return }
+        if let question = replies.last(where: { $0.contentType == .inputSelect }) {
+            state.offeredOptions = question.selectItems
+        } else if state.awaiting?.kind != .select {
+            state.offeredOptions = nil
+        }
     }
 
     private static func fold(_ result: EffectResult, seq: Seq, into state: inout ConversationState, metrics: inout DailyMetrics) {

@@ -54,12 +54,8 @@ struct Turn {
         case .message(let text, let id):
             customerText = text
             explanation["input"] = .object(["kind": "message", "message_id": id.map(JSONValue.int) ?? .null])
-            if botMaySpeak, let option = typedOption(text) {
-                // Outside the widget an option comes back as a message: the same as its click.
-                steps.append("the message names option '\(option.title)' of the bot's last question")
-                respond(to: .selection(SubmittedValue(title: option.title, value: option.value)))
-            } else if botMaySpeak {
-                respond(to: text, messageId: id)
+            if botMaySpeak {
+                respond(to: text, messageId: id, readingOptions: true)
             } else {
                 monitor(text)
             }
@@ -84,12 +80,16 @@ struct Turn {
     }
 
     /// The option of the bot's last question that `text` names by its title or its value (letter
-    /// case, accents and surrounding punctuation aside), when exactly one does.
-    private func typedOption(_ text: String) -> SelectItem? {
+    /// case, accents and punctuation aside; exactly, for text of symbols only such as "👍"), when
+    /// exactly one does. Several named: none, and a step says so.
+    private mutating func typedOption(_ text: String, folded: String) -> (item: SelectItem, matchedBy: String)? {
         guard let options = state.offeredOptions, !options.isEmpty else { return nil }
-        let folded = TextNormalizer.fold(text)
-        guard !folded.isEmpty else { return nil }
-        let named = options.filter { TextNormalizer.fold($0.title) == folded || TextNormalizer.fold($0.value) == folded }
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        func same(_ label: String) -> Bool {
+            folded.isEmpty ? !trimmed.isEmpty && label.trimmingCharacters(in: .whitespacesAndNewlines) == trimmed : TextNormalizer.fold(label) == folded
+        }
+        let named = options.compactMap { item in same(item.title) ? (item, "title") : same(item.value) ? (item, "value") : nil }
+        if named.count > 1 { steps.append("the message names \(named.count) options of the bot's last question: read as text") }
         return named.count == 1 ? named[0] : nil
     }
 
@@ -100,7 +100,9 @@ struct Turn {
 
     // MARK: - Messages
 
-    private mutating func respond(to text: String, messageId: Int? = nil) {
+    /// - Parameter readingOptions: whether the text may name an option of the bot's last question
+    ///   (a customer's message); not for the text of an answer already read as one.
+    private mutating func respond(to text: String, messageId: Int? = nil, readingOptions: Bool = false) {
         let folded = TextNormalizer.fold(text)
         if let hours = policy.businessHours, hours.outside == .handoff, !hours.isOpen(atMicros: event.time) {
             explanation["rule"] = "business_hours"
@@ -111,6 +113,14 @@ struct Turn {
             explanation["rule"] = .string("handoff_phrase")
             steps.append("the customer asked for a human (\"\(phrase)\")")
             handOff(reason: "customer asked for a human")
+            return
+        }
+        if readingOptions, let option = typedOption(text, folded: folded) {
+            // Outside the widget an option comes back as a message: the same as its click.
+            explanation["option"] = .object(["title": .string(option.item.title), "value": .string(option.item.value),
+                                             "matched_by": .string(option.matchedBy)])
+            steps.append("the message names option '\(option.item.title)' of the bot's last question")
+            respond(to: .selection(SubmittedValue(title: option.item.title, value: option.item.value)))
             return
         }
         let understanding = understand(text)

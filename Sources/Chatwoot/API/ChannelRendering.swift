@@ -17,8 +17,9 @@ public struct ChannelRendering: Sendable, Hashable {
 
     public static let webWidget = "Channel::WebWidget"
     public static let api = "Channel::Api"
+    public static let whatsApp = "Channel::Whatsapp"
     /// The channels that show an `input_select`'s options as native buttons or a list.
-    public static let buttonChannels: Set<String> = ["Channel::Whatsapp", "Channel::Telegram", "Channel::FacebookPage", "Channel::Line"]
+    public static let buttonChannels: Set<String> = [whatsApp, "Channel::Telegram", "Channel::FacebookPage", "Channel::Line"]
 
     /// Whether forms, cards, articles and email boxes reach the customer. An unknown channel is
     /// taken for the widget, as before channels were told apart.
@@ -42,7 +43,7 @@ public struct ChannelRendering: Sendable, Hashable {
         let items = message.contentAttributes?["items"]?.arrayValue ?? []
         switch message.contentType {
         case .cards:
-            return .text(Self.listing(message.content, items.map { item in
+            return Self.text(message, Self.listing(message.content, items.map { item in
                 let links = (item["actions"]?.arrayValue ?? []).compactMap { action -> String? in
                     guard action["type"]?.stringValue == "link", let uri = action["uri"]?.scalarText else { return nil }
                     return uri
@@ -50,16 +51,35 @@ public struct ChannelRendering: Sendable, Hashable {
                 return [item["title"]?.scalarText, item["description"]?.scalarText].compactMap { $0 } + links
             }))
         case .article:
-            return .text(Self.listing(message.content, items.map { item in
+            return Self.text(message, Self.listing(message.content, items.map { item in
                 [item["title"]?.scalarText, item["description"]?.scalarText, item["link"]?.scalarText].compactMap { $0 }
             }))
         case .inputSelect where !showsOptions:
             var listed = message
             listed.content = Self.listing(message.content, items.compactMap { $0["title"]?.scalarText.map { ["- " + $0] } }, separator: "\n")
             return listed
+        case .inputSelect where channel == Self.whatsApp:
+            // WhatsApp refuses a reply button title over 20 characters (up to 3 options) and a list
+            // row title over 24 (more options); the customer's tap sends the shortened title back.
+            let limit = items.count <= 3 ? 20 : 24
+            guard let select = message.selectItems, select.contains(where: { $0.title.count > limit }) else { return message }
+            var shortened = message
+            shortened.contentAttributes = ["items": .array(select.map { item in
+                SelectItem(title: item.title.count > limit ? item.title.prefix(limit - 1) + "…" : item.title, value: item.value).jsonValue
+            })]
+            return shortened
         default:
             return message
         }
+    }
+
+    /// `message` as a plain text message reading `content` (its other fields kept).
+    private static func text(_ message: OutgoingMessage, _ content: String) -> OutgoingMessage {
+        var text = message
+        text.content = content
+        text.contentType = .text
+        text.contentAttributes = nil
+        return text
     }
 
     /// `content`, then one block of lines per item, blank lines between blocks (or `separator`).

@@ -7,7 +7,7 @@ public struct SimulatedInbox: Sendable, Hashable {
     /// `conversation.channel` for an API inbox, the only kind that accepts bot-created incoming messages.
     public static let apiChannel = ChannelRendering.api
     /// `conversation.channel` for WhatsApp (a chosen option comes back as its title).
-    public static let whatsAppChannel = "Channel::Whatsapp"
+    public static let whatsAppChannel = ChannelRendering.whatsApp
     /// `conversation.channel` for SMS (only the text of a message reaches the customer).
     public static let smsChannel = "Channel::Sms"
     /// `conversation.channel` for Telegram (a chosen option comes back as its value).

@@ -51,3 +51,15 @@ func measure<T>(_ body: () async throws -> T) async rethrows -> (T, Duration) {
     let value = try await body()
     return (value, ContinuousClock.now - start)
 }
+
+extension RequestLog {
+    /// The one request the adapter sent in `scenario`. Nil only for a slow scenario whose client
+    /// gave up before the fake server recorded anything: on a loaded machine the server's task
+    /// can run after the client's timeout, and the connection is gone by then. Its timeout outcome
+    /// is checked all the same, and every other scenario checks the request, which is the same.
+    func received(in scenario: AdapterCase) async throws -> RecordedRequest? {
+        if let request = await onlyOnceReceived() { return request }
+        if requests.isEmpty, (scenario.response.delay ?? .zero) >= TestTiming.slow { return nil }
+        throw FakeServerError(description: "expected exactly one request, the fake server recorded \(requests.count)")
+    }
+}
