@@ -157,7 +157,9 @@ import Testing
             try await bot.customer("maria@example.com", in: conversation)
             #expect(try await bot.publicBotTexts(in: conversation).last == "What's your order number?")
             try await bot.customer("AB-10001", in: conversation)
-            #expect(try await bot.publicBotTexts(in: conversation).suffix(2) == ["Verified.", "Maria Silva, you are on the gold plan."])
+            let texts = try await bot.publicBotTexts(in: conversation)
+            let decided = try bot.decisions().suffix(3).map { "\($0.seq)←\($0.causation ?? 0) \($0.decision.explanation["rule"] ?? .null) \($0.decision.explanation["steps"] ?? .null)" }
+            #expect(texts.suffix(2) == ["Verified.", "Maria Silva, you are on the gold plan."], "\(texts) \(decided)")
         }
     }
 
