@@ -371,16 +371,16 @@ public enum Projector {
     /// reply in between leaves it awaited, and its buttons can still be tapped); a question
     /// without a slot or a next intent (a menu) keeps them only until the next public reply.
     private static func foldOfferedOptions(of decision: Decision, into state: inout ConversationState) {
-        let replies = decision.commands.compactMap { command -> OutgoingMessage? in
-            if case .sendMessage(let message) = command, !message.isPrivate { return message }
-            return nil
+        var repliedPublicly = false
+        for command in decision.commands.reversed() {
+            guard case .sendMessage(let message) = command, !message.isPrivate else { continue }
+            if message.contentType == .inputSelect {
+                state.offeredOptions = message.selectItems
+                return
+            }
+            repliedPublicly = true
         }
-        guard !replies.isEmpty else { return }
-        if let question = replies.last(where: { $0.contentType == .inputSelect }) {
-            state.offeredOptions = question.selectItems
-        } else if state.awaiting?.kind != .select {
-            state.offeredOptions = nil
-        }
+        if repliedPublicly, state.awaiting?.kind != .select { state.offeredOptions = nil }
     }
 
     private static func fold(_ result: EffectResult, seq: Seq, into state: inout ConversationState, metrics: inout DailyMetrics) {

@@ -132,11 +132,9 @@ public final class WebhookIngest: Sendable {
             logger.info("delivery answered 429: the backlog is full", metadata: ["webhook.dedupe": "\(key)", "webhook.event": "\(event)"])
             return .busy(message: "the work waiting for the ledger fills the backlog (\(backlog.limit) bytes)")
         }
-        let work: @Sendable () async -> IngestOutcome = {
-            defer { self.backlog.release(size) }
-            return await self.store(delivery, key: key, event: event, meta: fields, stream: stream, time: time)
+        if let outcome = await withinDeadline(holding: size, { await self.store(delivery, key: key, event: event, meta: fields, stream: stream, time: time) }) {
+            return outcome
         }
-        if let outcome = await acknowledgement.first(of: work) { return outcome }
         // Chatwoot gives up after 5 s and then hands a message's conversation to a human, but it
         // retries a 500. The store goes on: once durable, the retry is recognised as a duplicate.
         metrics.late.increment()
@@ -158,6 +156,15 @@ public final class WebhookIngest: Sendable {
                                metadata: ["backlog.bytes": "\(backlog.waitingBytes)", "backlog.limit": "\(backlog.limit)"])
             }
             return false
+        }
+    }
+
+    /// `work`'s outcome if it comes within the acknowledgement deadline, else nil; the work goes on
+    /// either way and holds the `size` bytes ``admit(_:)`` took in the backlog until it ends.
+    private func withinDeadline(holding size: Int, _ work: @escaping @Sendable () async -> IngestOutcome) async -> IngestOutcome? {
+        await acknowledgement.first {
+            defer { self.backlog.release(size) }
+            return await work()
         }
     }
 
@@ -248,8 +255,9 @@ public final class WebhookIngest: Sendable {
             logger.info("rejected delivery not recorded: the backlog is full")
             return rejection
         }
-        let record: @Sendable () async -> IngestOutcome = {
-            defer { self.backlog.release(size) }
+        // The rejection is the answer either way; only its record waits for the ledger, and not
+        // past the acknowledgement deadline.
+        _ = await withinDeadline(holding: size) {
             do {
                 _ = try await self.append(draft)
             } catch {
@@ -257,9 +265,6 @@ public final class WebhookIngest: Sendable {
             }
             return rejection
         }
-        // The rejection is the answer either way; only its record waits for the ledger, and not
-        // past the acknowledgement deadline.
-        _ = await acknowledgement.first(of: record)
         return rejection
     }
 

@@ -18,8 +18,10 @@ public struct ChannelRendering: Sendable, Hashable {
     public static let webWidget = "Channel::WebWidget"
     public static let api = "Channel::Api"
     public static let whatsApp = "Channel::Whatsapp"
+    public static let telegram = "Channel::Telegram"
+    public static let sms = "Channel::Sms"
     /// The channels that show an `input_select`'s options as native buttons or a list.
-    public static let buttonChannels: Set<String> = [whatsApp, "Channel::Telegram", "Channel::FacebookPage", "Channel::Line"]
+    public static let buttonChannels: Set<String> = [whatsApp, telegram, "Channel::FacebookPage", "Channel::Line"]
 
     /// Whether forms, cards, articles and email boxes reach the customer. An unknown channel is
     /// taken for the widget, as before channels were told apart.
@@ -56,7 +58,7 @@ public struct ChannelRendering: Sendable, Hashable {
             }))
         case .inputSelect where !showsOptions:
             var listed = message
-            listed.content = Self.listing(message.content, items.compactMap { $0["title"]?.scalarText.map { ["- " + $0] } }, separator: "\n")
+            listed.content = Self.listing(message.content, (message.selectItems ?? []).map { ["- " + $0.title] }, separator: "\n")
             return listed
         case .inputSelect where channel == Self.whatsApp:
             // WhatsApp refuses a reply button title over 20 characters (up to 3 options) and a list

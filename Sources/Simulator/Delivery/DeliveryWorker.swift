@@ -87,16 +87,16 @@ struct DeliveryWorker: Sendable {
         request.headers.add(name: "Accept", value: "application/json")
         var timestamp: Int64?
         var signature: String?
-        if configuration.identifiesDeliveries {
+        if configuration.identifiesDeliveries { // before v4.13: neither the id nor a signature
             request.headers.add(name: WebhookSignature.deliveryHeaderName, value: job.deliveryId.uuidString.lowercased())
-        }
-        if configuration.identifiesDeliveries, let secret = job.secret { // before v4.13: neither
-            let seconds = Int64(now().timeIntervalSince1970.rounded(.down))
-            let signed = WebhookSignature(secret: secret).sign(body: job.body, timestamp: seconds)
-            request.headers.add(name: WebhookSignature.timestampHeaderName, value: String(seconds))
-            request.headers.add(name: WebhookSignature.signatureHeaderName, value: signed)
-            timestamp = seconds
-            signature = signed
+            if let secret = job.secret {
+                let seconds = Int64(now().timeIntervalSince1970.rounded(.down))
+                let signed = WebhookSignature(secret: secret).sign(body: job.body, timestamp: seconds)
+                request.headers.add(name: WebhookSignature.timestampHeaderName, value: String(seconds))
+                request.headers.add(name: WebhookSignature.signatureHeaderName, value: signed)
+                timestamp = seconds
+                signature = signed
+            }
         }
         request.body = .bytes(ByteBuffer(bytes: job.body))
 

@@ -9,9 +9,9 @@ public struct SimulatedInbox: Sendable, Hashable {
     /// `conversation.channel` for WhatsApp (a chosen option comes back as its title).
     public static let whatsAppChannel = ChannelRendering.whatsApp
     /// `conversation.channel` for SMS (only the text of a message reaches the customer).
-    public static let smsChannel = "Channel::Sms"
+    public static let smsChannel = ChannelRendering.sms
     /// `conversation.channel` for Telegram (a chosen option comes back as its value).
-    public static let telegramChannel = "Channel::Telegram"
+    public static let telegramChannel = ChannelRendering.telegram
 
     public var id: Int
     public var accountId: Int
