@@ -1,30 +1,70 @@
 import Chatwoot
+import Crypto
+import Ledger
 import Foundation
 import Policy
 
 /// The body of a `policy.activated` event: which bot version decides from here on, with its
 /// full text (and included files), so replay rebuilds exactly that version from the ledger.
+///
+/// A version decides every input from `decides_from` on, which may lie *before* its activation
+/// event: webhooks that ingest stored while no bot was deciding (before the first start, or
+/// between a crash and the restart) are decided by the version that comes up next. Replay
+/// needs that seq to re-derive those decisions with the version that made them.
 public enum PolicyActivation {
     public static let stream = "policy"
 
-    public static func encode(_ policy: Policy) throws -> [UInt8] {
+    /// - Parameter decidesFrom: the first input seq this version decides (the projections'
+    ///   checkpoint or the last input already decided, plus one).
+    public static func encode(_ policy: Policy, decidesFrom: Seq) throws -> [UInt8] {
         let body = JSONValue.object([
             "name": .string(policy.name), "version": .string(policy.version), "id": .string(policy.id),
             "sha256": .string(policy.contentHash), "source": .string(policy.source),
             "includes": .object(policy.includes.mapValues(JSONValue.string)),
+            "decides_from": .int(Int(decidesFrom)),
         ])
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return [UInt8](try encoder.encode(body))
     }
 
+    /// A recorded activation, read but not yet loaded (training the NLU is the costly part).
+    public struct Record: Sendable {
+        /// Names the policy's text and included files: two activations of one version share it.
+        public var key: [UInt8]
+        /// The first input seq the version decides; nil in ledgers recorded before it was
+        /// written (the activation's own seq then, as those versions assumed).
+        public var decidesFrom: Seq?
+        var source: String
+        var includes: [String: String]
+        var id: String?
+
+        /// - Throws: a decoding error, or ``Policy/PolicyError`` when the event names no source.
+        public init(_ body: [UInt8]) throws {
+            let value = try JSONDecoder().decode(JSONValue.self, from: Data(body))
+            guard let source = value["source"]?.stringValue else {
+                throw PolicyError(issues: [PolicyIssue(file: "policy.activated", line: 0, column: 0, message: "the event has no policy source")])
+            }
+            self.source = source
+            includes = (value["includes"]?.objectValue ?? [:]).compactMapValues(\.stringValue)
+            id = value["id"]?.stringValue
+            decidesFrom = value["decides_from"]?.intValue.flatMap { $0 > 0 ? Seq($0) : nil }
+            var hash = SHA256()
+            hash.update(data: Array(source.utf8))
+            for (name, text) in includes.sorted(by: { $0.key < $1.key }) {
+                hash.update(data: [0] + Array(name.utf8) + [0] + Array(text.utf8))
+            }
+            key = Array(hash.finalize())
+        }
+
+        /// The recorded policy. - Throws: ``Policy/PolicyError``.
+        public func load() throws -> Policy {
+            try PolicyLoader.load(recorded: source, includes: includes, file: id ?? "recorded policy")
+        }
+    }
+
     /// The recorded policy. - Throws: ``Policy/PolicyError`` or a decoding error.
     public static func decode(_ body: [UInt8]) throws -> Policy {
-        let value = try JSONDecoder().decode(JSONValue.self, from: Data(body))
-        guard let source = value["source"]?.stringValue else {
-            throw PolicyError(issues: [PolicyIssue(file: "policy.activated", line: 0, column: 0, message: "the event has no policy source")])
-        }
-        let includes = (value["includes"]?.objectValue ?? [:]).compactMapValues(\.stringValue)
-        return try PolicyLoader.load(recorded: source, includes: includes, file: "\(value["id"]?.stringValue ?? "recorded policy")")
+        try Record(body).load()
     }
 }

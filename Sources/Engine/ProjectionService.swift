@@ -128,10 +128,13 @@ public actor ProjectionService: Service {
         }
     }
 
-    /// Records the bot version in force from here on (with its text, so replay can rebuild it).
+    /// Records the bot version in force from here on (with its text, so replay can rebuild it),
+    /// and the first input it decides: webhooks stored past the checkpoint while no bot was
+    /// deciding lie before this event in the ledger, and this version decides them.
     private func activate(_ policy: Policy) async throws {
+        let decidesFrom = max(projections.checkpoint, decidedThrough) + 1
         _ = try await ledger.append([EventDraft(stream: PolicyActivation.stream, type: EventType.policyActivated, time: Timestamp.micros(Date()),
-                                                body: try PolicyActivation.encode(policy))])
+                                                body: try PolicyActivation.encode(policy, decidesFrom: decidesFrom))])
         logger.info("policy active", metadata: ["policy.id": "\(policy.id)", "policy.sha256": "\(policy.contentHash.prefix(12))"])
     }
 

@@ -1,5 +1,4 @@
 import Chatwoot
-import Crypto
 import Domain
 import Foundation
 import Ledger
@@ -47,6 +46,12 @@ public final class Replayer {
         /// About 65 MB of states (3.3 KB each on the generated ledger of `tools/bench-replay.sh`),
         /// so a replay stays well under 200 MB; a state moved out costs about 75 µs.
         public static let defaultResidentConversations = 20_000
+        /// How many inputs without a recorded decision yet replay keeps, to decide them again
+        /// when a bot version that came up after they were stored is activated (``UndecidedInputs``).
+        public var undecidedInputLimit = Self.defaultUndecidedInputLimit
+        /// A few MB of states: far more than a restart leaves undecided, unless ingest ran a
+        /// long time with no bot deciding.
+        public static let defaultUndecidedInputLimit = 8192
 
         public init(policy: Policy? = nil, conversationId: Int? = nil, accountId: Int? = nil, inboxId: Int? = nil,
                     since: Int64? = nil, until: Int64? = nil, live: (any LiveEffects)? = nil) {
@@ -153,6 +158,7 @@ public final class Replayer {
         var derived: [Seq: (address: ConversationAddress, decision: Decision, time: Int64)] = [:]
         var syntheticSeqs: Seq = 1 << 62
         var decodedDecision: Decision?
+        var undecided = UndecidedInputs(limit: options.undecidedInputLimit)
         var lastProgress = ContinuousClock.now
         var clock = PhaseClock(enabled: options.timing)
         while let item = try await events.next() {
@@ -166,11 +172,15 @@ public final class Replayer {
             }
             switch event.type {
             case EventType.policyActivated:
-                let recorded = try policies.policy(recordedIn: event)
+                let (record, recorded) = try policies.activation(recordedIn: event)
                 active = options.policy ?? recorded
                 report.recordedPolicies.append(recorded.id)
+                if let from = record.decidesFrom, from < event.seq, let policy = active {
+                    redecide(undecided, from: from, activatedAt: event.seq, policy: policy, derived: &derived, report: &report)
+                }
             case EventType.decision:
                 guard let cause = event.causation else { break }
+                undecided.decided(through: cause)
                 let mine = derived.removeValue(forKey: cause)
                 // Identical bytes: the re-derived decision *is* the recorded one, so the recorded
                 // JSON is not decoded at all; otherwise it is decoded once, for the report and the fold.
@@ -199,9 +209,9 @@ public final class Replayer {
             decodedDecision = nil
             try store.evictIfNeeded()
             clock.lap(\.fold)
-            let decided = active.flatMap { policy in
-                ProjectionService.inputTypes.contains(event.type) ? Reactor.decide(change: change, event: event, policy: policy) : nil
-            }
+            let isInput = ProjectionService.inputTypes.contains(event.type)
+            if isInput, change.conversation != nil { undecided.append(event, change) }
+            let decided = active.flatMap { policy in isInput ? Reactor.decide(change: change, event: event, policy: policy) : nil }
             clock.lap(\.decide)
             guard let decision = decided else { continue }
             report.inputsDecided += 1
@@ -226,6 +236,25 @@ public final class Replayer {
         report.timing = clock.timing
         report.spilledStates = spill?.counts
         return report
+    }
+
+    /// A version activated at `activatedAt` decided the inputs from `from` on that ingest stored
+    /// before it came up: decide them again with it, as live did.
+    private func redecide(_ undecided: UndecidedInputs, from: Seq, activatedAt: Seq, policy: Policy,
+                          derived: inout [Seq: (address: ConversationAddress, decision: Decision, time: Int64)], report: inout ReplayReport) {
+        if undecided.droppedThrough >= from {
+            report.warnings.append("the bot version activated at seq \(activatedAt) decided the inputs stored from seq \(from) on, "
+                                   + "but replay keeps only the last \(options.undecidedInputLimit) undecided inputs: those through seq "
+                                   + "\(undecided.droppedThrough) are compared with the version in force when they were stored")
+        }
+        for input in undecided.from(from) {
+            let seq = input.event.seq
+            if let decision = Reactor.decide(change: input.change, event: input.event, policy: policy) {
+                if derived.updateValue((decision.conversation, decision, input.event.time), forKey: seq) == nil { report.inputsDecided += 1 }
+            } else if derived.removeValue(forKey: seq) != nil {
+                report.inputsDecided -= 1
+            }
+        }
     }
 
     /// Whether `decision` is recorded as `body`. A difference is checked once more against
@@ -294,7 +323,7 @@ public final class Replayer {
 
 }
 
-/// Policies loaded from `policy.activated` events, by the event body's hash.
+/// Policies loaded from `policy.activated` events, by their text (``PolicyActivation/Record/key``).
 public final class PolicyCache: @unchecked Sendable {
     // Used by one replay at a time (the lock makes sharing across threads safe anyway).
     private let lock = NSLock()
@@ -302,13 +331,14 @@ public final class PolicyCache: @unchecked Sendable {
 
     public init() {}
 
-    func policy(recordedIn event: LedgerEvent) throws -> Policy {
-        let key = Array(SHA256.hash(data: event.body))
-        if let policy = lock.withLock({ policies[key] }) { return policy }
+    /// The activation recorded in `event` and the policy it names.
+    func activation(recordedIn event: LedgerEvent) throws -> (record: PolicyActivation.Record, policy: Policy) {
         do {
-            let policy = try PolicyActivation.decode(event.body)
-            lock.withLock { policies[key] = policy }
-            return policy
+            let record = try PolicyActivation.Record(event.body)
+            if let policy = lock.withLock({ policies[record.key] }) { return (record, policy) }
+            let policy = try record.load()
+            lock.withLock { policies[record.key] = policy }
+            return (record, policy)
         } catch {
             throw ReplayError(message: "the policy recorded at seq \(event.seq) cannot be loaded: \(error)")
         }
@@ -385,6 +415,8 @@ public struct ReplayReport: Sendable {
     public var compared = 0
     public var identical = 0
     public var changes: [DecisionChange] = []
+    /// What the replay could not re-derive exactly, in words (empty on a complete replay).
+    public var warnings: [String] = []
     /// With ``Replayer/Options/timing``.
     public var timing: ReplayTiming?
     /// With ``Replayer/Options/residentConversations``: conversation states moved to the spill

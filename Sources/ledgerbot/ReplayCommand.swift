@@ -193,6 +193,7 @@ struct ReplayView {
         let behaviour = report.behaviourChanges.count
         out += "Replayed \(formatCount(report.events)) events (through seq \(report.headSeq)): \(formatCount(report.compared)) decisions compared, \(formatCount(report.identical)) identical, \(formatCount(behaviour)) changed"
             + (report.changes.count > behaviour ? " (\(formatCount(report.changes.count - behaviour)) more differ only in scores or explanation).\n" : ".\n")
+        for warning in report.warnings { out += "warning: \(warning)\n" }
         if behaviour == 0 {
             out += whatIf == nil ? "Every decision re-derived from the ledger equals the recorded one.\n" : "The new version decides exactly as the recorded one on this history.\n"
             return out
@@ -249,6 +250,7 @@ struct ReplayView {
             "conversations_affected": report.conversationsAffected,
             "note": whatIf == nil ? "" : "customer inputs are replayed as recorded; after the first divergence the customer might have answered differently",
             "explanation_only_changes": report.changes.count - report.behaviourChanges.count,
+            "warnings": report.warnings,
             "totals": ["decisions_changed": report.behaviourChanges.count, "replies_changed": t.repliesChanged, "intents_changed": t.intentsChanged,
                        "handoffs_added": t.handoffsAdded, "handoffs_removed": t.handoffsRemoved,
                        "fallbacks_added": t.fallbacksAdded, "fallbacks_removed": t.fallbacksRemoved],
@@ -299,6 +301,7 @@ extension ReplayView {
             tr.conversation th{background:#f4f4f4}.seq{font-family:monospace;white-space:nowrap}.note{color:#a60}</style></head><body>
             <h1>\(escape(title))</h1>
             <p>\(report.events) events replayed; \(report.compared) decisions compared, \(report.identical) identical, \(report.behaviourChanges.count) changed in \(report.conversationsAffected) conversation(s).</p>
+            \(report.warnings.map { "<p class=note>Warning: \(escape($0))</p>" }.joined())
             \(whatIf == nil ? "" : "<p class=note>Customer inputs are replayed as recorded: after the first divergence in a conversation, the customer might have answered differently.</p>")
             <p>Replies changed \(t.repliesChanged) · intents changed \(t.intentsChanged) · hand-offs added \(t.handoffsAdded), removed \(t.handoffsRemoved) · fallbacks added \(t.fallbacksAdded), removed \(t.fallbacksRemoved)</p>
             <table><thead><tr><th>input seq</th><th>recorded</th><th>replayed</th></tr></thead><tbody>

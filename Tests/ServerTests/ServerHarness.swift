@@ -38,13 +38,15 @@ struct ServerHarness {
     }
 
     /// Starts the stack over `directory`, runs `body`, then shuts down gracefully (closing the ledger).
-    /// `ingestLedger` may wrap the file ledger that ingest writes to (a test that stalls it).
+    /// `ingestLedger` may wrap the file ledger that ingest writes to (a test that stalls it);
+    /// `compactForm` is what `serve` records beside each webhook (none by default).
     static func with<T: Sendable>(
         directory: LedgerDirectory,
         configuration: ServerConfiguration = ServerConfiguration(),
         now: @escaping @Sendable () -> Date = Date.init,
         extraServices: (FileLedger) -> [any Service] = { _ in [] },
         ingestLedger: (FileLedger) -> any LedgerStore = { $0 },
+        compactForm: WebhookCompactForm? = nil,
         _ body: @Sendable (ServerHarness) async throws -> T
     ) async throws -> T {
         var configuration = configuration
@@ -53,7 +55,8 @@ struct ServerHarness {
         let registry = PrometheusCollectorRegistry()
         let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
         let ingest = WebhookIngest(ledger: ingestLedger(ledger), configuration: configuration,
-                                   metrics: IngestMetrics(factory: PrometheusMetricsFactory(registry: registry)), logger: logger, now: now)
+                                   metrics: IngestMetrics(factory: PrometheusMetricsFactory(registry: registry)), logger: logger, now: now,
+                                   compactForm: compactForm)
         _ = try await ingest.restoreRecentDeliveries(head: report.headSeq, window: configuration.deduplicationWindow)
         let (portStream, portContinuation) = AsyncStream<Int>.makeStream()
         let app = buildApplication(configuration: configuration,

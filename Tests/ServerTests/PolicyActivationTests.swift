@@ -1,0 +1,92 @@
+import Chatwoot
+import Domain
+import Engine
+import Foundation
+import Ledger
+import LedgerbotTesting
+import Projections
+import Server
+import Simulator
+import Testing
+
+/// Webhooks that ingest stored while no bot was deciding (before the bot's first start, between a
+/// crash and a restart with a new version) are decided by the version that comes up next, and
+/// their place in the ledger is before its `policy.activated` event: replay must decide them with
+/// that version too. (A demo run on a loaded machine stored the first "hi" before the activation;
+/// replay then decided it with no version at all and reported a difference.)
+@Suite struct PolicyActivationTests {
+    private let maria = VisitorProfile(name: "Maria Silva", email: "maria@example.com")
+    private let joao = VisitorProfile(name: "João Souza", email: "joao@example.com")
+
+    private func shopBot(version: Int) throws -> String {
+        let yaml = try String(contentsOf: fixturesDirectory().appendingPathComponent("policies/shop-bot.yml"), encoding: .utf8)
+        return yaml.replacingOccurrences(of: "version: 7", with: "version: \(version)")
+            .replacingOccurrences(of: "how can I help?", with: "how can version \(version) help?")
+    }
+
+    /// Only ingest runs (the bot's deciding part is down): the customer's messages are stored, not decided.
+    private func storeWithoutDeciding(_ texts: [String], from visitor: VisitorProfile, directory: LedgerDirectory,
+                                      chatwoot: ChatwootSimulator) async throws -> ConversationAddress {
+        let form = WebhookCompactForm(name: WebhookDigest.compactFormName, derive: WebhookDigest.compactForm(of:))
+        return try await ServerHarness.with(directory: directory, compactForm: form) { server in
+            await chatwoot.connectBot(url: URL(string: "http://127.0.0.1:\(server.port)/webhooks/chatwoot"))
+            let address = try await chatwoot.startConversation(visitor)
+            for text in texts { try await chatwoot.customerSays(text, in: address) }
+            await chatwoot.waitForDeliveries()
+            return address
+        }
+    }
+
+    @Test func inputsStoredBeforeAVersionCameUpAreDecidedByItLiveAndInReplay() async throws {
+        let temp = TemporaryDirectory()
+        let directory = temp.ledgerDirectory
+        let (v1, v2) = (try shopBot(version: 1), try shopBot(version: 2))
+        let v1Head = LockedBox<Seq?>(nil)
+        try await ChatwootSimulator.withRunning { chatwoot in
+            try await SampleBackends.withRunning { backends in
+                // Before the first start: Maria's messages lie before v1's activation.
+                let first = try await storeWithoutDeciding(["hi", "hello?"], from: maria, directory: directory, chatwoot: chatwoot)
+                // BotStack.run replays the ledger after each run and throws on any difference.
+                try await BotStack.run(yaml: v1, directory: directory, chatwoot: chatwoot, backends: backends) { bot in
+                    try await bot.settle()
+                    let texts = try await bot.publicBotTexts(in: first)
+                    let decisions = try bot.decisions().map { ($0.seq, $0.causation) }, events = try bot.events().map { ($0.seq, $0.type) }
+                    #expect(texts.first == "Hi Maria, how can version 1 help?", "\(texts) \(decisions) \(events)")
+                }
+                // v1 stops; João writes while no bot decides; v2 comes up and answers him.
+                v1Head.value = try readLedger(directory).last?.seq
+                let second = try await storeWithoutDeciding(["hi"], from: joao, directory: directory, chatwoot: chatwoot)
+                try await BotStack.run(yaml: v2, directory: directory, chatwoot: chatwoot, backends: backends) { bot in
+                    try await bot.settle()
+                    #expect(try await bot.publicBotTexts(in: second).first == "Hi João, how can version 2 help?")
+                }
+            }
+        }
+
+        // Each activation names the first input it decides, which lies before it: v1 decides from
+        // the ledger's start, v2 from past what v1 handled, João's message included.
+        let events = try readLedger(directory)
+        let activations = try events.filter { $0.type == EventType.policyActivated }.map { ($0.seq, try PolicyActivation.Record($0.body).decidesFrom) }
+        try #require(activations.count == 2)
+        let stoppedAt = try #require(v1Head.value)
+        let joaosMessage = try #require(events.first { $0.seq > stoppedAt && $0.type == EventType.webhookReceived }?.seq)
+        #expect(activations[0].1 == 1)
+        let v2From = try #require(activations[1].1)
+        #expect(v2From > activations[0].0 && v2From <= joaosMessage && joaosMessage < activations[1].0, "\(activations), João at \(joaosMessage)")
+
+        let report = try await Replayer(directory: directory).run()
+        #expect(report.recordedPolicies == ["shop-bot@1", "shop-bot@2"])
+        #expect(report.compared > 0 && report.compared == report.identical && report.changes.isEmpty)
+        #expect(report.warnings.isEmpty)
+
+        // A window of undecided inputs larger than replay keeps is reported, not guessed: Maria's
+        // first message is then compared with "no version", and the report says why.
+        var narrow = Replayer.Options()
+        narrow.undecidedInputLimit = 1
+        let limited = try await Replayer(directory: directory, options: narrow).run()
+        #expect(limited.warnings.count == 1)
+        #expect(limited.warnings.first?.contains("from seq 1 on") == true, "\(limited.warnings)")
+        #expect(limited.changes.first?.inputSeq == 1)
+        #expect(limited.changes.allSatisfy { $0.inputSeq < activations[0].0 }, "\(limited.changes.map(\.inputSeq))")
+    }
+}
