@@ -49,10 +49,12 @@ public enum PolicyActivation {
             includes = (value["includes"]?.objectValue ?? [:]).compactMapValues(\.stringValue)
             id = value["id"]?.stringValue
             decidesFrom = value["decides_from"]?.intValue.flatMap { $0 > 0 ? Seq($0) : nil }
+            // Each part with its length first, so no two different policies hash the same parts.
             var hash = SHA256()
-            hash.update(data: Array(source.utf8))
-            for (name, text) in includes.sorted(by: { $0.key < $1.key }) {
-                hash.update(data: [0] + Array(name.utf8) + [0] + Array(text.utf8))
+            for part in [source] + includes.sorted(by: { $0.key < $1.key }).flatMap({ [$0.key, $0.value] }) {
+                let bytes = Array(part.utf8)
+                withUnsafeBytes(of: UInt64(bytes.count).littleEndian) { hash.update(bufferPointer: $0) }
+                hash.update(data: bytes)
             }
             key = Array(hash.finalize())
         }

@@ -53,7 +53,9 @@ public actor ProjectionService: Service {
 
     private func follow() async throws {
         let updates = ledger.subscribe()
-        let head = await ledger.headSeq()
+        // Every commit, another instance's too: a decision it made just before this one took
+        // the reactor's lease must be found, or its input would be answered twice.
+        let head = try await ledger.committedHeadSeq()
         if projections.resetReason != nil || projections.checkpoint == 0 {
             logger.info("projections rebuilding from the ledger", metadata: ["reason": "\(projections.resetReason ?? "first start")", "ledger.head_seq": "\(head)"])
         }

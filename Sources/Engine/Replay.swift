@@ -159,6 +159,7 @@ public final class Replayer {
         var syntheticSeqs: Seq = 1 << 62
         var decodedDecision: Decision?
         var undecided = UndecidedInputs(limit: options.undecidedInputLimit)
+        var lastCause: Seq = 0
         var lastProgress = ContinuousClock.now
         var clock = PhaseClock(enabled: options.timing)
         while let item = try await events.next() {
@@ -176,11 +177,16 @@ public final class Replayer {
                 active = options.policy ?? recorded
                 report.recordedPolicies.append(recorded.id)
                 if let from = record.decidesFrom, from < event.seq, let policy = active {
+                    if from <= lastCause {
+                        report.warnings.append("the bot version activated at seq \(event.seq) says it decides the inputs from seq \(from) on, "
+                                               + "but the input at seq \(lastCause) was decided before it: its later decisions of those inputs are not re-derived")
+                    }
                     redecide(undecided, from: from, activatedAt: event.seq, policy: policy, derived: &derived, report: &report)
                 }
             case EventType.decision:
                 guard let cause = event.causation else { break }
                 undecided.decided(through: cause)
+                lastCause = max(lastCause, cause)
                 let mine = derived.removeValue(forKey: cause)
                 // Identical bytes: the re-derived decision *is* the recorded one, so the recorded
                 // JSON is not decoded at all; otherwise it is decoded once, for the report and the fold.
@@ -210,8 +216,10 @@ public final class Replayer {
             try store.evictIfNeeded()
             clock.lap(\.fold)
             let isInput = ProjectionService.inputTypes.contains(event.type)
-            if isInput, change.conversation != nil { undecided.append(event, change) }
             let decided = active.flatMap { policy in isInput ? Reactor.decide(change: change, event: event, policy: policy) : nil }
+            if isInput, decided != nil || Reactor.mayReact(to: change.input) {
+                undecided.append(UndecidedInputs.Input(event: event, before: change.before, read: change.input))
+            }
             clock.lap(\.decide)
             guard let decision = decided else { continue }
             report.inputsDecided += 1
@@ -247,9 +255,9 @@ public final class Replayer {
                                    + "but replay keeps only the last \(options.undecidedInputLimit) undecided inputs: those through seq "
                                    + "\(undecided.droppedThrough) are compared with the version in force when they were stored")
         }
-        for input in undecided.from(from) {
+        undecided.forEach(from: from) { input in
             let seq = input.event.seq
-            if let decision = Reactor.decide(change: input.change, event: input.event, policy: policy) {
+            if let decision = Reactor.decide(before: input.before, input: input.read, event: input.event, policy: policy) {
                 if derived.updateValue((decision.conversation, decision, input.event.time), forKey: seq) == nil { report.inputsDecided += 1 }
             } else if derived.removeValue(forKey: seq) != nil {
                 report.inputsDecided -= 1

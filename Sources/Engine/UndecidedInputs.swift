@@ -1,13 +1,15 @@
 import Ledger
 import Projections
 
-/// The inputs a replay has read whose recorded decision has not appeared yet, with what the
+/// The inputs a replay has read that the reactor reacts to (a customer's message or answer, a
+/// lookup or NLU result, a timer) and whose recorded decision it has not met yet, with what the
 /// reactor needs to decide them again.
 ///
 /// Live, a bot version decides every input from its ``PolicyActivation/Record/decidesFrom`` on,
-/// and that can be before its `policy.activated` event: ingest stores webhooks while no bot
-/// decides (before the first start, between a crash and the restart, while another instance
-/// takes the reactor's lease). When replay reaches such an activation it decides those inputs
+/// and that can be before its `policy.activated` event: inputs past the projections' checkpoint
+/// when it starts — stored while no bot decided (the first start racing the first delivery, a
+/// crash, another instance taking the reactor's lease), or decided silently by the version before
+/// it but not yet checkpointed. When replay reaches such an activation it decides those inputs
 /// again with the version that really decided them.
 ///
 /// Live decides in seq order, so once the decision for input N is recorded every input before
@@ -15,9 +17,12 @@ import Projections
 /// (``Replayer/Options/undecidedInputLimit``); an activation reaching further back than it holds
 /// is reported (``ReplayReport/warnings``), not guessed.
 struct UndecidedInputs {
+    /// What the reactor needs to decide an input again: the event, its conversation's state
+    /// before it and the event as read (the state after it is folded again on that rare path).
     struct Input {
         var event: LedgerEvent
-        var change: ProjectionChange
+        var before: ConversationState?
+        var read: Projector.Input
     }
 
     /// Slots before `start` are emptied (nil); compacted once they are half of the array.
@@ -31,12 +36,12 @@ struct UndecidedInputs {
         self.limit = max(1, limit)
     }
 
-    mutating func append(_ event: LedgerEvent, _ change: ProjectionChange) {
+    mutating func append(_ input: Input) {
         if slots.count - start == limit {
             droppedThrough = slots[start]!.event.seq
             dropFirst(1)
         }
-        slots.append(Input(event: event, change: change))
+        slots.append(input)
     }
 
     /// The decision for `seq` is recorded: it and every input before it are dealt with.
@@ -46,14 +51,15 @@ struct UndecidedInputs {
         dropFirst(end - start)
     }
 
-    /// The inputs from `seq` on, in seq order.
-    func from(_ seq: Seq) -> [Input] {
-        slots[start...].lazy.compactMap { $0 }.filter { $0.event.seq >= seq }
+    /// Calls `body` with each input from `seq` on, in seq order.
+    func forEach(from seq: Seq, _ body: (Input) -> Void) {
+        for case let input? in slots[start...] where input.event.seq >= seq { body(input) }
     }
+
+    var count: Int { slots.count - start }
 
     private mutating func dropFirst(_ count: Int) {
         guard count > 0 else { return }
-        // Released at once, so the fold does not copy a state still held here on its next write.
         for index in start..<start + count { slots[index] = nil }
         start += count
         if start == slots.count {

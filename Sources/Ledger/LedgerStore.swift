@@ -16,6 +16,11 @@ public protocol LedgerStore: Sendable {
     /// The last committed seq (0 when empty).
     func headSeq() async -> Seq
 
+    /// The last committed seq as the backend has it now. A shared backend's ``headSeq()`` is what
+    /// this process has heard of, which can lag another instance's commits for a moment; what
+    /// must see every commit (the reactor looking for decisions already made) asks this.
+    func committedHeadSeq() async throws -> Seq
+
     /// Yields the new head seq after each commit (including other writers' commits where the
     /// backend is shared). The first element is the head at subscription.
     func subscribe() -> AsyncStream<Seq>
@@ -53,6 +58,11 @@ public protocol LedgerTailing: AnyObject, Sendable {
 }
 
 extension LedgerTail: @unchecked Sendable, LedgerTailing {}
+
+extension LedgerStore {
+    /// A backend with one writer knows its head.
+    public func committedHeadSeq() async throws -> Seq { await headSeq() }
+}
 
 extension FileLedger {
     public func health() async -> LedgerHealth {

@@ -432,6 +432,13 @@ public final class PostgresLedger: LedgerStore, @unchecked Sendable {
         }
     }
 
+    /// The database's head (other instances' commits included), and this instance's head moved up to it.
+    public func committedHeadSeq() async throws -> Seq {
+        let head = try await currentHeadInDatabase()
+        advanceHead(to: head)
+        return head
+    }
+
     /// The committed head as the database has it now.
     public func currentHeadInDatabase() async throws -> Seq {
         for try await head in try await client.query("SELECT head_seq FROM ledgerbot_ledger WHERE id = 1", logger: logger).decode(Int64.self) {

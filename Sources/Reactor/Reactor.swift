@@ -37,6 +37,30 @@ public enum Reactor {
         decide(before: change.before, after: change.after, event: event, read: change.input, policy: policy)
     }
 
+    /// The same from the state before `event` and the event as read (`after` is folded here):
+    /// what replay keeps of an input it may have to decide again later.
+    public static func decide(before: ConversationState?, input read: Projector.Input, event: LedgerEvent, policy: Policy) -> Decision? {
+        decide(before: before, after: nil, event: event, read: read, policy: policy)
+    }
+
+    /// Whether the event may be one the reactor reacts to, under any policy: a customer's
+    /// message or a widget answer, a lookup or NLU result, a timer. Everything else only updates
+    /// state. (A cheap superset of what ``ReactorInput`` accepts: it does not look at the state.)
+    public static func mayReact(to read: Projector.Input) -> Bool {
+        switch read {
+        case .webhook(let digest):
+            guard let message = digest.message, !message.isPrivate else { return false }
+            switch digest.kind {
+            case .messageCreated: return message.messageType == .incoming
+            case .messageUpdated: return message.answer != nil
+            default: return false
+            }
+        case .effectResult(let result, _): return result.kind == "lookup" || result.kind == "understand"
+        case .timerFired: return true
+        case .decision, .ignored: return false
+        }
+    }
+
     private static func decide(before: ConversationState?, after folded: ConversationState?, event: LedgerEvent,
                                read: Projector.Input, policy: Policy) -> Decision? {
         guard let input = ReactorInput(read, before: before) else { return nil }

@@ -3,6 +3,7 @@ import Domain
 import Engine
 import Foundation
 import Ledger
+import Policy
 import LedgerbotTesting
 import Projections
 import Server
@@ -34,6 +35,21 @@ import Testing
             for text in texts { try await chatwoot.customerSays(text, in: address) }
             await chatwoot.waitForDeliveries()
             return address
+        }
+    }
+
+    @Test func anActivationWithoutAUsableDecidesFromReplaysAsBefore() throws {
+        let policy = try PolicyLoader.load(yaml: try shopBot(version: 3), file: "v3.yml")
+        let body = try PolicyActivation.encode(policy, decidesFrom: 42)
+        #expect(try PolicyActivation.Record(body).decidesFrom == 42)
+        let text = String(decoding: body, as: UTF8.self)
+        for odd in ["", "-5", "0", "\"12\"", "1.5", "true", "null", "18446744073709551616"] {
+            let edited = odd.isEmpty ? text.replacingOccurrences(of: "\"decides_from\":42,", with: "")
+                                     : text.replacingOccurrences(of: "\"decides_from\":42", with: "\"decides_from\":\(odd)")
+            #expect(edited != text)
+            let record = try PolicyActivation.Record(Array(edited.utf8))
+            #expect(record.decidesFrom == nil, "decides_from \(odd.isEmpty ? "missing" : odd)")
+            #expect(record.key == (try PolicyActivation.Record(body)).key, "the same policy text, whatever the field")
         }
     }
 
@@ -78,6 +94,15 @@ import Testing
         #expect(report.recordedPolicies == ["shop-bot@1", "shop-bot@2"])
         #expect(report.compared > 0 && report.compared == report.identical && report.changes.isEmpty)
         #expect(report.warnings.isEmpty)
+
+        // What-if v2 over the whole history: Maria's messages, stored before any version came
+        // up, are decided by v2 as well (replayed, not "no decision"), and differ only in wording.
+        var whatIf = Replayer.Options(policy: try PolicyLoader.load(yaml: v2, file: "v2.yml"))
+        whatIf.threads = 1
+        let v2Report = try await Replayer(directory: directory, options: whatIf).run()
+        #expect(!v2Report.changes.isEmpty)
+        #expect(v2Report.changes.allSatisfy { $0.recorded != nil && $0.replayed != nil }, "\(v2Report.changes.map(\.inputSeq))")
+        #expect(v2Report.changes.allSatisfy { $0.inputSeq < activations[0].0 }, "only v1's decisions change")
 
         // A window of undecided inputs larger than replay keeps is reported, not guessed: Maria's
         // first message is then compared with "no version", and the report says why.
