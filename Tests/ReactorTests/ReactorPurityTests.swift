@@ -61,4 +61,28 @@ import Testing
             #expect(Reactor.decide(state: nil, event: event, policy: policy) == nil, "\(fixture)")
         }
     }
+
+    /// Replay keeps only the inputs `mayReact` accepts, to decide them again with a version that
+    /// came up after them: it must accept every event the reactor decides, and it is only worth
+    /// having if it turns away the events that just update state.
+    @Test func mayReactAcceptsEveryEventTheReactorDecides() throws {
+        let policy = try PolicyLoader.load(path: fixturesDirectory().appendingPathComponent("policies/shop-bot.yml").path)
+        let fixtures = try FileManager.default.contentsOfDirectory(atPath: fixturesDirectory().appendingPathComponent("chatwoot").path)
+            .filter { $0.hasPrefix("webhook-") }.sorted()
+        var decided: [String] = [], turnedAway: [String] = []
+        for fixture in fixtures {
+            let event = LedgerEvent(seq: 7, stream: "1/128", type: EventType.webhookReceived, time: 1_780_000_000_000_000,
+                                    causation: nil, body: try chatwootFixture(fixture), meta: [])
+            let mayReact = Reactor.mayReact(to: Projector.Input(event))
+            if Reactor.decide(state: nil, event: event, policy: policy) != nil {
+                decided.append(fixture)
+                #expect(mayReact, "\(fixture) is decided but would not be kept")
+            }
+            if !mayReact { turnedAway.append(fixture) }
+        }
+        #expect(decided.contains("webhook-message_created-incoming.json"), "\(decided)")
+        #expect(decided.contains("webhook-message_updated-input_select-submitted.json"), "\(decided)")
+        #expect(Set(turnedAway).isSuperset(of: ["webhook-message_created-outgoing.json", "webhook-conversation_status_changed.json",
+                                               "webhook-conversation_updated.json", "webhook-webwidget_triggered.json"]), "\(turnedAway)")
+    }
 }
