@@ -218,7 +218,9 @@ public final class Replayer {
             let isInput = ProjectionService.inputTypes.contains(event.type)
             let decided = active.flatMap { policy in isInput ? Reactor.decide(change: change, event: event, policy: policy) : nil }
             if isInput, decided != nil || Reactor.mayReact(to: change.input) {
-                undecided.append(UndecidedInputs.Input(event: event, before: change.before, read: change.input))
+                // The reactor reads the event's seq and time; its body may be large and is read already.
+                let bare = LedgerEvent(seq: event.seq, stream: event.stream, type: event.type, time: event.time, causation: event.causation, body: [])
+                undecided.append(UndecidedInputs.Input(event: bare, before: change.before, read: change.input))
             }
             clock.lap(\.decide)
             guard let decision = decided else { continue }

@@ -432,9 +432,15 @@ public final class PostgresLedger: LedgerStore, @unchecked Sendable {
         }
     }
 
-    /// The database's head (other instances' commits included), and this instance's head moved up to it.
+    /// The database's head (other instances' commits included), and this instance's head moved up
+    /// to it. `FOR SHARE` waits for an append still committing (it holds the row `FOR UPDATE`):
+    /// an instance killed after sending COMMIT leaves a transaction the server still finishes.
     public func committedHeadSeq() async throws -> Seq {
-        let head = try await currentHeadInDatabase()
+        var found: Seq?
+        for try await head in try await client.query("SELECT head_seq FROM ledgerbot_ledger WHERE id = 1 FOR SHARE", logger: logger).decode(Int64.self) {
+            found = Seq(head)
+        }
+        guard let head = found else { throw LedgerError(.corrupted, "the ledgerbot_ledger row is missing") }
         advanceHead(to: head)
         return head
     }
