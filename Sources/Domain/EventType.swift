@@ -13,8 +13,12 @@ public enum EventType {
     public static let effectResult = "effect.result"
     /// A timer the reactor scheduled, fired.
     public static let timerFired = "timer.fired"
-    /// The bot version (policy) in force from this point on.
+    /// The bot version (policy) in force from this point on; it decides the inputs from the
+    /// `decides_from` seq its body names (which may be before it).
     public static let policyActivated = "policy.activated"
+    /// No bot version decides from the `from` seq its body names: `serve` ran without a policy
+    /// after a version had run (the bot paused, recording only).
+    public static let policyDeactivated = "policy.deactivated"
 }
 
 /// Builds the ledger stream of an event: `"<account>/<conversation>"`.

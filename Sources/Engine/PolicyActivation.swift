@@ -65,6 +65,18 @@ public enum PolicyActivation {
         }
     }
 
+    /// The body of a `policy.deactivated` event: no version decides the inputs from `from` on.
+    public static func encodeDeactivation(from: Seq) -> [UInt8] {
+        Array("{\"from\":\(from)}".utf8)
+    }
+
+    /// The first input a `policy.deactivated` event leaves undecided (nil: unreadable, and then
+    /// the event's own seq is meant).
+    public static func deactivationFrom(_ body: [UInt8]) -> Seq? {
+        guard let value = try? JSONDecoder().decode(JSONValue.self, from: Data(body)) else { return nil }
+        return value["from"]?.intValue.flatMap { $0 > 0 ? Seq($0) : nil }
+    }
+
     /// The recorded policy. - Throws: ``Policy/PolicyError`` or a decoding error.
     public static func decode(_ body: [UInt8]) throws -> Policy {
         try Record(body).load()

@@ -34,6 +34,8 @@ public actor ProjectionService: Service {
     private var decided = Set<Seq>()
     /// Inputs at or below this were handled before (with a decision, or none was needed).
     private var decidedThrough: Seq = 0
+    /// The `policy.activated` seq in force at start (0: none, or deactivated since).
+    private var versionInForce: Seq = 0
 
     /// - Parameter policy: the bot version to run; nil records and projects only.
     public init(ledger: any LedgerStore, directory: LedgerDirectory, policy: Policy? = nil, logger: Logger) throws {
@@ -59,9 +61,11 @@ public actor ProjectionService: Service {
         if projections.resetReason != nil || projections.checkpoint == 0 {
             logger.info("projections rebuilding from the ledger", metadata: ["reason": "\(projections.resetReason ?? "first start")", "ledger.head_seq": "\(head)"])
         }
+        try await scanPastCheckpoint(through: head)
         if let policy {
-            try await findDecisions(after: projections.checkpoint, through: head)
             try await activate(policy)
+        } else if versionInForce != 0 {
+            try await deactivate()
         }
         let tail = try ledger.tail(from: projections.checkpoint + 1)
         try await process(tail, through: head)
@@ -112,17 +116,26 @@ public actor ProjectionService: Service {
             .sorted { ($0.1.dueAt, $0.1.decision) < ($1.1.dueAt, $1.1.decision) }
     }
 
-    /// Decisions between the checkpoint and the head: their inputs must not be decided again.
-    private func findDecisions(after checkpoint: Seq, through head: Seq) async throws {
+    /// Between the checkpoint and the head: decisions, whose inputs must not be decided again,
+    /// and whether a bot version is in force at the head.
+    private func scanPastCheckpoint(through head: Seq) async throws {
+        versionInForce = projections.versionInForce
+        let checkpoint = projections.checkpoint
         guard head > checkpoint else { return }
         let tail = try ledger.tail(from: checkpoint + 1)
         while tail.nextSeq <= head {
             let events = try await tail.read(through: head, limit: 4096)
             if events.isEmpty { break }
-            for event in events where event.type == EventType.decision {
-                guard let cause = event.causation else { continue }
-                decided.insert(cause)
-                decidedThrough = max(decidedThrough, cause)
+            for event in events {
+                switch event.type {
+                case EventType.decision:
+                    guard let cause = event.causation else { continue }
+                    decided.insert(cause)
+                    decidedThrough = max(decidedThrough, cause)
+                case EventType.policyActivated: versionInForce = event.seq
+                case EventType.policyDeactivated: versionInForce = 0
+                default: break
+                }
             }
         }
         if !decided.isEmpty {
@@ -134,11 +147,22 @@ public actor ProjectionService: Service {
     /// and the first input it decides: webhooks stored past the checkpoint while no bot was
     /// deciding lie before this event in the ledger, and this version decides them.
     private func activate(_ policy: Policy) async throws {
-        let decidesFrom = max(projections.checkpoint, decidedThrough) + 1
+        let decidesFrom = firstUndecidedInput
         _ = try await ledger.append([EventDraft(stream: PolicyActivation.stream, type: EventType.policyActivated, time: Timestamp.micros(Date()),
                                                 body: try PolicyActivation.encode(policy, decidesFrom: decidesFrom))])
         logger.info("policy active", metadata: ["policy.id": "\(policy.id)", "policy.sha256": "\(policy.contentHash.prefix(12))"])
     }
+
+    /// Records that no version decides from here on: this `serve` runs without a policy after one
+    /// ran (the bot paused). Replay then decides nothing past it either.
+    private func deactivate() async throws {
+        _ = try await ledger.append([EventDraft(stream: PolicyActivation.stream, type: EventType.policyDeactivated, time: Timestamp.micros(Date()),
+                                                body: PolicyActivation.encodeDeactivation(from: firstUndecidedInput))])
+        logger.info("no policy: the bot version that ran before decides nothing from here on (recording only)")
+    }
+
+    /// The first input the version starting now decides (or, without one, leaves undecided).
+    private var firstUndecidedInput: Seq { max(projections.checkpoint, decidedThrough) + 1 }
 
     /// Returns once every event through `seq` is folded in (and decided).
     public func waitUntilApplied(_ seq: Seq) async {

@@ -183,6 +183,13 @@ public final class Replayer {
                     }
                     redecide(undecided, from: from, activatedAt: event.seq, policy: policy, derived: &derived, report: &report)
                 }
+            case EventType.policyDeactivated:
+                // The bot paused: no version decided from `from` on, under the recorded versions or a what-if.
+                active = nil
+                let from = min(PolicyActivation.deactivationFrom(event.body) ?? event.seq, event.seq)
+                undecided.forEach(from: from) { input in
+                    if derived.removeValue(forKey: input.event.seq) != nil { report.inputsDecided -= 1 }
+                }
             case EventType.decision:
                 guard let cause = event.causation else { break }
                 undecided.decided(through: cause)

@@ -29,6 +29,8 @@ enum ProjectionSchema {
         Version(number: 5, tables: tablesV1, sql: sqlV1),
         // 6: the options of the bot's last question (answered by a message outside the widget).
         Version(number: 6, tables: tablesV1, sql: sqlV1),
+        // 7: which bot version is in force (`projections.version_in_force`, beside the checkpoint).
+        Version(number: 7, tables: tablesV1, sql: sqlV1),
     ]
 
     private static let tablesV1 = ["conversations", "conversation_states", "contacts", "daily_metrics"]

@@ -1,4 +1,5 @@
 import Chatwoot
+import Domain
 import Foundation
 import Ledger
 import SQLite
@@ -27,6 +28,8 @@ import SQLite
 public final class ProjectionStore {
     /// The checkpoint name in the index's `checkpoints` table.
     public static let checkpointName = "projections"
+    /// Where ``versionInForce`` is kept beside it (in the same table, written in the same transaction).
+    static let versionInForceName = "projections.version_in_force"
 
     public let index: LedgerIndex
     /// Every conversation and contact as of ``checkpoint``.
@@ -34,6 +37,10 @@ public final class ProjectionStore {
     /// Set when the stored projections could not be used and were reset (the next catch-up
     /// refolds the ledger): why.
     public private(set) var resetReason: String?
+
+    /// The seq of the `policy.activated` event in force as of the events applied (staged ones
+    /// included); 0 when no version ran yet or the last one was followed by `policy.deactivated`.
+    public private(set) var versionInForce: Seq = 0
 
     /// Set when a failed batch could not be undone in memory: the store refuses further work.
     private var unusable: String?
@@ -53,7 +60,7 @@ public final class ProjectionStore {
             return
         }
         do {
-            store = try load()
+            (store, versionInForce) = try load()
         } catch let error as DecodingError {
             // Derived data: rather than refuse to start, forget it and refold the ledger.
             try reset()
@@ -97,6 +104,8 @@ public final class ProjectionStore {
             expected += 1
         }
         for event in events[start...] {
+            if event.type == EventType.policyActivated { versionInForce = event.seq }
+            if event.type == EventType.policyDeactivated { versionInForce = 0 }
             let change = store.apply(event)
             batch.applied.append(AppliedEvent(event: event, change: change))
             if let address = change.conversation, change.changed {
@@ -124,6 +133,7 @@ public final class ProjectionStore {
                     try add(batch.metrics[key]!, for: key)
                 }
                 try index.setCheckpoint(Self.checkpointName, to: store.appliedSeq)
+                try index.setCheckpoint(Self.versionInForceName, to: versionInForce)
             }
         } catch {
             discardStaged()
@@ -134,7 +144,7 @@ public final class ProjectionStore {
     /// Forgets what was staged and not committed (memory agrees with SQLite again).
     public func discardStaged() {
         do {
-            store = try load()
+            (store, versionInForce) = try load()
         } catch let reload {
             unusable = "projections could not reload after a failed batch (\(reload)); open a new ProjectionStore"
         }
@@ -196,8 +206,10 @@ public final class ProjectionStore {
         try connection.transaction {
             try ProjectionSchema.recreate(connection)
             try index.setCheckpoint(Self.checkpointName, to: 0)
+            try index.setCheckpoint(Self.versionInForceName, to: 0)
         }
         store = ConversationStore()
+        versionInForce = 0
     }
 
     // MARK: - Rows
@@ -266,8 +278,8 @@ public final class ProjectionStore {
             ])
     }
 
-    /// The store as of the checkpoint, from the tables.
-    private func load() throws -> ConversationStore {
+    /// The store as of the checkpoint, from the tables, and the version in force then.
+    private func load() throws -> (ConversationStore, Seq) {
         // Read every row before decoding: a statement left mid-iteration by a throw would keep
         // the table locked against the reset that follows a decoding error.
         let states = try connection.query("SELECT state FROM conversation_states ORDER BY account_id, conversation_id") { $0.text(0) }
@@ -283,9 +295,10 @@ public final class ProjectionStore {
                                  conversations: Int(row.int64(6)), firstSeenAt: Timestamp.parse(row.text(7)) ?? 0,
                                  lastSeenAt: Timestamp.parse(row.text(8)) ?? 0, updatedSeq: Seq(bitPattern: row.int64(9)))
         }
-        return ConversationStore(conversations: Dictionary(uniqueKeysWithValues: states.map { ($0.address, $0) }),
-                                 contacts: Dictionary(uniqueKeysWithValues: contacts.map { ($0.key, $0) }),
-                                 appliedSeq: try index.checkpoint(Self.checkpointName))
+        let store = ConversationStore(conversations: Dictionary(uniqueKeysWithValues: states.map { ($0.address, $0) }),
+                                      contacts: Dictionary(uniqueKeysWithValues: contacts.map { ($0.key, $0) }),
+                                      appliedSeq: try index.checkpoint(Self.checkpointName))
+        return (store, try index.checkpoint(Self.versionInForceName))
     }
 
     // MARK: - Inspection

@@ -3,6 +3,7 @@ import Domain
 import Engine
 import Foundation
 import Ledger
+import Logging
 import Policy
 import LedgerbotTesting
 import Projections
@@ -113,5 +114,52 @@ import Testing
         #expect(limited.warnings.first?.contains("from seq 1 on") == true, "\(limited.warnings)")
         #expect(limited.changes.first?.inputSeq == 1)
         #expect(limited.changes.allSatisfy { $0.inputSeq < activations[0].0 }, "\(limited.changes.map(\.inputSeq))")
+    }
+
+    /// `serve` without a policy after a version ran (the bot paused, recording only): the
+    /// messages of the pause are folded and never answered, and replay must not answer them with
+    /// the version that ran before (it did, and reported differences, before `policy.deactivated`).
+    @Test func aPauseWithoutAPolicyIsRecordedAndReplayDecidesNothingInIt() async throws {
+        let temp = TemporaryDirectory()
+        let directory = temp.ledgerDirectory
+        let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+        let form = WebhookCompactForm(name: WebhookDigest.compactFormName, derive: WebhookDigest.compactForm(of:))
+        try await ChatwootSimulator.withRunning { chatwoot in
+            try await SampleBackends.withRunning { backends in
+                let conversation = LockedBox<ConversationAddress?>(nil)
+                try await BotStack.run(directory: directory, chatwoot: chatwoot, backends: backends) { bot in
+                    let address = try await bot.chatwoot.startConversation(maria)
+                    conversation.value = address
+                    try await bot.customer("hi", in: address)
+                }
+                let address = try #require(conversation.value)
+                // Paused: serve with no policy folds what arrives and decides nothing.
+                let service = LockedBox<ProjectionService?>(nil)
+                try await ServerHarness.with(directory: directory, extraServices: { ledger in
+                    let projections = try! ProjectionService(ledger: ledger, directory: directory, logger: logger)
+                    service.value = projections
+                    return [projections]
+                }, compactForm: form) { server in
+                    await chatwoot.connectBot(url: URL(string: "http://127.0.0.1:\(server.port)/webhooks/chatwoot"))
+                    try await chatwoot.customerSays("hello? anyone?", in: address)
+                    await chatwoot.waitForDeliveries()
+                    await try #require(service.value).waitUntilApplied(await server.ledger.headSeq())
+                }
+                // Resumed: the bot answers what comes next, not what came during the pause.
+                try await BotStack.run(directory: directory, chatwoot: chatwoot, backends: backends) { bot in
+                    try await bot.customer("hi", in: address)
+                    #expect(try await bot.publicBotTexts(in: address) == ["Hi Maria, how can I help?", "Hi Maria, how can I help?"])
+                }
+            }
+        }
+        let events = try readLedger(directory)
+        let pause = try #require(events.first { $0.type == EventType.policyDeactivated })
+        let paused = try #require(events.first { $0.type == EventType.webhookReceived && String(decoding: $0.body, as: UTF8.self).contains("hello? anyone?") })
+        #expect(PolicyActivation.deactivationFrom(pause.body).map { $0 <= paused.seq } == true, "the pause covers the message stored in it")
+        #expect(events.filter { $0.type == EventType.policyActivated }.count == 2)
+        #expect(!events.contains { $0.type == EventType.decision && $0.causation == paused.seq }, "nobody answered during the pause")
+        // BotStack.run has replayed the ledger after each run (identical, or it throws); once more, explicitly.
+        let report = try await Replayer(directory: directory).run()
+        #expect(report.changes.isEmpty && report.compared == report.identical && report.warnings.isEmpty)
     }
 }
