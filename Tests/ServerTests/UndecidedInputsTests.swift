@@ -1,5 +1,6 @@
 @testable import Engine
 import Ledger
+import LedgerbotTesting
 import Projections
 import Testing
 
@@ -36,7 +37,7 @@ import Testing
     }
 
     @Test func matchesAPlainArrayOverManyOperations() {
-        var generator = SplitMix(seed: 7)
+        var generator = SeededGenerator(state: 7)
         for limit in [1, 5, 70, 300] {
             var inputs = UndecidedInputs(limit: limit)
             var model: [Seq] = []
@@ -59,18 +60,5 @@ import Testing
                 #expect(seqs(inputs, from: from) == model.filter { $0 >= from })
             }
         }
-    }
-}
-
-/// A small deterministic generator, so the sequence of operations is the same on every run.
-private struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
