@@ -34,8 +34,8 @@ public actor ProjectionService: Service {
     private var decided = Set<Seq>()
     /// Inputs at or below this were handled before (with a decision, or none was needed).
     private var decidedThrough: Seq = 0
-    /// The `policy.activated` seq in force at start (0: none, or deactivated since).
-    private var versionInForce: Seq = 0
+    /// The bot version the ledger leaves in force when this service starts.
+    private var versionInForce = BotVersionInForce()
 
     /// - Parameter policy: the bot version to run; nil records and projects only.
     public init(ledger: any LedgerStore, directory: LedgerDirectory, policy: Policy? = nil, logger: Logger) throws {
@@ -63,8 +63,11 @@ public actor ProjectionService: Service {
         }
         try await scanPastCheckpoint(through: head)
         if let policy {
+            // After a pause, what was stored during it stays unanswered, even where this
+            // instance's checkpoint lags (a standby taking the lease, a paused serve killed).
+            if versionInForce.pausedAt != 0 { decidedThrough = max(decidedThrough, head) }
             try await activate(policy)
-        } else if versionInForce != 0 {
+        } else if versionInForce.activatedAt != 0 {
             try await deactivate()
         }
         let tail = try ledger.tail(from: projections.checkpoint + 1)
@@ -127,15 +130,11 @@ public actor ProjectionService: Service {
             let events = try await tail.read(through: head, limit: 4096)
             if events.isEmpty { break }
             for event in events {
-                switch event.type {
-                case EventType.decision:
-                    guard let cause = event.causation else { continue }
-                    decided.insert(cause)
-                    decidedThrough = max(decidedThrough, cause)
-                case EventType.policyActivated: versionInForce = event.seq
-                case EventType.policyDeactivated: versionInForce = 0
-                default: break
-                }
+                versionInForce.apply(event)
+                // Without a policy nothing is decided: no need to hold every decision's input.
+                guard policy != nil, event.type == EventType.decision, let cause = event.causation else { continue }
+                decided.insert(cause)
+                decidedThrough = max(decidedThrough, cause)
             }
         }
         if !decided.isEmpty {

@@ -187,9 +187,9 @@ public final class Replayer {
                 // The bot paused: no version decided from `from` on, under the recorded versions or a what-if.
                 active = nil
                 let from = min(PolicyActivation.deactivationFrom(event.body) ?? event.seq, event.seq)
-                undecided.forEach(from: from) { input in
-                    if derived.removeValue(forKey: input.event.seq) != nil { report.inputsDecided -= 1 }
-                }
+                let before = derived.count
+                derived = derived.filter { $0.key < from }
+                report.inputsDecided -= before - derived.count
             case EventType.decision:
                 guard let cause = event.causation else { break }
                 undecided.decided(through: cause)

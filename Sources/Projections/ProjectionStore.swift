@@ -29,7 +29,8 @@ public final class ProjectionStore {
     /// The checkpoint name in the index's `checkpoints` table.
     public static let checkpointName = "projections"
     /// Where ``versionInForce`` is kept beside it (in the same table, written in the same transaction).
-    static let versionInForceName = "projections.version_in_force"
+    static let activatedAtName = "projections.version_activated_at"
+    static let pausedAtName = "projections.version_paused_at"
 
     public let index: LedgerIndex
     /// Every conversation and contact as of ``checkpoint``.
@@ -38,9 +39,8 @@ public final class ProjectionStore {
     /// refolds the ledger): why.
     public private(set) var resetReason: String?
 
-    /// The seq of the `policy.activated` event in force as of the events applied (staged ones
-    /// included); 0 when no version ran yet or the last one was followed by `policy.deactivated`.
-    public private(set) var versionInForce: Seq = 0
+    /// The bot version in force as of the events applied (staged ones included).
+    public private(set) var versionInForce = BotVersionInForce()
 
     /// Set when a failed batch could not be undone in memory: the store refuses further work.
     private var unusable: String?
@@ -104,8 +104,7 @@ public final class ProjectionStore {
             expected += 1
         }
         for event in events[start...] {
-            if event.type == EventType.policyActivated { versionInForce = event.seq }
-            if event.type == EventType.policyDeactivated { versionInForce = 0 }
+            versionInForce.apply(event)
             let change = store.apply(event)
             batch.applied.append(AppliedEvent(event: event, change: change))
             if let address = change.conversation, change.changed {
@@ -133,7 +132,8 @@ public final class ProjectionStore {
                     try add(batch.metrics[key]!, for: key)
                 }
                 try index.setCheckpoint(Self.checkpointName, to: store.appliedSeq)
-                try index.setCheckpoint(Self.versionInForceName, to: versionInForce)
+                try index.setCheckpoint(Self.activatedAtName, to: versionInForce.activatedAt)
+                try index.setCheckpoint(Self.pausedAtName, to: versionInForce.pausedAt)
             }
         } catch {
             discardStaged()
@@ -206,10 +206,11 @@ public final class ProjectionStore {
         try connection.transaction {
             try ProjectionSchema.recreate(connection)
             try index.setCheckpoint(Self.checkpointName, to: 0)
-            try index.setCheckpoint(Self.versionInForceName, to: 0)
+            try index.setCheckpoint(Self.activatedAtName, to: 0)
+            try index.setCheckpoint(Self.pausedAtName, to: 0)
         }
         store = ConversationStore()
-        versionInForce = 0
+        versionInForce = BotVersionInForce()
     }
 
     // MARK: - Rows
@@ -279,7 +280,7 @@ public final class ProjectionStore {
     }
 
     /// The store as of the checkpoint, from the tables, and the version in force then.
-    private func load() throws -> (ConversationStore, Seq) {
+    private func load() throws -> (ConversationStore, BotVersionInForce) {
         // Read every row before decoding: a statement left mid-iteration by a throw would keep
         // the table locked against the reset that follows a decoding error.
         let states = try connection.query("SELECT state FROM conversation_states ORDER BY account_id, conversation_id") { $0.text(0) }
@@ -298,7 +299,7 @@ public final class ProjectionStore {
         let store = ConversationStore(conversations: Dictionary(uniqueKeysWithValues: states.map { ($0.address, $0) }),
                                       contacts: Dictionary(uniqueKeysWithValues: contacts.map { ($0.key, $0) }),
                                       appliedSeq: try index.checkpoint(Self.checkpointName))
-        return (store, try index.checkpoint(Self.versionInForceName))
+        return (store, BotVersionInForce(activatedAt: try index.checkpoint(Self.activatedAtName), pausedAt: try index.checkpoint(Self.pausedAtName)))
     }
 
     // MARK: - Inspection
@@ -379,4 +380,27 @@ public struct StagedBatch: Sendable {
 public struct AppliedEvent: Sendable {
     public var event: LedgerEvent
     public var change: ProjectionChange
+}
+
+/// Which bot version the ledger's policy events leave in force.
+public struct BotVersionInForce: Sendable, Equatable {
+    /// The `policy.activated` event in force (0: none).
+    public var activatedAt: Seq = 0
+    /// The `policy.deactivated` event in force, a pause: `serve` ran without a policy after a
+    /// version had run (0: none).
+    public var pausedAt: Seq = 0
+
+    public init(activatedAt: Seq = 0, pausedAt: Seq = 0) {
+        self.activatedAt = activatedAt
+        self.pausedAt = pausedAt
+    }
+
+    /// Follows a policy event (other events change nothing).
+    public mutating func apply(_ event: LedgerEvent) {
+        switch event.type {
+        case EventType.policyActivated: self = BotVersionInForce(activatedAt: event.seq)
+        case EventType.policyDeactivated: self = BotVersionInForce(pausedAt: event.seq)
+        default: break
+        }
+    }
 }

@@ -64,6 +64,25 @@ import Testing
         #expect(liveDump.count == 5)
     }
 
+    @Test func theVersionInForceFollowsPolicyEventsThroughAFailedBatchAReopenAndARebuild() async throws {
+        let policyEvent = { (type: String) in EventDraft(stream: "policy", type: type, time: 1, body: Array("{}".utf8)) }
+        let ledger = try await TestLedger([policyEvent(EventType.policyActivated)] + (try Scenario().drafts) + [policyEvent(EventType.policyDeactivated)])
+        let events = try ledger.events()
+        let pause = try #require(events.last)
+        let index = try ledger.openIndex()
+        let live = try ProjectionStore(index: index)
+        try applyLive(live, events.dropLast())
+        #expect(live.versionInForce == BotVersionInForce(activatedAt: 1))
+        _ = try live.stage([pause])
+        #expect(live.versionInForce == BotVersionInForce(pausedAt: pause.seq), "staged")
+        live.discardStaged()
+        #expect(live.versionInForce == BotVersionInForce(activatedAt: 1), "back to what is committed")
+        try live.apply([pause])
+        #expect(try ProjectionStore(index: index).versionInForce == BotVersionInForce(pausedAt: pause.seq), "reopened")
+        let rebuilt = try ProjectionStore.rebuild(index: try TestLedgerCopy(ledger).openIndex(), directory: ledger.directory)
+        #expect(rebuilt.versionInForce == BotVersionInForce(pausedAt: pause.seq), "rebuilt")
+    }
+
     @Test func resumingFromACheckpointAfterACrashEqualsOnePass() async throws {
         let ledger = try await TestLedger(try Scenario().drafts)
         let events = try ledger.events()

@@ -162,4 +162,34 @@ import Testing
         let report = try await Replayer(directory: directory).run()
         #expect(report.changes.isEmpty && report.compared == report.identical && report.warnings.isEmpty)
     }
+
+    /// A paused `serve` killed before it checkpointed what it stored (or a PostgreSQL standby
+    /// whose own checkpoint lags taking over from a paused holder): the version that resumes
+    /// does not answer the messages stored during the pause, which lie past its checkpoint.
+    @Test func messagesOfAPauseStayUnansweredWhenTheCheckpointLags() async throws {
+        let temp = TemporaryDirectory()
+        let directory = temp.ledgerDirectory
+        try await ChatwootSimulator.withRunning { chatwoot in
+            try await SampleBackends.withRunning { backends in
+                try await BotStack.run(directory: directory, chatwoot: chatwoot, backends: backends) { bot in
+                    try await bot.customer("hi", in: try await bot.chatwoot.startConversation(maria))
+                }
+                // What the paused serve wrote before it died: its pause, then João's message,
+                // and no checkpoint past them.
+                let (ledger, report) = try FileLedger.open(directory: directory)
+                _ = try await ledger.append([EventDraft(stream: PolicyActivation.stream, type: EventType.policyDeactivated, time: 1,
+                                                        body: PolicyActivation.encodeDeactivation(from: report.headSeq + 1))])
+                await ledger.close()
+                let joao = try await storeWithoutDeciding(["is anyone there?"], from: joao, directory: directory, chatwoot: chatwoot)
+                try await BotStack.run(directory: directory, chatwoot: chatwoot, backends: backends) { bot in
+                    try await bot.settle()
+                    #expect(try await bot.publicBotTexts(in: joao).isEmpty, "the pause's message is not answered on resume")
+                    try await bot.customer("hi", in: joao)
+                    #expect(try await bot.publicBotTexts(in: joao) == ["Hi João, how can I help?"])
+                }
+            }
+        }
+        let report = try await Replayer(directory: directory).run()
+        #expect(report.changes.isEmpty && report.compared == report.identical && report.warnings.isEmpty)
+    }
 }
