@@ -119,8 +119,9 @@ public actor ProjectionService: Service {
             .sorted { ($0.1.dueAt, $0.1.decision) < ($1.1.dueAt, $1.1.decision) }
     }
 
-    /// Between the checkpoint and the head: decisions, whose inputs must not be decided again,
-    /// and whether a bot version is in force at the head.
+    /// Between the checkpoint and the head: decisions, whose inputs must not be decided again;
+    /// versions activated, which decided (or left to the pause before them) every input before
+    /// their `decides_from`; and whether a bot version is in force at the head.
     private func scanPastCheckpoint(through head: Seq) async throws {
         versionInForce = projections.versionInForce
         let checkpoint = projections.checkpoint
@@ -131,10 +132,17 @@ public actor ProjectionService: Service {
             if events.isEmpty { break }
             for event in events {
                 versionInForce.apply(event)
-                // Without a policy nothing is decided: no need to hold every decision's input.
-                guard policy != nil, event.type == EventType.decision, let cause = event.causation else { continue }
-                decided.insert(cause)
-                decidedThrough = max(decidedThrough, cause)
+                switch event.type {
+                case EventType.decision:
+                    guard let cause = event.causation else { continue }
+                    // Without a policy nothing is decided: no need to hold every decision's input.
+                    if policy != nil { decided.insert(cause) }
+                    decidedThrough = max(decidedThrough, cause)
+                case EventType.policyActivated:
+                    if let from = try? PolicyActivation.Record(event.body).decidesFrom { decidedThrough = max(decidedThrough, from - 1) }
+                default:
+                    break
+                }
             }
         }
         if !decided.isEmpty {

@@ -29,7 +29,8 @@ enum ProjectionSchema {
         Version(number: 5, tables: tablesV1, sql: sqlV1),
         // 6: the options of the bot's last question (answered by a message outside the widget).
         Version(number: 6, tables: tablesV1, sql: sqlV1),
-        // 7: which bot version is in force (`projections.version_in_force`, beside the checkpoint).
+        // 7: which bot version is in force, and whether a pause is (`projections.version_activated_at`
+        // and `projections.version_paused_at`, beside the checkpoint).
         Version(number: 7, tables: tablesV1, sql: sqlV1),
     ]
 

@@ -192,4 +192,35 @@ import Testing
         let report = try await Replayer(directory: directory).run()
         #expect(report.changes.isEmpty && report.compared == report.identical && report.warnings.isEmpty)
     }
+
+    /// A pause that starts on projections rebuilt from nothing (a new PostgreSQL instance, a
+    /// schema change) still names the first input no version decided, not the ledger's start:
+    /// replay drops its own decisions from there on.
+    @Test func aPauseOnRebuiltProjectionsStartsAfterTheLastDecision() async throws {
+        let temp = TemporaryDirectory()
+        let directory = temp.ledgerDirectory
+        let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+        try await ChatwootSimulator.withRunning { chatwoot in
+            try await SampleBackends.withRunning { backends in
+                try await BotStack.run(directory: directory, chatwoot: chatwoot, backends: backends) { bot in
+                    try await bot.customer("hi", in: try await bot.chatwoot.startConversation(maria))
+                }
+            }
+        }
+        try FileManager.default.removeItem(atPath: directory.indexPath) // the projections go with the index
+        let service = LockedBox<ProjectionService?>(nil)
+        try await ServerHarness.with(directory: directory, extraServices: { ledger in
+            let projections = try! ProjectionService(ledger: ledger, directory: directory, logger: logger)
+            service.value = projections
+            return [projections]
+        }) { server in
+            await try #require(service.value).waitUntilApplied(await server.ledger.headSeq())
+        }
+        let events = try readLedger(directory)
+        let lastCause = try #require(events.filter { $0.type == EventType.decision }.compactMap(\.causation).max())
+        let pause = try #require(events.last { $0.type == EventType.policyDeactivated })
+        #expect(PolicyActivation.deactivationFrom(pause.body) == lastCause + 1)
+        let report = try await Replayer(directory: directory).run()
+        #expect(report.changes.isEmpty && report.compared == report.identical)
+    }
 }
