@@ -223,4 +223,43 @@ import Testing
         let report = try await Replayer(directory: directory).run()
         #expect(report.changes.isEmpty && report.compared == report.identical)
     }
+
+    /// After a pause, a version resumed and died before deciding anything; then an instance
+    /// whose projections start from nothing comes up. The pause's messages lie before the resumed
+    /// version's `decides_from`, so they stay unanswered, though no decision after them says so.
+    @Test func aLaterStartDecidesNothingBeforeAnEarlierActivationsDecidesFrom() async throws {
+        let temp = TemporaryDirectory()
+        let directory = temp.ledgerDirectory
+        let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+        let form = WebhookCompactForm(name: WebhookDigest.compactFormName, derive: WebhookDigest.compactForm(of:))
+        try await ChatwootSimulator.withRunning { chatwoot in
+            try await SampleBackends.withRunning { backends in
+                try await BotStack.run(directory: directory, chatwoot: chatwoot, backends: backends) { bot in
+                    try await bot.customer("hi", in: try await bot.chatwoot.startConversation(maria))
+                }
+                let joaosConversation = LockedBox<ConversationAddress?>(nil)
+                let service = LockedBox<ProjectionService?>(nil)
+                try await ServerHarness.with(directory: directory, extraServices: { ledger in
+                    let projections = try! ProjectionService(ledger: ledger, directory: directory, logger: logger)
+                    service.value = projections
+                    return [projections]
+                }, compactForm: form) { server in
+                    await chatwoot.connectBot(url: URL(string: "http://127.0.0.1:\(server.port)/webhooks/chatwoot"))
+                    let address = try await chatwoot.startConversation(self.joao)
+                    joaosConversation.value = address
+                    try await chatwoot.customerSays("is anyone there?", in: address)
+                    await chatwoot.waitForDeliveries()
+                    await try #require(service.value).waitUntilApplied(await server.ledger.headSeq())
+                }
+                let joaos = try #require(joaosConversation.value)
+                try await BotStack.run(directory: directory, chatwoot: chatwoot, backends: backends) { bot in try await bot.settle() }
+                #expect(try readLedger(directory).filter { $0.type == EventType.policyActivated }.count == 2, "the resumed version's activation")
+                try FileManager.default.removeItem(atPath: directory.indexPath) // the next instance's projections start from nothing
+                try await BotStack.run(directory: directory, chatwoot: chatwoot, backends: backends) { bot in
+                    try await bot.settle()
+                    #expect(try await bot.publicBotTexts(in: joaos).isEmpty, "the pause's message is not answered")
+                }
+            }
+        }
+    }
 }
