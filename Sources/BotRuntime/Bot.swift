@@ -68,6 +68,8 @@ public struct Bot: Sendable {
     public let registry: PrometheusCollectorRegistry
     private let services: [any Service]
     private let ingest: WebhookIngest
+    /// Whether ingest still has a delivery on its way into the ledger.
+    var ingestIsStoring: Bool { ingest.isStoring }
     private let httpClient: HTTPClient
     private let logger: Logger
 
@@ -174,7 +176,8 @@ public struct RunningBot: Sendable {
     public var directory: LedgerDirectory { bot.configuration.directory }
 
     /// Returns once every event in the ledger is folded and decided and every decided command has
-    /// its result — and no new event arrived while checking. `inFlight` lets the caller add work
+    /// its result — and no new event arrived while checking, and ingest stores nothing late (a
+    /// delivery answered 500 at its deadline, whose sender may have given up, lands afterwards). `inFlight` lets the caller add work
     /// it knows is coming (e.g. webhooks a simulator is still delivering). The timeout only
     /// guards against a hang: on a loaded two-core CI machine a turn with retries has taken 20 s.
     public func settle(timeout: Duration = .seconds(60), inFlight: @Sendable () async -> Void = {}) async throws {
@@ -187,7 +190,7 @@ public struct RunningBot: Sendable {
             await bot.projections.waitUntilApplied(head)
             pending = try await Self.pendingEffects(in: ledger)
             let now = await ledger.headSeq()
-            if pending.isEmpty && head == lastHead && head == now { return }
+            if pending.isEmpty && head == lastHead && head == now && !bot.ingestIsStoring { return }
             lastHead = pending.isEmpty ? head : .max
             try await Task.sleep(for: .milliseconds(25)) // effects and deliveries run elsewhere: poll their combined state
         }

@@ -79,6 +79,10 @@ public final class WebhookIngest: Sendable {
     /// Bytes of a rejected body kept in the ledger for diagnosis.
     static let excerptLimit = 512
 
+    /// Whether a delivery is still on its way into the ledger, one already answered 500 at the
+    /// acknowledgement deadline included: until it lands, the ledger's head does not show it.
+    public var isStoring: Bool { backlog.waitingBytes > 0 }
+
     public init(ledger: any LedgerStore, configuration: ServerConfiguration, metrics: IngestMetrics, logger: Logger,
                 now: @escaping @Sendable () -> Date = Date.init, compactForm: WebhookCompactForm? = nil) {
         self.compactForm = compactForm

@@ -56,6 +56,28 @@ import Testing
         await file.close()
     }
 
+    /// What `settle` (tests, the demo) relies on: a delivery answered at its deadline, whose
+    /// sender may have given up (Chatwoot does not retry a timeout), is still in progress until
+    /// it is in the ledger. A demo run under load once went on before such a store landed.
+    @Test(.timeLimit(.minutes(1))) func aStoreAnsweredAtItsDeadlineIsInProgressUntilItLands() async throws {
+        let temp = TemporaryDirectory()
+        let (file, _) = try FileLedger.open(directory: temp.ledgerDirectory)
+        let stalling = StallingLedger(base: file)
+        let ingest = makeIngest(ledger: stalling, deadline: .milliseconds(200))
+        let delivery = WebhookDelivery(body: try chatwootFixture("webhook-message_created-incoming.json"), contentType: "application/json",
+                                       deliveryID: "0b6f3c1e-2a4d-4f7e-8c90-1d2e3f4a5b6c")
+        #expect(!ingest.isStoring)
+        await stalling.stall()
+        #expect(await ingest.ingest(delivery).httpStatus == 500)
+        #expect(ingest.isStoring, "answered, not stored")
+        #expect(await file.headSeq() == 0)
+        await stalling.resume()
+        for _ in 0..<400 where ingest.isStoring { try await Task.sleep(for: .milliseconds(25)) }
+        #expect(!ingest.isStoring)
+        #expect(await file.headSeq() == 1, "in the ledger once no longer in progress")
+        await file.close()
+    }
+
     @Test(.timeLimit(.minutes(1))) func aRejectionIsAnsweredInTimeAndRecordedOnceTheLedgerCatchesUp() async throws {
         let temp = TemporaryDirectory()
         let (file, _) = try FileLedger.open(directory: temp.ledgerDirectory)
