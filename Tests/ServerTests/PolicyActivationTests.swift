@@ -26,15 +26,36 @@ import Testing
             .replacingOccurrences(of: "how can I help?", with: "how can version \(version) help?")
     }
 
-    /// Only ingest runs (the bot's deciding part is down): the customer's messages are stored, not decided.
+    /// Ingest alone over `directory`, the simulator delivering to it, while `body` runs: with
+    /// `folding`, `serve` without a policy (its projection service folds what arrives, decides
+    /// nothing, and records a pause if a version ran); without, a bot whose deciding part is
+    /// down (stored, not folded). Returns once everything stored is in (and folded).
+    @discardableResult
+    private func ingestOnly<T: Sendable>(_ directory: LedgerDirectory, chatwoot: ChatwootSimulator, folding: Bool,
+                                         _ body: @Sendable () async throws -> T) async throws -> T {
+        let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+        let form = WebhookCompactForm(name: WebhookDigest.compactFormName, derive: WebhookDigest.compactForm(of:))
+        let service = LockedBox<ProjectionService?>(nil)
+        return try await ServerHarness.with(directory: directory, extraServices: { ledger in
+            guard folding else { return [] }
+            let projections = try! ProjectionService(ledger: ledger, directory: directory, logger: logger)
+            service.value = projections
+            return [projections]
+        }, compactForm: form) { server in
+            await chatwoot.connectBot(url: URL(string: "http://127.0.0.1:\(server.port)/webhooks/chatwoot"))
+            let result = try await body()
+            await chatwoot.waitForDeliveries()
+            if let projections = service.value { await projections.waitUntilApplied(await server.ledger.headSeq()) }
+            return result
+        }
+    }
+
+    /// The customer's messages stored while no bot decides.
     private func storeWithoutDeciding(_ texts: [String], from visitor: VisitorProfile, directory: LedgerDirectory,
                                       chatwoot: ChatwootSimulator) async throws -> ConversationAddress {
-        let form = WebhookCompactForm(name: WebhookDigest.compactFormName, derive: WebhookDigest.compactForm(of:))
-        return try await ServerHarness.with(directory: directory, compactForm: form) { server in
-            await chatwoot.connectBot(url: URL(string: "http://127.0.0.1:\(server.port)/webhooks/chatwoot"))
+        try await ingestOnly(directory, chatwoot: chatwoot, folding: false) {
             let address = try await chatwoot.startConversation(visitor)
             for text in texts { try await chatwoot.customerSays(text, in: address) }
-            await chatwoot.waitForDeliveries()
             return address
         }
     }
@@ -122,8 +143,6 @@ import Testing
     @Test func aPauseWithoutAPolicyIsRecordedAndReplayDecidesNothingInIt() async throws {
         let temp = TemporaryDirectory()
         let directory = temp.ledgerDirectory
-        let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
-        let form = WebhookCompactForm(name: WebhookDigest.compactFormName, derive: WebhookDigest.compactForm(of:))
         try await ChatwootSimulator.withRunning { chatwoot in
             try await SampleBackends.withRunning { backends in
                 let conversation = LockedBox<ConversationAddress?>(nil)
@@ -134,16 +153,8 @@ import Testing
                 }
                 let address = try #require(conversation.value)
                 // Paused: serve with no policy folds what arrives and decides nothing.
-                let service = LockedBox<ProjectionService?>(nil)
-                try await ServerHarness.with(directory: directory, extraServices: { ledger in
-                    let projections = try! ProjectionService(ledger: ledger, directory: directory, logger: logger)
-                    service.value = projections
-                    return [projections]
-                }, compactForm: form) { server in
-                    await chatwoot.connectBot(url: URL(string: "http://127.0.0.1:\(server.port)/webhooks/chatwoot"))
+                try await ingestOnly(directory, chatwoot: chatwoot, folding: true) {
                     try await chatwoot.customerSays("hello? anyone?", in: address)
-                    await chatwoot.waitForDeliveries()
-                    await try #require(service.value).waitUntilApplied(await server.ledger.headSeq())
                 }
                 // Resumed: the bot answers what comes next, not what came during the pause.
                 try await BotStack.run(directory: directory, chatwoot: chatwoot, backends: backends) { bot in
@@ -199,22 +210,14 @@ import Testing
     @Test func aPauseOnRebuiltProjectionsStartsAfterTheLastDecision() async throws {
         let temp = TemporaryDirectory()
         let directory = temp.ledgerDirectory
-        let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
         try await ChatwootSimulator.withRunning { chatwoot in
             try await SampleBackends.withRunning { backends in
                 try await BotStack.run(directory: directory, chatwoot: chatwoot, backends: backends) { bot in
                     try await bot.customer("hi", in: try await bot.chatwoot.startConversation(maria))
                 }
+                try FileManager.default.removeItem(atPath: directory.indexPath) // the projections go with the index
+                try await ingestOnly(directory, chatwoot: chatwoot, folding: true) {}
             }
-        }
-        try FileManager.default.removeItem(atPath: directory.indexPath) // the projections go with the index
-        let service = LockedBox<ProjectionService?>(nil)
-        try await ServerHarness.with(directory: directory, extraServices: { ledger in
-            let projections = try! ProjectionService(ledger: ledger, directory: directory, logger: logger)
-            service.value = projections
-            return [projections]
-        }) { server in
-            await try #require(service.value).waitUntilApplied(await server.ledger.headSeq())
         }
         let events = try readLedger(directory)
         let lastCause = try #require(events.filter { $0.type == EventType.decision }.compactMap(\.causation).max())
@@ -230,28 +233,16 @@ import Testing
     @Test func aLaterStartDecidesNothingBeforeAnEarlierActivationsDecidesFrom() async throws {
         let temp = TemporaryDirectory()
         let directory = temp.ledgerDirectory
-        let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
-        let form = WebhookCompactForm(name: WebhookDigest.compactFormName, derive: WebhookDigest.compactForm(of:))
         try await ChatwootSimulator.withRunning { chatwoot in
             try await SampleBackends.withRunning { backends in
                 try await BotStack.run(directory: directory, chatwoot: chatwoot, backends: backends) { bot in
                     try await bot.customer("hi", in: try await bot.chatwoot.startConversation(maria))
                 }
-                let joaosConversation = LockedBox<ConversationAddress?>(nil)
-                let service = LockedBox<ProjectionService?>(nil)
-                try await ServerHarness.with(directory: directory, extraServices: { ledger in
-                    let projections = try! ProjectionService(ledger: ledger, directory: directory, logger: logger)
-                    service.value = projections
-                    return [projections]
-                }, compactForm: form) { server in
-                    await chatwoot.connectBot(url: URL(string: "http://127.0.0.1:\(server.port)/webhooks/chatwoot"))
+                let joaos = try await ingestOnly(directory, chatwoot: chatwoot, folding: true) {
                     let address = try await chatwoot.startConversation(self.joao)
-                    joaosConversation.value = address
                     try await chatwoot.customerSays("is anyone there?", in: address)
-                    await chatwoot.waitForDeliveries()
-                    await try #require(service.value).waitUntilApplied(await server.ledger.headSeq())
+                    return address
                 }
-                let joaos = try #require(joaosConversation.value)
                 try await BotStack.run(directory: directory, chatwoot: chatwoot, backends: backends) { bot in try await bot.settle() }
                 #expect(try readLedger(directory).filter { $0.type == EventType.policyActivated }.count == 2, "the resumed version's activation")
                 try FileManager.default.removeItem(atPath: directory.indexPath) // the next instance's projections start from nothing
