@@ -60,6 +60,24 @@ import Testing
         }
     }
 
+    /// The shop bot answers Maria's "hi" on a ledger in `temp`; `body` goes on with the same
+    /// ledger, Chatwoot and backends, and Maria's conversation.
+    private func afterMariasHi(in temp: TemporaryDirectory,
+                               _ body: @Sendable (LedgerDirectory, ChatwootSimulator, SampleBackends, ConversationAddress) async throws -> Void) async throws {
+        let directory = temp.ledgerDirectory
+        try await ChatwootSimulator.withRunning { chatwoot in
+            try await SampleBackends.withRunning { backends in
+                let conversation = LockedBox<ConversationAddress?>(nil)
+                try await BotStack.run(directory: directory, chatwoot: chatwoot, backends: backends) { bot in
+                    let address = try await bot.chatwoot.startConversation(maria)
+                    conversation.value = address
+                    try await bot.customer("hi", in: address)
+                }
+                try await body(directory, chatwoot, backends, try #require(conversation.value))
+            }
+        }
+    }
+
     @Test func anActivationWithoutAUsableDecidesFromReplaysAsBefore() throws {
         let policy = try PolicyLoader.load(yaml: try shopBot(version: 3), file: "v3.yml")
         let body = try PolicyActivation.encode(policy, decidesFrom: 42)
@@ -143,24 +161,15 @@ import Testing
     @Test func aPauseWithoutAPolicyIsRecordedAndReplayDecidesNothingInIt() async throws {
         let temp = TemporaryDirectory()
         let directory = temp.ledgerDirectory
-        try await ChatwootSimulator.withRunning { chatwoot in
-            try await SampleBackends.withRunning { backends in
-                let conversation = LockedBox<ConversationAddress?>(nil)
-                try await BotStack.run(directory: directory, chatwoot: chatwoot, backends: backends) { bot in
-                    let address = try await bot.chatwoot.startConversation(maria)
-                    conversation.value = address
-                    try await bot.customer("hi", in: address)
-                }
-                let address = try #require(conversation.value)
-                // Paused: serve with no policy folds what arrives and decides nothing.
-                try await ingestOnly(directory, chatwoot: chatwoot, folding: true) {
-                    try await chatwoot.customerSays("hello? anyone?", in: address)
-                }
-                // Resumed: the bot answers what comes next, not what came during the pause.
-                try await BotStack.run(directory: directory, chatwoot: chatwoot, backends: backends) { bot in
-                    try await bot.customer("hi", in: address)
-                    #expect(try await bot.publicBotTexts(in: address) == ["Hi Maria, how can I help?", "Hi Maria, how can I help?"])
-                }
+        try await afterMariasHi(in: temp) { directory, chatwoot, backends, address in
+            // Paused: serve with no policy folds what arrives and decides nothing.
+            try await ingestOnly(directory, chatwoot: chatwoot, folding: true) {
+                try await chatwoot.customerSays("hello? anyone?", in: address)
+            }
+            // Resumed: the bot answers what comes next, not what came during the pause.
+            try await BotStack.run(directory: directory, chatwoot: chatwoot, backends: backends) { bot in
+                try await bot.customer("hi", in: address)
+                #expect(try await bot.publicBotTexts(in: address) == ["Hi Maria, how can I help?", "Hi Maria, how can I help?"])
             }
         }
         let events = try readLedger(directory)
@@ -180,24 +189,19 @@ import Testing
     @Test func messagesOfAPauseStayUnansweredWhenTheCheckpointLags() async throws {
         let temp = TemporaryDirectory()
         let directory = temp.ledgerDirectory
-        try await ChatwootSimulator.withRunning { chatwoot in
-            try await SampleBackends.withRunning { backends in
-                try await BotStack.run(directory: directory, chatwoot: chatwoot, backends: backends) { bot in
-                    try await bot.customer("hi", in: try await bot.chatwoot.startConversation(maria))
-                }
-                // What the paused serve wrote before it died: its pause, then João's message,
-                // and no checkpoint past them.
-                let (ledger, report) = try FileLedger.open(directory: directory)
-                _ = try await ledger.append([EventDraft(stream: PolicyActivation.stream, type: EventType.policyDeactivated, time: 1,
-                                                        body: PolicyActivation.encodeDeactivation(from: report.headSeq + 1))])
-                await ledger.close()
-                let joao = try await storeWithoutDeciding(["is anyone there?"], from: joao, directory: directory, chatwoot: chatwoot)
-                try await BotStack.run(directory: directory, chatwoot: chatwoot, backends: backends) { bot in
-                    try await bot.settle()
-                    #expect(try await bot.publicBotTexts(in: joao).isEmpty, "the pause's message is not answered on resume")
-                    try await bot.customer("hi", in: joao)
-                    #expect(try await bot.publicBotTexts(in: joao) == ["Hi João, how can I help?"])
-                }
+        try await afterMariasHi(in: temp) { directory, chatwoot, backends, _ in
+            // What the paused serve wrote before it died: its pause, then João's message,
+            // and no checkpoint past them.
+            let (ledger, report) = try FileLedger.open(directory: directory)
+            _ = try await ledger.append([EventDraft(stream: PolicyActivation.stream, type: EventType.policyDeactivated, time: 1,
+                                                    body: PolicyActivation.encodeDeactivation(from: report.headSeq + 1))])
+            await ledger.close()
+            let joaos = try await storeWithoutDeciding(["is anyone there?"], from: joao, directory: directory, chatwoot: chatwoot)
+            try await BotStack.run(directory: directory, chatwoot: chatwoot, backends: backends) { bot in
+                try await bot.settle()
+                #expect(try await bot.publicBotTexts(in: joaos).isEmpty, "the pause's message is not answered on resume")
+                try await bot.customer("hi", in: joaos)
+                #expect(try await bot.publicBotTexts(in: joaos) == ["Hi João, how can I help?"])
             }
         }
         let report = try await Replayer(directory: directory).run()
@@ -210,14 +214,9 @@ import Testing
     @Test func aPauseOnRebuiltProjectionsStartsAfterTheLastDecision() async throws {
         let temp = TemporaryDirectory()
         let directory = temp.ledgerDirectory
-        try await ChatwootSimulator.withRunning { chatwoot in
-            try await SampleBackends.withRunning { backends in
-                try await BotStack.run(directory: directory, chatwoot: chatwoot, backends: backends) { bot in
-                    try await bot.customer("hi", in: try await bot.chatwoot.startConversation(maria))
-                }
-                try FileManager.default.removeItem(atPath: directory.indexPath) // the projections go with the index
-                try await ingestOnly(directory, chatwoot: chatwoot, folding: true) {}
-            }
+        try await afterMariasHi(in: temp) { directory, chatwoot, _, _ in
+            try FileManager.default.removeItem(atPath: directory.indexPath) // the projections go with the index
+            try await ingestOnly(directory, chatwoot: chatwoot, folding: true) {}
         }
         let events = try readLedger(directory)
         let lastCause = try #require(events.filter { $0.type == EventType.decision }.compactMap(\.causation).max())
@@ -232,24 +231,18 @@ import Testing
     /// version's `decides_from`, so they stay unanswered, though no decision after them says so.
     @Test func aLaterStartDecidesNothingBeforeAnEarlierActivationsDecidesFrom() async throws {
         let temp = TemporaryDirectory()
-        let directory = temp.ledgerDirectory
-        try await ChatwootSimulator.withRunning { chatwoot in
-            try await SampleBackends.withRunning { backends in
-                try await BotStack.run(directory: directory, chatwoot: chatwoot, backends: backends) { bot in
-                    try await bot.customer("hi", in: try await bot.chatwoot.startConversation(maria))
-                }
-                let joaos = try await ingestOnly(directory, chatwoot: chatwoot, folding: true) {
-                    let address = try await chatwoot.startConversation(self.joao)
-                    try await chatwoot.customerSays("is anyone there?", in: address)
-                    return address
-                }
-                try await BotStack.run(directory: directory, chatwoot: chatwoot, backends: backends) { bot in try await bot.settle() }
-                #expect(try readLedger(directory).filter { $0.type == EventType.policyActivated }.count == 2, "the resumed version's activation")
-                try FileManager.default.removeItem(atPath: directory.indexPath) // the next instance's projections start from nothing
-                try await BotStack.run(directory: directory, chatwoot: chatwoot, backends: backends) { bot in
-                    try await bot.settle()
-                    #expect(try await bot.publicBotTexts(in: joaos).isEmpty, "the pause's message is not answered")
-                }
+        try await afterMariasHi(in: temp) { directory, chatwoot, backends, _ in
+            let joaos = try await ingestOnly(directory, chatwoot: chatwoot, folding: true) {
+                let address = try await chatwoot.startConversation(self.joao)
+                try await chatwoot.customerSays("is anyone there?", in: address)
+                return address
+            }
+            try await BotStack.run(directory: directory, chatwoot: chatwoot, backends: backends) { bot in try await bot.settle() }
+            #expect(try readLedger(directory).filter { $0.type == EventType.policyActivated }.count == 2, "the resumed version's activation")
+            try FileManager.default.removeItem(atPath: directory.indexPath) // the next instance's projections start from nothing
+            try await BotStack.run(directory: directory, chatwoot: chatwoot, backends: backends) { bot in
+                try await bot.settle()
+                #expect(try await bot.publicBotTexts(in: joaos).isEmpty, "the pause's message is not answered")
             }
         }
     }
