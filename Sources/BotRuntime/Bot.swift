@@ -176,8 +176,8 @@ public struct RunningBot: Sendable {
     public var directory: LedgerDirectory { bot.configuration.directory }
 
     /// Returns once every event in the ledger is folded and decided and every decided command has
-    /// its result — and no new event arrived while checking, and ingest stores nothing late (a
-    /// delivery answered 500 at its deadline, whose sender may have given up, lands afterwards). `inFlight` lets the caller add work
+    /// its result — and no new event arrived while checking, and ingest has no store on its way
+    /// (a delivery answered 500 at its deadline, whose sender may have given up, lands later). `inFlight` lets the caller add work
     /// it knows is coming (e.g. webhooks a simulator is still delivering). The timeout only
     /// guards against a hang: on a loaded two-core CI machine a turn with retries has taken 20 s.
     public func settle(timeout: Duration = .seconds(60), inFlight: @Sendable () async -> Void = {}) async throws {
@@ -189,8 +189,10 @@ public struct RunningBot: Sendable {
             let head = await ledger.headSeq()
             await bot.projections.waitUntilApplied(head)
             pending = try await Self.pendingEffects(in: ledger)
+            // Read before the head: a store raises the head, then stops counting as storing.
+            let storing = bot.ingestIsStoring
             let now = await ledger.headSeq()
-            if pending.isEmpty && head == lastHead && head == now && !bot.ingestIsStoring { return }
+            if pending.isEmpty && head == lastHead && head == now && !storing { return }
             lastHead = pending.isEmpty ? head : .max
             try await Task.sleep(for: .milliseconds(25)) // effects and deliveries run elsewhere: poll their combined state
         }

@@ -9,13 +9,15 @@ import Policy
 ///
 /// A version decides every input from `decides_from` on, which may lie *before* its activation
 /// event: webhooks that ingest stored while no bot was deciding (before the first start, or
-/// between a crash and the restart) are decided by the version that comes up next. Replay
-/// needs that seq to re-derive those decisions with the version that made them.
+/// between a crash and the restart) are decided by the version that comes up next — unless a
+/// pause (`policy.deactivated`) is in force, whose inputs stay unanswered. Replay needs that seq
+/// to re-derive those decisions with the version that made them.
 public enum PolicyActivation {
     public static let stream = "policy"
 
-    /// - Parameter decidesFrom: the first input seq this version decides (the projections'
-    ///   checkpoint or the last input already decided, plus one).
+    /// - Parameter decidesFrom: the first input seq this version decides: past the projections'
+    ///   checkpoint, the last input already decided, an earlier version's `decides_from` and, after
+    ///   a pause, the ledger's head at start.
     public static func encode(_ policy: Policy, decidesFrom: Seq) throws -> [UInt8] {
         let body = JSONValue.object([
             "name": .string(policy.name), "version": .string(policy.version), "id": .string(policy.id),
@@ -77,8 +79,4 @@ public enum PolicyActivation {
         return value["from"]?.intValue.flatMap { $0 > 0 ? Seq($0) : nil }
     }
 
-    /// The recorded policy. - Throws: ``Policy/PolicyError`` or a decoding error.
-    public static func decode(_ body: [UInt8]) throws -> Policy {
-        try Record(body).load()
-    }
 }

@@ -32,7 +32,8 @@ public actor ProjectionService: Service {
     private var waiters: [(Seq, CheckedContinuation<Void, Never>)] = []
     /// Inputs past the checkpoint whose decision is already in the ledger.
     private var decided = Set<Seq>()
-    /// Inputs at or below this were handled before (with a decision, or none was needed).
+    /// Inputs at or below this are not decided by this start: handled before (with a decision,
+    /// or none was needed), before an earlier version's `decides_from`, or stored during a pause.
     private var decidedThrough: Seq = 0
     /// The bot version the ledger leaves in force when this service starts.
     private var versionInForce = BotVersionInForce()
@@ -139,7 +140,10 @@ public actor ProjectionService: Service {
                     if policy != nil { decided.insert(cause) }
                     decidedThrough = max(decidedThrough, cause)
                 case EventType.policyActivated:
-                    if let from = try? PolicyActivation.Record(event.body).decidesFrom { decidedThrough = max(decidedThrough, from - 1) }
+                    // As replay does: a `decides_from` at or past its own event means nothing more.
+                    if let from = try? PolicyActivation.Record(event.body).decidesFrom, from > 0 {
+                        decidedThrough = max(decidedThrough, min(from, event.seq) - 1)
+                    }
                 default:
                     break
                 }

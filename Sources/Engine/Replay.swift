@@ -49,8 +49,8 @@ public final class Replayer {
         /// How many inputs without a recorded decision yet replay keeps, to decide them again
         /// when a bot version that came up after they were stored is activated (``UndecidedInputs``).
         public var undecidedInputLimit = Self.defaultUndecidedInputLimit
-        /// A few MB of states: far more than a restart leaves undecided, unless ingest ran a
-        /// long time with no bot deciding.
+        /// Up to about 30 MB of states when full (3.3 KB each, above): far more inputs than a
+        /// restart leaves undecided, unless ingest ran a long time with no bot deciding.
         public static let defaultUndecidedInputLimit = 8192
 
         public init(policy: Policy? = nil, conversationId: Int? = nil, accountId: Int? = nil, inboxId: Int? = nil,
@@ -224,6 +224,7 @@ public final class Replayer {
             clock.lap(\.fold)
             let isInput = ProjectionService.inputTypes.contains(event.type)
             let decided = active.flatMap { policy in isInput ? Reactor.decide(change: change, event: event, policy: policy) : nil }
+            // A decision implies mayReact; checking it first skips the switch for most inputs.
             if isInput, decided != nil || Reactor.mayReact(to: change.input) {
                 // The reactor reads the event's seq and time; its body may be large and is read already.
                 let bare = LedgerEvent(seq: event.seq, stream: event.stream, type: event.type, time: event.time, causation: event.causation, body: [])

@@ -436,18 +436,17 @@ public final class PostgresLedger: LedgerStore, @unchecked Sendable {
     /// to it. `FOR SHARE` waits for an append still committing (it holds the row `FOR UPDATE`):
     /// an instance killed after sending COMMIT leaves a transaction the server still finishes.
     public func committedHeadSeq() async throws -> Seq {
-        var found: Seq?
-        for try await head in try await client.query("SELECT head_seq FROM ledgerbot_ledger WHERE id = 1 FOR SHARE", logger: logger).decode(Int64.self) {
-            found = Seq(head)
-        }
-        guard let head = found else { throw LedgerError(.corrupted, "the ledgerbot_ledger row is missing") }
+        let head = try await currentHeadInDatabase(waitingForAppends: true)
         advanceHead(to: head)
         return head
     }
 
-    /// The committed head as the database has it now.
-    public func currentHeadInDatabase() async throws -> Seq {
-        for try await head in try await client.query("SELECT head_seq FROM ledgerbot_ledger WHERE id = 1", logger: logger).decode(Int64.self) {
+    /// The committed head as the database has it now; `waitingForAppends` also waits for an
+    /// append that is committing (the poll does not need to).
+    public func currentHeadInDatabase(waitingForAppends: Bool = false) async throws -> Seq {
+        let query: PostgresQuery = waitingForAppends ? "SELECT head_seq FROM ledgerbot_ledger WHERE id = 1 FOR SHARE"
+                                                     : "SELECT head_seq FROM ledgerbot_ledger WHERE id = 1"
+        for try await head in try await client.query(query, logger: logger).decode(Int64.self) {
             return Seq(head)
         }
         throw LedgerError(.corrupted, "the ledgerbot_ledger row is missing")
