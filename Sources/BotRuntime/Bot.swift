@@ -68,6 +68,8 @@ public struct Bot: Sendable {
     public let registry: PrometheusCollectorRegistry
     private let services: [any Service]
     private let ingest: WebhookIngest
+    /// Whether the ledger is shared with other instances (PostgreSQL).
+    var isShared: Bool { if case .file = configuration.backend { false } else { true } }
     /// Whether ingest still has a delivery on its way into the ledger.
     var ingestIsStoring: Bool { ingest.isStoring }
     private let httpClient: HTTPClient
@@ -191,8 +193,11 @@ public struct RunningBot: Sendable {
             pending = try await Self.pendingEffects(in: ledger)
             // Read before the head: a store raises the head, then stops counting as storing.
             let storing = bot.ingestIsStoring
+            // Until the projection service has started, the head may not hold its version yet
+            // (with PostgreSQL it may never start here: another instance holds the lease).
+            let started = await bot.projections.hasStarted || bot.isShared
             let now = await ledger.headSeq()
-            if pending.isEmpty && head == lastHead && head == now && !storing { return }
+            if pending.isEmpty && head == lastHead && head == now && !storing && started { return }
             lastHead = pending.isEmpty ? head : .max
             try await Task.sleep(for: .milliseconds(25)) // effects and deliveries run elsewhere: poll their combined state
         }

@@ -35,6 +35,8 @@ public actor ProjectionService: Service {
     /// Inputs at or below this are not decided by this start: handled before (with a decision,
     /// or none was needed), before an earlier version's `decides_from`, or stored during a pause.
     private var decidedThrough: Seq = 0
+    /// Whether it has recorded the version it runs (or the pause) and begun to follow the ledger.
+    public private(set) var hasStarted = false
     /// The bot version the ledger leaves in force when this service starts.
     private var versionInForce = BotVersionInForce()
 
@@ -71,6 +73,7 @@ public actor ProjectionService: Service {
         } else if versionInForce.activatedAt != 0 {
             try await deactivate()
         }
+        hasStarted = true
         let tail = try ledger.tail(from: projections.checkpoint + 1)
         try await process(tail, through: head)
         for await head in updates {
