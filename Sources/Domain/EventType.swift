@@ -17,7 +17,7 @@ public enum EventType {
     /// `decides_from` seq its body names (which may be before it).
     public static let policyActivated = "policy.activated"
     /// No bot version decides from the `from` seq its body names: `serve` ran without a policy
-    /// after a version had run (the bot paused, recording only).
+    /// (the bot paused, or recording only).
     public static let policyDeactivated = "policy.deactivated"
 }
 

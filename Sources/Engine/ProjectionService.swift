@@ -70,7 +70,7 @@ public actor ProjectionService: Service {
             // instance's checkpoint lags (a standby taking the lease, a paused serve killed).
             if versionInForce.pausedAt != 0 { decidedThrough = max(decidedThrough, head) }
             try await activate(policy)
-        } else if versionInForce.activatedAt != 0 {
+        } else if versionInForce.pausedAt == 0 {
             try await deactivate()
         }
         hasStarted = true
@@ -167,12 +167,14 @@ public actor ProjectionService: Service {
         logger.info("policy active", metadata: ["policy.id": "\(policy.id)", "policy.sha256": "\(policy.contentHash.prefix(12))"])
     }
 
-    /// Records that no version decides from here on: this `serve` runs without a policy after one
-    /// ran (the bot paused). Replay then decides nothing past it either.
+    /// Records that no version decides from here on: this `serve` runs without a policy (the bot
+    /// paused, or recording only). Replay then decides nothing past it either, and the version
+    /// that starts next leaves what was recorded meanwhile unanswered, even on projections
+    /// rebuilt from nothing (a new PostgreSQL instance), where its checkpoint would not say so.
     private func deactivate() async throws {
         _ = try await ledger.append([EventDraft(stream: PolicyActivation.stream, type: EventType.policyDeactivated, time: Timestamp.micros(Date()),
                                                 body: PolicyActivation.encodeDeactivation(from: firstUndecidedInput))])
-        logger.info("no policy: the bot version that ran before decides nothing from here on (recording only)")
+        logger.info("no policy: recording only; no bot version decides from here on")
     }
 
     /// The first input the version starting now decides (or, without one, leaves undecided).

@@ -386,8 +386,7 @@ public struct AppliedEvent: Sendable {
 public struct BotVersionInForce: Sendable, Equatable {
     /// The `policy.activated` event in force (0: none).
     public var activatedAt: Seq = 0
-    /// The `policy.deactivated` event in force, a pause: `serve` ran without a policy after a
-    /// version had run (0: none).
+    /// The `policy.deactivated` event in force, a pause: `serve` ran without a policy (0: none).
     public var pausedAt: Seq = 0
 
     public init(activatedAt: Seq = 0, pausedAt: Seq = 0) {

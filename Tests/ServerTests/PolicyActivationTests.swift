@@ -246,4 +246,32 @@ import Testing
             }
         }
     }
+
+    /// A history only ever recorded (`serve` without a policy from the start), then a version
+    /// on projections rebuilt from nothing (a new PostgreSQL instance's data directory): the
+    /// recorded messages are not answered, months later, all at once.
+    @Test func aRecordedOnlyHistoryIsNotAnsweredByTheFirstVersion() async throws {
+        let temp = TemporaryDirectory()
+        let directory = temp.ledgerDirectory
+        try await ChatwootSimulator.withRunning { chatwoot in
+            try await SampleBackends.withRunning { backends in
+                let joaos = try await ingestOnly(directory, chatwoot: chatwoot, folding: true) {
+                    let address = try await chatwoot.startConversation(self.joao)
+                    try await chatwoot.customerSays("hello, is this the shop?", in: address)
+                    return address
+                }
+                try FileManager.default.removeItem(atPath: directory.indexPath) // the new instance's projections start from nothing
+                try await BotStack.run(directory: directory, chatwoot: chatwoot, backends: backends) { bot in
+                    try await bot.settle()
+                    #expect(try await bot.publicBotTexts(in: joaos).isEmpty, "the recorded message is not answered")
+                    try await bot.customer("hi", in: joaos)
+                    #expect(try await bot.publicBotTexts(in: joaos) == ["Hi João, how can I help?"])
+                }
+            }
+        }
+        let events = try readLedger(directory)
+        let pause = try #require(events.first { $0.type == EventType.policyDeactivated }, "recording only is recorded")
+        let recorded = try #require(events.first { $0.type == EventType.webhookReceived }?.seq)
+        #expect(PolicyActivation.deactivationFrom(pause.body).map { $0 <= recorded } == true, "and covers the first webhook")
+    }
 }

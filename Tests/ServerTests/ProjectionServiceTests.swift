@@ -1,4 +1,5 @@
 import Chatwoot
+import Domain
 import Engine
 import Foundation
 import Ledger
@@ -25,12 +26,16 @@ import Testing
         }) { server in
             let projections = try #require(service.value)
             _ = try await server.post(incoming, headers: ["X-Chatwoot-Delivery": "p1"])
-            await projections.waitUntilApplied(1)
+            await projections.waitUntilApplied(await server.ledger.headSeq())
             let pending = await projections.state(of: address)
             _ = try await server.post(opened, headers: ["X-Chatwoot-Delivery": "p2"])
-            await projections.waitUntilApplied(2)
+            await projections.waitUntilApplied(await server.ledger.headSeq())
             return [pending, await projections.state(of: address)]
         }
+        // Without a policy it records that no version decides (a pause) beside the two webhooks.
+        let events = try readLedger(directory)
+        #expect(events.map(\.type).sorted() == [EventType.policyDeactivated, EventType.webhookReceived, EventType.webhookReceived].sorted())
+        let pause = try #require(events.first { $0.type == EventType.policyDeactivated })
         #expect(states[0]?.status == .pending)
         #expect(states[0]?.contact?.name == "Jane Doe")
         #expect(states[1]?.status == .open, "the hand-off (pending → open) is projected")
@@ -38,7 +43,8 @@ import Testing
         // After a restart the state comes back from SQLite (checkpoint), not from an empty fold.
         let index = try LedgerIndex(path: directory.indexPath, ledgerID: directory.readManifest())
         let reopened = try ProjectionStore(index: index)
-        #expect(reopened.checkpoint == 2)
+        #expect(reopened.checkpoint == 3)
+        #expect(reopened.versionInForce == BotVersionInForce(pausedAt: pause.seq))
         #expect(reopened[address]?.status == .open)
     }
 }
