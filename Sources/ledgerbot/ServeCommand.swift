@@ -38,7 +38,7 @@ struct ServeCommand: AsyncParsableCommand {
     @OptionGroup var data: DataOptions
     @Option(help: ArgumentHelp("Keep the ledger in PostgreSQL, shared by several instances: postgres://USER@HOST:PORT/DATABASE[?sslmode=…] (password from PGPASSWORD). --data then holds only this instance's projections.", valueName: "URL"))
     var ledger: String?
-    @Option(help: ArgumentHelp("The bot version (policy YAML; `ledgerbot policy check FILE` validates it). Without it, webhooks are recorded and projected but nothing is decided.", valueName: "FILE"))
+    @Option(help: ArgumentHelp("The bot version (policy YAML; `ledgerbot policy check FILE` validates it). Without it, webhooks are recorded and projected but nothing is decided: a pause (policy.deactivated), whose messages a version started later leaves unanswered.", valueName: "FILE"))
     var policy: String?
     @Option(help: ArgumentHelp("Base URL of your Chatwoot, e.g. https://chat.example.com.", valueName: "URL"))
     var chatwootURL: String?

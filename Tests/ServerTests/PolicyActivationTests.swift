@@ -28,7 +28,7 @@ import Testing
 
     /// Ingest alone over `directory`, the simulator delivering to it, while `body` runs: with
     /// `folding`, `serve` without a policy (its projection service folds what arrives, decides
-    /// nothing, and records a pause if a version ran); without, a bot whose deciding part is
+    /// nothing, and records a pause); without, a bot whose deciding part is
     /// down (stored, not folded). Returns once everything stored is in (and folded).
     @discardableResult
     private func ingestOnly<T: Sendable>(_ directory: LedgerDirectory, chatwoot: ChatwootSimulator, folding: Bool,
