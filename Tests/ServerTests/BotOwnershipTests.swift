@@ -138,24 +138,14 @@ import Testing
 
     @Test func aRestartMidConversationKeepsTheQuestionOpen() async throws {
         let temp = TemporaryDirectory()
-        let directory = temp.ledgerDirectory
-        try await ChatwootSimulator.withRunning { chatwoot in
-            try await SampleBackends.withRunning { backends in
-                let conversation = LockedBox<ConversationAddress?>(nil)
-                try await BotStack.run(directory: directory, chatwoot: chatwoot, backends: backends) { bot in
-                    let address = try await bot.chatwoot.startConversation(maria)
-                    conversation.value = address
-                    try await bot.customer("where is my order", in: address)
-                }
-                try await BotStack.run(directory: directory, chatwoot: chatwoot, backends: backends) { bot in
-                    let address = try #require(conversation.value)
-                    try await bot.customer("AB-10001", in: address)
-                    #expect(try await bot.publicBotTexts(in: address) == ["Welcome to Shop!", "What's your order number?",
-                                                                           "Order AB-10001 is shipped (ETA 2026-12-02)."])
-                    // Each input was decided once across both runs.
-                    let causes = try bot.decisions().compactMap(\.causation)
-                    #expect(Set(causes).count == causes.count)
-                }
+        try await BotStack.afterFirstRun(in: temp, visitor: maria, saying: "where is my order") { directory, chatwoot, backends, address in
+            try await BotStack.run(directory: directory, chatwoot: chatwoot, backends: backends) { bot in
+                try await bot.customer("AB-10001", in: address)
+                #expect(try await bot.publicBotTexts(in: address) == ["Welcome to Shop!", "What's your order number?",
+                                                                       "Order AB-10001 is shipped (ETA 2026-12-02)."])
+                // Each input was decided once across both runs.
+                let causes = try bot.decisions().compactMap(\.causation)
+                #expect(Set(causes).count == causes.count)
             }
         }
     }

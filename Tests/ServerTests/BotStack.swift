@@ -13,6 +13,7 @@ import Projections
 import JSONScan
 import Server
 import Simulator
+import Testing
 import BotRuntime
 import NIOCore
 import NIOHTTP1
@@ -101,6 +102,25 @@ struct BotStack: Sendable {
         var seq: Seq
         var meta: String
         var description: String { "webhook at seq \(seq): its compact form is missing or reads differently from its body (meta \(meta))" }
+    }
+
+    /// The shop bot answers `text` from `visitor` in a first run over a ledger in `temp`; `body`
+    /// goes on with the same ledger, Chatwoot, backends and conversation (a restart, a new
+    /// version, a pause).
+    static func afterFirstRun(in temp: TemporaryDirectory, visitor: VisitorProfile, saying text: String,
+                              _ body: @Sendable (LedgerDirectory, ChatwootSimulator, SampleBackends, ConversationAddress) async throws -> Void) async throws {
+        let directory = temp.ledgerDirectory
+        try await ChatwootSimulator.withRunning { chatwoot in
+            try await SampleBackends.withRunning { backends in
+                let conversation = LockedBox<ConversationAddress?>(nil)
+                try await BotStack.run(directory: directory, chatwoot: chatwoot, backends: backends) { bot in
+                    let address = try await bot.chatwoot.startConversation(visitor)
+                    conversation.value = address
+                    try await bot.customer(text, in: address)
+                }
+                try await body(directory, chatwoot, backends, try #require(conversation.value))
+            }
+        }
     }
 
     private static func withSimulators(chatwoot: ChatwootSimulator?, backends: SampleBackends?,

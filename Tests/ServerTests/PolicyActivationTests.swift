@@ -60,24 +60,6 @@ import Testing
         }
     }
 
-    /// The shop bot answers Maria's "hi" on a ledger in `temp`; `body` goes on with the same
-    /// ledger, Chatwoot and backends, and Maria's conversation.
-    private func afterMariasHi(in temp: TemporaryDirectory,
-                               _ body: @Sendable (LedgerDirectory, ChatwootSimulator, SampleBackends, ConversationAddress) async throws -> Void) async throws {
-        let directory = temp.ledgerDirectory
-        try await ChatwootSimulator.withRunning { chatwoot in
-            try await SampleBackends.withRunning { backends in
-                let conversation = LockedBox<ConversationAddress?>(nil)
-                try await BotStack.run(directory: directory, chatwoot: chatwoot, backends: backends) { bot in
-                    let address = try await bot.chatwoot.startConversation(maria)
-                    conversation.value = address
-                    try await bot.customer("hi", in: address)
-                }
-                try await body(directory, chatwoot, backends, try #require(conversation.value))
-            }
-        }
-    }
-
     @Test func anActivationWithoutAUsableDecidesFromReplaysAsBefore() throws {
         let policy = try PolicyLoader.load(yaml: try shopBot(version: 3), file: "v3.yml")
         let body = try PolicyActivation.encode(policy, decidesFrom: 42)
@@ -161,7 +143,7 @@ import Testing
     @Test func aPauseWithoutAPolicyIsRecordedAndReplayDecidesNothingInIt() async throws {
         let temp = TemporaryDirectory()
         let directory = temp.ledgerDirectory
-        try await afterMariasHi(in: temp) { directory, chatwoot, backends, address in
+        try await BotStack.afterFirstRun(in: temp, visitor: maria, saying: "hi") { directory, chatwoot, backends, address in
             // Paused: serve with no policy folds what arrives and decides nothing.
             try await ingestOnly(directory, chatwoot: chatwoot, folding: true) {
                 try await chatwoot.customerSays("hello? anyone?", in: address)
@@ -189,7 +171,7 @@ import Testing
     @Test func messagesOfAPauseStayUnansweredWhenTheCheckpointLags() async throws {
         let temp = TemporaryDirectory()
         let directory = temp.ledgerDirectory
-        try await afterMariasHi(in: temp) { directory, chatwoot, backends, _ in
+        try await BotStack.afterFirstRun(in: temp, visitor: maria, saying: "hi") { directory, chatwoot, backends, _ in
             // What the paused serve wrote before it died: its pause, then João's message,
             // and no checkpoint past them.
             let (ledger, report) = try FileLedger.open(directory: directory)
@@ -214,7 +196,7 @@ import Testing
     @Test func aPauseOnRebuiltProjectionsStartsAfterTheLastDecision() async throws {
         let temp = TemporaryDirectory()
         let directory = temp.ledgerDirectory
-        try await afterMariasHi(in: temp) { directory, chatwoot, _, _ in
+        try await BotStack.afterFirstRun(in: temp, visitor: maria, saying: "hi") { directory, chatwoot, _, _ in
             try FileManager.default.removeItem(atPath: directory.indexPath) // the projections go with the index
             try await ingestOnly(directory, chatwoot: chatwoot, folding: true) {}
         }
@@ -231,7 +213,7 @@ import Testing
     /// version's `decides_from`, so they stay unanswered, though no decision after them says so.
     @Test func aLaterStartDecidesNothingBeforeAnEarlierActivationsDecidesFrom() async throws {
         let temp = TemporaryDirectory()
-        try await afterMariasHi(in: temp) { directory, chatwoot, backends, _ in
+        try await BotStack.afterFirstRun(in: temp, visitor: maria, saying: "hi") { directory, chatwoot, backends, _ in
             let joaos = try await ingestOnly(directory, chatwoot: chatwoot, folding: true) {
                 let address = try await chatwoot.startConversation(self.joao)
                 try await chatwoot.customerSays("is anyone there?", in: address)
