@@ -180,8 +180,9 @@ public struct RunningBot: Sendable {
     /// Returns once every event in the ledger is folded and decided and every decided command has
     /// its result — and no new event arrived while checking, ingest has no store on its way (a
     /// delivery answered 500 at its deadline, whose sender may have given up, lands later) and,
-    /// on a file ledger, the projection service has started (recorded its version or the pause). `inFlight` lets the caller add work
-    /// it knows is coming (e.g. webhooks a simulator is still delivering). The timeout only
+    /// on a file ledger, the projection service has started (recorded its version or the pause).
+    /// `inFlight` lets the caller add work it knows is coming (e.g. webhooks a simulator is still
+    /// delivering). The timeout only
     /// guards against a hang: on a loaded two-core CI machine a turn with retries has taken 20 s.
     public func settle(timeout: Duration = .seconds(60), inFlight: @Sendable () async -> Void = {}) async throws {
         let deadline = ContinuousClock.now + timeout

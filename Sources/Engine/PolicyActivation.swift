@@ -32,8 +32,6 @@ public enum PolicyActivation {
 
     /// A recorded activation, read but not yet loaded (training the NLU is the costly part).
     public struct Record: Sendable {
-        /// Names the policy's text and included files: two activations of one version share it.
-        public var key: [UInt8]
         /// The first input seq the version decides; nil in ledgers recorded before it was
         /// written (the activation's own seq then, as those versions assumed).
         public var decidesFrom: Seq?
@@ -50,7 +48,12 @@ public enum PolicyActivation {
             self.source = source
             includes = (value["includes"]?.objectValue ?? [:]).compactMapValues(\.stringValue)
             id = value["id"]?.stringValue
-            decidesFrom = value["decides_from"]?.intValue.flatMap { $0 > 0 ? Seq($0) : nil }
+            decidesFrom = PolicyActivation.seq(value["decides_from"])
+        }
+
+        /// Names the policy's text and included files: two activations of one version share it.
+        /// (Computed when asked: the start-up scan reads only ``decidesFrom``.)
+        public var key: [UInt8] {
             // Each part with its length first, so no two different policies hash the same parts.
             var hash = SHA256()
             for part in [source] + includes.sorted(by: { $0.key < $1.key }).flatMap({ [$0.key, $0.value] }) {
@@ -58,7 +61,7 @@ public enum PolicyActivation {
                 withUnsafeBytes(of: UInt64(bytes.count).littleEndian) { hash.update(bufferPointer: $0) }
                 hash.update(data: bytes)
             }
-            key = Array(hash.finalize())
+            return Array(hash.finalize())
         }
 
         /// The recorded policy. - Throws: ``Policy/PolicyError``.
@@ -76,7 +79,11 @@ public enum PolicyActivation {
     /// the event's own seq is meant).
     public static func deactivationFrom(_ body: [UInt8]) -> Seq? {
         guard let value = try? JSONDecoder().decode(JSONValue.self, from: Data(body)) else { return nil }
-        return value["from"]?.intValue.flatMap { $0 > 0 ? Seq($0) : nil }
+        return seq(value["from"])
     }
 
+    /// A recorded seq: a positive integer, else nil (missing, negative, not a whole number).
+    private static func seq(_ value: JSONValue?) -> Seq? {
+        value?.intValue.flatMap { $0 > 0 ? Seq($0) : nil }
+    }
 }
