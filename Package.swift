@@ -194,6 +194,7 @@ let package = Package(
             dependencies: [
                 "PostgresLedger", "PostgresLedgerTesting", "Ledger", "LedgerbotTesting",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(name: "LedgerTests", dependencies: ["Ledger", "SQLite", "JSONScan", "LedgerbotTesting"]),

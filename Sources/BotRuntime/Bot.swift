@@ -79,14 +79,22 @@ public struct Bot: Sendable {
     /// - Throws: ledger errors (another process holds the lock, damage…), projection errors.
     public static func open(_ configuration: BotConfiguration, logger: Logger, now: @escaping @Sendable () -> Date = Date.init) async throws -> Bot {
         let ledger: any LedgerStore
+        // What the deciding services append through: with PostgreSQL, fenced by the reactor lease.
+        let decidingLedger: any LedgerStore
+        let fenced: FencedLedger?
         switch configuration.backend {
         case .file:
             let (file, report) = try FileLedger.open(directory: configuration.directory, configuration: configuration.ledger, logger: logger)
             if let torn = report.truncated { logger.warning("recovered from a crash", metadata: ["ledger.truncated": "\(torn)"]) }
             ledger = file
+            decidingLedger = file
+            fenced = nil
         case .postgres(let location, let postgres, _):
-            ledger = try await PostgresLedger.open(location, configuration: postgres, logger: logger)
+            let shared = try await PostgresLedger.open(location, configuration: postgres, logger: logger)
             logger.info("ledger in PostgreSQL", metadata: ["ledger.location": "\(location)"])
+            ledger = shared
+            fenced = FencedLedger(shared)
+            decidingLedger = fenced!
         }
         let head = await ledger.headSeq()
         let registry = PrometheusCollectorRegistry()
@@ -95,17 +103,17 @@ public struct Bot: Sendable {
                                    compactForm: WebhookCompactForm(name: WebhookDigest.compactFormName, derive: WebhookDigest.compactForm(of:)))
         let restored = try await ingest.restoreRecentDeliveries(head: head, window: configuration.server.deduplicationWindow)
         logger.info("ledger open", metadata: ["ledger.head_seq": "\(head)", "ledger.deliveries_remembered": "\(restored)"])
-        let projections = try ProjectionService(ledger: ledger, directory: configuration.directory, policy: configuration.policy, logger: logger)
+        let projections = try ProjectionService(ledger: decidingLedger, directory: configuration.directory, policy: configuration.policy, logger: logger)
         let httpClient = HTTPClient(eventLoopGroupProvider: .singleton)
         // Folding, deciding, timers and effects: on every file-ledger bot; on one PostgreSQL
         // instance at a time (the reactor lease holder).
-        var deciding: [any Service] = [projections, TimerService(ledger: ledger, projections: projections, logger: logger)]
+        var deciding: [any Service] = [projections, TimerService(ledger: decidingLedger, projections: projections, logger: logger)]
         if let chatwoot = configuration.chatwoot {
             let api = HTTPChatwootAPI(httpClient: httpClient, baseURL: chatwoot.baseURL, accessToken: chatwoot.accessToken,
                                       configuration: .init(requestTimeout: chatwoot.requestTimeout), logger: logger)
             let lookups = HTTPLookupPerformer(httpClient: httpClient, variables: configuration.lookupVariables, logger: logger)
             let nlu = try configuration.policy.flatMap { try ExternalNLUFactory.make($0, variables: configuration.lookupVariables, httpClient: httpClient, logger: logger) }
-            deciding.append(Outbox(ledger: ledger, api: api, lookups: lookups, nlu: nlu,
+            deciding.append(Outbox(ledger: decidingLedger, api: api, lookups: lookups, nlu: nlu,
                                    configuration: configuration.outbox,
                                    metrics: OutboxMetrics(factory: PrometheusMetricsFactory(registry: registry)), logger: logger))
         }
@@ -114,7 +122,7 @@ public struct Bot: Sendable {
         case .file:
             services += deciding
         case .postgres(let location, _, let retry):
-            services.append(LeaseHolderServices(lease: "reactor", location: location, retry: retry, services: deciding, logger: logger))
+            services.append(LeaseHolderServices(lease: "reactor", location: location, retry: retry, services: deciding, ledger: fenced!, logger: logger))
         }
         return Bot(configuration: configuration, ledger: ledger, projections: projections, registry: registry, services: services,
                    ingest: ingest, httpClient: httpClient, logger: logger)

@@ -10,12 +10,15 @@ import ServiceLifecycle
 /// decisions without results (waiting for the echo of a message the previous holder may have
 /// sent before re-sending it). Losing the lease (its session broke) stops the services at once
 /// and fails the process: another instance may be deciding already, and a supervisor restarts
-/// this one as a standby.
+/// this one as a standby. Until this instance notices, the lease's fence keeps it from adding
+/// anything: once another instance holds the lease, its appends are refused (``FencedLedger``).
 struct LeaseHolderServices: Service {
     let lease: String
     let location: PostgresLocation
     let retry: Duration
     let services: [any Service]
+    /// The ledger `services` append through: fenced with the lease while it is held.
+    let ledger: FencedLedger
     let logger: Logger
 
     struct LeaseLost: Error, CustomStringConvertible {
@@ -37,7 +40,9 @@ struct LeaseHolderServices: Service {
         } catch is CancellationError {
             return
         }
-        logger.notice("\(name) lease acquired: this instance folds, decides and performs effects")
+        logger.notice("\(name) lease acquired: this instance folds, decides and performs effects", metadata: ["lease.generation": "\(held.fence.generation)"])
+        ledger.hold(held.fence)
+        defer { ledger.hold(nil) }
         let group = ServiceGroup(configuration: .init(services: services, logger: logger))
         let lost: Bool
         do {

@@ -17,6 +17,9 @@ public struct LedgerError: Error, CustomStringConvertible, Sendable, Equatable {
         case closed
         /// The SQLite index is missing, stale or belongs to another ledger.
         case index
+        /// An append made for a lease this instance no longer holds (another instance took it
+        /// over): refused, so that two instances never decide the same input.
+        case fenced
     }
 
     public let kind: Kind

@@ -10,7 +10,8 @@ import PostgresNIO
 /// (`seq`), the stream (`account/conversation`), type, time, causation, the compressed body
 /// (same preset dictionaries as the file ledger, named by id), meta, and the event's link in the
 /// ``ContentChain``; one row holding the head (its row lock serialises appenders, which is what
-/// keeps `seq` gap-free across instances).
+/// keeps `seq` gap-free across instances); one row per lease with its generation, the fencing
+/// token of the instance holding it.
 enum Migrations {
     struct Migration {
         let version: Int
@@ -43,6 +44,16 @@ enum Migrations {
             )
             """,
             "CREATE INDEX ledgerbot_events_stream ON ledgerbot_events (stream, seq)",
+        ]),
+        // A lease's generation is its fencing token (``LeaseFence``): each new holder raises it,
+        // and a fenced append commits only while the generation is still the appender's.
+        Migration(version: 2, summary: "lease generations (fencing tokens)", statements: [
+            """
+            CREATE TABLE ledgerbot_leases (
+                name        text    PRIMARY KEY,
+                generation  bigint  NOT NULL
+            )
+            """,
         ]),
     ]
 

@@ -11,8 +11,14 @@ import PostgresNIO
 ///
 /// Used for the reactor: exactly one instance folds, decides and performs effects at a time;
 /// every instance ingests webhooks.
+///
+/// A holder learns that it lost the lock only when it next checks (``watch(interval:)``), so each
+/// acquisition also raises the lease's generation, its ``fence``: the holder's appends carry it
+/// (``FencedLedger``), and the database refuses them once a newer holder raised it.
 public final class PostgresLease: @unchecked Sendable {
     public let name: String
+    /// This holder's generation of the lease: its appends are refused once another holds it.
+    public let fence: LeaseFence
     private let location: PostgresLocation
     private let connection: PostgresConnection
     /// The server process of the lease's session: the lock belongs to it.
@@ -20,8 +26,9 @@ public final class PostgresLease: @unchecked Sendable {
     private let key: Int64
     private let logger: Logger
 
-    private init(name: String, location: PostgresLocation, key: Int64, connection: PostgresConnection, backendPID: Int32, logger: Logger) {
+    private init(name: String, location: PostgresLocation, key: Int64, connection: PostgresConnection, backendPID: Int32, generation: Int64, logger: Logger) {
         self.name = name
+        fence = LeaseFence(name: name, generation: generation)
         self.location = location
         self.key = key
         self.connection = connection
@@ -57,7 +64,12 @@ public final class PostgresLease: @unchecked Sendable {
                 logger.warning("advisory lock query failed; retrying", metadata: ["error": "\(describe(error))"])
             }
             if let (granted, pid) = acquired, granted {
-                return PostgresLease(name: name, location: location, key: key, connection: connection, backendPID: pid, logger: logger)
+                do {
+                    let generation = try await raiseGeneration(of: name, on: connection, logger: logger)
+                    return PostgresLease(name: name, location: location, key: key, connection: connection, backendPID: pid, generation: generation, logger: logger)
+                } catch {
+                    logger.warning("cannot raise the \(name) lease's generation; retrying", metadata: ["error": "\(describe(error))"])
+                }
             }
             try? await connection.close()
             if !announced {
@@ -66,6 +78,21 @@ public final class PostgresLease: @unchecked Sendable {
             }
             try await Task.sleep(for: retry)
         }
+    }
+
+    /// Raises the lease's generation and returns it. The update waits for fenced appends of the
+    /// previous holder still in their transaction (they read the row `FOR SHARE`); later ones
+    /// see the new generation and are refused.
+    private static func raiseGeneration(of name: String, on connection: PostgresConnection, logger: Logger) async throws -> Int64 {
+        var generation: Int64?
+        for try await value in try await connection.query("""
+            INSERT INTO ledgerbot_leases (name, generation) VALUES (\(name), 1)
+            ON CONFLICT (name) DO UPDATE SET generation = ledgerbot_leases.generation + 1 RETURNING generation
+            """, logger: logger).decode(Int64.self) {
+            generation = value
+        }
+        guard let generation else { throw LedgerError(.io, "raising the \(name) lease's generation returned no row") }
+        return generation
     }
 
     /// Returns when the lease is lost, checking every `interval` from a second connection that
@@ -125,4 +152,18 @@ public final class PostgresLease: @unchecked Sendable {
         }
         return Int64(bitPattern: hash)
     }
+}
+
+/// A lease's generation, the fencing token of its holder (``PostgresLease/fence``): an append
+/// made with it commits only while no newer holder exists (``PostgresLedger/append(_:fence:)``).
+public struct LeaseFence: Sendable, Equatable, CustomStringConvertible {
+    public let name: String
+    public let generation: Int64
+
+    public init(name: String, generation: Int64) {
+        self.name = name
+        self.generation = generation
+    }
+
+    public var description: String { "\(name) lease, generation \(generation)" }
 }

@@ -67,6 +67,7 @@ public final class PostgresLedger: LedgerStore, @unchecked Sendable {
     private struct Pending {
         var rows: [Row]
         var bytes: Int
+        var fence: LeaseFence?
         var continuation: CheckedContinuation<ClosedRange<Seq>, any Error>
     }
 
@@ -160,6 +161,15 @@ public final class PostgresLedger: LedgerStore, @unchecked Sendable {
     ///   transaction failed (nothing stored, unless the connection broke while the commit's reply
     ///   was on its way), `.closed` after ``close()``.
     public func append(_ drafts: [EventDraft]) async throws -> ClosedRange<Seq> {
+        try await append(drafts, fence: nil)
+    }
+
+    /// Appends `drafts` only while `fence` is still the newest generation of its lease, checked
+    /// in the append's transaction: an instance that lost the lease (another took it over)
+    /// cannot add a decision the new holder does not see.
+    /// - Throws: ``LedgerError/Kind/fenced`` when another instance holds the lease now (nothing
+    ///   stored); otherwise as ``append(_:)``.
+    public func append(_ drafts: [EventDraft], fence: LeaseFence?) async throws -> ClosedRange<Seq> {
         guard !drafts.isEmpty else { throw LedgerError(.invalidArgument, "append needs at least one event") }
         var rows: [Row] = []
         rows.reserveCapacity(drafts.count)
@@ -177,7 +187,7 @@ public final class PostgresLedger: LedgerStore, @unchecked Sendable {
             if closing {
                 continuation.resume(throwing: LedgerError(.closed, "the ledger is closed"))
             } else {
-                pending.append(Pending(rows: rows, bytes: bytes, continuation: continuation))
+                pending.append(Pending(rows: rows, bytes: bytes, fence: fence, continuation: continuation))
                 wake.yield()
             }
         }
@@ -323,6 +333,7 @@ public final class PostgresLedger: LedgerStore, @unchecked Sendable {
             taken += 1
         } while taken < pending.count && events + pending[taken].rows.count <= configuration.maxBatchEvents
             && bytes + pending[taken].bytes <= configuration.maxBatchBytes
+            && pending[taken].fence == pending[0].fence // a stale fence fails its own transaction only
         let batch = Array(pending.prefix(taken))
         pending.removeFirst(taken)
         return batch
@@ -332,6 +343,7 @@ public final class PostgresLedger: LedgerStore, @unchecked Sendable {
     /// head, notify the other instances (delivered at commit).
     private func write(_ batch: [Pending]) async {
         let rows = batch.flatMap(\.rows)
+        let fence = batch[0].fence
         let rowsPerStatement = configuration.rowsPerStatement
         let logger = logger
         do {
@@ -345,6 +357,7 @@ public final class PostgresLedger: LedgerStore, @unchecked Sendable {
                     link = Array(hash.readableBytesView)
                 }
                 guard link.count == 32 else { throw LedgerError(.corrupted, "the ledger's head row is missing or damaged") }
+                if let fence { try await Self.check(fence, on: connection, logger: logger) }
                 var seq = previous
                 for chunk in stride(from: 0, to: rows.count, by: rowsPerStatement) {
                     let slice = rows[chunk..<min(chunk + rowsPerStatement, rows.count)]
@@ -389,9 +402,30 @@ public final class PostgresLedger: LedgerStore, @unchecked Sendable {
         } catch {
             let failure = ledgerError(in: error)
                 ?? LedgerError(.io, "PostgreSQL append failed at \(location): \(describe(error)); the batch was not stored")
-            logger.error("ledger append failed", metadata: ["error": "\(failure.message)", "events": "\(rows.count)"])
-            lock.withLock { lastAppendFailed = true }
+            if failure.kind == .fenced {
+                // Not a failure of the database: this instance lost the lease and is about to stop deciding.
+                logger.warning("ledger append refused", metadata: ["error": "\(failure.message)", "events": "\(rows.count)"])
+            } else {
+                logger.error("ledger append failed", metadata: ["error": "\(failure.message)", "events": "\(rows.count)"])
+                lock.withLock { lastAppendFailed = true }
+            }
             for item in batch { item.continuation.resume(throwing: failure) }
+        }
+    }
+
+    /// Throws ``LedgerError/Kind/fenced`` unless `fence` is its lease's newest generation. Runs
+    /// in the append's transaction, after the head row is locked: `FOR SHARE` makes a new holder
+    /// raising the generation wait for this append to commit, and the new holder reads the head
+    /// only after that, so it sees every decision a fenced append of the old holder committed.
+    private static func check(_ fence: LeaseFence, on connection: PostgresConnection, logger: Logger) async throws {
+        var current: Int64?
+        for try await generation in try await connection.query(
+            "SELECT generation FROM ledgerbot_leases WHERE name = \(fence.name) FOR SHARE", logger: logger).decode(Int64.self) {
+            current = generation
+        }
+        guard current == fence.generation else {
+            throw LedgerError(.fenced, "the \(fence.name) lease has passed to another instance (generation \(current.map(String.init) ?? "none"), "
+                              + "this instance held \(fence.generation)): append refused, so that two instances never decide the same input")
         }
     }
 

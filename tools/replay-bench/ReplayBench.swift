@@ -7,6 +7,8 @@
 //                                                               peak resident memory of each stage
 //   replay-bench --ledger DIR --threads 2                       raw read, then replay reading ahead on a
 //                                                               second thread (`replay --threads 2`)
+//   … --replay-only                                             the replay alone (no raw read, no --from-raw run):
+//                                                               for a profiler
 //   … --resident N                                              at most about N conversation states in memory
 //                                                               (default: the replay's; 0: all of them)
 //
@@ -25,8 +27,23 @@ func peakResidentKB() -> Int {
 }
 
 /// One (large) ledger: raw read, then replay, each timed, with the memory high-water mark.
-func measureLedger(_ directory: LedgerDirectory, threads: Int, resident: Int?) async throws {
+func measureLedger(_ directory: LedgerDirectory, threads: Int, resident: Int?, replayOnly: Bool) async throws {
     let before = peakResidentKB()
+    if replayOnly {
+        // One replay and nothing else: what a profiler (`perf record`) should see.
+        var options = Replayer.Options()
+        options.timing = true
+        options.threads = threads
+        options.residentConversations = resident
+        let start = ContinuousClock.now
+        let report = try await Replayer(directory: directory, options: options).run()
+        let seconds = (ContinuousClock.now - start).inSeconds
+        let phases = report.timing.map { t in [("read", t.read), ("fold", t.fold), ("decide", t.decide), ("compare", t.compare)]
+            .map { String(format: "%@ %.2f s", $0.0, $0.1.inSeconds) }.joined(separator: ", ") } ?? ""
+        print(String(format: "replay %10.0f events/s (%d events, %.2f s; %@), every decision identical: %@", Double(report.events) / seconds,
+                     report.events, seconds, phases, report.changes.isEmpty && report.identical == report.compared ? "yes" : "NO"))
+        return
+    }
     let start = ContinuousClock.now
     let cursor = try LedgerCursor(directory: directory, decoders: 0)
     var events = 0
@@ -113,6 +130,7 @@ struct ReplayBench {
         var ledger: String?
         var workers = 48
         var threads = 1
+        var replayOnly = false
         var resident: Int? = Replayer.Options.defaultResidentConversations
         var arguments = CommandLine.arguments.dropFirst()
         while let argument = arguments.popFirst() {
@@ -123,9 +141,10 @@ struct ReplayBench {
             case "--ledger": ledger = arguments.popFirst()
             case "--workers": workers = arguments.popFirst().flatMap(Int.init) ?? workers
             case "--threads": threads = arguments.popFirst().flatMap(Int.init) ?? threads
+            case "--replay-only": replayOnly = true
             case "--resident": resident = arguments.popFirst().flatMap(Int.init) // 0: all in memory, as for the replay
             default:
-                FileHandle.standardError.write(Data("usage: replay-bench [--rounds N] | --generate N --out DIR [--workers W] | --ledger DIR [--threads 2] [--resident N]\n".utf8))
+                FileHandle.standardError.write(Data("usage: replay-bench [--rounds N] | --generate N --out DIR [--workers W] | --ledger DIR [--threads 2] [--resident N] [--replay-only]\n".utf8))
                 exit(64)
             }
         }
@@ -137,7 +156,7 @@ struct ReplayBench {
             return
         }
         if let ledger {
-            try await measureLedger(LedgerDirectory(dataPath: ledger), threads: threads, resident: resident)
+            try await measureLedger(LedgerDirectory(dataPath: ledger), threads: threads, resident: resident, replayOnly: replayOnly)
             return
         }
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("replay-bench-\(ProcessInfo.processInfo.processIdentifier)")
