@@ -200,6 +200,7 @@ public struct RunningBot: Sendable {
             await inFlight()
             let head = await ledger.headSeq()
             await bot.projections.waitUntilApplied(head)
+            if let failure = await bot.projections.failure { throw BotStopped(service: "projection service", reason: failure) }
             pending = try await Self.pendingEffects(in: ledger)
             // Read before the head: a store raises the head, then stops counting as storing.
             let storing = bot.ingestIsStoring
@@ -239,6 +240,13 @@ public struct RunningBot: Sendable {
         var decision: UInt64
         var command: Int
     }
+}
+
+/// ``RunningBot/settle(timeout:inFlight:)`` cannot settle: a service the bot needs stopped with an error.
+public struct BotStopped: Error, CustomStringConvertible {
+    public var service: String
+    public var reason: String
+    public var description: String { "the bot cannot settle: its \(service) stopped (\(reason))" }
 }
 
 public struct SettleTimeout: Error, CustomStringConvertible {

@@ -1,3 +1,4 @@
+import Ledger
 import Logging
 import PostgresLedger
 import ServiceLifecycle
@@ -24,7 +25,7 @@ struct LeaseHolderServices: Service {
     struct LeaseLost: Error, CustomStringConvertible {
         var name: String
         var description: String {
-            "lost the \(name) lease (its PostgreSQL session ended): stopped deciding so that no two instances answer the same conversation; restart this instance"
+            "lost the \(name) lease (its PostgreSQL session ended, or another instance holds it now): stopped deciding so that no two instances answer the same conversation; restart this instance"
         }
     }
 
@@ -59,10 +60,20 @@ struct LeaseHolderServices: Service {
                     try await held.watch()
                     return true
                 }
+                // The database refusing an append of this holder is the surest sign of all.
+                let refusals = ledger.refusals
+                tasks.addTask {
+                    for await _ in refusals { return true }
+                    return false
+                }
                 let first = try await tasks.next() ?? false
                 tasks.cancelAll()
                 return first
             }
+        } catch let error as LedgerError where error.kind == .fenced {
+            // A service stopped on the refusal before the refusal's own task ended the group.
+            await held.release()
+            throw LeaseLost(name: name)
         } catch {
             await held.release()
             throw error

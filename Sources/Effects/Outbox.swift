@@ -47,7 +47,9 @@ public final class Outbox: Service, Sendable {
 
     private func runLoop() async throws {
         let updates = ledger.subscribe()
-        let startHead = await ledger.headSeq()
+        // Every commit, another instance's too: decisions the previous lease holder committed
+        // just before this one took over are resumed as after a restart (echo-checked), not sent blind.
+        let startHead = try await ledger.committedHeadSeq()
         let tail = try ledger.tail(from: 1)
         let started = ContinuousClock.now
         try await withThrowingDiscardingTaskGroup { group in
@@ -194,6 +196,9 @@ public final class Outbox: Service, Sendable {
             let body = try result.encoded()
             _ = try await ledger.append([EventDraft(stream: "\(item.conversation.accountId)/\(item.conversation.conversationId)",
                                                     type: EventType.effectResult, time: Timestamp.micros(Date()), causation: item.key.decision, body: body)])
+        } catch let error as LedgerError where error.kind == .fenced {
+            logger.warning("effect result not recorded: another instance holds the lease now and resumes the command",
+                           metadata: ["error": "\(error)", "ledger.decision": "\(item.key.decision)"])
         } catch {
             logger.error("effect result not recorded; it will be resumed after a restart", metadata: ["error": "\(error)", "ledger.decision": "\(item.key.decision)"])
         }

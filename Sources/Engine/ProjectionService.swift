@@ -37,6 +37,11 @@ public actor ProjectionService: Service {
     private var decidedThrough: Seq = 0
     /// Whether it has recorded the version it runs (or the pause) and begun to follow the ledger.
     public private(set) var hasStarted = false
+    /// Why the service stopped, when an error ended it (a ledger or projections failure); nil
+    /// while it runs and after a shutdown.
+    public private(set) var failure: String?
+    /// Set when ``run()`` ended: ``waitUntilApplied(_:)`` no longer waits.
+    private var stopped = false
     /// The bot version the ledger leaves in force when this service starts.
     private var versionInForce = BotVersionInForce()
 
@@ -53,7 +58,15 @@ public actor ProjectionService: Service {
     }
 
     public func run() async throws {
-        try await cancelWhenGracefulShutdown { try await self.follow() }
+        do {
+            try await cancelWhenGracefulShutdown { try await self.follow() }
+        } catch {
+            if !(error is CancellationError) { failure = "\(error)" }
+            // Nothing will be applied any more: whoever waits for it is told now, not never.
+            stopped = true
+            wakeWaiters()
+            throw error
+        }
     }
 
     private func follow() async throws {
@@ -180,16 +193,17 @@ public actor ProjectionService: Service {
     /// The first input the version starting now decides (or, without one, leaves undecided).
     private var firstUndecidedInput: Seq { max(projections.checkpoint, decidedThrough) + 1 }
 
-    /// Returns once every event through `seq` is folded in (and decided).
+    /// Returns once every event through `seq` is folded in (and decided), or the service stopped
+    /// (``failure`` says why when an error stopped it).
     public func waitUntilApplied(_ seq: Seq) async {
-        if projections.checkpoint >= seq { return }
+        if projections.checkpoint >= seq || stopped { return }
         await withCheckedContinuation { waiters.append((seq, $0)) }
     }
 
     private func wakeWaiters() {
         let reached = projections.checkpoint
         waiters.removeAll { seq, continuation in
-            guard seq <= reached else { return false }
+            guard seq <= reached || stopped else { return false }
             continuation.resume()
             return true
         }

@@ -8,11 +8,16 @@ import Ledger
 /// given up) every append is refused.
 public final class FencedLedger: LedgerStore, @unchecked Sendable {
     public let ledger: PostgresLedger
+    /// Yields when the database refused an append because another instance holds the lease:
+    /// the holder's cue to stop deciding before its own lease check notices.
+    public let refusals: AsyncStream<Void>
+    private let refused: AsyncStream<Void>.Continuation
     private let lock = NSLock()
     private var fence: LeaseFence?
 
     public init(_ ledger: PostgresLedger) {
         self.ledger = ledger
+        (refusals, refused) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
     }
 
     /// Appends carry `fence` from now on; nil refuses them.
@@ -27,7 +32,12 @@ public final class FencedLedger: LedgerStore, @unchecked Sendable {
         guard let fence = lock.withLock({ fence }) else {
             throw LedgerError(.fenced, "this instance does not hold the lease its deciding services need: append refused")
         }
-        return try await ledger.append(events, fence: fence)
+        do {
+            return try await ledger.append(events, fence: fence)
+        } catch let error as LedgerError where error.kind == .fenced {
+            refused.yield()
+            throw error
+        }
     }
 
     public func read(from seq: Seq, limit: Int) async throws -> [LedgerEvent] { try await ledger.read(from: seq, limit: limit) }

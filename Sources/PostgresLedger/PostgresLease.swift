@@ -65,10 +65,16 @@ public final class PostgresLease: @unchecked Sendable {
             }
             if let (granted, pid) = acquired, granted {
                 do {
-                    let generation = try await raiseGeneration(of: name, on: connection, logger: logger)
+                    let generation = try await withDeadline(.seconds(30), "raising the lease's generation") {
+                        try await raiseGeneration(of: name, on: connection, logger: logger)
+                    }
                     return PostgresLease(name: name, location: location, key: key, connection: connection, backendPID: pid, generation: generation, logger: logger)
                 } catch {
+                    // Closing the session gives the lock up again; the next round starts over.
                     logger.warning("cannot raise the \(name) lease's generation; retrying", metadata: ["error": "\(describe(error))"])
+                    try? await connection.close()
+                    try await Task.sleep(for: retry)
+                    continue
                 }
             }
             try? await connection.close()

@@ -322,20 +322,28 @@ public final class PostgresLedger: LedgerStore, @unchecked Sendable {
         }
     }
 
+    /// The next transaction's appends: queued appends of the first one's fence, in order, up to
+    /// the batch limits. Appends of another fence (ingest's, beside the lease holder's) wait for
+    /// the next transaction, so a refused fence fails its own appends only; concurrent appends
+    /// have no order to keep among themselves.
     private func takeBatch() -> [Pending]? {
         lock.lock()
         defer { lock.unlock() }
-        guard !pending.isEmpty else { return nil }
-        var taken = 0, events = 0, bytes = 0
-        repeat {
-            events += pending[taken].rows.count
-            bytes += pending[taken].bytes
-            taken += 1
-        } while taken < pending.count && events + pending[taken].rows.count <= configuration.maxBatchEvents
-            && bytes + pending[taken].bytes <= configuration.maxBatchBytes
-            && pending[taken].fence == pending[0].fence // a stale fence fails its own transaction only
-        let batch = Array(pending.prefix(taken))
-        pending.removeFirst(taken)
+        guard let fence = pending.first.map(\.fence) else { return nil }
+        var batch: [Pending] = [], rest: [Pending] = []
+        var events = 0, bytes = 0, full = false
+        for item in pending {
+            guard item.fence == fence, !full else { rest.append(item); continue }
+            if !batch.isEmpty && (events + item.rows.count > configuration.maxBatchEvents || bytes + item.bytes > configuration.maxBatchBytes) {
+                full = true // later appends of this fence keep their place behind this one
+                rest.append(item)
+                continue
+            }
+            batch.append(item)
+            events += item.rows.count
+            bytes += item.bytes
+        }
+        pending = rest
         return batch
     }
 

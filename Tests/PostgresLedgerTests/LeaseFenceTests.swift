@@ -27,7 +27,7 @@ struct LeaseFenceTests {
             let location = home.location!
             let shared = store as! PostgresLedger
             let old = FencedLedger(shared)
-            await #expect(throws: LedgerError.self, "no lease held yet") { _ = try await old.append([draft("before any lease")]) }
+            await Self.expectFenced { _ = try await old.append([draft("before any lease")]) }
 
             let first = try await PostgresLease.acquire("reactor", at: location, retry: .milliseconds(50), logger: Self.logger)
             old.hold(first.fence)
@@ -69,30 +69,42 @@ struct LeaseFenceTests {
 
             // Given up, the lease fences nothing in.
             new.hold(nil)
-            await #expect(throws: LedgerError.self) { _ = try await new.append([draft("after release", type: "decision")]) }
+            await Self.expectFenced { _ = try await new.append([draft("after release", type: "decision")]) }
             await second.release()
             await first.release()
         }
     }
 
-    @Test("a new holder raising the generation waits for a fenced append still in its transaction, so it sees that append")
+    @Test("a takeover waits for a fenced append that passed its check but has not committed, and the new holder's head includes it")
     func takeoverWaitsForAnAppendInFlight() async throws {
         try await withStore(.postgres) { home, store in
             let location = home.location!
+            let shared = store as! PostgresLedger
             let first = try await PostgresLease.acquire("reactor", at: location, retry: .milliseconds(50), logger: Self.logger)
-            // What a fenced append holds between its check and its commit: the lease row FOR SHARE.
-            let opened = AsyncStream<Void>.makeStream()
-            let release = AsyncStream<Void>.makeStream()
-            let inFlight = Task {
-                try await TestPostgres.admin(location) { client in
+            let old = FencedLedger(shared)
+            old.hold(first.fence)
+            #expect(try await old.append([draft("decision 1", type: "decision")]) == 1...1)
+
+            // An uncommitted row at seq 2 makes the next append wait at its INSERT, after its
+            // fence check passed: an append in flight when the lease passes on.
+            let opened = AsyncStream<Void>.makeStream(), release = AsyncStream<Void>.makeStream()
+            let blocker = Task {
+                try? await TestPostgres.admin(location) { client in
                     try await client.withTransaction(logger: Self.logger) { connection in
-                        try await connection.query("SELECT generation FROM ledgerbot_leases WHERE name = 'reactor' FOR SHARE", logger: Self.logger)
+                        try await connection.query("""
+                            INSERT INTO ledgerbot_events (seq, stream, type, time, causation, dictionary, raw_length, body, meta, hash)
+                            VALUES (2, '', 'blocker', 0, NULL, 0, 0, '', '', '')
+                            """, logger: Self.logger)
                         opened.continuation.yield()
                         for await _ in release.stream { break }
+                        throw RollBack()
                     }
                 }
             }
             for await _ in opened.stream { break }
+            let inFlight = Task { try await old.append([draft("decision 2, in flight", type: "decision")]) }
+            try await waitUntilAnAppendWaitsForALock(location)
+
             try await cutLeaseSessions(location)
             let acquired = Flag()
             let takeover = Task {
@@ -101,14 +113,48 @@ struct LeaseFenceTests {
                 return lease
             }
             try await Task.sleep(for: .milliseconds(700))
-            #expect(await !acquired.value, "the generation was raised under a fenced append's feet")
+            #expect(await !acquired.value, "the generation was raised while a fenced append that passed its check had not committed")
             release.continuation.yield()
-            try await inFlight.value
+            await blocker.value
+            #expect(try await inFlight.value == 2...2, "checked before the takeover, it commits")
             let second = try await takeover.value
             #expect(second.fence.generation == first.fence.generation + 1)
+            // What the new holder's services read on start (another process's view of the database).
+            let newHolderView = try await home.open()
+            #expect(try await newHolderView.committedHeadSeq() == 2)
+            await newHolderView.close()
+            await Self.expectFenced { _ = try await old.append([draft("decision 3, stale", type: "decision")]) }
             await second.release()
             await first.release()
-            _ = store
+        }
+    }
+
+    /// Returns once a session of `location`'s database waits for a lock (within 20 s).
+    private func waitUntilAnAppendWaitsForALock(_ location: PostgresLocation) async throws {
+        for _ in 0..<400 {
+            let waiting = try await TestPostgres.admin(location) { client in
+                var count = 0
+                for try await n in try await client.query("""
+                    SELECT count(*)::int FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()
+                    """).decode(Int.self) { count = n }
+                return count
+            }
+            if waiting > 0 { return }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        Issue.record("no append waited for the blocking row")
+    }
+
+    private struct RollBack: Error {}
+
+    private static func expectFenced(_ body: () async throws -> Void, sourceLocation: SourceLocation = #_sourceLocation) async {
+        do {
+            try await body()
+            Issue.record("the append was not refused", sourceLocation: sourceLocation)
+        } catch let error as LedgerError {
+            #expect(error.kind == .fenced, "\(error)", sourceLocation: sourceLocation)
+        } catch {
+            Issue.record("\(error)", sourceLocation: sourceLocation)
         }
     }
 

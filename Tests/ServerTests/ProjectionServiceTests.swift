@@ -47,4 +47,22 @@ import Testing
         #expect(reopened.versionInForce == BotVersionInForce(pausedAt: pause.seq))
         #expect(reopened[address]?.status == .open)
     }
+
+    @Test("a service stopped by an error says why, and waiting for it returns instead of hanging")
+    func aServiceStoppedByAnErrorIsReported() async throws {
+        let temp = TemporaryDirectory()
+        let directory = temp.ledgerDirectory
+        let (file, _) = try FileLedger.open(directory: directory)
+        let ledger = StallingLedger(base: file)
+        ledger.fail(true) // its first append (the pause it records at start) fails
+        let service = try ProjectionService(ledger: ledger, directory: directory, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let waiting = Task { await service.waitUntilApplied(5) } // may start waiting before the failure or after it
+        let run = Task { try await service.run() }
+        await #expect(throws: LedgerError.self) { try await run.value }
+        await waiting.value
+        await service.waitUntilApplied(7)
+        #expect(await service.failure?.contains("(injected)") == true)
+        #expect(await !service.hasStarted)
+        await file.close()
+    }
 }
