@@ -267,3 +267,50 @@ final class RoundRobinProxy: Sendable {
         return Response(status: .badGateway)
     }
 }
+
+extension MultiInstanceTests {
+    @Test("a holder whose lease passed to another instance, though its own session still holds the lock, records no decision and exits")
+    func fencedHolder() async throws {
+        guard TestPostgres.isAvailable else {
+            if TestPostgres.isRequired { throw TestPostgres.MissingCluster() }
+            return
+        }
+        let location = try await TestPostgres.createDatabase()
+        let policy = repository.appendingPathComponent("examples/support-triage.yml").path
+        let data = TemporaryDirectory()
+        try await ChatwootSimulator.withRunning { chatwoot in
+            let holder = try ChildProcess(binary, ["serve", "--data", data.path, "--ledger", location.description, "--policy", policy,
+                                                   "--chatwoot-url", chatwoot.baseURL.absoluteString, "--port", "0", "--log-level", "notice"],
+                                          environment: ["LEDGERBOT_CHATWOOT_TOKEN": chatwoot.accessToken])
+            defer { holder.kill() }
+            let port = try await holder.waitForPort()
+            await chatwoot.connectBot(url: URL(string: "http://127.0.0.1:\(port)/webhooks/chatwoot")!)
+            _ = try await waitUntil("it holds the reactor lease") { holder.output.contains("reactor lease acquired") ? true : nil }
+            let conversation = try await chatwoot.startConversation(VisitorProfile(name: "Ana"))
+            let first = try await chatwoot.customerSays("what are your opening hours?", in: conversation)
+            _ = try await waitUntil("the bot answers") {
+                try await chatwoot.transcript(of: conversation).contains { $0.id > first.id && $0.messageType == .outgoing && !$0.isPrivate } ? true : nil
+            }
+
+            // Another instance's takeover, as the database sees it: the generation moves on while
+            // this holder's session keeps its lock, so its lease check sees nothing wrong.
+            _ = try await TestPostgres.admin(location) { client in
+                try await client.query("UPDATE ledgerbot_leases SET generation = generation + 1 WHERE name = 'reactor'")
+            }
+            let second = try await chatwoot.customerSays("what is your refund policy?", in: conversation)
+            let status = try await waitUntil("the holder exits") { holder.exitStatus }
+            #expect(status != 0)
+            #expect(holder.output.contains("lost the reactor lease"), "\(holder.output.suffix(2000))")
+            #expect(holder.output.contains("ledger append refused"))
+
+            // The second question is in the ledger, and no decision answers it.
+            let ledger = try await PostgresLedger.open(location)
+            let events = try await ledger.read(from: 1, limit: 100_000)
+            await ledger.close()
+            let webhook = try #require(events.last { $0.type == "webhook.received" && String(decoding: $0.body, as: UTF8.self).contains("refund policy") })
+            #expect(!events.contains { $0.type == "decision" && $0.causation == webhook.seq })
+            #expect(try await chatwoot.transcript(of: conversation).allSatisfy { $0.id <= second.id || $0.messageType != .outgoing || $0.isPrivate })
+        }
+        await TestPostgres.dropDatabase(location)
+    }
+}
