@@ -19,6 +19,16 @@ public enum TestPostgres {
         public var description: String { "LEDGERBOT_REQUIRE_POSTGRES=1 but LEDGERBOT_TEST_POSTGRES is not set (tools/test.sh starts a cluster)" }
     }
 
+    /// A new empty database, or nil when no test cluster is available here (the test is then
+    /// skipped) — unless one is required, which throws ``MissingCluster``.
+    public static func databaseIfAvailable() async throws -> PostgresLocation? {
+        guard isAvailable else {
+            if isRequired { throw MissingCluster() }
+            return nil
+        }
+        return try await createDatabase()
+    }
+
     /// Creates an empty database and returns where it is.
     public static func createDatabase() async throws -> PostgresLocation {
         guard let adminURL else { throw MissingCluster() }
@@ -33,12 +43,13 @@ public enum TestPostgres {
 
     public static func dropDatabase(_ location: PostgresLocation) async {
         guard let adminURL, let admin = try? PostgresLocation(url: adminURL) else { return }
-        try? await Self.admin(admin) { client in
+        _ = try? await Self.admin(admin) { client in
             try await client.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(location.database) WITH (FORCE)"))
         }
     }
 
     /// Runs `body` with a client connected as the admin URL says, then shuts it down.
+    @discardableResult
     public static func admin<T: Sendable>(_ location: PostgresLocation, _ body: @Sendable (PostgresClient) async throws -> T) async throws -> T {
         var configuration = PostgresClient.Configuration(host: location.host, port: location.port, username: location.username,
                                                          password: location.password, database: location.database, tls: .disable)

@@ -21,11 +21,7 @@ import Testing
 
     @Test("kill -9 of the deciding instance: every acknowledged webhook is in the ledger, every conversation keeps being answered, no reply is sent twice")
     func killTheLeaseHolder() async throws {
-        guard TestPostgres.isAvailable else {
-            if TestPostgres.isRequired { throw TestPostgres.MissingCluster() }
-            return
-        }
-        let location = try await TestPostgres.createDatabase()
+        guard let location = try await TestPostgres.databaseIfAvailable() else { return }
         let policy = repository.appendingPathComponent("examples/support-triage.yml").path
         var simulator = SimulatorConfiguration()
         simulator.delivery = DeliveryConfiguration(timeout: .seconds(10), maximumAttempts: 3, retryDelay: .milliseconds(200))
@@ -62,7 +58,7 @@ import Testing
                         for address in addresses {
                             group.addTask {
                                 let asked = try await chatwoot.customerSays(question, in: address)
-                                try await waitUntil("the bot answers \"\(question)\" in conversation \(address.conversationId)", timeout: .seconds(60)) {
+                                _ = try await waitUntil("the bot answers \"\(question)\" in conversation \(address.conversationId)", timeout: .seconds(60)) {
                                     try await chatwoot.transcript(of: address).contains { $0.id > asked.id && $0.messageType == .outgoing && !$0.isPrivate } ? true : nil
                                 }
                             }
@@ -122,11 +118,7 @@ import Testing
 extension MultiInstanceTests {
     @Test("an instance whose lease session is cut stops deciding and exits; the other takes over and answers")
     func lostLeaseSession() async throws {
-        guard TestPostgres.isAvailable else {
-            if TestPostgres.isRequired { throw TestPostgres.MissingCluster() }
-            return
-        }
-        let location = try await TestPostgres.createDatabase()
+        guard let location = try await TestPostgres.databaseIfAvailable() else { return }
         let policy = repository.appendingPathComponent("examples/support-triage.yml").path
         let dataA = TemporaryDirectory(), dataB = TemporaryDirectory()
         try await ChatwootSimulator.withRunning { chatwoot in
@@ -271,11 +263,7 @@ final class RoundRobinProxy: Sendable {
 extension MultiInstanceTests {
     @Test("a holder whose lease passed to another instance, though its own session still holds the lock, records no decision and exits")
     func fencedHolder() async throws {
-        guard TestPostgres.isAvailable else {
-            if TestPostgres.isRequired { throw TestPostgres.MissingCluster() }
-            return
-        }
-        let location = try await TestPostgres.createDatabase()
+        guard let location = try await TestPostgres.databaseIfAvailable() else { return }
         let policy = repository.appendingPathComponent("examples/support-triage.yml").path
         let data = TemporaryDirectory()
         try await ChatwootSimulator.withRunning { chatwoot in
@@ -294,7 +282,7 @@ extension MultiInstanceTests {
 
             // Another instance's takeover, as the database sees it: the generation moves on while
             // this holder's session keeps its lock, so its lease check sees nothing wrong.
-            _ = try await TestPostgres.admin(location) { client in
+            try await TestPostgres.admin(location) { client in
                 try await client.query("UPDATE ledgerbot_leases SET generation = generation + 1 WHERE name = 'reactor'")
             }
             let second = try await chatwoot.customerSays("what is your refund policy?", in: conversation)

@@ -17,18 +17,9 @@ import Testing
         return try await offPool { try runProcess(binary, arguments, environment: environment) }
     }
 
-    /// A fresh database, or nil when no cluster is configured (and none is required).
-    private func database() async throws -> PostgresLocation? {
-        guard TestPostgres.isAvailable else {
-            if TestPostgres.isRequired { throw TestPostgres.MissingCluster() }
-            return nil
-        }
-        return try await TestPostgres.createDatabase()
-    }
-
     @Test("copy directory → PostgreSQL → directory keeps every event; verify, stats and export work on both")
     func copyRoundTrip() async throws {
-        guard let location = try await database() else { return }
+        guard let location = try await TestPostgres.databaseIfAvailable() else { return }
         defer { Task { await TestPostgres.dropDatabase(location) } }
         let url = location.description
         let source = TemporaryDirectory(), back = TemporaryDirectory()
@@ -71,7 +62,7 @@ import Testing
 
     @Test("verify --ledger exits 1 naming the altered seq; a bad URL or unreachable server exits 2 without the password")
     func damageAndErrors() async throws {
-        guard let location = try await database() else { return }
+        guard let location = try await TestPostgres.databaseIfAvailable() else { return }
         defer { Task { await TestPostgres.dropDatabase(location) } }
         let url = location.description
         let imported = try await ledgerbot(["ledger", "import", "--ledger", url, "--input", snapshots.appendingPathComponent("support-triage/ledger.jsonl").path])

@@ -29,11 +29,8 @@ final class StoreHome: Sendable {
         case .file:
             return StoreHome(backend: backend, directory: TemporaryDirectory(), location: nil)
         case .postgres:
-            guard TestPostgres.isAvailable else {
-                if TestPostgres.isRequired { throw TestPostgres.MissingCluster() }
-                return nil
-            }
-            return StoreHome(backend: backend, directory: nil, location: try await TestPostgres.createDatabase())
+            guard let location = try await TestPostgres.databaseIfAvailable() else { return nil }
+            return StoreHome(backend: backend, directory: nil, location: location)
         }
     }
 

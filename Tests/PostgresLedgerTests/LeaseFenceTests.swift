@@ -13,7 +13,7 @@ struct LeaseFenceTests {
     /// Ends the sessions holding an advisory lock in `location`'s database, as a network failure
     /// or a DBA would; the holder is not told.
     private func cutLeaseSessions(_ location: PostgresLocation) async throws {
-        _ = try await TestPostgres.admin(location) { client in
+        try await TestPostgres.admin(location) { client in
             try await client.query("""
                 SELECT pg_terminate_backend(pid) FROM pg_locks
                 WHERE locktype = 'advisory' AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
