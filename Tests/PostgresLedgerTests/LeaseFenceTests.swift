@@ -129,6 +129,32 @@ struct LeaseFenceTests {
         }
     }
 
+    @Test("a database whose default isolation is SERIALIZABLE changes nothing: concurrent appends of two instances commit, a stale fence is refused as such")
+    func serializableDefaultIsolation() async throws {
+        try await withStore(.postgres) { home, store in
+            let location = home.location!
+            try await TestPostgres.admin(location) { client in
+                try await client.query(PostgresQuery(unsafeSQL: "ALTER DATABASE \(location.database) SET default_transaction_isolation = 'serializable'"))
+            }
+            let first = try await home.open(), second = try await home.open()
+            let ranges = try await withThrowingTaskGroup(of: ClosedRange<Seq>.self) { group in
+                for (index, ledger) in [first, second].enumerated() {
+                    for n in 0..<16 { group.addTask { try await ledger.append([draft("instance \(index), append \(n)")]) } }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(ranges.count == 32)
+            let lease = try await PostgresLease.acquire("reactor", at: location, retry: .milliseconds(50), logger: Self.logger)
+            let stale = FencedLedger(first as! PostgresLedger)
+            stale.hold(LeaseFence(name: "reactor", generation: lease.fence.generation - 1))
+            await Self.expectFenced { _ = try await stale.append([draft("stale", type: "decision")]) }
+            await lease.release()
+            await first.close()
+            await second.close()
+            _ = store
+        }
+    }
+
     /// Returns once a session of `location`'s database waits for a lock (within 20 s).
     private func waitUntilAnAppendWaitsForALock(_ location: PostgresLocation) async throws {
         for _ in 0..<400 {
