@@ -209,7 +209,7 @@ let package = Package(
         .testTarget(
             name: "LedgerbotCLITests",
             dependencies: [
-                "Ledger", "LedgerbotTesting", "Simulator", "Chatwoot", "Projections", "JSONScan", "PostgresLedger", "PostgresLedgerTesting",
+                "Ledger", "LedgerbotTesting", "Simulator", "Chatwoot", "Domain", "Projections", "JSONScan", "PostgresLedger", "PostgresLedgerTesting",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

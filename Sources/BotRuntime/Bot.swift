@@ -199,16 +199,18 @@ public struct RunningBot: Sendable {
         while ContinuousClock.now < deadline {
             await inFlight()
             let head = await ledger.headSeq()
-            await bot.projections.waitUntilApplied(head)
+            // A PostgreSQL standby folds nothing (another instance holds the lease): waiting for
+            // its projections would never end.
+            let started = await bot.projections.hasStarted
+            if started || !bot.isShared { await bot.projections.waitUntilApplied(head) }
             if let failure = await bot.projections.failure { throw BotStopped(service: "projection service", reason: failure) }
             pending = try await Self.pendingEffects(in: ledger)
             // Read before the head: a store raises the head, then stops counting as storing.
             let storing = bot.ingestIsStoring
             // Until the projection service has started, the head may not hold its version yet
             // (with PostgreSQL it may never start here: another instance holds the lease).
-            let started = await bot.projections.hasStarted || bot.isShared
             let now = await ledger.headSeq()
-            if pending.isEmpty && head == lastHead && head == now && !storing && started { return }
+            if pending.isEmpty && head == lastHead && head == now && !storing && (started || bot.isShared) { return }
             lastHead = pending.isEmpty ? head : .max
             try await Task.sleep(for: .milliseconds(25)) // effects and deliveries run elsewhere: poll their combined state
         }

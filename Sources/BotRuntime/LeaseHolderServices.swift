@@ -42,8 +42,8 @@ struct LeaseHolderServices: Service {
             return
         }
         logger.notice("\(name) lease acquired: this instance folds, decides and performs effects", metadata: ["lease.generation": "\(held.fence.generation)"])
-        ledger.hold(held.fence)
-        defer { ledger.hold(nil) }
+        let refusals = ledger.hold(held.fence)
+        defer { ledger.release() }
         let group = ServiceGroup(configuration: .init(services: services, logger: logger))
         let lost: Bool
         do {
@@ -61,7 +61,6 @@ struct LeaseHolderServices: Service {
                     return true
                 }
                 // The database refusing an append of this holder is the surest sign of all.
-                let refusals = ledger.refusals
                 tasks.addTask {
                     for await _ in refusals { return true }
                     return false

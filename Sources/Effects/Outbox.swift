@@ -5,6 +5,7 @@ import Ledger
 import Logging
 import NLUAdapters
 import ServiceLifecycle
+import Synchronization
 
 /// The effect runner: performs the commands of recorded decisions through Chatwoot's API and
 /// records each outcome as an `effect.result` event.
@@ -25,6 +26,8 @@ public final class Outbox: Service, Sendable {
     private let metrics: OutboxMetrics
     private let logger: Logger
     private let state = OutboxState()
+    /// Set once the ledger refused a result because another instance holds the lease now.
+    private let leaseLost = Atomic(false)
 
     /// - Parameter lookups: performs the policy's lookups and actions; without it they are
     ///   recorded as failed.
@@ -73,7 +76,7 @@ public final class Outbox: Service, Sendable {
     }
 
     private func drain(_ conversation: ConversationAddress, restartedAt started: ContinuousClock.Instant) async {
-        while let item = await state.next(for: conversation) {
+        while !leaseLost.load(ordering: .relaxed), let item = await state.next(for: conversation) {
             if item.fromBeforeRestart, item.command.isCustomerVisible {
                 if await recordEchoIfSeen(item) { continue }
                 try? await Task.sleep(until: started + configuration.echoGracePeriod, clock: .continuous) // cancellation ends the wait early; the check below still runs
@@ -197,6 +200,8 @@ public final class Outbox: Service, Sendable {
             _ = try await ledger.append([EventDraft(stream: "\(item.conversation.accountId)/\(item.conversation.conversationId)",
                                                     type: EventType.effectResult, time: Timestamp.micros(Date()), causation: item.key.decision, body: body)])
         } catch let error as LedgerError where error.kind == .fenced {
+            // Another instance decides now: perform nothing more, not even this decision's next command.
+            leaseLost.store(true, ordering: .relaxed)
             logger.warning("effect result not recorded: another instance holds the lease now and resumes the command",
                            metadata: ["error": "\(error)", "ledger.decision": "\(item.key.decision)"])
         } catch {

@@ -40,7 +40,7 @@ public actor ProjectionService: Service {
     /// Why the service stopped, when an error ended it (a ledger or projections failure); nil
     /// while it runs and after a shutdown.
     public private(set) var failure: String?
-    /// Set when ``run()`` ended: ``waitUntilApplied(_:)`` no longer waits.
+    /// Set when ``run()`` ended, however: ``waitUntilApplied(_:)`` no longer waits.
     private var stopped = false
     /// The bot version the ledger leaves in force when this service starts.
     private var versionInForce = BotVersionInForce()
@@ -58,13 +58,19 @@ public actor ProjectionService: Service {
     }
 
     public func run() async throws {
+        failure = nil
+        stopped = false
+        // However it ends (shutdown, cancellation, an error), nothing is applied any more:
+        // whoever waits for it is told now, not never.
+        defer {
+            stopped = true
+            wakeWaiters()
+        }
         do {
             try await cancelWhenGracefulShutdown { try await self.follow() }
         } catch {
-            if !(error is CancellationError) { failure = "\(error)" }
-            // Nothing will be applied any more: whoever waits for it is told now, not never.
-            stopped = true
-            wakeWaiters()
+            // An error raised while cancelled is the shutdown's doing (a read cut short), not a failure.
+            if !(error is CancellationError) && !Task.isCancelled { failure = "\(error)" }
             throw error
         }
     }

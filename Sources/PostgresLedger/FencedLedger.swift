@@ -8,34 +8,47 @@ import Ledger
 /// given up) every append is refused.
 public final class FencedLedger: LedgerStore, @unchecked Sendable {
     public let ledger: PostgresLedger
-    /// Yields when the database refused an append because another instance holds the lease:
-    /// the holder's cue to stop deciding before its own lease check notices.
-    public let refusals: AsyncStream<Void>
-    private let refused: AsyncStream<Void>.Continuation
     private let lock = NSLock()
     private var fence: LeaseFence?
+    private var refused: AsyncStream<Void>.Continuation?
 
     public init(_ ledger: PostgresLedger) {
         self.ledger = ledger
-        (refusals, refused) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
     }
 
-    /// Appends carry `fence` from now on; nil refuses them.
-    public func hold(_ fence: LeaseFence?) {
-        lock.withLock { self.fence = fence }
+    /// Appends carry `fence` from now on. The stream yields when the database refuses one because
+    /// another instance holds the lease: the holder's cue to stop deciding before its own lease
+    /// check notices. Each holding has a stream of its own.
+    public func hold(_ fence: LeaseFence) -> AsyncStream<Void> {
+        let (refusals, refused) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        let previous = lock.withLock {
+            defer { self.fence = fence; self.refused = refused }
+            return self.refused
+        }
+        previous?.finish()
+        return refusals
+    }
+
+    /// Refuses every append from now on (the lease was given up).
+    public func release() {
+        let previous = lock.withLock {
+            defer { fence = nil; refused = nil }
+            return refused
+        }
+        previous?.finish()
     }
 
     public var ledgerID: [UInt8] { ledger.ledgerID }
 
     /// - Throws: ``LedgerError/Kind/fenced`` without a lease, or when another instance holds it now.
     public func append(_ events: [EventDraft]) async throws -> ClosedRange<Seq> {
-        guard let fence = lock.withLock({ fence }) else {
+        guard let (fence, refused) = lock.withLock({ fence.map { ($0, refused) } }) else {
             throw LedgerError(.fenced, "this instance does not hold the lease its deciding services need: append refused")
         }
         do {
             return try await ledger.append(events, fence: fence)
         } catch let error as LedgerError where error.kind == .fenced {
-            refused.yield()
+            refused?.yield()
             throw error
         }
     }

@@ -46,6 +46,11 @@ public final class PostgresLedger: LedgerStore, @unchecked Sendable {
     let client: PostgresClient
     let codec: BodyCodec
     private let configuration: PostgresLedgerConfiguration
+    /// Appends serialise on the head row's lock and read the lease generation as committed now:
+    /// both need READ COMMITTED. Where the database or role makes another level the default
+    /// (under which concurrent appends of two instances fail with serialization errors), each
+    /// append transaction asks for it; with PostgreSQL's default it costs nothing.
+    private let setsIsolation: Bool
     private let logger: Logger
     private let runTask: Task<Void, Never>
     private var backgroundTasks: [Task<Void, Never>] = []
@@ -98,8 +103,12 @@ public final class PostgresLedger: LedgerStore, @unchecked Sendable {
         do {
             _ = try await Migrations.apply(client, logger: logger)
             let (id, head) = try await loadOrCreateHead(client, logger: logger)
+            var isolation = "read committed"
+            for try await level in try await client.query("SELECT current_setting('default_transaction_isolation')", logger: logger).decode(String.self) {
+                isolation = level
+            }
             return PostgresLedger(location: location, client: client, runTask: runTask, ledgerID: id, head: head,
-                                  configuration: configuration, logger: logger)
+                                  setsIsolation: isolation != "read committed", configuration: configuration, logger: logger)
         } catch {
             runTask.cancel()
             if let error = ledgerError(in: error) { throw error }
@@ -122,7 +131,8 @@ public final class PostgresLedger: LedgerStore, @unchecked Sendable {
     }
 
     private init(location: PostgresLocation, client: PostgresClient, runTask: Task<Void, Never>, ledgerID: [UInt8], head: Seq,
-                 configuration: PostgresLedgerConfiguration, logger: Logger) {
+                 setsIsolation: Bool, configuration: PostgresLedgerConfiguration, logger: Logger) {
+        self.setsIsolation = setsIsolation
         self.location = location
         self.client = client
         self.runTask = runTask
@@ -355,8 +365,9 @@ public final class PostgresLedger: LedgerStore, @unchecked Sendable {
         let rowsPerStatement = configuration.rowsPerStatement
         let logger = logger
         do {
-            let client = client, codec = codec
+            let client = client, codec = codec, setsIsolation = setsIsolation
             let first: Seq = try await withDeadline(configuration.appendTimeout, "the append transaction") { try await client.withTransaction(logger: logger) { connection in
+                if setsIsolation { try await connection.query("SET TRANSACTION ISOLATION LEVEL READ COMMITTED", logger: logger) }
                 var previous: Seq = 0
                 var link: [UInt8] = []
                 for try await (seq, hash) in try await connection.query(

@@ -76,7 +76,6 @@ public struct PostgresLocation: Sendable, CustomStringConvertible {
         configuration.options.maximumConnections = maxConnections
         configuration.options.minimumConnections = 0
         configuration.options.connectTimeout = .seconds(5)
-        configuration.options.additionalStartupParameters = Self.sessionSettings
         return configuration
     }
 
@@ -101,14 +100,8 @@ public struct PostgresLocation: Sendable, CustomStringConvertible {
             configuration = .init(host: host, port: port, username: username, password: password, database: database, tls: tls)
         }
         configuration.options.connectTimeout = .seconds(5)
-        configuration.options.additionalStartupParameters = Self.sessionSettings
         return configuration
     }
-
-    /// Appends serialise on the head row's lock and read the lease generation as committed now:
-    /// both need READ COMMITTED, whatever default a database or role sets (under REPEATABLE READ
-    /// or SERIALIZABLE, concurrent appends would fail with serialization errors).
-    static let sessionSettings = [("default_transaction_isolation", "read committed")]
 
     private func tlsConfiguration() throws -> PostgresClient.Configuration.TLS {
         switch tls {

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Chatwoot
+import Domain
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -266,6 +267,16 @@ extension MultiInstanceTests {
         guard let location = try await TestPostgres.databaseIfAvailable() else { return }
         let policy = repository.appendingPathComponent("examples/support-triage.yml").path
         let data = TemporaryDirectory()
+        do {
+            try await fencedHolderRun(location: location, policy: policy, data: data)
+        } catch {
+            await TestPostgres.dropDatabase(location)
+            throw error
+        }
+        await TestPostgres.dropDatabase(location)
+    }
+
+    private func fencedHolderRun(location: PostgresLocation, policy: String, data: TemporaryDirectory) async throws {
         try await ChatwootSimulator.withRunning { chatwoot in
             let holder = try ChildProcess(binary, ["serve", "--data", data.path, "--ledger", location.description, "--policy", policy,
                                                    "--chatwoot-url", chatwoot.baseURL.absoluteString, "--port", "0", "--log-level", "notice"],
@@ -276,9 +287,8 @@ extension MultiInstanceTests {
             _ = try await waitUntil("it holds the reactor lease") { holder.output.contains("reactor lease acquired") ? true : nil }
             let conversation = try await chatwoot.startConversation(VisitorProfile(name: "Ana"))
             let first = try await chatwoot.customerSays("what are your opening hours?", in: conversation)
-            _ = try await waitUntil("the bot answers") {
-                try await chatwoot.transcript(of: conversation).contains { $0.id > first.id && $0.messageType == .outgoing && !$0.isPrivate } ? true : nil
-            }
+            // The greeting and the answer are two commands of one decision: wait for every result.
+            _ = try await waitUntil("the bot has performed all it decided") { try await everyCommandHasItsResult(location) ? true : nil }
 
             // Another instance's takeover, as the database sees it: the generation moves on while
             // this holder's session keeps its lock, so its lease check sees nothing wrong.
@@ -297,8 +307,22 @@ extension MultiInstanceTests {
             await ledger.close()
             let webhook = try #require(events.last { $0.type == "webhook.received" && String(decoding: $0.body, as: UTF8.self).contains("refund policy") })
             #expect(!events.contains { $0.type == "decision" && $0.causation == webhook.seq })
-            #expect(try await chatwoot.transcript(of: conversation).allSatisfy { $0.id <= second.id || $0.messageType != .outgoing || $0.isPrivate })
+            let transcript = try await chatwoot.transcript(of: conversation)
+            #expect(transcript.contains { $0.id > first.id && $0.id < second.id && $0.messageType == .outgoing && !$0.isPrivate }, "the first question was answered")
+            #expect(transcript.allSatisfy { $0.id <= second.id || $0.messageType != .outgoing || $0.isPrivate }, "nothing answers the second")
         }
-        await TestPostgres.dropDatabase(location)
+    }
+
+    /// Whether every command of every decision in the ledger has its recorded result.
+    private func everyCommandHasItsResult(_ location: PostgresLocation) async throws -> Bool {
+        let ledger = try await PostgresLedger.open(location)
+        let events = try await ledger.read(from: 1, limit: 100_000)
+        await ledger.close()
+        let decisions = events.filter { $0.type == "decision" }
+        guard !decisions.isEmpty else { return false }
+        return try decisions.allSatisfy { decision in
+            let commands = try Decision.decode(decision.body).commands.count
+            return events.filter { $0.type == "effect.result" && $0.causation == decision.seq }.count >= commands
+        }
     }
 }

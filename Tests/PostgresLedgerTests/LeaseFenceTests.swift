@@ -30,7 +30,7 @@ struct LeaseFenceTests {
             await Self.expectFenced { _ = try await old.append([draft("before any lease")]) }
 
             let first = try await PostgresLease.acquire("reactor", at: location, retry: .milliseconds(50), logger: Self.logger)
-            old.hold(first.fence)
+            let refusals = old.hold(first.fence)
             let decided = try await old.append([draft("decision by the first holder", type: "decision")])
             #expect(decided == 1...1)
 
@@ -39,7 +39,7 @@ struct LeaseFenceTests {
             let second = try await PostgresLease.acquire("reactor", at: location, retry: .milliseconds(50), logger: Self.logger)
             #expect(second.fence.generation == first.fence.generation + 1)
             let new = FencedLedger(shared)
-            new.hold(second.fence)
+            _ = new.hold(second.fence)
 
             // The stale holder's appends race with ingest's and the new holder's in one process:
             // group commit must not let a refused fence take the others' events down with it.
@@ -66,9 +66,11 @@ struct LeaseFenceTests {
             #expect(!events.contains { String(decoding: $0.body, as: UTF8.self).hasPrefix("stale") })
             #expect(await shared.health().writable, "a refused fence is not a broken database")
             #expect(try await shared.verify().isIntact)
+            var refused = refusals.makeAsyncIterator()
+            #expect(await refused.next() != nil, "the stale holder is told, to stop deciding at once")
 
             // Given up, the lease fences nothing in.
-            new.hold(nil)
+            new.release()
             await Self.expectFenced { _ = try await new.append([draft("after release", type: "decision")]) }
             await second.release()
             await first.release()
@@ -82,28 +84,31 @@ struct LeaseFenceTests {
             let shared = store as! PostgresLedger
             let first = try await PostgresLease.acquire("reactor", at: location, retry: .milliseconds(50), logger: Self.logger)
             let old = FencedLedger(shared)
-            old.hold(first.fence)
+            _ = old.hold(first.fence)
             #expect(try await old.append([draft("decision 1", type: "decision")]) == 1...1)
 
             // An uncommitted row at seq 2 makes the next append wait at its INSERT, after its
             // fence check passed: an append in flight when the lease passes on.
             let opened = AsyncStream<Void>.makeStream(), release = AsyncStream<Void>.makeStream()
             let blocker = Task {
-                try? await TestPostgres.admin(location) { client in
-                    try await client.withTransaction(logger: Self.logger) { connection in
-                        try await connection.query("""
-                            INSERT INTO ledgerbot_events (seq, stream, type, time, causation, dictionary, raw_length, body, meta, hash)
-                            VALUES (2, '', 'blocker', 0, NULL, 0, 0, '', '', '')
-                            """, logger: Self.logger)
-                        opened.continuation.yield()
-                        for await _ in release.stream { break }
-                        throw RollBack()
-                    }
+                defer { opened.continuation.finish() } // never leaves the test waiting, even when it fails
+                try await TestPostgres.admin(location) { client in
+                    do {
+                        try await client.withTransaction(logger: Self.logger) { connection in
+                            try await connection.query("""
+                                INSERT INTO ledgerbot_events (seq, stream, type, time, causation, dictionary, raw_length, body, meta, hash)
+                                VALUES (2, '', 'blocker', 0, NULL, 0, 0, '', '', '')
+                                """, logger: Self.logger)
+                            opened.continuation.yield()
+                            for await _ in release.stream { break }
+                            throw RollBack()
+                        }
+                    } catch let error as PostgresTransactionError where error.closureError is RollBack {}
                 }
             }
             for await _ in opened.stream { break }
             let inFlight = Task { try await old.append([draft("decision 2, in flight", type: "decision")]) }
-            try await waitUntilAnAppendWaitsForALock(location)
+            try await waitUntilSessionsWaitForALock(1, in: location)
 
             try await cutLeaseSessions(location)
             let acquired = Flag()
@@ -112,10 +117,11 @@ struct LeaseFenceTests {
                 await acquired.set()
                 return lease
             }
-            try await Task.sleep(for: .milliseconds(700))
+            // The raise waits for the append's FOR SHARE: two sessions wait now, and the lease is not taken.
+            try await waitUntilSessionsWaitForALock(2, in: location)
             #expect(await !acquired.value, "the generation was raised while a fenced append that passed its check had not committed")
             release.continuation.yield()
-            await blocker.value
+            try await blocker.value
             #expect(try await inFlight.value == 2...2, "checked before the takeover, it commits")
             let second = try await takeover.value
             #expect(second.fence.generation == first.fence.generation + 1)
@@ -126,6 +132,7 @@ struct LeaseFenceTests {
             await Self.expectFenced { _ = try await old.append([draft("decision 3, stale", type: "decision")]) }
             await second.release()
             await first.release()
+            _ = store
         }
     }
 
@@ -146,7 +153,7 @@ struct LeaseFenceTests {
             #expect(ranges.count == 32)
             let lease = try await PostgresLease.acquire("reactor", at: location, retry: .milliseconds(50), logger: Self.logger)
             let stale = FencedLedger(first as! PostgresLedger)
-            stale.hold(LeaseFence(name: "reactor", generation: lease.fence.generation - 1))
+            _ = stale.hold(LeaseFence(name: "reactor", generation: lease.fence.generation - 1))
             await Self.expectFenced { _ = try await stale.append([draft("stale", type: "decision")]) }
             await lease.release()
             await first.close()
@@ -155,20 +162,20 @@ struct LeaseFenceTests {
         }
     }
 
-    /// Returns once a session of `location`'s database waits for a lock (within 20 s).
-    private func waitUntilAnAppendWaitsForALock(_ location: PostgresLocation) async throws {
-        for _ in 0..<400 {
+    /// Returns once `count` sessions of `location`'s database wait for a lock (within 30 s).
+    private func waitUntilSessionsWaitForALock(_ count: Int, in location: PostgresLocation) async throws {
+        for _ in 0..<600 {
             let waiting = try await TestPostgres.admin(location) { client in
-                var count = 0
+                var waiting = 0
                 for try await n in try await client.query("""
                     SELECT count(*)::int FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()
-                    """).decode(Int.self) { count = n }
-                return count
+                    """).decode(Int.self) { waiting = n }
+                return waiting
             }
-            if waiting > 0 { return }
+            if waiting >= count { return }
             try await Task.sleep(for: .milliseconds(50))
         }
-        Issue.record("no append waited for the blocking row")
+        Issue.record("\(count) session(s) never waited for a lock")
     }
 
     private struct RollBack: Error {}

@@ -56,13 +56,43 @@ import Testing
         let ledger = StallingLedger(base: file)
         ledger.fail(true) // its first append (the pause it records at start) fails
         let service = try ProjectionService(ledger: ledger, directory: directory, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
-        let waiting = Task { await service.waitUntilApplied(5) } // may start waiting before the failure or after it
+        let waiting = Self.returns { await service.waitUntilApplied(5) } // may start waiting before the failure or after it
         let run = Task { try await service.run() }
         await #expect(throws: LedgerError.self) { try await run.value }
-        await waiting.value
-        await service.waitUntilApplied(7)
+        #expect(try await waiting(), "a wait begun before the failure returns")
+        #expect(try await Self.returns { await service.waitUntilApplied(7) }(), "and so does one begun after it")
         #expect(await service.failure?.contains("(injected)") == true)
         #expect(await !service.hasStarted)
         await file.close()
+    }
+
+    @Test("a service that ends without an error (a shutdown) also stops every wait")
+    func aServiceShutDownReleasesWaiters() async throws {
+        let temp = TemporaryDirectory()
+        let directory = temp.ledgerDirectory
+        let (ledger, _) = try FileLedger.open(directory: directory)
+        let service = try ProjectionService(ledger: ledger, directory: directory, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let run = Task { try await service.run() }
+        await service.waitUntilApplied(1) // the pause it records at start
+        let waiting = Self.returns { await service.waitUntilApplied(100) } // never reached: nothing more is appended
+        await ledger.close() // ends the service's subscription: it returns, as on a shutdown
+        _ = try? await run.value
+        #expect(try await waiting(), "the wait returns")
+        #expect(await service.failure == nil, "a shutdown is not a failure")
+    }
+
+    /// Starts `wait`; the function returned says whether it returned within 10 s (a wait that
+    /// never returns fails the test instead of hanging it).
+    private static func returns(_ wait: @escaping @Sendable () async -> Void) -> () async throws -> Bool {
+        let returned = LockedBox(false)
+        Task { await wait(); returned.value = true }
+        return {
+            let deadline = ContinuousClock.now + .seconds(10)
+            while ContinuousClock.now < deadline {
+                if returned.value { return true }
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            return false
+        }
     }
 }
