@@ -21,9 +21,11 @@ public final class FencedLedger: LedgerStore, @unchecked Sendable {
     /// check notices. Each holding has a stream of its own.
     public func hold(_ fence: LeaseFence) -> AsyncStream<Void> {
         let (refusals, refused) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
-        let previous = lock.withLock {
-            defer { self.fence = fence; self.refused = refused }
-            return self.refused
+        let previous = lock.withLock { () -> AsyncStream<Void>.Continuation? in
+            let previous = self.refused
+            self.fence = fence
+            self.refused = refused
+            return previous
         }
         previous?.finish()
         return refusals
@@ -31,9 +33,11 @@ public final class FencedLedger: LedgerStore, @unchecked Sendable {
 
     /// Refuses every append from now on (the lease was given up).
     public func release() {
-        let previous = lock.withLock {
-            defer { fence = nil; refused = nil }
-            return refused
+        let previous = lock.withLock { () -> AsyncStream<Void>.Continuation? in
+            let previous = refused
+            fence = nil
+            refused = nil
+            return previous
         }
         previous?.finish()
     }
