@@ -149,6 +149,13 @@ public final class PostgresLease: @unchecked Sendable {
         try? await connection.close()
     }
 
+    deinit {
+        // A lease dropped without ``release()`` (a caller that threw half-way) still ends its
+        // session: PostgresNIO traps when a connection is deinitialized open.
+        let connection = connection
+        Task { try? await connection.close() }
+    }
+
     /// A stable 64-bit key for a lease name (advisory locks are keyed by integers).
     static func key(for name: String) -> Int64 {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325 // FNV-1a

@@ -154,6 +154,9 @@ public final class PostgresLedger: LedgerStore, @unchecked Sendable {
     /// that is the group commit).
     public var transactionsCommitted: Int { lock.withLock { commits } }
 
+    /// Appends waiting for the writer's next transaction.
+    public var queuedAppends: Int { lock.withLock { pending.count } }
+
     // MARK: LedgerStore
 
     /// Writable unless closed or the last append failed and the database does not answer now
@@ -332,20 +335,20 @@ public final class PostgresLedger: LedgerStore, @unchecked Sendable {
         }
     }
 
-    /// The next transaction's appends: queued appends of the first one's fence, in order, up to
-    /// the batch limits. Appends of another fence (ingest's, beside the lease holder's) wait for
-    /// the next transaction, so a refused fence fails its own appends only; concurrent appends
-    /// have no order to keep among themselves.
+    /// The next transaction's appends: the queued ones in order, up to the batch limits. A
+    /// process holds one lease at a time, so a batch carries at most one fence: an append with
+    /// another (a lease given up and taken again) waits for the next transaction.
     private func takeBatch() -> [Pending]? {
         lock.lock()
         defer { lock.unlock() }
-        guard let fence = pending.first.map(\.fence) else { return nil }
+        guard !pending.isEmpty else { return nil }
+        let fence = pending.lazy.compactMap(\.fence).first
         var batch: [Pending] = [], rest: [Pending] = []
         var events = 0, bytes = 0, full = false
         for item in pending {
-            guard item.fence == fence, !full else { rest.append(item); continue }
-            if !batch.isEmpty && (events + item.rows.count > configuration.maxBatchEvents || bytes + item.bytes > configuration.maxBatchBytes) {
-                full = true // later appends of this fence keep their place behind this one
+            full = full || (!batch.isEmpty && (events + item.rows.count > configuration.maxBatchEvents
+                                               || bytes + item.bytes > configuration.maxBatchBytes))
+            guard !full, item.fence == nil || item.fence == fence else {
                 rest.append(item)
                 continue
             }
@@ -360,13 +363,13 @@ public final class PostgresLedger: LedgerStore, @unchecked Sendable {
     /// One transaction: lock the head row, insert the rows with their seqs and links, move the
     /// head, notify the other instances (delivered at commit).
     private func write(_ batch: [Pending]) async {
-        let rows = batch.flatMap(\.rows)
-        let fence = batch[0].fence
+        let allRows = batch.flatMap(\.rows)
+        let fence = batch.lazy.compactMap(\.fence).first
         let rowsPerStatement = configuration.rowsPerStatement
         let logger = logger
         do {
             let client = client, codec = codec, setsIsolation = setsIsolation
-            let first: Seq = try await withDeadline(configuration.appendTimeout, "the append transaction") { try await client.withTransaction(logger: logger) { connection in
+            let (first, refusal): (Seq, LedgerError?) = try await withDeadline(configuration.appendTimeout, "the append transaction") { try await client.withTransaction(logger: logger) { connection in
                 if setsIsolation { try await connection.query("SET TRANSACTION ISOLATION LEVEL READ COMMITTED", logger: logger) }
                 var previous: Seq = 0
                 var link: [UInt8] = []
@@ -376,7 +379,10 @@ public final class PostgresLedger: LedgerStore, @unchecked Sendable {
                     link = Array(hash.readableBytesView)
                 }
                 guard link.count == 32 else { throw LedgerError(.corrupted, "the ledger's head row is missing or damaged") }
-                if let fence { try await Self.check(fence, on: connection, logger: logger) }
+                // A refused fence takes only its own appends out: the others commit as usual.
+                let refusal = if let fence { try await Self.refusal(of: fence, on: connection, logger: logger) } else { LedgerError?.none }
+                let rows = refusal == nil ? allRows : batch.filter { $0.fence == nil }.flatMap(\.rows)
+                if rows.isEmpty { return (previous + 1, refusal) }
                 var seq = previous
                 for chunk in stride(from: 0, to: rows.count, by: rowsPerStatement) {
                     let slice = rows[chunk..<min(chunk + rowsPerStatement, rows.count)]
@@ -404,7 +410,7 @@ public final class PostgresLedger: LedgerStore, @unchecked Sendable {
                 try await connection.query("UPDATE ledgerbot_ledger SET head_seq = \(Int64(seq)), head_hash = \(ByteBuffer(bytes: link)) WHERE id = 1",
                                            logger: logger)
                 try await connection.query("SELECT pg_notify(\(Self.channel), \(String(seq)))", logger: logger)
-                return previous + 1
+                return (previous + 1, refusal)
             } }
             lock.withLock {
                 commits += 1
@@ -413,39 +419,44 @@ public final class PostgresLedger: LedgerStore, @unchecked Sendable {
             }
             var next = first
             for item in batch {
+                if let refusal, item.fence != nil {
+                    item.continuation.resume(throwing: refusal)
+                    continue
+                }
                 let range = next...(next + Seq(item.rows.count) - 1)
                 next = range.upperBound + 1
                 item.continuation.resume(returning: range)
             }
-            advanceHead(to: next - 1)
+            if next > first { advanceHead(to: next - 1) }
+            if let refusal {
+                // Not a failure of the database: this instance lost the lease and is about to stop deciding.
+                logger.warning("ledger append refused", metadata: ["error": "\(refusal.message)", "events": "\(batch.filter { $0.fence != nil }.reduce(0) { $0 + $1.rows.count })"])
+            }
         } catch {
             let failure = ledgerError(in: error)
                 ?? LedgerError(.io, "PostgreSQL append failed at \(location): \(describe(error)); the batch was not stored")
-            if failure.kind == .fenced {
-                // Not a failure of the database: this instance lost the lease and is about to stop deciding.
-                logger.warning("ledger append refused", metadata: ["error": "\(failure.message)", "events": "\(rows.count)"])
-            } else {
-                logger.error("ledger append failed", metadata: ["error": "\(failure.message)", "events": "\(rows.count)"])
-                lock.withLock { lastAppendFailed = true }
-            }
+            logger.error("ledger append failed", metadata: ["error": "\(failure.message)", "events": "\(allRows.count)"])
+            lock.withLock { lastAppendFailed = true }
             for item in batch { item.continuation.resume(throwing: failure) }
         }
     }
 
-    /// Throws ``LedgerError/Kind/fenced`` unless `fence` is its lease's newest generation. Runs
-    /// in the append's transaction, after the head row is locked: `FOR SHARE` makes a new holder
-    /// raising the generation wait for this append to commit, and the new holder reads the head
-    /// only after that, so it sees every decision a fenced append of the old holder committed.
-    private static func check(_ fence: LeaseFence, on connection: PostgresConnection, logger: Logger) async throws {
+    /// nil while `fence` is its lease's newest generation, else the ``LedgerError/Kind/fenced``
+    /// error for its appends. Runs in the append's transaction, after the head row is locked:
+    /// `FOR SHARE` makes a new holder raising the generation wait for this append to commit, and
+    /// the new holder reads the head only after that, so it sees every decision a fenced append
+    /// of the old holder committed.
+    private static func refusal(of fence: LeaseFence, on connection: PostgresConnection, logger: Logger) async throws -> LedgerError? {
         var current: Int64?
         for try await generation in try await connection.query(
             "SELECT generation FROM ledgerbot_leases WHERE name = \(fence.name) FOR SHARE", logger: logger).decode(Int64.self) {
             current = generation
         }
         guard current == fence.generation else {
-            throw LedgerError(.fenced, "the \(fence.name) lease has passed to another instance (generation \(current.map(String.init) ?? "none"), "
-                              + "this instance held \(fence.generation)): append refused, so that two instances never decide the same input")
+            return LedgerError(.fenced, "the \(fence.name) lease has passed to another instance (generation \(current.map(String.init) ?? "none"), "
+                               + "this instance held \(fence.generation)): append refused, so that two instances never decide the same input")
         }
+        return nil
     }
 
     // MARK: Following other writers

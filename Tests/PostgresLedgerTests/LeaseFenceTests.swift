@@ -77,6 +77,46 @@ struct LeaseFenceTests {
         }
     }
 
+    @Test("a refused fence and ingest's appends share one transaction: ingest's commit, the fenced ones alone are refused")
+    func refusalInAMixedBatch() async throws {
+        try await withStore(.postgres) { home, store in
+            let location = home.location!
+            let shared = store as! PostgresLedger
+            let lease = try await PostgresLease.acquire("reactor", at: location, retry: .milliseconds(50), logger: Self.logger)
+            let stale = FencedLedger(shared)
+            _ = stale.hold(LeaseFence(name: "reactor", generation: lease.fence.generation - 1))
+            // Hold the head row so that the writer's first transaction waits, and the next
+            // appends queue up behind it into one batch.
+            let opened = AsyncStream<Void>.makeStream(), release = AsyncStream<Void>.makeStream()
+            let blocker = Task {
+                defer { opened.continuation.finish() }
+                try await TestPostgres.admin(location) { client in
+                    try await client.withTransaction(logger: Self.logger) { connection in
+                        try await connection.query("SELECT head_seq FROM ledgerbot_ledger WHERE id = 1 FOR UPDATE", logger: Self.logger)
+                        opened.continuation.yield()
+                        for await _ in release.stream { break }
+                    }
+                }
+            }
+            for await _ in opened.stream { break }
+            let before = shared.transactionsCommitted
+            let waiting = Task { try await shared.append([draft("webhook 1")]) }
+            try await waitUntilSessionsWaitForALock(1, in: location)
+            let refused = Task { try await stale.append([draft("stale decision", type: "decision")]) }
+            let stored = Task { try await shared.append([draft("webhook 2")]) }
+            for _ in 0..<3000 where shared.queuedAppends < 2 { try await Task.sleep(for: .milliseconds(10)) } // both behind the waiting transaction
+            try #require(shared.queuedAppends == 2)
+            release.continuation.yield()
+            try await blocker.value
+            #expect(try await waiting.value == 1...1)
+            #expect(try await stored.value == 2...2)
+            await Self.expectFenced { _ = try await refused.value }
+            #expect(shared.transactionsCommitted - before == 2, "the refused append and webhook 2 shared the second transaction")
+            #expect(try await shared.read(from: 1, limit: 10).map { String(decoding: $0.body, as: UTF8.self) } == ["webhook 1", "webhook 2"])
+            await lease.release()
+        }
+    }
+
     @Test("a takeover waits for a fenced append that passed its check but has not committed, and the new holder's head includes it")
     func takeoverWaitsForAnAppendInFlight() async throws {
         try await withStore(.postgres) { home, store in
