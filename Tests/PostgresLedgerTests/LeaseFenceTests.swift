@@ -87,18 +87,7 @@ struct LeaseFenceTests {
             _ = stale.hold(LeaseFence(name: "reactor", generation: lease.fence.generation - 1))
             // Hold the head row so that the writer's first transaction waits, and the next
             // appends queue up behind it into one batch.
-            let opened = AsyncStream<Void>.makeStream(), release = AsyncStream<Void>.makeStream()
-            let blocker = Task {
-                defer { opened.continuation.finish() }
-                try await TestPostgres.admin(location) { client in
-                    try await client.withTransaction(logger: Self.logger) { connection in
-                        try await connection.query("SELECT head_seq FROM ledgerbot_ledger WHERE id = 1 FOR UPDATE", logger: Self.logger)
-                        opened.continuation.yield()
-                        for await _ in release.stream { break }
-                    }
-                }
-            }
-            for await _ in opened.stream { break }
+            let blocker = try await HeldTransaction(location, "SELECT head_seq FROM ledgerbot_ledger WHERE id = 1 FOR UPDATE")
             let before = shared.transactionsCommitted
             let waiting = Task { try await shared.append([draft("webhook 1")]) }
             try await waitUntilSessionsWaitForALock(1, in: location)
@@ -106,8 +95,7 @@ struct LeaseFenceTests {
             let stored = Task { try await shared.append([draft("webhook 2")]) }
             for _ in 0..<3000 where shared.queuedAppends < 2 { try await Task.sleep(for: .milliseconds(10)) } // both behind the waiting transaction
             try #require(shared.queuedAppends == 2)
-            release.continuation.yield()
-            try await blocker.value
+            try await blocker.release()
             #expect(try await waiting.value == 1...1)
             #expect(try await stored.value == 2...2)
             await Self.expectFenced { _ = try await refused.value }
@@ -129,24 +117,10 @@ struct LeaseFenceTests {
 
             // An uncommitted row at seq 2 makes the next append wait at its INSERT, after its
             // fence check passed: an append in flight when the lease passes on.
-            let opened = AsyncStream<Void>.makeStream(), release = AsyncStream<Void>.makeStream()
-            let blocker = Task {
-                defer { opened.continuation.finish() } // never leaves the test waiting, even when it fails
-                try await TestPostgres.admin(location) { client in
-                    do {
-                        try await client.withTransaction(logger: Self.logger) { connection in
-                            try await connection.query("""
-                                INSERT INTO ledgerbot_events (seq, stream, type, time, causation, dictionary, raw_length, body, meta, hash)
-                                VALUES (2, '', 'blocker', 0, NULL, 0, 0, '', '', '')
-                                """, logger: Self.logger)
-                            opened.continuation.yield()
-                            for await _ in release.stream { break }
-                            throw RollBack()
-                        }
-                    } catch let error as PostgresTransactionError where error.closureError is RollBack {}
-                }
-            }
-            for await _ in opened.stream { break }
+            let blocker = try await HeldTransaction(location, """
+                INSERT INTO ledgerbot_events (seq, stream, type, time, causation, dictionary, raw_length, body, meta, hash)
+                VALUES (2, '', 'blocker', 0, NULL, 0, 0, '', '', '')
+                """)
             let inFlight = Task { try await old.append([draft("decision 2, in flight", type: "decision")]) }
             try await waitUntilSessionsWaitForALock(1, in: location)
 
@@ -160,8 +134,7 @@ struct LeaseFenceTests {
             // The raise waits for the append's FOR SHARE: two sessions wait now, and the lease is not taken.
             try await waitUntilSessionsWaitForALock(2, in: location)
             #expect(await !acquired.value, "the generation was raised while a fenced append that passed its check had not committed")
-            release.continuation.yield()
-            try await blocker.value
+            try await blocker.release()
             #expect(try await inFlight.value == 2...2, "checked before the takeover, it commits")
             let second = try await takeover.value
             #expect(second.fence.generation == first.fence.generation + 1)
@@ -218,7 +191,39 @@ struct LeaseFenceTests {
         Issue.record("\(count) session(s) never waited for a lock")
     }
 
-    private struct RollBack: Error {}
+    /// A transaction of another session that ran `statement` and holds what it locked until
+    /// ``release()``, which rolls it back.
+    private struct HeldTransaction {
+        private let task: Task<Void, any Error>
+        private let releasing: AsyncStream<Void>.Continuation
+
+        /// Returns once `statement` ran (or the transaction failed: ``release()`` then throws).
+        init(_ location: PostgresLocation, _ statement: String) async throws {
+            let opened = AsyncStream<Void>.makeStream(), release = AsyncStream<Void>.makeStream()
+            releasing = release.continuation
+            task = Task {
+                defer { opened.continuation.finish() } // never leaves the test waiting, even when it fails
+                try await TestPostgres.admin(location) { client in
+                    do {
+                        try await client.withTransaction(logger: LeaseFenceTests.logger) { connection in
+                            try await connection.query(PostgresQuery(unsafeSQL: statement), logger: LeaseFenceTests.logger)
+                            opened.continuation.yield()
+                            for await _ in release.stream { break }
+                            throw RollBack()
+                        }
+                    } catch let error as PostgresTransactionError where error.closureError is RollBack {}
+                }
+            }
+            for await _ in opened.stream { break }
+        }
+
+        func release() async throws {
+            releasing.yield()
+            try await task.value
+        }
+
+        private struct RollBack: Error {}
+    }
 
     private static func expectFenced(_ body: () async throws -> Void, sourceLocation: SourceLocation = #_sourceLocation) async {
         do {
