@@ -203,7 +203,10 @@ public struct RunningBot: Sendable {
             // its projections would never end.
             let started = await bot.projections.hasStarted
             if started || !bot.isShared { await bot.projections.waitUntilApplied(head) }
-            if let failure = await bot.projections.failure { throw BotStopped(service: "projection service", reason: failure) }
+            // A service that ended cannot settle anything: say so rather than return as if settled.
+            if await bot.projections.stopped {
+                throw BotStopped(service: "projection service", reason: await bot.projections.failure ?? "it ended without an error: a shutdown")
+            }
             pending = try await Self.pendingEffects(in: ledger)
             // Read before the head: a store raises the head, then stops counting as storing.
             let storing = bot.ingestIsStoring

@@ -41,7 +41,7 @@ public actor ProjectionService: Service {
     /// while it runs and after a shutdown.
     public private(set) var failure: String?
     /// Set when ``run()`` ended, however: ``waitUntilApplied(_:)`` no longer waits.
-    private var stopped = false
+    public private(set) var stopped = false
     /// The bot version the ledger leaves in force when this service starts.
     private var versionInForce = BotVersionInForce()
 
