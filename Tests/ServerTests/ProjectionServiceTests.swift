@@ -5,6 +5,7 @@ import Foundation
 import Ledger
 import LedgerbotTesting
 import Logging
+import Policy
 import Projections
 import Server
 import Testing
@@ -59,8 +60,8 @@ import Testing
         let waiting = Self.returns { await service.waitUntilApplied(5) } // may start waiting before the failure or after it
         let run = Task { try await service.run() }
         await #expect(throws: LedgerError.self) { try await run.value }
-        #expect(try await waiting(), "a wait begun before the failure returns")
-        #expect(try await Self.returns { await service.waitUntilApplied(7) }(), "and so does one begun after it")
+        #expect(try await waiting(.seconds(10)), "a wait begun before the failure returns")
+        #expect(try await Self.returns { await service.waitUntilApplied(7) }(.seconds(10)), "and so does one begun after it")
         #expect(await service.failure?.contains("(injected)") == true)
         #expect(await !service.hasStarted)
         await file.close()
@@ -77,17 +78,41 @@ import Testing
         let waiting = Self.returns { await service.waitUntilApplied(100) } // never reached: nothing more is appended
         await ledger.close() // ends the service's subscription: it returns, as on a shutdown
         _ = try? await run.value
-        #expect(try await waiting(), "the wait returns")
+        #expect(try await waiting(.seconds(10)), "the wait returns")
         #expect(await service.failure == nil, "a shutdown is not a failure")
     }
 
-    /// Starts `wait`; the function returned says whether it returned within 10 s (a wait that
-    /// never returns fails the test instead of hanging it).
-    private static func returns(_ wait: @escaping @Sendable () async -> Void) -> () async throws -> Bool {
+    @Test("a wait for an input returns once the input's decision is in the ledger, not once its batch is folded")
+    func aWaitCoversTheDecisionsAppend() async throws {
+        let temp = TemporaryDirectory()
+        let directory = temp.ledgerDirectory
+        let (file, _) = try FileLedger.open(directory: directory)
+        let ledger = StallingLedger(base: file)
+        let policy = try PolicyLoader.load(path: fixturesDirectory().appendingPathComponent("policies/shop-bot.yml").path)
+        let service = try ProjectionService(ledger: ledger, directory: directory, policy: policy, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let run = Task { try await service.run() }
+        await service.waitUntilApplied(1) // the version's activation
+        // The customer's message is stored as ingest stores it; the decision's append stalls.
+        await ledger.stall()
+        let input = try await file.append([EventDraft(stream: "1/128", type: EventType.webhookReceived, time: 1_764_000_000_000_000,
+                                                      body: try chatwootFixture("webhook-message_created-incoming.json"))])
+        let waiting = Self.returns { await service.waitUntilApplied(input.upperBound) }
+        #expect(try await !waiting(.milliseconds(500)), "the batch is folded, but its decision is not in the ledger yet")
+        await ledger.resume()
+        #expect(try await waiting(.seconds(10)))
+        #expect(try readLedger(directory).contains { $0.type == EventType.decision && $0.causation == input.upperBound })
+        run.cancel()
+        _ = try? await run.value
+        await file.close()
+    }
+
+    /// Starts `wait`; the function returned says whether it has returned by the time given (a
+    /// wait that never returns fails the test instead of hanging it).
+    private static func returns(_ wait: @escaping @Sendable () async -> Void) -> (Duration) async throws -> Bool {
         let returned = LockedBox(false)
         Task { await wait(); returned.value = true }
-        return {
-            let deadline = ContinuousClock.now + .seconds(10)
+        return { limit in
+            let deadline = ContinuousClock.now + limit
             while ContinuousClock.now < deadline {
                 if returned.value { return true }
                 try await Task.sleep(for: .milliseconds(10))
