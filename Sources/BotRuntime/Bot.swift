@@ -205,7 +205,7 @@ public struct RunningBot: Sendable {
             if started || !bot.isShared { await bot.projections.waitUntilApplied(head) }
             // A service that ended cannot settle anything: say so rather than return as if settled.
             if await bot.projections.stopped {
-                throw BotStopped(service: "projection service", reason: await bot.projections.failure ?? "it ended without an error: a shutdown")
+                throw BotStopped(service: "projection service", reason: await bot.projections.failure ?? "it ended without an error: a shutdown, or the lease passed to another instance")
             }
             pending = try await Self.pendingEffects(in: ledger)
             // Read before the head: a store raises the head, then stops counting as storing.

@@ -96,6 +96,10 @@ import Testing
         await ledger.stall()
         let input = try await file.append([EventDraft(stream: "1/128", type: EventType.webhookReceived, time: 1_764_000_000_000_000,
                                                       body: try chatwootFixture("webhook-message_created-incoming.json"))])
+        // Wait until the batch is folded (the store's own checkpoint moves then), so that the
+        // wait below starts while the decision's append is stalled.
+        for _ in 0..<1000 where await service.checkpoint < input.upperBound { try await Task.sleep(for: .milliseconds(10)) }
+        try #require(await service.checkpoint >= input.upperBound)
         let waiting = Self.returns { await service.waitUntilApplied(input.upperBound) }
         #expect(try await !waiting(.milliseconds(500)), "the batch is folded, but its decision is not in the ledger yet")
         await ledger.resume()
