@@ -30,11 +30,6 @@ public actor ProjectionService: Service {
     private let policy: Policy?
     private let logger: Logger
     private var waiters: [(Seq, CheckedContinuation<Void, Never>)] = []
-    /// The last seq whose batch is committed, its decisions durable in the ledger. The store's
-    /// own checkpoint moves when a batch is staged, before its decisions are appended; a waiter
-    /// calling in while that append is on its way (the actor is reentrant there) must not be
-    /// told the batch is done.
-    private var committed: Seq = 0
     /// Inputs past the checkpoint whose decision is already in the ledger.
     private var decided = Set<Seq>()
     /// Inputs at or below this are not decided by this start: handled before (with a decision,
@@ -60,7 +55,6 @@ public actor ProjectionService: Service {
         // directory when the ledger is shared in PostgreSQL (rebuilt from it on first start).
         try FileManager.default.createDirectory(atPath: directory.dataPath, withIntermediateDirectories: true)
         projections = try ProjectionStore(index: LedgerIndex(path: directory.indexPath, ledgerID: ledger.ledgerID))
-        committed = projections.checkpoint
     }
 
     public func run() async throws {
@@ -120,7 +114,6 @@ public actor ProjectionService: Service {
                 }
             }
             try projections.commit(staged)
-            committed = projections.checkpoint
             wakeWaiters()
         }
     }
@@ -206,15 +199,16 @@ public actor ProjectionService: Service {
     /// The first input the version starting now decides (or, without one, leaves undecided).
     private var firstUndecidedInput: Seq { max(projections.checkpoint, decidedThrough) + 1 }
 
-    /// Returns once every event through `seq` is folded in (and decided), or the service stopped
-    /// (``failure`` says why when an error stopped it).
+    /// Returns once every event through `seq` is folded in and decided — its batch committed, so
+    /// its decisions are in the ledger (the actor is reentrant while they are appended) — or the
+    /// service stopped (``failure`` says why when an error stopped it).
     public func waitUntilApplied(_ seq: Seq) async {
-        if committed >= seq || stopped { return }
+        if projections.committedCheckpoint >= seq || stopped { return }
         await withCheckedContinuation { waiters.append((seq, $0)) }
     }
 
     private func wakeWaiters() {
-        let reached = committed
+        let reached = projections.committedCheckpoint
         waiters.removeAll { seq, continuation in
             guard seq <= reached || stopped else { return false }
             continuation.resume()

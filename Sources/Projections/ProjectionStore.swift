@@ -61,6 +61,7 @@ public final class ProjectionStore {
         }
         do {
             (store, versionInForce) = try load()
+            committedCheckpoint = store.appliedSeq
         } catch let error as DecodingError {
             // Derived data: rather than refuse to start, forget it and refold the ledger.
             try reset()
@@ -68,8 +69,13 @@ public final class ProjectionStore {
         }
     }
 
-    /// The last seq applied (0 before the first event).
+    /// The last seq applied (0 before the first event), a staged batch's included.
     public var checkpoint: Seq { store.appliedSeq }
+
+    /// The last seq whose batch is committed: ``checkpoint`` once the staged batch is written.
+    /// Between ``stage(_:)`` and ``commit(_:)`` — while the reactor's decisions for the batch are
+    /// appended — it lags behind, so whoever waits for an event to be handled reads this one.
+    public private(set) var committedCheckpoint: Seq = 0
 
     public var conversations: [ConversationAddress: ConversationState] { store.conversations }
 
@@ -135,6 +141,7 @@ public final class ProjectionStore {
                 try index.setCheckpoint(Self.activatedAtName, to: versionInForce.activatedAt)
                 try index.setCheckpoint(Self.pausedAtName, to: versionInForce.pausedAt)
             }
+            committedCheckpoint = store.appliedSeq
         } catch {
             discardStaged()
             throw error
@@ -211,6 +218,7 @@ public final class ProjectionStore {
         }
         store = ConversationStore()
         versionInForce = BotVersionInForce()
+        committedCheckpoint = 0
     }
 
     // MARK: - Rows

@@ -83,6 +83,24 @@ import Testing
         #expect(rebuilt.versionInForce == BotVersionInForce(pausedAt: pause.seq), "rebuilt")
     }
 
+    @Test func theCommittedCheckpointLagsAStagedBatchUntilItIsCommitted() async throws {
+        let ledger = try await TestLedger(try Scenario().drafts)
+        let events = try ledger.events()
+        let index = try ledger.openIndex()
+        let live = try ProjectionStore(index: index)
+        try applyLive(live, events.dropLast(2))
+        let committed = try #require(events.dropLast(2).last).seq
+        #expect(live.committedCheckpoint == committed)
+        _ = try live.stage(Array(events.suffix(2)))
+        #expect(live.checkpoint == events.last!.seq, "the staged batch is folded")
+        #expect(live.committedCheckpoint == committed, "but not committed")
+        live.discardStaged()
+        #expect(live.checkpoint == committed && live.committedCheckpoint == committed)
+        try live.commit(live.stage(Array(events.suffix(2))))
+        #expect(live.committedCheckpoint == events.last!.seq)
+        #expect(try ProjectionStore(index: index).committedCheckpoint == events.last!.seq, "reopened")
+    }
+
     @Test func resumingFromACheckpointAfterACrashEqualsOnePass() async throws {
         let ledger = try await TestLedger(try Scenario().drafts)
         let events = try ledger.events()
