@@ -51,12 +51,9 @@ import Testing
 
     @Test("a service stopped by an error says why, and waiting for it returns instead of hanging")
     func aServiceStoppedByAnErrorIsReported() async throws {
-        let temp = TemporaryDirectory()
-        let directory = temp.ledgerDirectory
-        let (file, _) = try FileLedger.open(directory: directory)
-        let ledger = StallingLedger(base: file)
-        ledger.fail(true) // its first append (the pause it records at start) fails
-        let service = try ProjectionService(ledger: ledger, directory: directory, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let setup = try StallableService()
+        let service = setup.service
+        setup.ledger.fail(true) // its first append (the pause it records at start) fails
         let waiting = Self.returns { await service.waitUntilApplied(5) } // may start waiting before the failure or after it
         let run = Task { try await service.run() }
         await #expect(throws: LedgerError.self) { try await run.value }
@@ -64,19 +61,17 @@ import Testing
         #expect(try await Self.returns { await service.waitUntilApplied(7) }(.seconds(10)), "and so does one begun after it")
         #expect(await service.failure?.contains("(injected)") == true)
         #expect(await !service.hasStarted)
-        await file.close()
+        await setup.file.close()
     }
 
     @Test("a service that ends without an error (a shutdown) also stops every wait")
     func aServiceShutDownReleasesWaiters() async throws {
-        let temp = TemporaryDirectory()
-        let directory = temp.ledgerDirectory
-        let (ledger, _) = try FileLedger.open(directory: directory)
-        let service = try ProjectionService(ledger: ledger, directory: directory, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let setup = try StallableService()
+        let service = setup.service
         let run = Task { try await service.run() }
         await service.waitUntilApplied(1) // the pause it records at start
         let waiting = Self.returns { await service.waitUntilApplied(100) } // never reached: nothing more is appended
-        await ledger.close() // ends the service's subscription: it returns, as on a shutdown
+        await setup.file.close() // ends the service's subscription: it returns, as on a shutdown
         _ = try? await run.value
         #expect(try await waiting(.seconds(10)), "the wait returns")
         #expect(await service.failure == nil, "a shutdown is not a failure")
@@ -84,12 +79,8 @@ import Testing
 
     @Test("a wait for an input returns once the input's decision is in the ledger, not once its batch is folded")
     func aWaitCoversTheDecisionsAppend() async throws {
-        let temp = TemporaryDirectory()
-        let directory = temp.ledgerDirectory
-        let (file, _) = try FileLedger.open(directory: directory)
-        let ledger = StallingLedger(base: file)
-        let policy = try PolicyLoader.load(path: fixturesDirectory().appendingPathComponent("policies/shop-bot.yml").path)
-        let service = try ProjectionService(ledger: ledger, directory: directory, policy: policy, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let setup = try StallableService(policy: PolicyLoader.load(path: fixturesDirectory().appendingPathComponent("policies/shop-bot.yml").path))
+        let (service, ledger, file) = (setup.service, setup.ledger, setup.file)
         let run = Task { try await service.run() }
         await service.waitUntilApplied(1) // the version's activation
         // The customer's message is stored as ingest stores it; the decision's append stalls.
@@ -104,10 +95,27 @@ import Testing
         #expect(try await !waiting(.milliseconds(500)), "the batch is folded, but its decision is not in the ledger yet")
         await ledger.resume()
         #expect(try await waiting(.seconds(10)))
-        #expect(try readLedger(directory).contains { $0.type == EventType.decision && $0.causation == input.upperBound })
+        #expect(try readLedger(setup.directory).contains { $0.type == EventType.decision && $0.causation == input.upperBound })
         run.cancel()
         _ = try? await run.value
         await file.close()
+    }
+
+    /// A projection service over a new file ledger whose appends go through a ``StallingLedger``
+    /// (to stall or fail them).
+    private struct StallableService {
+        let temp = TemporaryDirectory()
+        let file: FileLedger
+        let ledger: StallingLedger
+        let service: ProjectionService
+        var directory: LedgerDirectory { temp.ledgerDirectory }
+
+        init(policy: Policy? = nil) throws {
+            (file, _) = try FileLedger.open(directory: temp.ledgerDirectory)
+            ledger = StallingLedger(base: file)
+            service = try ProjectionService(ledger: ledger, directory: temp.ledgerDirectory, policy: policy,
+                                            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        }
     }
 
     /// Starts `wait`; the function returned says whether it has returned by the time given (a
