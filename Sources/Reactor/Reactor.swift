@@ -45,20 +45,10 @@ public enum Reactor {
 
     /// Whether the event may be one the reactor reacts to, under any policy: a customer's
     /// message or a widget answer, a lookup or NLU result, a timer. Everything else only updates
-    /// state. (A cheap superset of what ``ReactorInput`` accepts: it does not look at the state.)
+    /// state. It is ``ReactorInput``'s own gate without a state, so a superset of what it accepts
+    /// with one (a message seen before, a submission already handled).
     public static func mayReact(to read: Projector.Input) -> Bool {
-        switch read {
-        case .webhook(let digest):
-            guard let message = digest.message, !message.isPrivate else { return false }
-            switch digest.kind {
-            case .messageCreated: return message.messageType == .incoming
-            case .messageUpdated: return message.answer != nil
-            default: return false
-            }
-        case .effectResult(let result, _): return result.kind == "lookup" || result.kind == "understand"
-        case .timerFired: return true
-        case .decision, .ignored: return false
-        }
+        ReactorInput(read, before: nil) != nil
     }
 
     private static func decide(before: ConversationState?, after folded: ConversationState?, event: LedgerEvent,
