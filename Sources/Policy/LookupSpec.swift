@@ -28,14 +28,19 @@ extension TemplateContext {
     private static let unreserved = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~".utf8)
 
     /// Text values escaped for a JSON string (`"`, `\\`, control characters), so a body template
-    /// like `{"name": "{{contact.name}}"}` stays valid JSON whatever the customer typed.
+    /// like `{"name": "{{contact.name}}"}` stays valid JSON whatever the customer typed. `$` is
+    /// written `\u0024` (the same string to the backend): the effect runner replaces `${NAME}` in
+    /// the body from the environment, and a customer who types `${DATABASE_PASSWORD}` must not
+    /// have it filled in.
     static func escapeForJSON(_ value: JSONValue) -> JSONValue {
         switch value {
         case .string(let text):
             // The one JSON string writer, without its quotes.
             var quoted: [UInt8] = []
             JSONWriter.appendString(text, to: &quoted)
-            return .string(String(decoding: quoted.dropFirst().dropLast(), as: UTF8.self))
+            var escaped = String(decoding: quoted.dropFirst().dropLast(), as: UTF8.self)
+            if escaped.utf8.contains(UInt8(ascii: "$")) { escaped = escaped.split(separator: "$", omittingEmptySubsequences: false).joined(separator: "\\u0024") }
+            return .string(escaped)
         case .array(let values): return .array(values.map(escapeForJSON))
         case .object(let members): return .object(members.mapValues(escapeForJSON))
         default: return value

@@ -184,4 +184,28 @@ import Testing
         #expect(call.url == "${API}/bookings?who=Ann%20%22Jo%22%20O%27Neil%5C")
         #expect(call.idempotencyKey == "ledgerbot-1-book")
     }
+
+    /// The effect runner fills `${NAME}` in a lookup's body from the environment: what the
+    /// customer typed must never form such a reference, or `${PGPASSWORD}` as a guest name would
+    /// send the server's secret to the backend.
+    @Test func customerTextCannotNameAnEnvironmentVariableInALookupBody() throws {
+        let yaml = Self.minimal + """
+
+            lookups:
+              book:
+                method: POST
+                url: "${API}/bookings/{{message}}"
+                body: '{"guest": "{{message}}", "token": "${BOOKING_TOKEN}"}'
+            """
+        let policy = try PolicyLoader.load(yaml: yaml)
+        let typed = "${PGPASSWORD} and $${X}} $"
+        let call = try #require(policy.lookups["book"]).call(TemplateContext(["message": .string(typed)]), idempotencyKey: "k")
+        let body = try #require(call.body)
+        // The policy's own reference stays for the runner; none comes from the customer's text.
+        #expect(body.components(separatedBy: "${").count == 2, "\(body)")
+        #expect(body.contains("\"token\": \"${BOOKING_TOKEN}\""))
+        let parsed = try #require(try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: String])
+        #expect(parsed["guest"] == typed) // the backend still reads exactly what was typed
+        #expect(!call.url.dropFirst(2).contains("${"), "\(call.url)")
+    }
 }
