@@ -95,7 +95,7 @@ struct AdminController: Sendable {
     }
 
     private func html(_ text: String, _ request: Request,
-                      policy: String = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors *") -> Response {
+                      policy: String = "default-src 'none'; style-src 'unsafe-inline'; form-action 'none'; base-uri 'none'; frame-ancestors *") -> Response {
         var headers: HTTPFields = [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"]
         headers[.contentSecurityPolicy] = policy
         if let token, token.authorize(request).setCookie, let value = request.uri.queryParameters.get("token") {

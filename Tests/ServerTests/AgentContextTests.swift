@@ -77,6 +77,24 @@ import Testing
         }
     }
 
+    /// Customer text reaches the pages escaped, even where a "prepend" scalar (U+0600) joins
+    /// the next `<` into one Swift `Character` that is not equal to `"<"`.
+    @Test func customerTextCannotPutMarkupIntoThePages() async throws {
+        let markup = "\u{600}<img src=x onerror=alert(1)\u{600}>"
+        try await BotStack.run(adminToken: "s3cret-admin") { bot in
+            let conversation = try await bot.chatwoot.startConversation(VisitorProfile(name: "Eve \(markup)", email: "eve@example.com"))
+            try await bot.customer("hello \(markup)<b>bold</b>", in: conversation)
+            let id = conversation.conversationId
+            for path in ["/conversations/\(id)", "/conversations"] {
+                let page = try await bot.request(path, headers: ["Authorization": "Bearer s3cret-admin"])
+                #expect(page.status == 200)
+                #expect(page.body.contains("&lt;img src=x onerror=alert(1)\u{600}&gt;"), "\(path)")
+                #expect(!page.body.contains("<img") && !page.body.contains("<b>"), "\(path)")
+                #expect(page.headers["content-security-policy"]?.contains("form-action 'none'") == true)
+            }
+        }
+    }
+
     @Test func pagesAreDisabledWithoutAToken() async throws {
         try await BotStack.run { bot in
             let response = try await bot.request("/conversations")
