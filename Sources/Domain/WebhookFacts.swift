@@ -31,8 +31,12 @@ public struct WebhookFacts: Sendable, Equatable {
         identifying = Self.identifyingKeys.map(root.range)
     }
 
-    /// Retries re-send the same payload; these fields identify one delivery of one event.
-    private static let identifyingKeys = ["event", "id", "status", "updated_at", "content_attributes", "event_info", "changed_attributes", "source_id"]
+    /// Retries re-send the same payload; these fields identify one delivery of one event. Not
+    /// the whole body: Chatwoot reloads records embedded in it when a retry runs (the contact
+    /// inbox), so a retry may differ in those. A message payload has no top-level `status` or
+    /// `updated_at`, so its own fields are here: an edited message (`content`) is a new delivery.
+    private static let identifyingKeys = ["event", "id", "status", "updated_at", "content_attributes", "event_info", "changed_attributes", "source_id",
+                                          "content", "content_type", "message_type", "private"]
 
     /// `c:` + SHA-256 of the fields that stay equal across Chatwoot's retries of one delivery —
     /// the dedupe key when a delivery carries no `X-Chatwoot-Delivery` (Chatwoot before v4.13).

@@ -43,10 +43,21 @@ import Testing
             var changed = String(decoding: updated, as: UTF8.self)
             changed = changed.replacingOccurrences(of: "\"submitted_values\"", with: "\"submitted_values_x\": 1, \"submitted_values\"")
             #expect(try await server.post(Array(changed.utf8)).body.contains("stored"))
+            // … and so is an edit of the message (a message payload has no top-level `updated_at`).
+            let created = try #require(try JSONSerialization.jsonObject(with: Data(body)) as? [String: Any])
+            var edited = created
+            edited["content"] = "\(created["content"] as? String ?? "") (edited)"
+            edited["event"] = "message_updated"
+            let editedBody = [UInt8](try JSONSerialization.data(withJSONObject: edited))
+            #expect(try await server.post(editedBody).body.contains("stored"))
+            edited["content"] = "edited again"
+            #expect(try await server.post([UInt8](try JSONSerialization.data(withJSONObject: edited))).body.contains("stored"))
+            #expect(try await server.post(editedBody).body.contains("duplicate"))
         }
         let events = try readLedger(temp.ledgerDirectory)
         #expect(events.map(\.type) == [EventType.webhookReceived, EventType.webhookDuplicate, EventType.webhookReceived,
-                                       EventType.webhookDuplicate, EventType.webhookReceived])
+                                       EventType.webhookDuplicate, EventType.webhookReceived,
+                                       EventType.webhookReceived, EventType.webhookReceived, EventType.webhookDuplicate])
         #expect(events[1].causation == 1 && events[1].body.isEmpty)
         #expect(events[3].causation == 3)
     }
