@@ -76,11 +76,13 @@ public final class Outbox: Service, Sendable {
     }
 
     private func drain(_ conversation: ConversationAddress, restartedAt started: ContinuousClock.Instant) async {
-        while !leaseLost.load(ordering: .relaxed), let item = await state.next(for: conversation) {
+        // A shutdown (cancellation) leaves the rest of the queue for the next start.
+        while !Task.isCancelled, !leaseLost.load(ordering: .relaxed), let item = await state.next(for: conversation) {
             if item.fromBeforeRestart, item.command.isCustomerVisible {
                 if await recordEchoIfSeen(item) { continue }
                 try? await Task.sleep(until: started + configuration.echoGracePeriod, clock: .continuous) // cancellation ends the wait early; the check below still runs
                 if await recordEchoIfSeen(item) { continue }
+                if Task.isCancelled { return } // shutting down: the next start waits for the echo again
                 logger.info("re-sending a message decided before the restart: no echo arrived", metadata: ["ledger.decision": "\(item.key.decision)"])
             }
             await perform(item)
@@ -193,6 +195,13 @@ public final class Outbox: Service, Sendable {
     /// Appends the result. If the ledger cannot take it, the command stays unrecorded and is
     /// resumed (echo-checked) after the next restart.
     private func record(_ result: EffectResult, for item: PendingCommand) async {
+        if result.outcome == .failed, Task.isCancelled {
+            // Cut short by a shutdown (a cancelled call, a retry's wait ended): not a failure of
+            // the command. Left unrecorded, it is resumed (echo-checked) on the next start.
+            logger.info("effect cut short by the shutdown; it is resumed on the next start",
+                        metadata: ["effect.command": "\(item.command.kind)", "ledger.decision": "\(item.key.decision)"])
+            return
+        }
         await state.markDone(item.key)
         metrics.result(result.outcome.rawValue)
         do {

@@ -105,6 +105,35 @@ import Testing
         #expect(results[0].outcome == .failed && results[0].attempts == 4 && results[0].status == nil)
     }
 
+    /// A shutdown while a command waits to be retried is not that command failing: nothing is
+    /// recorded for it or for the commands queued behind it, and the next start performs them.
+    @Test func aShutdownDuringRetriesRecordsNoFailureAndTheNextStartPerforms() async throws {
+        let temp = TemporaryDirectory()
+        let directory = LedgerDirectory(dataPath: temp.path + "/data")
+        let (ledger, _) = try FileLedger.open(directory: directory)
+        let api = InMemoryChatwootAPI()
+        await api.failNext(with: ChatwootAPIError(kind: .server, status: 503, endpoint: "POST toggle_status"))
+        _ = try await ledger.append([decision(Self.conversationA, [.setStatus(.open), .setPriority(.high)])])
+        var slow = fastConfiguration()
+        slow.retry.baseDelay = .seconds(60) // the first retry waits long past the shutdown
+        slow.retry.maximumDelay = .seconds(60)
+        let outbox = Outbox(ledger: ledger, api: api, configuration: slow, metrics: OutboxMetrics(factory: NOOPMetricsHandler.instance),
+                            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let running = Task { try await outbox.run() }
+        let deadline = ContinuousClock.now + .seconds(10)
+        while await api.calls.isEmpty, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
+        try await Task.sleep(for: .milliseconds(50)) // into the retry's wait
+        running.cancel()
+        _ = try? await running.value
+        #expect(await api.calls.count == 1)
+        #expect(try await ledger.read(from: 1, limit: 10).filter { $0.type == EventType.effectResult }.isEmpty)
+
+        let results = try await runOutbox(ledger, directory, api: api, configuration: fastConfiguration(), until: 2)
+        await ledger.close()
+        #expect(results.map(\.command) == [0, 1])
+        #expect(results.allSatisfy { $0.outcome == .ok && $0.attempts == 1 })
+    }
+
     @Test func aConversationsRepliesKeepTheirOrderWhileOthersProceed() async throws {
         let temp = TemporaryDirectory()
         let directory = LedgerDirectory(dataPath: temp.path + "/data")
