@@ -236,12 +236,9 @@ public final class Replayer {
             derived[event.seq] = (decision.conversation, decision, event.time)
         }
         // A damaged last frame reads like a torn write; the index knows whether it was acknowledged.
-        if case .directory(let directory) = source, let torn = events.tornTail {
-            let indexed = try? LedgerIndex(path: directory.indexPath, ledgerID: directory.readManifest(), readOnly: true).lastFrame()?.lastSeq
-            if let indexed, indexed > report.headSeq {
-                throw ReplayError(message: "the ledger is damaged (\(torn)): events through seq \(indexed) were acknowledged but only \(report.headSeq) can be read; "
-                                  + "`ledgerbot ledger verify --data \(directory.dataPath)` shows where, `ledger repair` moves the damage aside")
-            }
+        if case .directory(let directory) = source,
+           let damage = LedgerInspection.acknowledgedDamage(directory: directory, torn: events.tornTail, readHead: report.headSeq) {
+            throw ReplayError(message: "the ledger is damaged: \(damage)")
         }
         // Decisions the replay makes that the ledger never recorded (the recorded bot said nothing).
         for (seq, mine) in derived.sorted(by: { $0.key < $1.key }) where selected(mine.address, inputTime: mine.time, state: store[mine.address]) {

@@ -536,9 +536,23 @@ extension FileLedger {
     /// Deletes `DATA/index.sqlite` and rebuilds it from the segments (takes the writer lock).
     /// Projection checkpoints are reset with it: projections rebuild from seq 1.
     public static func rebuildIndex(directory: LedgerDirectory, configuration: LedgerConfiguration = .init(), logger: Logger? = nil) async throws -> OpenReport {
-        _ = try directory.readManifest()
+        let ledgerID = try directory.readManifest()
         let lockFD = try acquireLock(directory)
-        for suffix in ["", "-wal", "-shm"] { try FileSystem.remove(directory.indexPath + suffix) }
+        do {
+            // The index is the only witness that a torn last frame was acknowledged: ask it before
+            // deleting it, or recovery would truncate acknowledged events as a crash mid-write.
+            let iterator = try FrameIterator(directory: directory, ledgerID: ledgerID, dictionaries: configuration.readableDictionaries)
+            do {
+                while try iterator.next() != nil {}
+            } catch let error as LedgerError where error.kind == .corrupted {
+                throw LedgerError(.corrupted, "\(error.message); the index was not rebuilt. Run `ledgerbot ledger verify --data \(directory.dataPath)` for details, and `ledgerbot ledger repair --data \(directory.dataPath)` to move the damaged frames aside", location: error.location)
+            }
+            if let damage = LedgerInspection.acknowledgedDamage(directory: directory, torn: iterator.torn, readHead: iterator.expectedSeq - 1) { throw damage }
+            for suffix in ["", "-wal", "-shm"] { try FileSystem.remove(directory.indexPath + suffix) }
+        } catch {
+            closeDescriptor(lockFD)
+            throw error
+        }
         closeDescriptor(lockFD)
         var configuration = configuration
         configuration.maintainIndex = true

@@ -64,11 +64,29 @@ public enum LedgerInspection {
         report.headSeq = iterator.expectedSeq - 1
         report.headHash = iterator.headHash
         report.tornTail = iterator.torn
+        if report.problem == nil, let damage = acknowledgedDamage(directory: directory, torn: iterator.torn, readHead: report.headSeq) {
+            report.problem = damage
+        }
         if report.problem == nil, let expectedHead, expectedHead.lowercased() != report.headHash.hexString {
             report.problem = LedgerError(.corrupted, "head hash \(report.headHash.hexString) differs from the expected \(expectedHead.lowercased()): the ledger was rewritten or is not the one you recorded",
                                          location: report.segments.last.map { .init(segment: $0.name, offset: $0.validBytes, seq: report.headSeq) })
         }
         return report
+    }
+
+    /// A torn last frame is what a crash mid-write leaves, unless the index recorded it as
+    /// acknowledged: then stored events are lost, and it is damage (the writer refuses to open;
+    /// `repair` moves it aside). Returns that damage, or nil: no torn tail, no index, nothing
+    /// acknowledged past `readHead`, or a writer still appending (the segment grew since it was
+    /// read, so the "torn" frame was a write in progress).
+    public static func acknowledgedDamage(directory: LedgerDirectory, torn: TornTail?, readHead: Seq) -> LedgerError? {
+        guard let torn, let ledgerID = try? directory.readManifest(),
+              let index = try? LedgerIndex(path: directory.indexPath, ledgerID: ledgerID, readOnly: true),
+              let indexed = (try? index.lastFrame())??.lastSeq, indexed > readHead else { return nil }
+        if let size = try? FileSystem.fileSize(directory.segmentPath(torn.segment)), size > torn.offset + torn.bytes { return nil }
+        return LedgerError(.corrupted, "the last frame is damaged (\(torn.reason)) but the index shows it was acknowledged: events through seq \(indexed) "
+                           + "were stored and only \(readHead) can be read. Run `ledgerbot ledger repair --data \(directory.dataPath)` to move the damage aside",
+                           location: .init(segment: torn.segment, offset: torn.offset, seq: readHead + 1))
     }
 
     /// Counts events, bytes and types by reading the whole ledger.

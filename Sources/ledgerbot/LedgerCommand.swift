@@ -81,7 +81,7 @@ extension LedgerCommand {
                     }
                     print("head seq \(report.headSeq), head hash \(report.headHash.hexString)")
                 }
-                if let torn = report.tornTail {
+                if let torn = report.tornTail, report.isIntact {
                     print("note: \(torn); the next writer will truncate it (it was never acknowledged)")
                 }
                 if let formCheck {

@@ -191,4 +191,39 @@ import Testing
         #expect(try rebuiltIndex.dump() == before)
         #expect(try ProjectionStore(index: rebuiltIndex).dump() == projectionsBefore, "projections rebuilt row for row")
     }
+
+    /// A torn last frame that the index recorded as acknowledged lost stored events: `verify`
+    /// reports damage (exit 1) and `rebuild` refuses instead of deleting the index — its only
+    /// witness — and truncating the frame as a crash mid-write. Bytes no one acknowledged (a
+    /// crash mid-write) stay a note, and rebuild truncates them.
+    @Test func aTornTailTheIndexAcknowledgedIsDamageForVerifyAndRebuild() async throws {
+        let temp = TemporaryDirectory()
+        let data = temp.path + "/data"
+        #expect(try await ledgerbot("ledger", "import", "--data", data, stdin: Data(try sampleLines(30).utf8)).status == 0)
+        let directory = LedgerDirectory(dataPath: data)
+        let segment = try #require(try directory.segmentNames().last)
+        let path = directory.segmentPath(segment)
+        let size = try #require(try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int)
+
+        // A crash mid-write: bytes after the last frame that no one acknowledged.
+        let handle = try #require(FileHandle(forWritingAtPath: path))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data([0x4C, 0x42, 0x46, 0x52, 1, 2, 3]))
+        try handle.close()
+        let crashed = try await ledgerbot("ledger", "verify", "--data", data)
+        #expect(crashed.status == 0 && crashed.stdout.contains("never acknowledged"), "\(crashed.stdout)")
+
+        // The acknowledged last frame cut short.
+        #expect(truncate(path, off_t(size - 10)) == 0)
+        let verify = try await ledgerbot("ledger", "verify", "--data", data)
+        #expect(verify.status == 1, "\(verify.stdout)")
+        #expect(verify.stdout.contains("CORRUPTED") && verify.stdout.contains("index shows it was acknowledged"), "\(verify.stdout)")
+        #expect(!verify.stdout.contains("never acknowledged"))
+        let rebuild = try await ledgerbot("ledger", "rebuild", "--data", data)
+        #expect(rebuild.status == 2, "\(rebuild.stdout)\(rebuild.stderr)")
+        #expect(rebuild.stderr.contains("ledger repair"), "\(rebuild.stderr)")
+        #expect(try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int == size - 10, "nothing truncated")
+        #expect(FileManager.default.fileExists(atPath: directory.indexPath), "the index, the witness, is kept")
+        #expect(try await ledgerbot("ledger", "verify", "--data", data).status == 1, "still reported, run after run")
+    }
 }
