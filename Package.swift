@@ -51,10 +51,18 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // One HTTP request and its whole response within a time limit (Chatwoot, lookups, NLU).
+        .target(
+            name: "HTTPSupport",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .target(
             name: "Chatwoot",
             dependencies: [
-                "JSONScan",
+                "JSONScan", "HTTPSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
@@ -64,6 +72,7 @@ let package = Package(
         .target(
             name: "NLUAdapters",
             dependencies: [
+                "HTTPSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -76,7 +85,7 @@ let package = Package(
         .target(
             name: "Effects",
             dependencies: [
-                "Ledger", "Domain", "Chatwoot", "JSONScan", "NLUAdapters",
+                "Ledger", "Domain", "Chatwoot", "JSONScan", "NLUAdapters", "HTTPSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -135,7 +144,7 @@ let package = Package(
         .target(
             name: "Simulator",
             dependencies: [
-                "Chatwoot", "JSONScan",
+                "Chatwoot", "JSONScan", "HTTPSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),

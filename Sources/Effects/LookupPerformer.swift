@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Chatwoot
 import Domain
 import Foundation
+import HTTPSupport
 import Logging
 import NIOCore
 import NIOHTTP1
@@ -46,9 +47,12 @@ public struct HTTPLookupPerformer: LookupPerformer {
         let status: Int
         let bytes: ByteBuffer
         do {
-            let response = try await httpClient.execute(request, timeout: .milliseconds(Int64(call.timeoutMilliseconds)), logger: logger)
-            status = Int(response.status.code)
-            bytes = try await response.body.collect(upTo: maximumResponseBytes)
+            let exchange = try await HTTPExchange.perform(request, on: httpClient, timeout: .milliseconds(call.timeoutMilliseconds),
+                                                          maximumResponseBytes: maximumResponseBytes, logger: logger)
+            status = exchange.status
+            bytes = exchange.body
+        } catch is HTTPExchange.TimedOut {
+            return .retryable(status: nil, message: "\(call.name): timed out after \(call.timeoutMilliseconds) ms")
         } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout {
             return .retryable(status: nil, message: "\(call.name): timed out after \(call.timeoutMilliseconds) ms")
         } catch is NIOTooManyBytesError {

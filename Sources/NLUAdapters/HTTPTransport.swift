@@ -1,18 +1,11 @@
 import AsyncHTTPClient
+import HTTPSupport
 import Foundation
 import Logging
 import NIOCore
 import NIOHTTP1
 
 /// A complete HTTP answer, any status.
-struct HTTPExchange: Sendable {
-    var status: Int
-    var headers: HTTPHeaders
-    var body: ByteBuffer
-
-    var bytes: ByteBufferView { body.readableBytesView }
-}
-
 /// Replaces every known credential in a text by `***`, also in the forms a service may echo it
 /// in: percent-encoded (RFC 3986, or everything but letters and digits; upper- or lower-case
 /// hex) and JSON-escaped (`\/`).
@@ -73,23 +66,21 @@ struct NLUTransport: Sendable {
         logger[metadataKey: "nlu.service"] = "\(serviceName)"
         logger[metadataKey: "nlu.request"] = "\(request.method.rawValue) \(logPath)"
         let started = ContinuousClock.now
-        let result = await race(request)
-        let elapsed = ContinuousClock.now - started
         let outcome: Result<HTTPExchange, NLUFailure>
-        switch result {
-        case .response(let exchange):
+        // No logger for AsyncHTTPClient: at trace level it logs response parts, which could echo a credential.
+        do {
+            let exchange = try await HTTPExchange.perform(request, on: httpClient, timeout: timeout, maximumResponseBytes: maximumResponseBytes)
             outcome = .success(exchange)
             logger.debug(
                 "NLU request done",
-                metadata: ["http.status": "\(exchange.status)", "nlu.elapsed": "\(elapsed)"]
+                metadata: ["http.status": "\(exchange.status)", "nlu.elapsed": "\(ContinuousClock.now - started)"]
             )
-        case .timedOut:
-            outcome = .failure(
-                NLUFailure(kind: .timeout, message: "\(serviceName) did not answer within \(timeout)")
-            )
-        case .error(let error):
+        } catch is HTTPExchange.TimedOut {
+            outcome = .failure(NLUFailure(kind: .timeout, message: "\(serviceName) did not answer within \(timeout)"))
+        } catch {
             outcome = .failure(classify(error, scrub: scrub))
         }
+        let elapsed = ContinuousClock.now - started
         if case .failure(let failure) = outcome {
             logger.debug(
                 "NLU request failed",
@@ -97,49 +88,6 @@ struct NLUTransport: Sendable {
             )
         }
         return outcome
-    }
-
-    private enum RaceResult: Sendable {
-        case response(HTTPExchange)
-        case error(any Error)
-        case timedOut
-    }
-
-    private func race(_ request: HTTPClientRequest) async -> RaceResult {
-        // AsyncHTTPClient's own deadline comes first, so that its error (a refused connection it
-        // kept retrying, say) is reported; the timer is the backstop for the whole exchange.
-        let deadline = NIODeadline.now() + TimeAmount(timeout)
-        return await withTaskGroup(of: RaceResult?.self) { group in
-            group.addTask {
-                do {
-                    // No logger for AsyncHTTPClient: at trace level it logs response parts, which
-                    // could echo a credential.
-                    let response = try await httpClient.execute(request, deadline: deadline, logger: nil)
-                    let body = try await response.body.collect(upTo: maximumResponseBytes)
-                    return .response(
-                        HTTPExchange(status: Int(response.status.code), headers: response.headers, body: body)
-                    )
-                } catch {
-                    return .error(error)
-                }
-            }
-            group.addTask {
-                do {
-                    try await Task.sleep(for: timeout + .milliseconds(100))
-                    return .timedOut
-                } catch {
-                    return nil  // cancelled: the request finished first, or the caller gave up
-                }
-            }
-            var outcome: RaceResult = .error(CancellationError())
-            for await result in group {
-                guard let result else { continue }
-                outcome = result
-                break
-            }
-            group.cancelAll()
-            return outcome
-        }
     }
 
     /// Classifies an error thrown while sending or receiving.
@@ -259,13 +207,6 @@ struct NLUTransport: Sendable {
             status: exchange.status,
             message: "\(serviceName) answered HTTP \(exchange.status) without \(what)"
         )
-    }
-}
-
-extension TimeAmount {
-    init(_ duration: Duration) {
-        let (seconds, attoseconds) = duration.components
-        self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
     }
 }
 

@@ -443,6 +443,50 @@ struct HTTPChatwootAPITests {
         }
     }
 
+    /// A server (or a proxy) that sends its response head and then stalls the body: the call
+    /// times out like any other slow answer instead of holding the conversation for ever
+    /// (AsyncHTTPClient's own deadline ends when the head arrives).
+    @Test func aBodyThatStallsAfterTheHeadTimesOut() async throws {
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address4 = sockaddr_in()
+        address4.sin_family = sa_family_t(AF_INET)
+        address4.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let listening = withUnsafeMutablePointer(to: &address4) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, length) == 0 && getsockname(listener, $0, &length) == 0 }
+        }
+        try #require(listening && listen(listener, 4) == 0)
+        let accepted = Thread {
+            let connection = accept(listener, nil, nil)
+            guard connection >= 0 else { return }
+            var request = [UInt8](repeating: 0, count: 4096)
+            _ = read(connection, &request, request.count)
+            let head = Array("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{".utf8)
+            _ = write(connection, head, head.count)
+            while read(connection, &request, request.count) > 0 {} // the rest of the request; open until the client closes it
+            close(connection)
+        }
+        accepted.start()
+        defer { shutdown(listener, Int32(SHUT_RDWR)); close(listener) }
+        let url = URL(string: "http://127.0.0.1:\(UInt16(bigEndian: address4.sin_port))")!
+        try await TestChatwootServer.withHTTPClient { client in
+            let api = HTTPChatwootAPI(httpClient: client, baseURL: url, accessToken: TestChatwootServer.token,
+                                      configuration: .init(requestTimeout: .milliseconds(300)))
+            // Liveness, not speed: without the time limit the call never returns.
+            let outcome = await withTaskGroup(of: ChatwootAPIError?.self) { group in
+                group.addTask {
+                    do { try await api.toggleTyping(on: true, isPrivate: false, in: address); return nil } catch { return error as? ChatwootAPIError }
+                }
+                group.addTask { try? await Task.sleep(for: .seconds(20)); return ChatwootAPIError(kind: .transport, endpoint: "still waiting after 20 s") }
+                let first = await group.next()!
+                group.cancelAll()
+                return first
+            }
+            #expect(outcome?.kind == .timeout, "\(String(describing: outcome)) \(String(describing: outcome?.bodyExcerpt))")
+            #expect(outcome?.isRetryable == true)
+        }
+    }
+
     @Test func tokenNeverAppearsInLogsErrorsOrDescriptions() async throws {
         let recorder = LogRecorder()
         try await TestChatwootServer.withAPI(

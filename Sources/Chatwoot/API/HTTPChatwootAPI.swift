@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import HTTPSupport
 import Foundation
 import JSONScan
 import Logging
@@ -221,16 +222,15 @@ extension HTTPChatwootAPI {
 
         var logger = self.logger
         logger[metadataKey: "chatwoot.endpoint"] = "\(endpoint)"
-        let timeout = TimeAmount(configuration.requestTimeout)
-
         let status: Int
         let retryAfter: String?
         let responseBody: ByteBuffer
         do {
-            let response = try await httpClient.execute(request, timeout: timeout, logger: logger)
-            status = Int(response.status.code)
-            retryAfter = response.headers.first(name: "Retry-After")
-            responseBody = try await response.body.collect(upTo: configuration.maximumResponseBytes)
+            let exchange = try await HTTPExchange.perform(request, on: httpClient, timeout: configuration.requestTimeout,
+                                                          maximumResponseBytes: configuration.maximumResponseBytes, logger: logger)
+            status = exchange.status
+            retryAfter = exchange.headers.first(name: "Retry-After")
+            responseBody = exchange.body
         } catch {
             let failure = Self.transportError(error, endpoint: endpoint)
             logger.debug("Chatwoot request failed", metadata: ["chatwoot.error": "\(failure.kind)"])
@@ -259,6 +259,8 @@ extension HTTPChatwootAPI {
         switch error {
         case is CancellationError:
             kind = .cancelled
+        case is HTTPExchange.TimedOut:
+            kind = .timeout
         case let error as HTTPClientError:
             switch error {
             case .deadlineExceeded, .readTimeout, .writeTimeout, .connectTimeout, .tlsHandshakeTimeout,
@@ -279,13 +281,6 @@ extension HTTPChatwootAPI {
             kind = .transport
         }
         return ChatwootAPIError(kind: kind, endpoint: endpoint.description, bodyExcerpt: String(describing: error))
-    }
-}
-
-extension TimeAmount {
-    init(_ duration: Duration) {
-        let (seconds, attoseconds) = duration.components
-        self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
     }
 }
 

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import HTTPSupport
 import Chatwoot
 import Foundation
 import Logging
@@ -123,9 +124,3 @@ struct DeliveryWorker: Sendable {
     }
 }
 
-extension TimeAmount {
-    init(_ duration: Duration) {
-        let (seconds, attoseconds) = duration.components
-        self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
-    }
-}
