@@ -132,7 +132,7 @@ let package = Package(
         .target(
             name: "BotRuntime",
             dependencies: [
-                "Server", "Engine", "Effects", "Ledger", "Domain", "Chatwoot", "Policy", "Audit", "Projections", "NLUAdapters",
+                "Server", "Engine", "Effects", "Ledger", "Domain", "Chatwoot", "Policy", "Audit", "Projections", "NLUAdapters", "HTTPSupport",
                 "PostgresLedger",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -155,7 +155,7 @@ let package = Package(
             name: "ledgerbot",
             dependencies: [
                 "Ledger", "Server", "Chatwoot", "Effects", "Engine", "Projections", "Policy", "NLU", "BotRuntime", "Simulator", "Demo", "Audit",
-                "PostgresLedger",
+                "PostgresLedger", "HTTPSupport",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -210,7 +210,7 @@ let package = Package(
         .testTarget(
             name: "ChatwootTests",
             dependencies: [
-                "Chatwoot", "LedgerbotTesting",
+                "Chatwoot", "LedgerbotTesting", "HTTPSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]

@@ -4,6 +4,7 @@ import Domain
 import Effects
 import Engine
 import Foundation
+import HTTPSupport
 import Hummingbird
 import Ledger
 import Logging
@@ -104,7 +105,7 @@ public struct Bot: Sendable {
         let restored = try await ingest.restoreRecentDeliveries(head: head, window: configuration.server.deduplicationWindow)
         logger.info("ledger open", metadata: ["ledger.head_seq": "\(head)", "ledger.deliveries_remembered": "\(restored)"])
         let projections = try ProjectionService(ledger: decidingLedger, directory: configuration.directory, policy: configuration.policy, logger: logger)
-        let httpClient = HTTPClient(eventLoopGroupProvider: .singleton)
+        let httpClient = HTTPExchange.makeClient()
         // Folding, deciding, timers and effects: on every file-ledger bot; on one PostgreSQL
         // instance at a time (the reactor lease holder).
         var deciding: [any Service] = [projections, TimerService(ledger: decidingLedger, projections: projections, logger: logger)]

@@ -18,6 +18,20 @@ public struct HTTPExchange: Sendable {
         self.body = body
     }
 
+    /// How every outbound client is set up. Redirects are not followed: AsyncHTTPClient drops
+    /// `Authorization` on a redirect to another host but not Chatwoot's `api_access_token` or a
+    /// lookup's own secret headers, and it would follow https to http; a 3xx is an answer like
+    /// any other non-2xx instead.
+    public static var clientConfiguration: HTTPClient.Configuration {
+        var configuration = HTTPClient.Configuration()
+        configuration.redirectConfiguration = .disallow
+        return configuration
+    }
+
+    public static func makeClient() -> HTTPClient {
+        HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
+    }
+
     /// The exchange took longer than its time limit (the response head or its body).
     public struct TimedOut: Error, Sendable {}
 

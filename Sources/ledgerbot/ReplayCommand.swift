@@ -1,5 +1,6 @@
 import ArgumentParser
 import AsyncHTTPClient
+import HTTPSupport
 import Audit
 import BotRuntime
 import Effects
@@ -67,7 +68,7 @@ struct ReplayCommand: AsyncParsableCommand {
         let report = try await reportingErrors { () async throws -> ReplayReport in
             guard live, let whatIf else { return try await replay(whatIf: whatIf, live: nil) }
             // The client is shut down on every path, whatever the replay throws.
-            return try await HTTPClient.withHTTPClient { httpClient in
+            return try await HTTPClient.withHTTPClient(configuration: HTTPExchange.clientConfiguration) { httpClient in
                 try await replay(whatIf: whatIf, live: try liveEffects(for: whatIf, httpClient: httpClient))
             }
         }

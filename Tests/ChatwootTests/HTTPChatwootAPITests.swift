@@ -1,6 +1,8 @@
 import AsyncHTTPClient
 import Chatwoot
 import Foundation
+import HTTPSupport
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -447,30 +449,10 @@ struct HTTPChatwootAPITests {
     /// times out like any other slow answer instead of holding the conversation for ever
     /// (AsyncHTTPClient's own deadline ends when the head arrives).
     @Test func aBodyThatStallsAfterTheHeadTimesOut() async throws {
-        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address4 = sockaddr_in()
-        address4.sin_family = sa_family_t(AF_INET)
-        address4.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let listening = withUnsafeMutablePointer(to: &address4) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, length) == 0 && getsockname(listener, $0, &length) == 0 }
-        }
-        try #require(listening && listen(listener, 4) == 0)
-        let accepted = Thread {
-            let connection = accept(listener, nil, nil)
-            guard connection >= 0 else { return }
-            var request = [UInt8](repeating: 0, count: 4096)
-            _ = read(connection, &request, request.count)
-            let head = Array("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{".utf8)
-            _ = write(connection, head, head.count)
-            while read(connection, &request, request.count) > 0 {} // the rest of the request; open until the client closes it
-            close(connection)
-        }
-        accepted.start()
-        defer { shutdown(listener, Int32(SHUT_RDWR)); close(listener) }
-        let url = URL(string: "http://127.0.0.1:\(UInt16(bigEndian: address4.sin_port))")!
+        let server = try RawHTTPServer(answer: "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{")
+        defer { server.stop() }
         try await TestChatwootServer.withHTTPClient { client in
-            let api = HTTPChatwootAPI(httpClient: client, baseURL: url, accessToken: TestChatwootServer.token,
+            let api = HTTPChatwootAPI(httpClient: client, baseURL: server.url, accessToken: TestChatwootServer.token,
                                       configuration: .init(requestTimeout: .milliseconds(300)))
             // Liveness, not speed: without the time limit the call never returns.
             let outcome = await withTaskGroup(of: ChatwootAPIError?.self) { group in
@@ -485,6 +467,23 @@ struct HTTPChatwootAPITests {
             #expect(outcome?.kind == .timeout, "\(String(describing: outcome)) \(String(describing: outcome?.bodyExcerpt))")
             #expect(outcome?.isRetryable == true)
         }
+    }
+
+    /// The bot's client does not follow a redirect: AsyncHTTPClient would carry the
+    /// `api_access_token` header to the other host (it drops only `Authorization` and cookies).
+    @Test func aRedirectIsNotFollowedWithTheToken() async throws {
+        let elsewhere = try RawHTTPServer(answer: "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}")
+        defer { elsewhere.stop() }
+        let redirecting = try RawHTTPServer(answer: "HTTP/1.1 302 Found\r\nLocation: \(elsewhere.url.absoluteString)/stolen\r\nContent-Length: 0\r\n\r\n")
+        defer { redirecting.stop() }
+        try await HTTPClient.withHTTPClient(configuration: HTTPExchange.clientConfiguration) { client in
+            let api = HTTPChatwootAPI(httpClient: client, baseURL: redirecting.url, accessToken: TestChatwootServer.token,
+                                      configuration: .init(requestTimeout: .seconds(5)))
+            let error = await #expect(throws: ChatwootAPIError.self) { try await api.toggleTyping(on: true, isPrivate: false, in: address) }
+            #expect(error?.status == 302)
+        }
+        #expect(redirecting.requests.count == 1)
+        #expect(elsewhere.requests.isEmpty, "the token went to \(elsewhere.url): \(elsewhere.requests)")
     }
 
     @Test func tokenNeverAppearsInLogsErrorsOrDescriptions() async throws {
@@ -504,5 +503,49 @@ struct HTTPChatwootAPITests {
         }
         #expect(!recorder.all.isEmpty)
         #expect(recorder.all.allSatisfy { !$0.contains(TestChatwootServer.token) })
+    }
+}
+
+/// A one-connection-at-a-time HTTP server on loopback that reads each request's head and
+/// answers `answer`, then keeps the connection open until the client closes it (a response cut
+/// short stalls there). It records what it was asked.
+final class RawHTTPServer: Sendable {
+    let url: URL
+    private let listener: Int32
+    private final class Log: Sendable { let requests = Mutex<[String]>([]) }
+    private let log = Log()
+    var requests: [String] { log.requests.withLock { $0 } }
+
+    init(answer: String) throws {
+        listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address4 = sockaddr_in()
+        address4.sin_family = sa_family_t(AF_INET)
+        address4.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let listener = listener
+        let listening = withUnsafeMutablePointer(to: &address4) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, length) == 0 && getsockname(listener, $0, &length) == 0 }
+        }
+        guard listening, listen(listener, 8) == 0 else { throw POSIXError(.EADDRINUSE) }
+        url = URL(string: "http://127.0.0.1:\(UInt16(bigEndian: address4.sin_port))")!
+        let log = self.log
+        Thread {
+            while true {
+                let connection = accept(listener, nil, nil)
+                guard connection >= 0 else { return } // stopped
+                var buffer = [UInt8](repeating: 0, count: 8192)
+                let count = read(connection, &buffer, buffer.count)
+                log.requests.withLock { $0.append(String(decoding: buffer.prefix(max(count, 0)), as: UTF8.self)) }
+                let bytes = Array(answer.utf8)
+                _ = write(connection, bytes, bytes.count)
+                while read(connection, &buffer, buffer.count) > 0 {} // the rest of the request; open until the client closes it
+                close(connection)
+            }
+        }.start()
+    }
+
+    func stop() {
+        shutdown(listener, Int32(SHUT_RDWR))
+        close(listener)
     }
 }
