@@ -78,7 +78,9 @@ public final class Outbox: Service, Sendable {
     private func drain(_ conversation: ConversationAddress, restartedAt started: ContinuousClock.Instant) async {
         // A shutdown (cancellation) leaves the rest of the queue for the next start.
         while !Task.isCancelled, !leaseLost.load(ordering: .relaxed), let item = await state.next(for: conversation) {
-            if item.fromBeforeRestart, item.command.isCustomerVisible {
+            // Every message, private notes too: Chatwoot echoes them all, and a note sent twice
+            // (the hand-off summary, say) is as wrong as a reply sent twice.
+            if item.fromBeforeRestart, case .sendMessage = item.command {
                 if await recordEchoIfSeen(item) { continue }
                 try? await Task.sleep(until: started + configuration.echoGracePeriod, clock: .continuous) // cancellation ends the wait early; the check below still runs
                 if await recordEchoIfSeen(item) { continue }
@@ -90,7 +92,7 @@ public final class Outbox: Service, Sendable {
     }
 
     private func recordEchoIfSeen(_ item: PendingCommand) async -> Bool {
-        guard let messageID = await state.echo(of: item.key) else { return false }
+        guard let messageID = await state.echo(of: item) else { return false }
         await record(EffectResult(decision: item.key.decision, command: item.key.index, kind: item.command.kind, outcome: .recovered,
                                   messageId: messageID, attempts: 0, latencyMilliseconds: 0), for: item)
         return true
@@ -120,7 +122,7 @@ public final class Outbox: Service, Sendable {
             // A create that timed out, lost its connection or got a gateway's 502/504 may have taken
             // effect (Chatwoot has no idempotency key): wait for its echo before creating it again.
             if attempt > 1, case .sendMessage = item.command,
-               let echoed = mayHaveTakenEffect ? await state.waitForEcho(of: item.key, timeout: configuration.ambiguousCreateWait) : await state.echo(of: item.key) {
+               let echoed = mayHaveTakenEffect ? await state.waitForEcho(of: item, timeout: configuration.ambiguousCreateWait) : await state.echo(of: item) {
                 return .success(echoed)
             }
             let attemptStart = ContinuousClock.now

@@ -24,8 +24,10 @@ actor OutboxState {
     private var queues: [ConversationAddress: [PendingCommand]] = [:]
     private var busy: Set<ConversationAddress> = []
     private var done: Set<CommandKey> = []
-    private var echoes: [CommandKey: Int] = [:]
-    private var echoWaiters: [CommandKey: [CheckedContinuation<Int?, Never>]] = [:]
+    /// Chatwoot's message id of each echo, and the conversation it came in.
+    private var echoes: [CommandKey: Echo] = [:]
+    private var echoWaiters: [CommandKey: [(id: Int, continuation: CheckedContinuation<Int?, Never>)]] = [:]
+    private var nextWaiterID = 0
     private(set) var depth = 0
 
     /// Folds one ledger event. Returns the conversations that have new work.
@@ -49,9 +51,13 @@ actor OutboxState {
             }
             return nil
         case EventType.webhookReceived:
-            if let (key, messageID) = Self.echo(in: event.body) {
-                echoes[key] = messageID
-                for waiter in echoWaiters.removeValue(forKey: key) ?? [] { waiter.resume(returning: messageID) }
+            if let (key, echo) = Self.echo(in: event.body) {
+                echoes[key] = echo
+                // A waiter is the command's own conversation (``waitForEcho``): resume only on its echo.
+                if let waiters = echoWaiters[key] {
+                    echoWaiters[key] = nil
+                    for waiter in waiters { waiter.continuation.resume(returning: echo.messageID) }
+                }
             }
             return nil
         default:
@@ -81,43 +87,56 @@ actor OutboxState {
 
     func markDone(_ key: CommandKey) { done.insert(key) }
 
-    func echo(of key: CommandKey) -> Int? { echoes[key] }
+    /// The message id of the command's echo, if it came in the command's own conversation.
+    func echo(of item: PendingCommand) -> Int? {
+        echoes[item.key].flatMap { $0.conversation == item.conversation ? $0.messageID : nil }
+    }
 
-    /// The echo's message id once it arrives, or nil after `timeout`.
-    func waitForEcho(of key: CommandKey, timeout: Duration) async -> Int? {
-        if let id = echoes[key] { return id }
-        return await withTaskGroup(of: Int?.self) { group in
-            group.addTask { await self.registerEchoWaiter(key) }
-            group.addTask {
-                try? await Task.sleep(for: timeout) // a deadline; the echo normally wins
-                await self.expireEchoWaiters(key)
-                return nil
-            }
-            let first = await group.next() ?? nil
-            group.cancelAll()
-            return first
+    /// The echo's message id once it arrives, or nil after `timeout` (or when the caller is cancelled).
+    func waitForEcho(of item: PendingCommand, timeout: Duration) async -> Int? {
+        if let id = echo(of: item) { return id }
+        nextWaiterID += 1
+        let id = nextWaiterID, key = item.key
+        // The waiter is registered before the deadline can fire: the continuation is added on
+        // this actor before anything else runs on it.
+        let deadline = Task {
+            try? await Task.sleep(for: timeout) // a deadline; the echo normally wins
+            await self.expireEchoWaiter(key, id: id)
         }
+        defer { deadline.cancel() }
+        let messageID = await withTaskCancellationHandler {
+            await withCheckedContinuation { echoWaiters[key, default: []].append((id, $0)) }
+        } onCancel: {
+            deadline.cancel() // ends the sleep at once: the waiter is expired, not left behind
+        }
+        return messageID.flatMap { _ in echo(of: item) }
     }
 
-    private func registerEchoWaiter(_ key: CommandKey) async -> Int? {
-        if let id = echoes[key] { return id }
-        return await withCheckedContinuation { echoWaiters[key, default: []].append($0) }
+    private func expireEchoWaiter(_ key: CommandKey, id: Int) {
+        guard var waiters = echoWaiters[key], let index = waiters.firstIndex(where: { $0.id == id }) else { return }
+        let waiter = waiters.remove(at: index)
+        echoWaiters[key] = waiters.isEmpty ? nil : waiters
+        waiter.continuation.resume(returning: nil)
     }
 
-    private func expireEchoWaiters(_ key: CommandKey) {
-        for waiter in echoWaiters.removeValue(forKey: key) ?? [] { waiter.resume(returning: nil) }
+    /// An echo: Chatwoot's id of the message and the conversation it was created in.
+    struct Echo: Sendable {
+        var messageID: Int
+        var conversation: ConversationAddress
     }
 
-    /// A `message_created` webhook for a message we created: (our command, Chatwoot's message id).
-    static func echo(in body: [UInt8]) -> (CommandKey, Int)? {
-        body.withUnsafeBytes { bytes -> (CommandKey, Int)? in
-            guard let members = try? JSONScanner.members(of: bytes) else { return nil }
-            func value(_ key: String) -> Range<Int>? { members.first { $0.key == key }?.value }
-            guard let event = value("event").flatMap({ try? JSONScanner.string(in: bytes, at: $0) }), event == "message_created",
-                  let source = value("source_id").flatMap({ try? JSONScanner.string(in: bytes, at: $0) }),
-                  let parsed = EffectSourceID.parse(source),
-                  let id = value("id").flatMap({ JSONScanner.integer(in: bytes, at: $0) }) else { return nil }
-            return (CommandKey(decision: parsed.decision, index: parsed.command), Int(id))
+    /// A `message_created` webhook for a message we created: (our command, its echo). Only the
+    /// bot's own outgoing message counts: `source_id` alone is not proof, since on some channels
+    /// (email) it carries what the customer's side chose.
+    static func echo(in body: [UInt8]) -> (CommandKey, Echo)? {
+        body.withUnsafeBytes { bytes -> (CommandKey, Echo)? in
+            guard let root = JSONObjectView(bytes), root.string("event") == "message_created",
+                  root.string("message_type") == "outgoing", root.object("sender")?.string("type") == "agent_bot",
+                  let parsed = root.string("source_id").flatMap(EffectSourceID.parse),
+                  let id = root.int("id"), let account = root.object("account")?.int("id"),
+                  let conversation = root.object("conversation")?.int("id") else { return nil }
+            return (CommandKey(decision: parsed.decision, index: parsed.command),
+                    Echo(messageID: id, conversation: ConversationAddress(accountId: account, conversationId: conversation)))
         }
     }
 }

@@ -161,15 +161,31 @@ import Testing
         let temp = TemporaryDirectory()
         let directory = LedgerDirectory(dataPath: temp.path + "/data")
         let (ledger, _) = try FileLedger.open(directory: directory)
-        // Before the "crash": a decision with two replies; the first was sent (its echo arrived), no results recorded.
-        let seq = try await ledger.append([decision(Self.conversationA, [.sendMessage(.text("sent before the crash")), .sendMessage(.text("never sent"))])]).lowerBound
-        let echo = #"{"event":"message_created","id":777,"message_type":"outgoing","source_id":"ledgerbot:\#(seq):0","content":"sent before the crash","account":{"id":1},"conversation":{"id":128}}"#
-        _ = try await ledger.append([EventDraft(stream: "1/128", type: EventType.webhookReceived, time: 0, body: Array(echo.utf8))])
+        // Before the "crash": a decision with two replies and a private note; the first reply and
+        // the note were sent (their echoes arrived), no results recorded.
+        let seq = try await ledger.append([decision(Self.conversationA, [
+            .sendMessage(.text("sent before the crash")), .sendMessage(.text("never sent")), .sendMessage(.privateNote("summary for the agent")),
+        ])]).lowerBound
+        func echo(_ command: Int, id: Int, type: String = "outgoing", sender: String = "agent_bot", conversation: Int = 128) -> EventDraft {
+            let body = #"{"event":"message_created","id":\#(id),"message_type":"\#(type)","sender":{"id":5,"type":"\#(sender)"},"#
+                + #""source_id":"ledgerbot:\#(seq):\#(command)","content":"…","account":{"id":1},"conversation":{"id":\#(conversation)}}"#
+            return EventDraft(stream: "1/\(conversation)", type: EventType.webhookReceived, time: 0, body: Array(body.utf8))
+        }
+        _ = try await ledger.append([
+            echo(0, id: 777),
+            echo(2, id: 778),
+            // Not echoes of command 1, though they carry its source_id: a customer's message, an
+            // agent's, and the bot's message in another conversation.
+            echo(1, id: 801, type: "incoming", sender: "contact"),
+            echo(1, id: 802, sender: "user"),
+            echo(1, id: 803, conversation: 129),
+        ])
         let api = InMemoryChatwootAPI(configuration: .init(firstMessageId: 900))
-        let results = try await runOutbox(ledger, directory, api: api, configuration: fastConfiguration(), until: 2)
+        let results = try await runOutbox(ledger, directory, api: api, configuration: fastConfiguration(), until: 3).sorted { $0.command < $1.command }
         await ledger.close()
         #expect(results[0].outcome == .recovered && results[0].messageId == 777)
         #expect(results[1].outcome == .ok && results[1].messageId == 900)
+        #expect(results[2].outcome == .recovered && results[2].messageId == 778, "a private note is not sent twice either")
         let calls = await api.calls
         #expect(calls.count == 1, "only the message without an echo is sent: \(calls)")
     }
