@@ -56,6 +56,10 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(help: .hidden) var enableNoopRoute = false
 
     func validate() throws {
+        if ProcessInfo.processInfo.environment["LEDGERBOT_WEBHOOK_SECRET"]?.allSatisfy(\.isWhitespace) == true {
+            // Set but empty — often an undefined `${VAR}` in a deployment file: not "accept unsigned deliveries".
+            throw ValidationError("LEDGERBOT_WEBHOOK_SECRET is set but empty: set it to the agent bot's secret (Chatwoot v4.13+), or unset it to accept unsigned deliveries")
+        }
         if chatwootURL != nil, (ProcessInfo.processInfo.environment["LEDGERBOT_CHATWOOT_TOKEN"] ?? "").isEmpty {
             throw ValidationError("--chatwoot-url needs the bot's access token in LEDGERBOT_CHATWOOT_TOKEN (Chatwoot: Settings → Agent Bots)")
         }
@@ -73,6 +77,16 @@ struct ServeCommand: AsyncParsableCommand {
             do { _ = try PostgresLocation(url: ledger) } catch { throw ValidationError("--ledger: \(error)") }
         }
         if let chatwootURL, URL(string: chatwootURL)?.scheme == nil { throw ValidationError("--chatwoot-url must be a URL such as https://chat.example.com") }
+    }
+
+    /// The URL to log: a `user:password@` in it is a secret.
+    static func withoutCredentials(_ url: URL) -> String {
+        guard var components = URLComponents(url: url, resolvingAgainstBaseURL: false), components.user != nil || components.password != nil else {
+            return url.absoluteString
+        }
+        components.user = nil
+        components.password = nil
+        return (components.string ?? "") + " (credentials in the URL not shown)"
     }
 
     func run() async throws {
@@ -112,7 +126,7 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.lookupVariables = environment.filter { !$0.key.hasPrefix("LEDGERBOT_") }
         if let chatwootURL, let token = environment["LEDGERBOT_CHATWOOT_TOKEN"], let url = URL(string: chatwootURL) {
             configuration.chatwoot = .init(baseURL: url, accessToken: token)
-            logger.info("performing decisions through Chatwoot", metadata: ["chatwoot.url": "\(chatwootURL)"])
+            logger.info("performing decisions through Chatwoot", metadata: ["chatwoot.url": "\(Self.withoutCredentials(url))"])
         } else {
             logger.warning("no --chatwoot-url: recording webhooks only, nothing is sent to Chatwoot")
         }

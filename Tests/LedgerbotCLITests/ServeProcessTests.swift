@@ -35,6 +35,30 @@ import Testing
         return ids
     }
 
+    /// An empty secret (say, an undefined `${VAR}` in a deployment file) refuses to start instead
+    /// of turning signature checks off; credentials in `--chatwoot-url` never reach the log.
+    @Test func anEmptySecretRefusesToStartAndURLCredentialsAreNotLogged() async throws {
+        let binary = self.binary
+        var environment = ProcessInfo.processInfo.environment
+        environment["LEDGERBOT_WEBHOOK_SECRET"] = ""
+        let emptySecret = environment
+        let empty = try await offPool { try runProcess(binary, ["serve", "--data", "/tmp/unused"], environment: emptySecret) }
+        #expect(empty.status == 64, "\(empty.stderr)")
+        #expect(empty.stderr.contains("LEDGERBOT_WEBHOOK_SECRET is set but empty"), "\(empty.stderr)")
+
+        environment["LEDGERBOT_WEBHOOK_SECRET"] = nil
+        environment["LEDGERBOT_CHATWOOT_TOKEN"] = "bot-token"
+        // A --data that cannot be created: serve logs its start-up lines, then stops.
+        let withToken = environment
+        let logged = try await offPool {
+            try runProcess(binary, ["serve", "--data", "/proc/ledgerbot-test/data", "--chatwoot-url", "https://bot:PASSWD99@chat.example.com/base"],
+                           environment: withToken)
+        }
+        #expect(logged.status != 0)
+        #expect(logged.stderr.contains("chatwoot.url=https://chat.example.com/base (credentials in the URL not shown)"), "\(logged.stderr)")
+        #expect(!logged.stderr.contains("PASSWD99") && !logged.stdout.contains("PASSWD99"))
+    }
+
     @Test func killNineUnderLoadLosesNoAcknowledgedDelivery() async throws {
         let temp = TemporaryDirectory()
         let data = temp.path + "/data"
