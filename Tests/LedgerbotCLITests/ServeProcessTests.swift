@@ -42,7 +42,7 @@ import Testing
         var environment = ProcessInfo.processInfo.environment
         environment["LEDGERBOT_WEBHOOK_SECRET"] = ""
         let emptySecret = environment
-        let empty = try await offPool { try runProcess(binary, ["serve", "--data", "/tmp/unused"], environment: emptySecret) }
+        let empty = try await offPool { try runProcess(binary, ["serve", "--data", "/proc/ledgerbot-test/data"], environment: emptySecret) } // a --data that cannot be created: never left running
         #expect(empty.status == 64, "\(empty.stderr)")
         #expect(empty.stderr.contains("LEDGERBOT_WEBHOOK_SECRET is set but empty"), "\(empty.stderr)")
 
