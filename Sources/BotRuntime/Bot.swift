@@ -114,7 +114,7 @@ public struct Bot: Sendable {
                                       configuration: .init(requestTimeout: chatwoot.requestTimeout), logger: logger)
             let lookups = HTTPLookupPerformer(httpClient: httpClient, variables: configuration.lookupVariables, logger: logger)
             let nlu = try configuration.policy.flatMap { try ExternalNLUFactory.make($0, variables: configuration.lookupVariables, httpClient: httpClient, logger: logger) }
-            deciding.append(Outbox(ledger: decidingLedger, api: api, lookups: lookups, nlu: nlu,
+            deciding.append(Outbox(ledger: decidingLedger, api: api, lookups: lookups, nlu: nlu, ownership: projections,
                                    configuration: configuration.outbox,
                                    metrics: OutboxMetrics(factory: PrometheusMetricsFactory(registry: registry)), logger: logger))
         }
@@ -263,5 +263,14 @@ public struct SettleTimeout: Error, CustomStringConvertible {
         pending.isEmpty
             ? "the bot did not settle within \(timeout): new events kept arriving"
             : "the bot did not settle within \(timeout): \(pending.count) decided command(s) without a result: \(pending.prefix(5).joined(separator: ", "))"
+    }
+}
+
+/// The projections say who owns a conversation now: a hand-off (`open`) or an agent's reply
+/// while it was `pending` (``Projections/ConversationState/humanActive``).
+extension ProjectionService: Outbox.Ownership {
+    public func humanOwns(_ conversation: ConversationAddress) async -> Bool {
+        guard let state = state(of: conversation) else { return false }
+        return state.status == .open || state.humanActive
     }
 }

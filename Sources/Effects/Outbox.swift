@@ -19,7 +19,13 @@ import Synchronization
 ///   matched against its echo (`message_created` with our `source_id`) and only re-sent when no
 ///   echo arrived within ``OutboxConfiguration/echoGracePeriod``.
 public final class Outbox: Service, Sendable {
+    /// Whether a human owns a conversation now: the bot never speaks to the customer then.
+    public protocol Ownership: Sendable {
+        func humanOwns(_ conversation: ConversationAddress) async -> Bool
+    }
+
     private let ledger: any LedgerStore
+    private let ownership: (any Ownership)?
     private let api: any ChatwootAPI
     private let reads: ReadEffects
     private let configuration: OutboxConfiguration
@@ -32,10 +38,14 @@ public final class Outbox: Service, Sendable {
     /// - Parameter lookups: performs the policy's lookups and actions; without it they are
     ///   recorded as failed.
     ///   - nlu: the external NLU service of the policy, if it uses one.
+    ///   - ownership: asked before each attempt of a message the customer would see. A reply
+    ///     decided while the bot owned the conversation is not sent once a human has taken it
+    ///     over (its sending was retried past the hand-off, say, or resumed after a restart).
     public init(ledger: any LedgerStore, api: any ChatwootAPI, lookups: (any LookupPerformer)? = nil,
-                nlu: (any ExternalNLU)? = nil,
+                nlu: (any ExternalNLU)? = nil, ownership: (any Ownership)? = nil,
                 configuration: OutboxConfiguration = .init(), metrics: OutboxMetrics, logger: Logger) {
         self.ledger = ledger
+        self.ownership = ownership
         self.api = api
         reads = ReadEffects(lookups: lookups, nlu: nlu, retry: configuration.retry, lookupAttempts: configuration.lookupAttempts, logger: logger)
         self.configuration = configuration
@@ -119,6 +129,9 @@ public final class Outbox: Service, Sendable {
         var mayHaveTakenEffect = false
         let result = await withRetry(configuration.retry, clock: ContinuousClock()) { () async -> AttemptOutcome<Int?> in
             attempt += 1
+            if item.command.isCustomerVisible, let ownership, await ownership.humanOwns(item.conversation) {
+                return .final(status: nil, message: Self.humanOwnsMessage)
+            }
             // A create that timed out, lost its connection or got a gateway's 502/504 may have taken
             // effect (Chatwoot has no idempotency key): wait for its echo before creating it again.
             if attempt > 1, case .sendMessage = item.command,
@@ -153,6 +166,8 @@ public final class Outbox: Service, Sendable {
                                   attempts: result.attempts, latencyMilliseconds: Int((ContinuousClock.now - start).inSeconds * 1000),
                                   error: result.lastError.map { String($0.prefix(500)) }), for: item)
     }
+
+    public static let humanOwnsMessage = "not sent: a human owns the conversation now (it was handed off, or an agent replied), and the bot does not speak to the customer then"
 
     /// A lookup or action. Reads are retried with the one backoff schedule; an action is retried
     /// only when it carries an idempotency key (the backend recognises the resend).

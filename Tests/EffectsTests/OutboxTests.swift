@@ -30,9 +30,9 @@ import Testing
     }
 
     /// Runs the outbox until `count` effect results are in the ledger, then stops it.
-    private func runOutbox(_ ledger: FileLedger, _ directory: LedgerDirectory, api: any ChatwootAPI,
+    private func runOutbox(_ ledger: FileLedger, _ directory: LedgerDirectory, api: any ChatwootAPI, ownership: (any Outbox.Ownership)? = nil,
                            configuration: OutboxConfiguration, until count: Int) async throws -> [EffectResult] {
-        let outbox = Outbox(ledger: ledger, api: api, configuration: configuration,
+        let outbox = Outbox(ledger: ledger, api: api, ownership: ownership, configuration: configuration,
                             metrics: OutboxMetrics(factory: NOOPMetricsHandler.instance), logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
         return try await withThrowingTaskGroup(of: [EffectResult]?.self) { group in
             group.addTask { try await outbox.run(); return nil }
@@ -132,6 +132,51 @@ import Testing
         await ledger.close()
         #expect(results.map(\.command) == [0, 1])
         #expect(results.allSatisfy { $0.outcome == .ok && $0.attempts == 1 })
+    }
+
+    /// Who owns each conversation, as the projections would say.
+    private actor Owners: Outbox.Ownership {
+        private var humans: Set<ConversationAddress> = []
+        func handOff(_ conversation: ConversationAddress) { humans.insert(conversation) }
+        func humanOwns(_ conversation: ConversationAddress) -> Bool { humans.contains(conversation) }
+    }
+
+    /// The bot never speaks to the customer while a human owns the conversation: a reply decided
+    /// before the hand-off is not sent after it — neither on its first attempt nor on a retry
+    /// once the hand-off came in meanwhile. What the agent needs (a note, the status) still goes.
+    @Test func aReplyIsNotSentOnceAHumanOwnsTheConversation() async throws {
+        let temp = TemporaryDirectory()
+        let directory = LedgerDirectory(dataPath: temp.path + "/data")
+        let (ledger, _) = try FileLedger.open(directory: directory)
+        let api = InMemoryChatwootAPI()
+        let owners = Owners()
+        await owners.handOff(Self.conversationA)
+        await api.failNext(with: ChatwootAPIError(kind: .server, status: 503, endpoint: "POST messages"))
+        _ = try await ledger.append([decision(Self.conversationB, [.sendMessage(.text("B: retried past the hand-off"))])])
+        _ = try await ledger.append([decision(Self.conversationA, [.sendMessage(.text("A: too late")), .sendMessage(.privateNote("A: for the agent")), .setStatus(.open)])])
+        var configuration = fastConfiguration()
+        configuration.retry.baseDelay = .milliseconds(300)
+        configuration.retry.maximumDelay = .milliseconds(300)
+        let handOffB = Task {
+            // The agent takes B while its reply waits for its retry.
+            while await !api.calls.contains(where: { if case .createMessage(_, let c) = $0 { c == Self.conversationB } else { false } }) {
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            await owners.handOff(Self.conversationB)
+        }
+        let results = try await runOutbox(ledger, directory, api: api, ownership: owners, configuration: configuration, until: 4)
+        _ = try await handOffB.value
+        await ledger.close()
+        let b = try #require(results.first { $0.command == 0 && $0.kind == "send_message" && $0.attempts == 2 })
+        #expect(b.outcome == .failed && b.error == Outbox.humanOwnsMessage)
+        let a = results.filter { $0.decision != b.decision }.sorted { $0.command < $1.command }
+        #expect(a.map(\.outcome) == [.failed, .ok, .ok])
+        #expect(a[0].error == Outbox.humanOwnsMessage && a[0].attempts == 1)
+        let sent = await api.calls.compactMap { call -> String? in
+            if case .createMessage(let message, _) = call { return message.content }
+            return nil
+        }
+        #expect(sent == ["B: retried past the hand-off", "A: for the agent"] || sent == ["A: for the agent", "B: retried past the hand-off"], "\(sent)")
     }
 
     @Test func aConversationsRepliesKeepTheirOrderWhileOthersProceed() async throws {
