@@ -27,6 +27,10 @@ public struct ServerConfiguration: Sendable {
     public var deduplicationWindow = 200_000
     /// Serves `POST /bench/noop` (answers 200 without reading the body): the benchmark's reference route.
     public var enableNoopRoute = false
+    /// A connection that sends nothing for this long is closed, a request half-way through its
+    /// body included: a client that stops mid-upload would otherwise hold the bytes it sent (up
+    /// to the body limit, per connection) for ever. Chatwoot sends a whole delivery at once.
+    public var idleTimeout: Duration = .seconds(30)
     /// `LEDGERBOT_ADMIN_TOKEN`: without it, pages with customer data answer 404.
     public var adminToken: AdminToken?
 

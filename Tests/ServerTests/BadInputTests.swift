@@ -121,4 +121,42 @@ import Testing
         let rejected = try readLedger(temp.ledgerDirectory).first { $0.type == EventType.webhookRejected }
         #expect(rejected.map { String(decoding: $0.meta, as: UTF8.self).contains("too_large") } == true)
     }
+
+    /// A client that stops half-way through its body is disconnected after the idle timeout,
+    /// so it cannot hold what it sent (up to the body limit per connection) for ever; the
+    /// server goes on answering others.
+    @Test func anUploadThatStopsHalfWayIsDisconnected() async throws {
+        let temp = TemporaryDirectory()
+        var configuration = ServerConfiguration()
+        configuration.idleTimeout = .milliseconds(300)
+        let good = try chatwootFixture("webhook-message_created-incoming.json")
+        let (closed, status) = try await ServerHarness.with(directory: temp.ledgerDirectory, configuration: configuration) { server in
+            let port = server.port
+            let closed = try await offPool { () throws -> Bool in
+                let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+                defer { close(fd) }
+                var address = sockaddr_in()
+                address.sin_family = sa_family_t(AF_INET)
+                address.sin_port = in_port_t(UInt16(port).bigEndian)
+                address.sin_addr.s_addr = inet_addr("127.0.0.1")
+                let connected = withUnsafePointer(to: &address) { pointer in
+                    pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+                }
+                guard connected else { return false }
+                var timeout = timeval(tv_sec: 20, tv_usec: 0) // liveness: without the idle timeout, the read below waits 20 s and fails the test
+                setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+                let head = Array("POST /webhooks/chatwoot HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{\"event\":".utf8)
+                _ = write(fd, head, head.count)
+                var buffer = [UInt8](repeating: 0, count: 1024)
+                while true {
+                    let count = read(fd, &buffer, buffer.count)
+                    if count == 0 { return true } // the server closed the connection
+                    if count < 0 { return false } // still open when the liveness bound ran out
+                }
+            }
+            return (closed, try await server.post(good).status)
+        }
+        #expect(closed)
+        #expect(status == 200)
+    }
 }
