@@ -4,6 +4,7 @@ import Foundation
 import JSONScan
 import Ledger
 import Logging
+import Synchronization
 
 /// One webhook delivery as it arrived.
 public struct WebhookDelivery: Sendable {
@@ -75,6 +76,7 @@ public final class WebhookIngest: Sendable {
     private let compactForm: WebhookCompactForm?
     private let acknowledgement: DeadlineQueue<IngestOutcome>
     private let backlog: IngestBacklog
+    private let unauthenticatedRejections = RejectionSampler()
 
     /// Bytes of a rejected body kept in the ledger for diagnosis.
     static let excerptLimit = 512
@@ -245,14 +247,25 @@ public final class WebhookIngest: Sendable {
     fileprivate func reject(_ delivery: WebhookDelivery, status: Int, reason: String, detail: String, keepExcerpt: Bool, at received: Date) async -> IngestOutcome {
         metrics.rejected(reason: reason)
         metrics.delivered(event: "other", outcome: "rejected")
+        let rejection = IngestOutcome.rejected(status: status, reason: reason)
+        // Anyone can send a request that fails its signature or is too large: such rejections are
+        // recorded (and logged) at most once a minute per reason, with how many were left out
+        // before, so that a flood cannot grow the append-only ledger; and nothing the sender
+        // chose (its delivery id, content type) is kept. The metrics count every one.
+        let unauthenticated = status == 401 || status == 413
+        var leftOut = 0
+        if unauthenticated {
+            guard let count = unauthenticatedRejections.admit(reason, at: received) else { return rejection }
+            leftOut = count
+        }
         var meta: [(String, JSONWriter.Value)] = [("reason", .string(reason)), ("status", .int(Int64(status))),
                                                   ("detail", .string(String(detail.prefix(300)))), ("bytes", .int(Int64(delivery.body.count)))]
-        if let id = delivery.deliveryID { meta.append(("delivery", .string(String(id.prefix(200))))) }
-        if let type = delivery.contentType { meta.append(("content_type", .string(String(type.prefix(200))))) }
+        if !unauthenticated, let id = delivery.deliveryID { meta.append(("delivery", .string(String(id.prefix(200))))) }
+        if !unauthenticated, let type = delivery.contentType { meta.append(("content_type", .string(String(type.prefix(200))))) }
+        if leftOut > 0 { meta.append(("left_out_before", .int(Int64(leftOut)))) }
         let excerpt = keepExcerpt ? Array(delivery.body.prefix(Self.excerptLimit)) : []
         let draft = EventDraft(stream: "", type: EventType.webhookRejected, time: Timestamp.micros(received), body: excerpt, meta: JSONWriter.object(meta))
-        let rejection = IngestOutcome.rejected(status: status, reason: reason)
-        logger.info("webhook rejected", metadata: ["http.status": "\(status)", "webhook.reason": "\(reason)"])
+        logger.info("webhook rejected", metadata: ["http.status": "\(status)", "webhook.reason": "\(reason)", "webhook.left_out_before": "\(leftOut)"])
         // Anyone can send rejected requests: their records wait for the ledger in the backlog too.
         let size = excerpt.count + draft.meta.count + IngestBacklog.overhead
         guard admit(size) else {
@@ -288,3 +301,21 @@ extension WebhookIngest {
     }
 }
 
+/// Lets through one rejection per reason a minute and counts the others (see ``WebhookIngest``).
+final class RejectionSampler: Sendable {
+    static let interval: TimeInterval = 60
+    private let state = Mutex<[String: (recorded: Date, leftOut: Int)]>([:])
+
+    /// How many were left out since the last one recorded for `reason`, or nil: leave this one out.
+    func admit(_ reason: String, at time: Date) -> Int? {
+        state.withLock { state in
+            if let last = state[reason], time.timeIntervalSince(last.recorded) < Self.interval, time >= last.recorded {
+                state[reason] = (last.recorded, last.leftOut + 1)
+                return nil
+            }
+            let leftOut = state[reason]?.leftOut ?? 0
+            state[reason] = (time, 0)
+            return leftOut
+        }
+    }
+}

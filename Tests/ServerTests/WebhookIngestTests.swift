@@ -4,6 +4,7 @@ import Foundation
 import Ledger
 import LedgerbotTesting
 import Server
+import Synchronization
 import Testing
 
 @Suite struct WebhookIngestTests {
@@ -97,9 +98,10 @@ import Testing
         let signer = WebhookSignature(secret: "s3cr3t-bot-secret")
         var configuration = ServerConfiguration()
         configuration.webhookSignature = signer
-        let now = Date(timeIntervalSince1970: 1_778_663_742)
-        let ts = Int64(now.timeIntervalSince1970)
-        try await ServerHarness.with(directory: temp.ledgerDirectory, configuration: configuration, now: { now }) { server in
+        let start = Date(timeIntervalSince1970: 1_778_663_742)
+        let clock = Mutex(start)
+        let ts = Int64(start.timeIntervalSince1970)
+        try await ServerHarness.with(directory: temp.ledgerDirectory, configuration: configuration, now: { clock.withLock { $0 } }) { server in
             let good = try await server.post(body, headers: ["X-Chatwoot-Timestamp": "\(ts)", "X-Chatwoot-Signature": signer.sign(body: body, timestamp: ts)])
             #expect(good.status == 200)
             #expect(try await server.post(body).status == 401, "missing signature")
@@ -110,11 +112,21 @@ import Testing
             let old = ts - 3600
             #expect(try await server.post(body, headers: ["X-Chatwoot-Timestamp": "\(old)", "X-Chatwoot-Signature": signer.sign(body: body, timestamp: old)]).status == 401)
             #expect(try await server.post(body, headers: ["X-Chatwoot-Timestamp": "soon", "X-Chatwoot-Signature": "sha256=zz"]).status == 401)
+            // A flood of unsigned requests: every one is refused, one a minute per reason is recorded.
+            for n in 0..<200 {
+                #expect(try await server.post(body, headers: ["X-Chatwoot-Delivery": "flood-\(n)-" + String(repeating: "x", count: 150)]).status == 401)
+            }
+            clock.withLock { $0 += 61 }
+            #expect(try await server.post(body, headers: ["X-Chatwoot-Delivery": "after-a-minute"]).status == 401)
         }
         let events = try readLedger(temp.ledgerDirectory)
         #expect(events.filter { $0.type == EventType.webhookReceived }.count == 1)
         let rejected = events.filter { $0.type == EventType.webhookRejected }
-        #expect(rejected.count == 5)
+        let reasons = rejected.map { String(decoding: $0.meta, as: UTF8.self) }
+        // missing, mismatch (the second one, tampered, left out), expired, malformed; then the next minute's missing.
+        #expect(rejected.count == 5, "\(reasons)")
+        #expect(reasons.last?.contains("\"left_out_before\":200") == true, "\(reasons)")
+        #expect(!reasons.joined().contains("flood-") && !reasons.joined().contains("after-a-minute"), "the sender's delivery ids are not kept")
         #expect(rejected.allSatisfy { $0.body.isEmpty }, "unauthenticated bytes are not kept")
         let everything = events.map { String(decoding: $0.body + $0.meta, as: UTF8.self) }.joined()
         #expect(!everything.contains("s3cr3t-bot-secret"), "the secret never reaches the ledger")
