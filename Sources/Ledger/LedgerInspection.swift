@@ -10,6 +10,15 @@ public struct VerifyReport: Sendable {
     public var problem: LedgerError?
     public var isIntact: Bool { problem == nil }
     public init() {}
+
+    /// Reports damage unless the head hash is `expected` or starts with it (a head kept
+    /// elsewhere: it catches a ledger rewritten whole, chain and all). nil checks nothing.
+    public mutating func require(head expected: String?) {
+        guard problem == nil, let expected else { return }
+        let wanted = expected.lowercased()
+        guard wanted.isEmpty || !headHash.hexString.hasPrefix(wanted) else { return }
+        problem = LedgerError(.corrupted, "head hash \(headHash.hexString) differs from the expected \(wanted): the ledger was rewritten or is not the one you recorded")
+    }
 }
 
 /// The result of ``LedgerInspection/stats(directory:dictionaries:progress:)``.
@@ -67,10 +76,7 @@ public enum LedgerInspection {
         if report.problem == nil, let damage = acknowledgedDamage(directory: directory, torn: iterator.torn, readHead: report.headSeq) {
             report.problem = damage
         }
-        if report.problem == nil, let expectedHead, expectedHead.lowercased() != report.headHash.hexString {
-            report.problem = LedgerError(.corrupted, "head hash \(report.headHash.hexString) differs from the expected \(expectedHead.lowercased()): the ledger was rewritten or is not the one you recorded",
-                                         location: report.segments.last.map { .init(segment: $0.name, offset: $0.validBytes, seq: report.headSeq) })
-        }
+        report.require(head: expectedHead)
         return report
     }
 

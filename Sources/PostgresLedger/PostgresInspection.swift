@@ -44,9 +44,7 @@ extension PostgresLedger {
         if report.problem == nil, report.headSeq == head, report.headHash != headLink {
             report.problem = LedgerError(.corrupted, "the head row's hash does not match the chain at seq \(head)")
         }
-        if report.problem == nil, let expectedHead, expectedHead.lowercased() != report.headHash.hexString {
-            report.problem = LedgerError(.corrupted, "head hash \(report.headHash.hexString) is not the expected \(expectedHead)")
-        }
+        report.require(head: expectedHead)
         return report
     }
 

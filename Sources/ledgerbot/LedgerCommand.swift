@@ -24,8 +24,14 @@ extension LedgerCommand {
                 """
         )
         @OptionGroup var options: StoreOptions
-        @Option(help: ArgumentHelp("Fail unless the head hash equals this one (kept from an earlier `stats`).", valueName: "HASH"))
+        @Option(help: ArgumentHelp("Fail unless the head hash equals this one, or starts with it (at least 16 hex digits; `stats` and `verify` print the whole hash).", valueName: "HASH"))
         var expectHead: String?
+
+        func validate() throws {
+            if let expectHead, !(16...64).contains(expectHead.count) || !expectHead.allSatisfy(\.isHexDigit) {
+                throw ValidationError("--expect-head takes the head hash (64 hex digits, as `ledgerbot ledger stats` prints it) or at least its first 16 hex digits")
+            }
+        }
         @Option(help: "Output format.") var format: OutputFormat = .text
         @Flag(help: "Also check that the compact form ingest recorded beside each webhook reads as its raw body does.")
         var forms = false
@@ -184,6 +190,10 @@ extension LedgerCommand {
         @Option(help: ArgumentHelp("Write to FILE instead of standard output.", valueName: "FILE")) var output: String?
         @Option(help: "First seq to export.") var from: UInt64 = 1
         @Option(help: "Last seq to export.") var through: UInt64?
+
+        func validate() throws {
+            if let through, through < from { throw ValidationError("--through (\(through)) is before --from (\(from)): nothing could be exported") }
+        }
 
         func run() async throws {
             try await reportingErrors {

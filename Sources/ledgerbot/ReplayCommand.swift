@@ -58,6 +58,9 @@ struct ReplayCommand: AsyncParsableCommand {
     func validate() throws {
         if let since, Timestamp.parse(since) == nil { throw ValidationError("--since must be an ISO 8601 time such as 2026-11-01T00:00:00Z") }
         if let until, Timestamp.parse(until) == nil { throw ValidationError("--until must be an ISO 8601 time such as 2026-11-30T23:59:59Z") }
+        if let since, let until, let from = Timestamp.parse(since), let to = Timestamp.parse(until), from > to {
+            throw ValidationError("--since (\(since)) is after --until (\(until)): no input could match")
+        }
         if let threads, !(1...2).contains(threads) { throw ValidationError("--threads must be 1 or 2 (a second thread reads ahead; the fold and the reactor run in ledger order on one)") }
         if let residentConversations, residentConversations < 0 { throw ValidationError("--resident-conversations must be 0 (all in memory) or more") }
         if live && policy == nil { throw ValidationError("--live needs --policy FILE: it evaluates a new bot version against real history") }
@@ -195,6 +198,10 @@ struct ReplayView {
         out += "Replayed \(formatCount(report.events)) events (through seq \(report.headSeq)): \(formatCount(report.compared)) decisions compared, \(formatCount(report.identical)) identical, \(formatCount(behaviour)) changed"
             + (report.changes.count > behaviour ? " (\(formatCount(report.changes.count - behaviour)) more differ only in scores or explanation).\n" : ".\n")
         for warning in report.warnings { out += "warning: \(warning)\n" }
+        if report.compared == 0 {
+            out += "Nothing was compared: no decision matched the filters (or the ledger has none).\n"
+            return out
+        }
         if behaviour == 0 {
             out += whatIf == nil ? "Every decision re-derived from the ledger equals the recorded one.\n" : "The new version decides exactly as the recorded one on this history.\n"
             return out

@@ -226,4 +226,29 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: directory.indexPath), "the index, the witness, is kept")
         #expect(try await ledgerbot("ledger", "verify", "--data", data).status == 1, "still reported, run after run")
     }
+
+    /// Ranges that cannot match are usage errors (exit 64), a head hash may be given by its first
+    /// 16 hex digits (the demo prints it shortened), and a replay that compared nothing says so
+    /// instead of "every decision equals the recorded one".
+    @Test func emptyRangesAreUsageErrorsAndAReplayThatComparedNothingSaysSo() async throws {
+        let temp = TemporaryDirectory()
+        let data = temp.path + "/data"
+        #expect(try await ledgerbot("ledger", "import", "--data", data, stdin: Data(try sampleLines(12).utf8)).status == 0)
+        let inverted = try await ledgerbot("replay", "--data", data, "--since", "2030-01-01T00:00:00Z", "--until", "2020-01-01T00:00:00Z")
+        #expect(inverted.status == 64 && inverted.stderr.contains("is after --until"), "\(inverted.stderr)")
+        let export = try await ledgerbot("ledger", "export", "--data", data, "--from", "20", "--through", "10")
+        #expect(export.status == 64 && export.stderr.contains("is before --from"), "\(export.stderr)")
+
+        let json = try await ledgerbot("ledger", "verify", "--data", data, "--format", "json")
+        let head = try #require((try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])?["head_hash"] as? String)
+        #expect(try await ledgerbot("ledger", "verify", "--data", data, "--expect-head", String(head.prefix(16))).status == 0)
+        #expect(try await ledgerbot("ledger", "verify", "--data", data, "--expect-head", head.uppercased()).status == 0)
+        #expect(try await ledgerbot("ledger", "verify", "--data", data, "--expect-head", String(repeating: "0", count: 16)).status == 1)
+        let notHex = try await ledgerbot("ledger", "verify", "--data", data, "--expect-head", "not-a-hash")
+        #expect(notHex.status == 64 && notHex.stderr.contains("64 hex digits"), "\(notHex.stderr)")
+
+        let nothing = try await ledgerbot("replay", "--data", data, "--conversation", "99999")
+        #expect(nothing.status == 0)
+        #expect(nothing.stdout.contains("Nothing was compared") && !nothing.stdout.contains("equals the recorded one"), "\(nothing.stdout)")
+    }
 }
