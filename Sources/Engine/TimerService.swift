@@ -29,6 +29,10 @@ public actor TimerService: Service {
 
     public func run() async throws {
         try await cancelWhenGracefulShutdown {
+            // The projections start from their checkpoint, which may be far behind the ledger (a
+            // PostgreSQL standby taking over, a restart after a long outage): the timers fired
+            // since would still look pending and fire again. Fire only once they have caught up.
+            await self.projections.waitUntilApplied(try await self.ledger.committedHeadSeq())
             while !Task.isCancelled {
                 try await self.fireDue()
                 // Timers are minutes long: half a second of lateness is fine. Cancellation (shutdown) ends the wait.
