@@ -210,8 +210,14 @@ struct ReplayView {
             out += "\nconversation \(address.accountId)/\(address.conversationId): \(changes.count) changed decision(s); first divergence at input seq \(changes[0].inputSeq) (\(Timestamp.iso8601(micros: changes[0].time)))\n"
             for change in changes.prefix(limit) {
                 out += "  input seq \(change.inputSeq)" + (change.recordedSeq.map { " (recorded decision seq \($0))" } ?? " (nothing recorded)") + "\n"
-                out += "    recorded: " + Self.describe(DecisionSummary(change.recorded), present: change.recorded != nil) + "\n"
-                out += "    replayed: " + Self.describe(DecisionSummary(change.replayed), present: change.replayed != nil) + "\n"
+                let recorded = Self.describe(DecisionSummary(change.recorded), present: change.recorded != nil)
+                let replayed = Self.describe(DecisionSummary(change.replayed), present: change.replayed != nil)
+                out += "    recorded: " + recorded + "\n"
+                out += "    replayed: " + replayed + "\n"
+                // Lines that read the same (a score, an explanation differs): say where they differ.
+                if recorded == replayed, let difference = Self.firstDifference(change) {
+                    out += "    first difference at \(difference.path): recorded \(difference.recorded), replayed \(difference.replayed)\n"
+                }
                 for step in change.live { out += "    live: " + Self.describe(step) + "\n" }
             }
             if changes.count > limit { out += "  … \(changes.count - limit) more (--limit, or --format json for all)\n" }
@@ -270,11 +276,50 @@ struct ReplayView {
                     "recorded": Self.json(DecisionSummary(change.recorded), present: change.recorded != nil),
                     "replayed": Self.json(DecisionSummary(change.replayed), present: change.replayed != nil),
                     "live": change.live.map(Self.json),
+                    "first_difference": Self.firstDifference(change).map { ["path": $0.path, "recorded": $0.recorded, "replayed": $0.replayed] } as Any? ?? NSNull(),
                 ]
             },
             "unrecorded_effects": unrecordedEffects.map { ["kind": "lookup", "name": $0.lookup, "account": $0.change.conversation.accountId,
                                                            "conversation": $0.change.conversation.conversationId, "input_seq": $0.change.inputSeq] as [String: Any] },
         ]
+    }
+
+    /// Where the recorded and the replayed decision first differ, as a path into their JSON
+    /// (`explanation.nlu.ranking[0].confidence`) with both values: the summary lines can read
+    /// the same while a score or an explanation differs, and a difference must be findable.
+    static func firstDifference(_ change: DecisionChange) -> (path: String, recorded: String, replayed: String)? {
+        guard let recorded = change.recorded.flatMap(jsonValue), let replayed = change.replayed.flatMap(jsonValue) else { return nil }
+        return firstDifference(recorded, replayed, at: "")
+    }
+
+    private static func jsonValue(_ decision: Decision) -> JSONValue? {
+        (try? decision.encoded()).flatMap { try? JSONDecoder().decode(JSONValue.self, from: Data($0)) }
+    }
+
+    private static func firstDifference(_ a: JSONValue, _ b: JSONValue, at path: String) -> (path: String, recorded: String, replayed: String)? {
+        switch (a, b) {
+        case (.object(let x), .object(let y)):
+            for key in Set(x.keys).union(y.keys).sorted() {
+                let member = path.isEmpty ? key : path + "." + key
+                guard let left = x[key], let right = y[key] else { return (member, x[key].map(text) ?? "(absent)", y[key].map(text) ?? "(absent)") }
+                if let found = firstDifference(left, right, at: member) { return found }
+            }
+            return nil
+        case (.array(let x), .array(let y)):
+            for index in 0..<max(x.count, y.count) {
+                let element = "\(path)[\(index)]"
+                guard index < x.count, index < y.count else { return (element, index < x.count ? text(x[index]) : "(absent)", index < y.count ? text(y[index]) : "(absent)") }
+                if let found = firstDifference(x[index], y[index], at: element) { return found }
+            }
+            return nil
+        default:
+            return a == b ? nil : (path.isEmpty ? "(the whole decision)" : path, text(a), text(b))
+        }
+    }
+
+    private static func text(_ value: JSONValue) -> String {
+        let bytes = (try? JSONEncoder().encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "\(value)"
+        return bytes.count > 120 ? String(bytes.prefix(117)) + "…" : bytes
     }
 
     static func json(_ summary: DecisionSummary, present: Bool) -> Any {

@@ -251,4 +251,22 @@ import Testing
         #expect(nothing.status == 0)
         #expect(nothing.stdout.contains("Nothing was compared") && !nothing.stdout.contains("equals the recorded one"), "\(nothing.stdout)")
     }
+
+    /// A recorded decision that differs from the re-derived one only in a score reads the same
+    /// in the summary lines: replay names the first differing field with both values.
+    @Test func aDifferenceOnlyInAScoreIsNamedByItsPath() async throws {
+        let snapshot = fixturesDirectory().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("snapshots/support-triage/ledger.jsonl")
+        let lines = try String(contentsOf: snapshot, encoding: .utf8)
+        let edited = lines.replacingOccurrences(of: #"{"confidence":0.0247,"intent":"goodbye"}"#, with: #"{"confidence":0.0248,"intent":"goodbye"}"#)
+        #expect(edited != lines)
+        let temp = TemporaryDirectory()
+        let data = temp.path + "/data"
+        #expect(try await ledgerbot("ledger", "import", "--data", data, stdin: Data(edited.utf8)).status == 0)
+        let replay = try await ledgerbot("replay", "--data", data)
+        #expect(replay.status == 1)
+        #expect(replay.stdout.contains("first difference at explanation.nlu.ranking[1].confidence: recorded 0.0248, replayed 0.0247"), "\(replay.stdout)")
+        let json = try await ledgerbot("replay", "--data", data, "--format", "json")
+        #expect(json.stdout.contains(#""path" : "explanation.nlu.ranking[1].confidence""#) || json.stdout.contains(#""path":"explanation.nlu.ranking[1].confidence""#), "\(json.stdout)")
+    }
 }
