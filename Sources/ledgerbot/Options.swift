@@ -26,6 +26,10 @@ func reportingErrors<T>(_ body: () async throws -> T) async throws -> T {
         throw error
     } catch let error as CleanExit {
         throw error
+    } catch let error as LedgerError where error.kind == .corrupted && !error.message.contains("ledger repair") {
+        // Read-only commands meet damage too: say what to do, as the writers do.
+        printError("error: \(error)\nThe ledger is damaged: `ledgerbot ledger verify` on it shows where, and `ledgerbot ledger repair` moves the damaged frames aside (into quarantine/, nothing is deleted).")
+        throw ExitCode(2)
     } catch {
         printError("error: \(error)")
         throw ExitCode(2)

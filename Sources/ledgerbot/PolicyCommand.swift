@@ -23,8 +23,10 @@ struct PolicyCommand: AsyncParsableCommand {
         @Option(help: "text or json.") var format: OutputFormat = .text
 
         func run() async throws {
-            guard FileManager.default.fileExists(atPath: file) else {
-                printError("error: \(file): no such file")
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: file, isDirectory: &isDirectory), !isDirectory.boolValue,
+                  FileManager.default.isReadableFile(atPath: file) else {
+                printError("error: \(file): " + (isDirectory.boolValue ? "a directory, not a policy file" : "no such file, or not readable"))
                 throw ExitCode(2)
             }
             do {

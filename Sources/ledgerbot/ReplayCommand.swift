@@ -63,6 +63,15 @@ struct ReplayCommand: AsyncParsableCommand {
         }
         if let threads, !(1...2).contains(threads) { throw ValidationError("--threads must be 1 or 2 (a second thread reads ahead; the fold and the reactor run in ledger order on one)") }
         if let residentConversations, residentConversations < 0 { throw ValidationError("--resident-conversations must be 0 (all in memory) or more") }
+        if let html {
+            // Checked before the replay, which may take minutes, not after it.
+            let folder = (html as NSString).deletingLastPathComponent
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: folder.isEmpty ? "." : folder, isDirectory: &isDirectory), isDirectory.boolValue,
+                  FileManager.default.isWritableFile(atPath: folder.isEmpty ? "." : folder) else {
+                throw ValidationError("--html \(html): the folder \(folder.isEmpty ? "." : folder) does not exist or is not writable")
+            }
+        }
         if live && policy == nil { throw ValidationError("--live needs --policy FILE: it evaluates a new bot version against real history") }
     }
 

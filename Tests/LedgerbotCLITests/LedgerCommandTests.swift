@@ -250,6 +250,11 @@ import Testing
         let nothing = try await ledgerbot("replay", "--data", data, "--conversation", "99999")
         #expect(nothing.status == 0)
         #expect(nothing.stdout.contains("Nothing was compared") && !nothing.stdout.contains("equals the recorded one"), "\(nothing.stdout)")
+        // Checked before the work, not after it; a folder is not a policy file.
+        let html = try await ledgerbot("replay", "--data", data, "--html", temp.path + "/missing-folder/report.html")
+        #expect(html.status == 64 && html.stderr.contains("does not exist or is not writable"), "\(html.stderr)")
+        let folder = try await ledgerbot("policy", "check", temp.path)
+        #expect(folder.status == 2 && folder.stderr.contains("a directory, not a policy file"), "\(folder.stderr)")
     }
 
     /// A recorded decision that differs from the re-derived one only in a score reads the same
@@ -268,5 +273,24 @@ import Testing
         #expect(replay.stdout.contains("first difference at explanation.nlu.ranking[1].confidence: recorded 0.0248, replayed 0.0247"), "\(replay.stdout)")
         let json = try await ledgerbot("replay", "--data", data, "--format", "json")
         #expect(json.stdout.contains(#""path" : "explanation.nlu.ranking[1].confidence""#) || json.stdout.contains(#""path":"explanation.nlu.ranking[1].confidence""#), "\(json.stdout)")
+    }
+
+    /// Read-only commands that meet damage say what to do about it, as the writers do.
+    @Test func readersMeetingDamageSayHowToRepairIt() async throws {
+        let temp = TemporaryDirectory()
+        let data = temp.path + "/data"
+        #expect(try await ledgerbot("ledger", "import", "--data", data, stdin: Data(try sampleLines(8).utf8)).status == 0)
+        let more = try sampleLines(16).split(separator: "\n").dropFirst(8).joined(separator: "\n") + "\n"
+        #expect(try await ledgerbot("ledger", "import", "--data", data, stdin: Data(more.utf8)).status == 0)
+        let directory = LedgerDirectory(dataPath: data)
+        let path = directory.segmentPath(try #require(try directory.segmentNames().first))
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        bytes[SegmentFormat.headerSize + 80] ^= 0xFF // inside the first frame's payload: damage, not a torn tail
+        try bytes.write(to: URL(fileURLWithPath: path))
+        for command in [["ledger", "stats"], ["ledger", "export"], ["replay"]] {
+            let result = try await offPool { [binary] in try runProcess(binary, command + ["--data", data]) }
+            #expect(result.status == 2, "\(command): \(result.stderr)")
+            #expect(result.stderr.contains("checksum mismatch") && result.stderr.contains("`ledgerbot ledger repair`"), "\(command): \(result.stderr)")
+        }
     }
 }
