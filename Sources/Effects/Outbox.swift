@@ -149,12 +149,13 @@ public final class Outbox: Service, Sendable {
                 let status = error.status
                 metrics.call(item.command.kind, status: status, seconds: (ContinuousClock.now - attemptStart).inSeconds)
                 let message = "\(error)"
-                return error.isRetryable ? .retryable(status: status, message: message) : .final(status: status, message: message)
+                return error.isRetryable ? .retryable(status: status, message: message, after: error.retryAfterSeconds.map { .seconds($0) })
+                                          : .final(status: status, message: message)
             } catch {
                 return .final(status: nil, message: "\(error)") // `call` throws only ChatwootAPIError; kept for the compiler
             }
         } onAttempt: { attempt, outcome in
-            if case .retryable(let status, _) = outcome {
+            if case .retryable(let status, _, _) = outcome {
                 logger.info("chatwoot call failed; retrying", metadata: ["effect.command": "\(item.command.kind)", "effect.attempt": "\(attempt)",
                                                                           "http.status": "\(status.map(String.init) ?? "transport")"])
             }

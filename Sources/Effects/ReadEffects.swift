@@ -42,7 +42,7 @@ public struct ReadEffects: LiveEffects {
         retry.maximumAttempts = min(retry.maximumAttempts, lookupAttempts)
         let logger = logger
         let result = await withRetry(retry, clock: ContinuousClock()) { await lookups.attempt(call) } onAttempt: { attempt, outcome in
-            if case .retryable(let status, _) = outcome {
+            if case .retryable(let status, _, _) = outcome {
                 logger.info("lookup failed; retrying", metadata: ["lookup.name": "\(call.name)", "effect.attempt": "\(attempt)",
                                                                   "http.status": "\(status.map(String.init) ?? "transport")"])
             }
@@ -62,7 +62,8 @@ public struct ReadEffects: LiveEffects {
             switch await nlu.understand(request.text, session: request.session, messageId: request.messageId) {
             case .understood(let answer): return .success(answer)
             case .failed(let failure):
-                return failure.retryable ? .retryable(status: failure.status, message: failure.message) : .final(status: failure.status, message: failure.message)
+                return failure.retryable ? .retryable(status: failure.status, message: failure.message, after: failure.retryAfterSeconds.map { .seconds($0) })
+                                         : .final(status: failure.status, message: failure.message)
             }
         }
         let data = result.value.flatMap { try? JSONDecoder().decode(JSONValue.self, from: JSONEncoder().encode($0)) }

@@ -14,11 +14,13 @@ public struct RetryPolicy: Sendable {
 
     public init() {}
 
-    /// The wait after `failedAttempt` (1-based) failed.
-    public func delay(afterAttempt failedAttempt: Int, random: Double = Double.random(in: -1...1)) -> Duration {
+    /// The wait after `failedAttempt` (1-based) failed; at least what the server asked for
+    /// (`Retry-After`), but never more than ``maximumDelay`` (a hint of a day must not wedge a
+    /// conversation's queue).
+    public func delay(afterAttempt failedAttempt: Int, serverAsked: Duration? = nil, random: Double = Double.random(in: -1...1)) -> Duration {
         let base = baseDelay.inSeconds
         let cap = maximumDelay.inSeconds
-        let raw = min(base * pow(multiplier, Double(failedAttempt - 1)), cap)
+        let raw = max(min(base * pow(multiplier, Double(failedAttempt - 1)), cap), min(serverAsked?.inSeconds ?? 0, cap))
         return .nanoseconds(Int64(raw * (1 + jitter * random) * 1e9))
     }
 }
@@ -26,8 +28,10 @@ public struct RetryPolicy: Sendable {
 /// How one attempt ended, for ``withRetry(_:clock:operation:onAttempt:)``.
 public enum AttemptOutcome<Success: Sendable>: Sendable {
     case success(Success)
-    /// Worth another try (429, 5xx, timeout, connection error).
-    case retryable(status: Int?, message: String)
+    /// Worth another try (429, 5xx, timeout, connection error). `after`: how long the server
+    /// asked to be left alone (`Retry-After`); the wait is at least that, up to the policy's
+    /// maximum delay.
+    case retryable(status: Int?, message: String, after: Duration? = nil)
     /// Another try would fail the same way (4xx other than 429, invalid request).
     case final(status: Int?, message: String)
 }
@@ -58,12 +62,12 @@ public func withRetry<Success: Sendable, C: Clock>(
             return RetryResult(value: value, attempts: attempt, lastStatus: nil, lastError: nil)
         case .final(let status, let message):
             return RetryResult(value: nil, attempts: attempt, lastStatus: status, lastError: message)
-        case .retryable(let status, let message):
+        case .retryable(let status, let message, let after):
             guard attempt < policy.maximumAttempts, !Task.isCancelled else {
                 return RetryResult(value: nil, attempts: attempt, lastStatus: status, lastError: message)
             }
             do {
-                try await clock.sleep(for: policy.delay(afterAttempt: attempt))
+                try await clock.sleep(for: policy.delay(afterAttempt: attempt, serverAsked: after))
             } catch {
                 return RetryResult(value: nil, attempts: attempt, lastStatus: status, lastError: message)
             }

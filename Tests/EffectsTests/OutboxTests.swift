@@ -7,6 +7,7 @@ import Ledger
 import LedgerbotTesting
 import Logging
 import Metrics
+import Synchronization
 import Testing
 
 /// The outbox over a real FileLedger, performing through the in-memory Chatwoot API
@@ -258,4 +259,37 @@ import Testing
         #expect(policy.delay(afterAttempt: 3, random: 1) == .milliseconds(1030))
         #expect(policy.delay(afterAttempt: 3, random: -1) == .milliseconds(970))
     }
+
+    /// A server's `Retry-After` is waited (at least), up to the schedule's cap: a hint of a day
+    /// must not wedge a conversation's queue.
+    @Test func aServersRetryAfterIsWaitedUpToTheMaximumDelay() async {
+        var policy = RetryPolicy()
+        policy.jitter = 0
+        let clock = RecordingClock()
+        var outcomes: [AttemptOutcome<Int>] = [
+            .retryable(status: 429, message: "slow down", after: .seconds(7)),
+            .retryable(status: 429, message: "come back tomorrow", after: .seconds(86_400)),
+            .retryable(status: 503, message: "no hint"),
+            .success(1),
+        ]
+        let result = await withRetry(policy, clock: clock) { outcomes.removeFirst() }
+        #expect(result.value == 1 && result.attempts == 4)
+        #expect(clock.slept == [.seconds(7), .seconds(30), .seconds(1)])
+    }
+}
+
+/// A clock that does not wait: it records each sleep.
+final class RecordingClock: Clock, Sendable {
+    struct Instant: InstantProtocol {
+        var offset: Duration
+        func advanced(by duration: Duration) -> Instant { Instant(offset: offset + duration) }
+        func duration(to other: Instant) -> Duration { other.offset - offset }
+        static func < (a: Instant, b: Instant) -> Bool { a.offset < b.offset }
+    }
+
+    private let sleeps = Mutex<[Duration]>([])
+    var slept: [Duration] { sleeps.withLock { $0 } }
+    var now: Instant { Instant(offset: .zero) }
+    var minimumResolution: Duration { .nanoseconds(1) }
+    func sleep(until deadline: Instant, tolerance: Duration?) async throws { sleeps.withLock { $0.append(deadline.offset) } }
 }
