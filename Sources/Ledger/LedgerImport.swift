@@ -26,13 +26,16 @@ public enum LedgerImport {
 
     /// - Parameters:
     ///   - path: a regular file (read twice: validate, then append).
+    ///   - validating: told the lines checked so far during the first pass (no total: the
+    ///     file's line count is what that pass finds out).
     public static func run(path: String, into ledger: any LedgerStore, batchBytes: Int = 1 << 20,
-                           progress: ((Int, Int) -> Void)? = nil) async throws -> Report {
+                           validating: ((Int) -> Void)? = nil, progress: ((Int, Int) -> Void)? = nil) async throws -> Report {
         let head = await ledger.headSeq()
         // Pass 1: validate every line and collect the seqs, which must increase.
         var seqs: [Seq] = []
         try withLines(path) { reader in
             while try reader.next({ line in
+                if reader.lineNumber % 4096 == 0 { validating?(reader.lineNumber) }
                 if line.isEmpty { return }
                 let event: LedgerEvent
                 do { event = try JSONLines.decode(line) } catch let error as JSONLines.LineError { throw LineError(line: reader.lineNumber, reason: error.reason) }

@@ -249,10 +249,18 @@ extension LedgerCommand {
                     spooled = temporary
                 }
                 defer { if let spooled { try? FileManager.default.removeItem(atPath: spooled) } }
-                let ledger = try await options.target().openForWriting()
+                let target = try options.target()
+                // A ledger this import creates is removed again when nothing could be imported,
+                // so a failed import does not leave an empty ledger that replays "successfully".
+                var created: String?
+                if case .directory(let directory) = target, !FileManager.default.fileExists(atPath: directory.dataPath) { created = directory.dataPath }
+                let ledger = try await target.openForWriting()
+                let validation = Progress("import: checking lines")
                 let progress = Progress("import")
                 do {
-                    let report = try await LedgerImport.run(path: path!, into: ledger) { done, total in progress.update(done, total: total) }
+                    let report = try await LedgerImport.run(path: path!, into: ledger, validating: { validation.update($0, unit: "lines") }) { done, total in
+                        progress.update(done, total: total)
+                    }
                     await ledger.close()
                     progress.finish(report.events)
                     if report.events == 0 {
@@ -262,7 +270,9 @@ extension LedgerCommand {
                                    + (report.seqsPreserved ? "" : " (renumbered after the ledger's head; causations follow)"))
                     }
                 } catch {
+                    let empty = await ledger.headSeq() == 0
                     await ledger.close()
+                    if let created, empty { try? FileManager.default.removeItem(atPath: created) }
                     throw error
                 }
             }

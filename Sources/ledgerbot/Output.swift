@@ -37,6 +37,8 @@ final class Progress {
     private lazy var lastPrint = started
     private let isTerminal = isatty(STDERR_FILENO) == 1
     private var printed = false
+    /// What the last line said, so `finish` does not repeat it.
+    private var lastDone: Int?
 
     init(_ label: String) { self.label = label }
 
@@ -48,7 +50,7 @@ final class Progress {
     }
 
     func finish(_ done: Int, unit: String = "events") {
-        guard printed else { return }
+        guard printed, lastDone != done || isTerminal else { return }
         emit(done, total: nil, unit: unit, final: true)
     }
 
@@ -61,6 +63,7 @@ final class Progress {
         }
         line += ")"
         printed = true
+        lastDone = done
         if isTerminal {
             FileHandleOutput.standardError.write("\r\u{1B}[K" + line + (final ? "\n" : ""))
         } else {

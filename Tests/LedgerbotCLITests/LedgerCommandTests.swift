@@ -158,7 +158,7 @@ import Testing
         #expect(bad.status == 2)
         #expect(bad.stderr.contains("line 3") && bad.stderr.contains("missing \"body\"") && bad.stderr.contains("nothing was imported"))
         let afterBad = try await ledgerbot("ledger", "stats", "--data", temp.path + "/data", "--format", "json")
-        #expect(afterBad.stdout.contains("\"events\" : 0"))
+        #expect(afterBad.status == 2 && afterBad.stderr.contains("does not exist"), "the ledger the failed import created is gone")
 
         // Hold the writer lock in this process; the CLI must refuse to write.
         let (ledger, _) = try FileLedger.open(directory: LedgerDirectory(dataPath: temp.path + "/data"))
@@ -292,5 +292,21 @@ import Testing
             #expect(result.status == 2, "\(command): \(result.stderr)")
             #expect(result.stderr.contains("checksum mismatch") && result.stderr.contains("`ledgerbot ledger repair`"), "\(command): \(result.stderr)")
         }
+    }
+
+    /// An import that fails (a bad line: nothing is appended) into a directory it created leaves
+    /// no empty ledger behind; into an existing ledger it leaves that ledger as it was.
+    @Test func aFailedImportLeavesNoEmptyLedgerBehind() async throws {
+        let temp = TemporaryDirectory()
+        let bad = try sampleLines(3) + "{not json}\n"
+        let fresh = temp.path + "/fresh"
+        let failed = try await ledgerbot("ledger", "import", "--data", fresh, stdin: Data(bad.utf8))
+        #expect(failed.status == 2 && failed.stderr.contains("line 4"), "\(failed.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: fresh))
+        let existing = temp.path + "/existing"
+        #expect(try await ledgerbot("ledger", "import", "--data", existing, stdin: Data(try sampleLines(2).utf8)).status == 0)
+        #expect(try await ledgerbot("ledger", "import", "--data", existing, stdin: Data(bad.utf8)).status == 2)
+        let stats = try await ledgerbot("ledger", "stats", "--data", existing)
+        #expect(stats.status == 0 && stats.stdout.contains("2 (seq 1 … 2)"), "\(stats.stdout)")
     }
 }
