@@ -37,7 +37,7 @@ public struct LedgerDirectory: Sendable {
     ///   when the directory holds something else.
     public func readManifest() throws -> [UInt8] {
         guard FileSystem.exists(dataPath) else {
-            throw LedgerError(.notFound, "data directory \(dataPath) does not exist; pass the --data directory of an existing ledger, or create one with `ledgerbot ledger import` or `ledgerbot serve`")
+            throw LedgerError(.notFound, "data directory \(dataPath) does not exist; name the data directory of an existing ledger, or create one with `ledgerbot ledger import` or `ledgerbot serve`")
         }
         guard FileSystem.exists(ledgerPath) else {
             throw LedgerError(.notFound, "no ledger in \(dataPath) (expected \(ledgerPath)/); is --data the right directory?")

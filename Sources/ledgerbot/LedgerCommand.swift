@@ -182,8 +182,10 @@ extension LedgerCommand {
         static let configuration = CommandConfiguration(
             abstract: "Write events as JSON Lines (one event a line).",
             discussion: """
-                Each line: {"seq","time","stream","type","causation","body"}; a body that is not \
-                single-line JSON is written as "body_base64" instead. `import` reads the same format.
+                Each line: {"seq","time","stream","type","causation","body","meta"} ("meta" only when \
+                the event has one: ingest's facts about a webhook); a body or meta that is not \
+                single-line JSON is written as "body_base64" or "meta_base64" instead. `import` reads \
+                the same format.
                 """
         )
         @OptionGroup var options: StoreOptions
@@ -227,7 +229,8 @@ extension LedgerCommand {
             abstract: "Append events from JSON Lines (the `export` format).",
             discussion: """
                 The whole input is validated before anything is appended: a bad line names its \
-                line number and nothing is imported. Seqs continue after the ledger's head. \
+                line number and nothing is imported. Seqs that continue the ledger's head are kept; \
+                others are renumbered after it (causations inside the file follow their events). \
                 Creates the ledger when DIR (or the database) has none.
                 """
         )
