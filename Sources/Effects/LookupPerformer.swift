@@ -104,4 +104,11 @@ public enum Variables {
         }
         return output + rest
     }
+
+    /// The names `text` refers to with `${NAME}`, in order of appearance.
+    public static func names(in text: String) -> [String] {
+        var names: [String] = []
+        _ = expand(text, from: [:]) { names.append($0) }
+        return names
+    }
 }

@@ -104,6 +104,14 @@ struct ReplayCommand: AsyncParsableCommand {
     private func liveEffects(for whatIf: Policy, httpClient: HTTPClient) throws -> ReadEffects {
         // Lookups may name any variable but the bot's own secrets, as in serve.
         let variables = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("LEDGERBOT_") }
+        // A lookup whose address is unset would be performed against nothing and fail, and its
+        // failure would read as the new version's behaviour: refuse before replaying instead.
+        let referenced = whatIf.lookups.values.sorted { $0.name < $1.name }.flatMap { lookup in
+            ([lookup.url.source] + lookup.headers.values.sorted() + [lookup.body?.source ?? ""]).flatMap(Variables.names(in:)).map { (lookup.name, $0) }
+        }
+        if let (lookup, name) = referenced.first(where: { variables[$0.1] == nil }) {
+            throw ValidationError("--live: lookup '\(lookup)' refers to ${\(name)}, which is not set in the environment; export it (as for serve), or replay without --live")
+        }
         let quiet = Logger(label: "ledgerbot.replay.live", factory: { _ in SwiftLogNoOpLogHandler() })
         return ReadEffects(lookups: HTTPLookupPerformer(httpClient: httpClient, variables: variables, logger: quiet),
                            nlu: try ExternalNLUFactory.make(whatIf, variables: variables, httpClient: httpClient, logger: quiet),

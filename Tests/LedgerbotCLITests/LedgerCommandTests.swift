@@ -309,4 +309,21 @@ import Testing
         let stats = try await ledgerbot("ledger", "stats", "--data", existing)
         #expect(stats.status == 0 && stats.stdout.contains("2 (seq 1 … 2)"), "\(stats.stdout)")
     }
+
+    /// `replay --live` refuses to start when a lookup of the new version names a variable that
+    /// is not set: performed against nothing, its failures would read as the new version's behaviour.
+    @Test func liveReplayNamesAnUnsetLookupVariable() async throws {
+        let root = fixturesDirectory().deletingLastPathComponent().deletingLastPathComponent()
+        let temp = TemporaryDirectory()
+        let data = temp.path + "/data"
+        let lines = try Data(contentsOf: root.appendingPathComponent("snapshots/ecommerce-orders/ledger.jsonl"))
+        #expect(try await ledgerbot("ledger", "import", "--data", data, stdin: lines).status == 0)
+        var environment = ProcessInfo.processInfo.environment
+        environment["ORDERS_API"] = nil
+        let without = environment
+        let policy = root.appendingPathComponent("examples/ecommerce-orders.yml").path
+        let result = try await offPool { [binary] in try runProcess(binary, ["replay", "--data", data, "--policy", policy, "--live"], environment: without) }
+        #expect(result.status == 2, "\(result.stderr)")
+        #expect(result.stderr.contains("lookup 'order_status' refers to ${ORDERS_API}, which is not set"), "\(result.stderr)")
+    }
 }
