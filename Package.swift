@@ -118,6 +118,7 @@ let package = Package(
             name: "Server",
             dependencies: [
                 "Ledger", "Domain", "Chatwoot", "JSONScan",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),

@@ -1,7 +1,9 @@
 import Chatwoot
+import Crypto
 import Foundation
 import HTTPTypes
 import Hummingbird
+import JSONScan
 import NIOCore
 
 /// The pages that show customer data (audit timelines, summaries). Implemented by the bot
@@ -17,18 +19,21 @@ public protocol AdminPages: Sendable {
 
 /// `LEDGERBOT_ADMIN_TOKEN`: required by every page with customer data. Compared in constant time.
 public struct AdminToken: Sendable {
-    private let value: [UInt8]
+    /// SHA-256 of the token: candidates are compared digest to digest, in constant time and at
+    /// one length, so the time a comparison takes does not reveal the token's length either.
+    private let digest: [UInt8]
 
-    public init(_ value: String) { self.value = Array(value.utf8) }
+    public init(_ value: String) { digest = Array(SHA256.hash(data: Array(value.utf8))) }
 
-    public func matches(_ candidate: String) -> Bool { ConstantTime.equals(value, Array(candidate.utf8)) }
+    public func matches(_ candidate: String) -> Bool { ConstantTime.equals(digest, Array(SHA256.hash(data: Array(candidate.utf8)))) }
 
     /// The name of the cookie set after a valid `?token=` so links on the page keep working.
     static let cookie = "ledgerbot_admin"
 
     /// Accepts `Authorization: Bearer T`, `?token=T` (sets the cookie) or the cookie.
     func authorize(_ request: Request) -> (ok: Bool, setCookie: Bool) {
-        if let header = request.headers[.authorization], header.hasPrefix("Bearer "), matches(String(header.dropFirst(7))) { return (true, false) }
+        // The scheme's name is case-insensitive (RFC 9110 §11.1).
+        if let header = request.headers[.authorization], header.prefix(7).lowercased() == "bearer ", matches(String(header.dropFirst(7))) { return (true, false) }
         if let token = request.uri.queryParameters.get("token"), matches(token) { return (true, true) }
         for cookies in request.headers[values: .cookie] {
             for pair in cookies.split(separator: ";") {
@@ -50,7 +55,7 @@ struct AdminController: Sendable {
         router.get("/conversations") { request, _ in try await guarded(request) { try await $0.conversationList() }.map { html($0, request) } ?? notFound() }
         router.get("/conversations/:id") { request, context in
             guard let id = context.parameters.get("id", as: Int.self) else { return badRequest("the conversation id must be a number") }
-            let account = request.uri.queryParameters.get("account", as: Int.self)
+            guard let account = Self.account(request) else { return badRequest("account must be a number") }
             return try await guarded(request) { try await $0.conversation(id: id, account: account) }.map { html($0, request) }
                 ?? notFound("conversation \(id) is not in the ledger")
         }
@@ -59,10 +64,10 @@ struct AdminController: Sendable {
             return html(DashboardApp.html, request, policy: DashboardApp.contentSecurityPolicy)
         }
         router.get("/api/conversations/:id/summary") { request, context in
-            guard let id = context.parameters.get("id", as: Int.self) else { return badRequest("the conversation id must be a number") }
-            let account = request.uri.queryParameters.get("account", as: Int.self)
-            let summary = try await guarded(request) { try await $0.summary(id: id, account: account) }
-            guard let summary else { return notFound("conversation \(id) is not in the ledger") }
+            guard let id = context.parameters.get("id", as: Int.self) else { return badRequest("the conversation id must be a number", json: true) }
+            guard let account = Self.account(request) else { return badRequest("account must be a number", json: true) }
+            let summary = try await guarded(request, json: true) { try await $0.summary(id: id, account: account) }
+            guard let summary else { return notFound("conversation \(id) is not in the ledger", json: true) }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             return Response(status: .ok, headers: [.contentType: "application/json", .cacheControl: "no-store"],
@@ -70,28 +75,44 @@ struct AdminController: Sendable {
         }
     }
 
-    /// A refusal as a plain page (an agent may see it inside Chatwoot's iframe).
+    /// `?account=N`: `.some(nil)` when absent, nil when present but not a number.
+    private static func account(_ request: Request) -> Int?? {
+        guard let text = request.uri.queryParameters.get("account") else { return .some(nil) }
+        return Int(text).map { .some($0) } ?? nil
+    }
+
+    /// A refusal as a plain page (an agent may see it inside Chatwoot's iframe), or as JSON
+    /// `{"error": …}` for the API.
     private struct Refused: Error, HTTPResponseError {
         let status: HTTPResponse.Status
         let message: String
+        var json = false
 
         func response(from request: Request, context: some RequestContext) throws -> Response {
-            var headers: HTTPFields = [.contentType: "text/plain; charset=utf-8", .cacheControl: "no-store"]
-            if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer realm=\"ledgerbot\"" }
-            return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: message + "\n")))
+            var response = AdminController.message(status, message, json: json)
+            if status == .unauthorized { response.headers[.wwwAuthenticate] = "Bearer realm=\"ledgerbot\"" }
+            return response
         }
     }
 
-    /// Runs `body` only for an authorised request; a plain-text 401/404 otherwise.
-    private func guarded<T>(_ request: Request, _ body: (any AdminPages) async throws -> T?) async throws -> T? {
+    /// Runs `body` only for an authorised request; a 401/404 otherwise.
+    private func guarded<T>(_ request: Request, json: Bool = false, _ body: (any AdminPages) async throws -> T?) async throws -> T? {
         guard let pages, let token else {
-            throw Refused(status: .notFound, message: "Pages with customer data are disabled: set LEDGERBOT_ADMIN_TOKEN to enable them.")
+            throw Refused(status: .notFound, message: "Pages with customer data are disabled: set LEDGERBOT_ADMIN_TOKEN to enable them.", json: json)
         }
         guard token.authorize(request).ok else {
             throw Refused(status: .unauthorized,
-                          message: "This page shows customer data: send Authorization: Bearer <LEDGERBOT_ADMIN_TOKEN>, or open it with ?token=<LEDGERBOT_ADMIN_TOKEN>.")
+                          message: "This page shows customer data: send Authorization: Bearer <LEDGERBOT_ADMIN_TOKEN>, or open it with ?token=<LEDGERBOT_ADMIN_TOKEN>.",
+                          json: json)
         }
         return try await body(pages)
+    }
+
+    /// An error answer: plain text for the pages, `{"error": …}` for the API.
+    static func message(_ status: HTTPResponse.Status, _ text: String, json: Bool) -> Response {
+        let body = json ? JSONWriter.object([("error", .string(text))]) + [UInt8(ascii: "\n")] : Array((text + "\n").utf8)
+        return Response(status: status, headers: [.contentType: json ? "application/json" : "text/plain; charset=utf-8", .cacheControl: "no-store"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
 
     private func html(_ text: String, _ request: Request,
@@ -104,11 +125,11 @@ struct AdminController: Sendable {
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
-    private func notFound(_ message: String = "not found") -> Response {
-        Response(status: .notFound, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: message + "\n")))
+    private func notFound(_ message: String = "not found", json: Bool = false) -> Response {
+        Self.message(.notFound, message, json: json)
     }
 
-    private func badRequest(_ message: String) -> Response {
-        Response(status: .badRequest, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: message + "\n")))
+    private func badRequest(_ message: String, json: Bool = false) -> Response {
+        Self.message(.badRequest, message, json: json)
     }
 }

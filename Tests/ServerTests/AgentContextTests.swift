@@ -73,7 +73,14 @@ import Testing
             #expect((json["customer"] as? [String: Any])?["name"] as? String == "Maria Silva")
             #expect((json["collected"] as? [String: String]) == [:] || json["collected"] != nil)
             #expect((json["sentiment_cues"] as? [String])?.contains("writes in capitals") == true)
-            #expect(try await bot.request("/api/conversations/99999/summary", headers: ["Authorization": "Bearer s3cret-admin"]).status == 404)
+            let missing = try await bot.request("/api/conversations/99999/summary", headers: ["Authorization": "Bearer s3cret-admin"])
+            #expect(missing.status == 404 && missing.headers["content-type"] == "application/json")
+            #expect(missing.body.contains(#""error":"conversation 99999 is not in the ledger""#), "\(missing.body)")
+            // The API answers refusals as JSON too; the scheme's name is case-insensitive; a bad account is a 400.
+            let refused = try await bot.request("/api/conversations/\(id)/summary")
+            #expect(refused.status == 401 && refused.body.hasPrefix(#"{"error":"#), "\(refused.body)")
+            #expect(try await bot.request("/api/conversations/\(id)/summary", headers: ["Authorization": "bearer s3cret-admin"]).status == 200)
+            #expect(try await bot.request("/conversations/\(id)?account=abc", headers: ["Authorization": "Bearer s3cret-admin"]).status == 400)
         }
     }
 
