@@ -266,11 +266,5 @@ public struct SettleTimeout: Error, CustomStringConvertible {
     }
 }
 
-/// The projections say who owns a conversation now: a hand-off (`open`) or an agent's reply
-/// while it was `pending` (``Projections/ConversationState/humanActive``).
-extension ProjectionService: Outbox.Ownership {
-    public func humanOwns(_ conversation: ConversationAddress) async -> Bool {
-        guard let state = state(of: conversation) else { return false }
-        return state.status == .open || state.humanActive
-    }
-}
+/// The projections say who owns a conversation now (``ProjectionService/humanOwns(_:knownThrough:)``).
+extension ProjectionService: Outbox.Ownership {}

@@ -45,13 +45,13 @@ public struct HTTPLookupPerformer: LookupPerformer {
             request.body = .bytes(ByteBuffer(string: expand(body)))
         }
         let status: Int
-        let headers: HTTPHeaders
+        let retryAfterSeconds: Int?
         let bytes: ByteBuffer
         do {
             let exchange = try await HTTPExchange.perform(request, on: httpClient, timeout: .milliseconds(call.timeoutMilliseconds),
                                                           maximumResponseBytes: maximumResponseBytes, logger: logger)
             status = exchange.status
-            headers = exchange.headers
+            retryAfterSeconds = exchange.retryAfterSeconds
             bytes = exchange.body
         } catch is HTTPExchange.TimedOut {
             return .retryable(status: nil, message: "\(call.name): timed out after \(call.timeoutMilliseconds) ms")
@@ -66,7 +66,7 @@ public struct HTTPLookupPerformer: LookupPerformer {
         guard (200...299).contains(status) else {
             let excerpt = String(decoding: bytes.readableBytesView.prefix(300), as: UTF8.self)
             let message = "\(call.name): HTTP \(status) \(excerpt)"
-            let retryAfter = headers.first(name: "Retry-After").flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }.map { Duration.seconds($0) }
+            let retryAfter = retryAfterSeconds.map { Duration.seconds($0) }
             return status == 429 || status >= 500 ? .retryable(status: status, message: message, after: retryAfter) : .final(status: status, message: message)
         }
         let document = bytes.readableBytes == 0 ? JSONValue.object([:]) : (try? JSONDecoder().decode(JSONValue.self, from: Data(bytes.readableBytesView)))

@@ -21,7 +21,9 @@ import Synchronization
 public final class Outbox: Service, Sendable {
     /// Whether a human owns a conversation now: the bot never speaks to the customer then.
     public protocol Ownership: Sendable {
-        func humanOwns(_ conversation: ConversationAddress) async -> Bool
+        /// Answered once everything through `seq` is known (the outbox's start head: what a
+        /// restart resumes was decided before it).
+        func humanOwns(_ conversation: ConversationAddress, knownThrough seq: Seq) async -> Bool
     }
 
     private let ledger: any LedgerStore
@@ -77,7 +79,7 @@ public final class Outbox: Service, Sendable {
                 }
                 metrics.depth.record(await state.depth)
                 while let conversation = await state.claimConversation() {
-                    group.addTask { await self.drain(conversation, restartedAt: started) }
+                    group.addTask { await self.drain(conversation, restartedAt: started, startHead: startHead) }
                 }
                 guard let next = await iterator.next() else { break }
                 head = max(head, next)
@@ -85,7 +87,7 @@ public final class Outbox: Service, Sendable {
         }
     }
 
-    private func drain(_ conversation: ConversationAddress, restartedAt started: ContinuousClock.Instant) async {
+    private func drain(_ conversation: ConversationAddress, restartedAt started: ContinuousClock.Instant, startHead: Seq) async {
         // A shutdown (cancellation) leaves the rest of the queue for the next start.
         while !Task.isCancelled, !leaseLost.load(ordering: .relaxed), let item = await state.next(for: conversation) {
             // Every message, private notes too: Chatwoot echoes them all, and a note sent twice
@@ -97,7 +99,7 @@ public final class Outbox: Service, Sendable {
                 if Task.isCancelled { return } // shutting down: the next start waits for the echo again
                 logger.info("re-sending a message decided before the restart: no echo arrived", metadata: ["ledger.decision": "\(item.key.decision)"])
             }
-            await perform(item)
+            await perform(item, startHead: startHead)
         }
     }
 
@@ -108,7 +110,7 @@ public final class Outbox: Service, Sendable {
         return true
     }
 
-    private func perform(_ item: PendingCommand) async {
+    private func perform(_ item: PendingCommand, startHead: Seq) async {
         if case .lookup(let call) = item.command {
             await performLookup(call, item)
             return
@@ -129,14 +131,18 @@ public final class Outbox: Service, Sendable {
         var mayHaveTakenEffect = false
         let result = await withRetry(configuration.retry, clock: ContinuousClock()) { () async -> AttemptOutcome<Int?> in
             attempt += 1
-            if item.command.isCustomerVisible, let ownership, await ownership.humanOwns(item.conversation) {
-                return .final(status: nil, message: Self.humanOwnsMessage)
-            }
             // A create that timed out, lost its connection or got a gateway's 502/504 may have taken
             // effect (Chatwoot has no idempotency key): wait for its echo before creating it again.
+            // First: a message the customer saw is recorded as sent, whoever owns the conversation now.
             if attempt > 1, case .sendMessage = item.command,
                let echoed = mayHaveTakenEffect ? await state.waitForEcho(of: item, timeout: configuration.ambiguousCreateWait) : await state.echo(of: item) {
                 return .success(echoed)
+            }
+            // Shutting down (the echo wait was cut short, say): nothing more is sent; the command
+            // is left unrecorded and resumed on the next start.
+            if Task.isCancelled { return .final(status: nil, message: "cut short by the shutdown") }
+            if item.command.isCustomerVisible, let ownership, await ownership.humanOwns(item.conversation, knownThrough: startHead) {
+                return .final(status: nil, message: Self.humanOwnsMessage)
             }
             let attemptStart = ContinuousClock.now
             do {

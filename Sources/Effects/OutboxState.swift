@@ -24,9 +24,11 @@ actor OutboxState {
     private var queues: [ConversationAddress: [PendingCommand]] = [:]
     private var busy: Set<ConversationAddress> = []
     private var done: Set<CommandKey> = []
-    /// Chatwoot's message id of each echo, and the conversation it came in.
-    private var echoes: [CommandKey: Echo] = [:]
-    private var echoWaiters: [CommandKey: [(id: Int, continuation: CheckedContinuation<Int?, Never>)]] = [:]
+    /// The echoes of each command: Chatwoot's message id and the conversation it came in. A
+    /// list, because a `source_id` names no conversation: one arriving in another conversation
+    /// must not hide the real one.
+    private var echoes: [CommandKey: [Echo]] = [:]
+    private var echoWaiters: [CommandKey: [(id: Int, conversation: ConversationAddress, continuation: CheckedContinuation<Int?, Never>)]] = [:]
     private var nextWaiterID = 0
     private(set) var depth = 0
 
@@ -52,11 +54,12 @@ actor OutboxState {
             return nil
         case EventType.webhookReceived:
             if let (key, echo) = Self.echo(in: event.body) {
-                echoes[key] = echo
-                // A waiter is the command's own conversation (``waitForEcho``): resume only on its echo.
+                echoes[key, default: []].append(echo)
+                // Only the waiters of the echo's own conversation are answered.
                 if let waiters = echoWaiters[key] {
-                    echoWaiters[key] = nil
-                    for waiter in waiters { waiter.continuation.resume(returning: echo.messageID) }
+                    let (answered, waiting) = (waiters.filter { $0.conversation == echo.conversation }, waiters.filter { $0.conversation != echo.conversation })
+                    echoWaiters[key] = waiting.isEmpty ? nil : waiting
+                    for waiter in answered { waiter.continuation.resume(returning: echo.messageID) }
                 }
             }
             return nil
@@ -89,7 +92,7 @@ actor OutboxState {
 
     /// The message id of the command's echo, if it came in the command's own conversation.
     func echo(of item: PendingCommand) -> Int? {
-        echoes[item.key].flatMap { $0.conversation == item.conversation ? $0.messageID : nil }
+        echoes[item.key]?.first { $0.conversation == item.conversation }?.messageID
     }
 
     /// The echo's message id once it arrives, or nil after `timeout` (or when the caller is cancelled).
@@ -105,11 +108,11 @@ actor OutboxState {
         }
         defer { deadline.cancel() }
         let messageID = await withTaskCancellationHandler {
-            await withCheckedContinuation { echoWaiters[key, default: []].append((id, $0)) }
+            await withCheckedContinuation { echoWaiters[key, default: []].append((id, item.conversation, $0)) }
         } onCancel: {
             deadline.cancel() // ends the sleep at once: the waiter is expired, not left behind
         }
-        return messageID.flatMap { _ in echo(of: item) }
+        return messageID
     }
 
     private func expireEchoWaiter(_ key: CommandKey, id: Int) {

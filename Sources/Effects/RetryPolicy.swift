@@ -20,8 +20,8 @@ public struct RetryPolicy: Sendable {
     public func delay(afterAttempt failedAttempt: Int, serverAsked: Duration? = nil, random: Double = Double.random(in: -1...1)) -> Duration {
         let base = baseDelay.inSeconds
         let cap = maximumDelay.inSeconds
-        let raw = max(min(base * pow(multiplier, Double(failedAttempt - 1)), cap), min(serverAsked?.inSeconds ?? 0, cap))
-        return .nanoseconds(Int64(raw * (1 + jitter * random) * 1e9))
+        let backoff = min(base * pow(multiplier, Double(failedAttempt - 1)), cap) * (1 + jitter * random)
+        return .nanoseconds(Int64(max(backoff, min(serverAsked?.inSeconds ?? 0, cap)) * 1e9))
     }
 }
 

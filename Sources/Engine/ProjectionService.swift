@@ -216,6 +216,15 @@ public actor ProjectionService: Service {
         }
     }
 
+    /// Whether a human owns `conversation` now (see ``Projections/ConversationState/humanOwns(agentReplySilencesBot:)``,
+    /// under this service's policy), once the projections have folded at least through `seq`: a
+    /// service started on an old checkpoint (a standby taking over, a rebuilt index) would
+    /// otherwise answer from what it knew long ago.
+    public func humanOwns(_ conversation: ConversationAddress, knownThrough seq: Seq) async -> Bool {
+        await waitUntilApplied(seq)
+        return projections[conversation]?.humanOwns(agentReplySilencesBot: policy?.handoff.silenceOnAgentReply ?? true) ?? false
+    }
+
     /// The projected state of one conversation (nil when the ledger has none).
     public func state(of conversation: ConversationAddress) -> ConversationState? { projections[conversation] }
 

@@ -1,3 +1,4 @@
+import Foundation
 import AsyncHTTPClient
 import Logging
 import NIOCore
@@ -11,6 +12,11 @@ public struct HTTPExchange: Sendable {
     public var body: ByteBuffer
 
     public var bytes: ByteBufferView { body.readableBytesView }
+
+    /// How long the server asked to be left alone (`Retry-After` in seconds), if it said.
+    public var retryAfterSeconds: Int? {
+        headers.first(name: "Retry-After").flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+    }
 
     public init(status: Int, headers: HTTPHeaders, body: ByteBuffer) {
         self.status = status
@@ -75,5 +81,18 @@ public struct HTTPExchange: Sendable {
             return outcome
         }
         return try outcome.get()
+    }
+}
+
+extension URL {
+    /// The URL without user info and query, for logs and descriptions: either may hold a secret.
+    public var redactedForDescription: String {
+        guard var components = URLComponents(url: self, resolvingAgainstBaseURL: false) else { return "<url>" }
+        if components.user != nil || components.password != nil {
+            components.user = nil
+            components.password = nil
+        }
+        if components.query != nil { components.query = "***" }
+        return components.string ?? "<url>"
     }
 }

@@ -146,8 +146,7 @@ struct NLUTransport: Sendable {
         case 400...499: kind = .rejected
         default: kind = .badResponse
         }
-        let retryAfter = exchange.headers.first(name: "Retry-After")
-            .flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        let retryAfter = exchange.retryAfterSeconds
         var message = "\(serviceName) answered HTTP \(status)"
         if let detail = Self.errorDetail(exchange) { message += ": " + detail }
         return NLUFailure(kind: kind, status: status, message: scrub(message), retryAfterSeconds: retryAfter)
@@ -227,15 +226,3 @@ extension String {
     }
 }
 
-extension URL {
-    /// The URL without user info and query, for descriptions.
-    var redactedForDescription: String {
-        guard var components = URLComponents(url: self, resolvingAgainstBaseURL: false) else { return "<url>" }
-        if components.user != nil || components.password != nil {
-            components.user = nil
-            components.password = nil
-        }
-        if components.query != nil { components.query = "***" }
-        return components.string ?? "<url>"
-    }
-}

@@ -28,10 +28,10 @@ extension TemplateContext {
     private static let unreserved = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~".utf8)
 
     /// Text values escaped for a JSON string (`"`, `\\`, control characters), so a body template
-    /// like `{"name": "{{contact.name}}"}` stays valid JSON whatever the customer typed. `$` is
-    /// written `\u0024` (the same string to the backend): the effect runner replaces `${NAME}` in
-    /// the body from the environment, and a customer who types `${DATABASE_PASSWORD}` must not
-    /// have it filled in.
+    /// like `{"name": "{{contact.name}}"}` stays valid JSON whatever the customer typed. `$` and `{`
+    /// are written `\u0024` and `\u007b` (the same string to the backend): the effect runner
+    /// replaces `${NAME}` in the body from the environment, and a customer who types
+    /// `${DATABASE_PASSWORD}` must not have it filled in.
     static func escapeForJSON(_ value: JSONValue) -> JSONValue {
         switch value {
         case .string(let text):
@@ -39,7 +39,11 @@ extension TemplateContext {
             var quoted: [UInt8] = []
             JSONWriter.appendString(text, to: &quoted)
             var escaped = String(decoding: quoted.dropFirst().dropLast(), as: UTF8.self)
-            if escaped.utf8.contains(UInt8(ascii: "$")) { escaped = escaped.split(separator: "$", omittingEmptySubsequences: false).joined(separator: "\\u0024") }
+            // `{` too: after a literal `$` in the template (`"refund ${{slots.amount}}"`), a value
+            // starting with `{` would complete a reference.
+            for (character, escape) in [("$", "\\u0024"), ("{", "\\u007b")] where escaped.contains(character) {
+                escaped = escaped.split(separator: Character(character), omittingEmptySubsequences: false).joined(separator: escape)
+            }
             return .string(escaped)
         case .array(let values): return .array(values.map(escapeForJSON))
         case .object(let members): return .object(members.mapValues(escapeForJSON))

@@ -155,7 +155,20 @@ public struct ConversationState: Sendable, Equatable, Codable {
     // MARK: Queries
 
     /// The bot owns the conversation (`pending`) and no human has stepped in.
-    public var botMaySpeak: Bool { status == .pending && !humanActive }
+    public var botMaySpeak: Bool { botMaySpeak(agentReplySilencesBot: true) }
+
+    /// The bot owns the conversation (`pending`) and no human has stepped in — an agent's reply
+    /// while it was `pending` counts only when it silences the bot (the policy's
+    /// `handoff.silence_on_agent_reply`, true by default).
+    public func botMaySpeak(agentReplySilencesBot: Bool) -> Bool {
+        status == .pending && !(humanActive && agentReplySilencesBot)
+    }
+
+    /// A human owns the conversation now: it was handed off (`open`), or an agent replied while it
+    /// was `pending` and that silences the bot. The outbox sends nothing the customer would see then.
+    public func humanOwns(agentReplySilencesBot: Bool) -> Bool {
+        status == .open || (humanActive && agentReplySilencesBot)
+    }
 
     /// Whether the submission on message `id` was already folded. The reactor asks this on the
     /// state *before* folding the `message_updated` that carries it.

@@ -95,7 +95,7 @@ struct Turn {
 
     /// The bot owns the conversation and no human has stepped in (or the policy lets it talk anyway).
     private var botMaySpeak: Bool {
-        state.status == .pending && (!state.humanActive || !policy.handoff.silenceOnAgentReply)
+        state.botMaySpeak(agentReplySilencesBot: policy.handoff.silenceOnAgentReply)
     }
 
     // MARK: - Messages

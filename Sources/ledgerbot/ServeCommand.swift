@@ -5,6 +5,7 @@ import Engine
 import ServiceLifecycle
 import Chatwoot
 import Foundation
+import HTTPSupport
 import Ledger
 import Logging
 import Prometheus
@@ -79,16 +80,6 @@ struct ServeCommand: AsyncParsableCommand {
         if let chatwootURL, URL(string: chatwootURL)?.scheme == nil { throw ValidationError("--chatwoot-url must be a URL such as https://chat.example.com") }
     }
 
-    /// The URL to log: a `user:password@` in it is a secret.
-    static func withoutCredentials(_ url: URL) -> String {
-        guard var components = URLComponents(url: url, resolvingAgainstBaseURL: false), components.user != nil || components.password != nil else {
-            return url.absoluteString
-        }
-        components.user = nil
-        components.password = nil
-        return (components.string ?? "") + " (credentials in the URL not shown)"
-    }
-
     func run() async throws {
         let level = Logger.Level(rawValue: logLevel) ?? .info
         LoggingSystem.bootstrap { label in
@@ -126,7 +117,7 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.lookupVariables = environment.filter { !$0.key.hasPrefix("LEDGERBOT_") }
         if let chatwootURL, let token = environment["LEDGERBOT_CHATWOOT_TOKEN"], let url = URL(string: chatwootURL) {
             configuration.chatwoot = .init(baseURL: url, accessToken: token)
-            logger.info("performing decisions through Chatwoot", metadata: ["chatwoot.url": "\(Self.withoutCredentials(url))"])
+            logger.info("performing decisions through Chatwoot", metadata: ["chatwoot.url": "\(url.redactedForDescription)"])
         } else {
             logger.warning("no --chatwoot-url: recording webhooks only, nothing is sent to Chatwoot")
         }

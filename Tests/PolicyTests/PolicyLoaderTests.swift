@@ -195,10 +195,10 @@ import Testing
               book:
                 method: POST
                 url: "${API}/bookings/{{message}}"
-                body: '{"guest": "{{message}}", "token": "${BOOKING_TOKEN}"}'
+                body: '{"guest": "{{message}}", "note": "refund ${{message}}", "token": "${BOOKING_TOKEN}"}'
             """
         let policy = try PolicyLoader.load(yaml: yaml)
-        let typed = "${PGPASSWORD} and $${X}} $"
+        let typed = "{PGPASSWORD} ${PGPASSWORD} and $${X}} $" // after the template's literal `$`, a leading `{` would complete a reference
         let call = try #require(policy.lookups["book"]).call(TemplateContext(["message": .string(typed)]), idempotencyKey: "k")
         let body = try #require(call.body)
         // The policy's own reference stays for the runner; none comes from the customer's text.
@@ -206,6 +206,7 @@ import Testing
         #expect(body.contains("\"token\": \"${BOOKING_TOKEN}\""))
         let parsed = try #require(try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: String])
         #expect(parsed["guest"] == typed) // the backend still reads exactly what was typed
+        #expect(parsed["note"] == "refund $" + typed)
         #expect(!call.url.dropFirst(2).contains("${"), "\(call.url)")
     }
 }

@@ -208,10 +208,15 @@ import Testing
         for event in events { Projector.apply(event, to: &state) }
         #expect(state.status == .pending && state.humanActive && !state.botMaySpeak)
         #expect(state.humanInvolved)
+        // Who owns it, as the outbox asks before a message the customer would see: the agent,
+        // unless the policy lets the bot go on after an agent's reply (`silence_on_agent_reply: false`).
+        #expect(state.humanOwns(agentReplySilencesBot: true) && !state.humanOwns(agentReplySilencesBot: false))
+        #expect(state.botMaySpeak(agentReplySilencesBot: false))
 
         Projector.apply(try event(3, Webhooks.conversationEvent("conversation_status_changed", status: "open", updatedAt: 1_778_663_760, assignee: 2)),
                         to: &state)
         #expect(state.handoffAt == micros(1_778_663_760))
+        #expect(state.humanOwns(agentReplySilencesBot: false), "handed off: a human owns it whatever the policy")
         Projector.apply(try event(4, Webhooks.conversationEvent("conversation_status_changed", status: "pending", updatedAt: 1_778_663_770, assignee: 2)),
                         to: &state)
         #expect(state.status == .pending && !state.humanActive && state.botMaySpeak)

@@ -72,7 +72,7 @@ public struct HTTPChatwootAPI: ChatwootAPI, CustomStringConvertible, CustomRefle
         self.logger = logger ?? Logger(label: "Chatwoot", factory: { _ in SwiftLogNoOpLogHandler() })
     }
 
-    public var description: String { "HTTPChatwootAPI(\(baseURL.absoluteString))" }
+    public var description: String { "HTTPChatwootAPI(\(baseURL.redactedForDescription))" }
     public var customMirror: Mirror { Mirror(self, children: ["baseURL": baseURL]) }
 
     // MARK: - ChatwootAPI
@@ -223,13 +223,13 @@ extension HTTPChatwootAPI {
         var logger = self.logger
         logger[metadataKey: "chatwoot.endpoint"] = "\(endpoint)"
         let status: Int
-        let retryAfter: String?
+        let retryAfter: Int?
         let responseBody: ByteBuffer
         do {
             let exchange = try await HTTPExchange.perform(request, on: httpClient, timeout: configuration.requestTimeout,
                                                           maximumResponseBytes: configuration.maximumResponseBytes, logger: logger)
             status = exchange.status
-            retryAfter = exchange.headers.first(name: "Retry-After")
+            retryAfter = exchange.retryAfterSeconds
             responseBody = exchange.body
         } catch {
             let failure = Self.transportError(error, endpoint: endpoint)
@@ -247,7 +247,7 @@ extension HTTPChatwootAPI {
                     of: responseBody.readableBytesView,
                     limit: configuration.errorExcerptLength
                 ),
-                retryAfterSeconds: retryAfter.flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+                retryAfterSeconds: retryAfter
             )
         }
         return Response(status: status, body: responseBody)
