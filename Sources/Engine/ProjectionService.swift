@@ -80,6 +80,7 @@ public actor ProjectionService: Service {
         // Every commit, another instance's too: a decision it made just before this one took
         // the reactor's lease must be found, or its input would be answered twice.
         let head = try await ledger.committedHeadSeq()
+        try projections.resetIfAhead(of: head)
         if projections.resetReason != nil || projections.checkpoint == 0 {
             logger.info("projections rebuilding from the ledger", metadata: ["reason": "\(projections.resetReason ?? "first start")", "ledger.head_seq": "\(head)"])
         }

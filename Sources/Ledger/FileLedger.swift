@@ -184,9 +184,17 @@ public final class FileLedger: LedgerStore, @unchecked Sendable {
         }
         // The index is a second witness: a "torn" frame it already recorded was acknowledged, so it is damage, not a crash.
         if let torn = iterator.torn {
-            if let indexedLast, indexedLast.segment == torn.segment, indexedLast.offset + indexedLast.length > torn.offset, !repair {
-                throw LedgerError(.corrupted, "the last frame is damaged but the index shows it was acknowledged (\(torn.reason)); run `ledgerbot ledger repair --data \(directory.dataPath)` to move it aside",
-                                  location: .init(segment: torn.segment, offset: torn.offset, seq: iterator.expectedSeq))
+            if let indexedLast, indexedLast.segment == torn.segment, indexedLast.offset + indexedLast.length > torn.offset {
+                let location = LedgerError.Location(segment: torn.segment, offset: torn.offset, seq: iterator.expectedSeq)
+                guard repair else {
+                    throw LedgerError(.corrupted, "the last frame is damaged but the index shows it was acknowledged (\(torn.reason)); run `ledgerbot ledger repair --data \(directory.dataPath)` to move it aside",
+                                      location: location)
+                }
+                // Acknowledged bytes are damage, not a crash mid-write: moved aside like any
+                // damage, never truncated away.
+                report.quarantined = try quarantine(directory: directory, from: location, logger: logger)
+                try? FileSystem.remove(directory.indexPath) // derived data; rebuilt below
+                return try recover(directory: directory, ledgerID: ledgerID, configuration: configuration, repair: false, report: &report, logger: logger)
             }
             try truncate(directory: directory, torn: torn, emptySegment: iterator.emptyTailSegment)
             report.truncated = torn
@@ -245,7 +253,13 @@ public final class FileLedger: LedgerStore, @unchecked Sendable {
         let path = directory.segmentPath(location.segment)
         let data = try Data(contentsOf: URL(fileURLWithPath: path))
         let keep = location.offset <= Int64(SegmentFormat.headerSize) ? 0 : Int(location.offset)
-        let tailName = "\(location.segment).from-\(keep).bin"
+        // A name of its own: an earlier repair's file is never overwritten.
+        var tailName = "\(location.segment).from-\(keep).bin"
+        var copy = 1
+        while FileManager.default.fileExists(atPath: directory.quarantinePath + "/" + tailName) {
+            copy += 1
+            tailName = "\(location.segment).from-\(keep).\(copy).bin"
+        }
         try FileSystem.writeDurably(directory.quarantinePath + "/" + tailName, contents: [UInt8](data[keep...]))
         moved.append(tailName)
         if keep == 0 {
@@ -254,10 +268,16 @@ public final class FileLedger: LedgerStore, @unchecked Sendable {
             guard Foundation.truncate(path, off_t(keep)) == 0 else { throw LedgerError.io("cannot truncate", path: path, errno: errno) }
         }
         for later in names[(position + 1)...] {
-            guard rename(directory.segmentPath(later), directory.quarantinePath + "/" + later) == 0 else {
+            var name = later
+            var copy = 1
+            while FileManager.default.fileExists(atPath: directory.quarantinePath + "/" + name) {
+                copy += 1
+                name = "\(later).\(copy)"
+            }
+            guard rename(directory.segmentPath(later), directory.quarantinePath + "/" + name) == 0 else {
                 throw LedgerError.io("cannot move to quarantine", path: later, errno: errno)
             }
-            moved.append(later)
+            moved.append(name)
         }
         try FileSystem.syncDirectory(directory.ledgerPath)
         try FileSystem.syncDirectory(directory.quarantinePath)
@@ -453,7 +473,15 @@ public final class FileLedger: LedgerStore, @unchecked Sendable {
             }
             let items = syncQueue
             syncQueue.removeAll(keepingCapacity: true)
+            let stopped = failure
             condition.unlock()
+            if let stopped {
+                // A sync failed before: frames written since sit behind bytes the kernel may
+                // have dropped, and a later fdatasync returning 0 proves nothing about those
+                // (Linux reports a writeback error once). None of them is acknowledged.
+                fail(items.flatMap(\.1), with: stopped, permanently: true)
+                continue
+            }
 
             do {
                 var synced = Set<String>()

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Synchronization
 
 /// An open segment file being appended to.
 final class SegmentHandle: @unchecked Sendable {
@@ -18,7 +19,23 @@ final class SegmentHandle: @unchecked Sendable {
     }
 
     func sync() throws {
+        if let delay = Self.injectedFailure(path) {
+            usleep(UInt32(delay.components.seconds * 1_000_000 + delay.components.attoseconds / 1_000_000_000_000))
+            throw LedgerError.io("cannot fdatasync (injected by a test)", path: path, errno: EIO)
+        }
         guard fdatasync(fd) == 0 else { throw LedgerError.io("cannot fdatasync", path: path, errno: errno) }
+    }
+
+    /// Tests only: the next syncs of segments under a folder fail (after a delay), as a disk's
+    /// EIO would. Empty in production: one uncontended lock per sync.
+    static let injectedSyncFailures = Mutex<[String: (delay: Duration, count: Int)]>([:])
+
+    private static func injectedFailure(_ path: String) -> Duration? {
+        injectedSyncFailures.withLock { failures in
+            guard let folder = failures.keys.first(where: { path.hasPrefix($0) }), let fault = failures[folder], fault.count > 0 else { return nil }
+            failures[folder] = fault.count > 1 ? (fault.delay, fault.count - 1) : nil
+            return fault.delay
+        }
     }
 
     func close() { closeDescriptor(fd) }

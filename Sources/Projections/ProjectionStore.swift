@@ -162,6 +162,18 @@ public final class ProjectionStore {
     ///
     /// When the checkpoint names a seq the ledger does not hold (its tail was moved to
     /// quarantine by a repair), the projections describe another history: they are rebuilt.
+    /// Rebuilds from nothing when the checkpoint is past the ledger's `head` (a repair moved
+    /// acknowledged events aside, an index restored from a backup): those states hold events the
+    /// ledger no longer has, and folding on from them would skip the events that take their seqs.
+    /// - Returns: whether it reset.
+    @discardableResult
+    public func resetIfAhead(of head: Seq) throws -> Bool {
+        guard checkpoint > head else { return false }
+        try reset()
+        resetReason = "the ledger ends (seq \(head)) before the projections' checkpoint; rebuilt from the ledger"
+        return true
+    }
+
     @discardableResult
     public func catchUp(directory: LedgerDirectory, through: Seq = .max, batchSize: Int = 1024,
                         dictionaries: [CompressionDictionary] = CompressionDictionary.builtIn,

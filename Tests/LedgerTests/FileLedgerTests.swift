@@ -28,6 +28,24 @@ import Testing
         await reopened.close()
     }
 
+    /// After a failed fdatasync, a frame written meanwhile is not acknowledged by the next sync
+    /// that happens to succeed (Linux reports a writeback error once): it sits behind bytes the
+    /// kernel may have dropped. Both appends fail, and the ledger takes no more.
+    @Test func aFrameWrittenWhileASyncFailsIsNotAcknowledged() async throws {
+        let temp = TemporaryDirectory()
+        let (ledger, _) = try FileLedger.open(directory: temp.ledger)
+        _ = try await ledger.append([draft(1)])
+        SegmentHandle.injectedSyncFailures.withLock { $0[temp.ledger.ledgerPath] = (.milliseconds(300), 1) }
+        let first = Task { try await ledger.append([draft(2)]) }
+        try await Task.sleep(for: .milliseconds(100)) // first is being synced (and will fail)
+        let second = Task { try await ledger.append([draft(3)]) }
+        await #expect(throws: LedgerError.self) { try await first.value }
+        await #expect(throws: LedgerError.self, "written while the failing sync ran: not durable, not acknowledged") { try await second.value }
+        await #expect(throws: LedgerError.self) { try await ledger.append([draft(4)]) }
+        #expect(await ledger.headSeq() == 1)
+        await ledger.close()
+    }
+
     @Test func segmentsRotateAtTheConfiguredSizeAndStayReadable() async throws {
         let temp = TemporaryDirectory()
         var configuration = fastConfiguration()

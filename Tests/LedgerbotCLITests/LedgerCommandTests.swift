@@ -225,6 +225,21 @@ import Testing
         #expect(try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int == size - 10, "nothing truncated")
         #expect(FileManager.default.fileExists(atPath: directory.indexPath), "the index, the witness, is kept")
         #expect(try await ledgerbot("ledger", "verify", "--data", data).status == 1, "still reported, run after run")
+
+        // repair moves the acknowledged bytes aside (it used to truncate them away), under a name
+        // no earlier repair's file has.
+        let damaged = try Data(contentsOf: URL(fileURLWithPath: path))
+        try FileManager.default.createDirectory(atPath: directory.quarantinePath, withIntermediateDirectories: true)
+        let earlier = directory.quarantinePath + "/\(segment).from-0.bin" // the damage starts at the first frame: the whole segment moves
+        try Data("an earlier repair's bytes".utf8).write(to: URL(fileURLWithPath: earlier))
+        let repair = try await ledgerbot("ledger", "repair", "--data", data)
+        #expect(repair.status == 0, "\(repair.stdout)\(repair.stderr)")
+        let quarantined = try FileManager.default.contentsOfDirectory(atPath: directory.quarantinePath).sorted()
+        #expect(quarantined.count == 2, "\(quarantined)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: earlier)) == Data("an earlier repair's bytes".utf8))
+        let moved = try #require(quarantined.first { $0 != (earlier as NSString).lastPathComponent })
+        #expect(try Data(contentsOf: URL(fileURLWithPath: directory.quarantinePath + "/" + moved)) == damaged)
+        #expect(try await ledgerbot("ledger", "verify", "--data", data).status == 0)
     }
 
     /// Ranges that cannot match are usage errors (exit 64), a head hash may be given by its first

@@ -101,6 +101,22 @@ import Testing
         #expect(try ProjectionStore(index: index).committedCheckpoint == events.last!.seq, "reopened")
     }
 
+    /// Projections ahead of the ledger (a repair moved acknowledged events aside) rebuild from
+    /// nothing: folding on would skip the events that take the lost seqs.
+    @Test func projectionsAheadOfTheLedgerRebuildFromNothing() async throws {
+        let ledger = try await TestLedger(try Scenario().drafts)
+        let events = try ledger.events()
+        let live = try ProjectionStore(index: try ledger.openIndex())
+        try applyLive(live, events[...])
+        let head = events.last!.seq
+        #expect(try !live.resetIfAhead(of: head))
+        let rows = try live.dump()
+        #expect(live.checkpoint == head && !rows.isEmpty)
+        #expect(try live.resetIfAhead(of: head - 3))
+        #expect(live.checkpoint == 0 && live.committedCheckpoint == 0 && live.resetReason != nil)
+        #expect(try ProjectionStore(index: try ledger.openIndex()).checkpoint == 0, "reset for good, not in memory only")
+    }
+
     @Test func resumingFromACheckpointAfterACrashEqualsOnePass() async throws {
         let ledger = try await TestLedger(try Scenario().drafts)
         let events = try ledger.events()
