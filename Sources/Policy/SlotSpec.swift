@@ -48,8 +48,16 @@ public struct SlotSpec: Sendable {
         case .pattern:
             guard let regex = regex?.value else { return nil }
             let range = NSRange(trimmed.startIndex..., in: trimmed)
-            guard let match = regex.firstMatch(in: trimmed, range: range), let found = Range(match.range, in: trimmed) else { return nil }
-            let value = String(trimmed[found])
+            // A whole word only: "AB-100019" is no answer to an `[A-Z]{2}-?\d{5}` question, not
+            // order AB-10001 (someone else's) with a 9 left over.
+            func isWordCharacter(_ character: Character?) -> Bool { character.map { $0.isLetter || $0.isNumber } ?? false }
+            let whole = regex.matches(in: trimmed, range: range).lazy.compactMap { Range($0.range, in: trimmed) }.first { found in
+                !found.isEmpty
+                    && !isWordCharacter(found.lowerBound > trimmed.startIndex ? trimmed[trimmed.index(before: found.lowerBound)] : nil)
+                    && !isWordCharacter(found.upperBound < trimmed.endIndex ? trimmed[found.upperBound] : nil)
+            }
+            guard let whole else { return nil }
+            let value = String(trimmed[whole])
             return uppercase ? value.uppercased() : value
         case .number(let range):
             guard let digits = trimmed.split(whereSeparator: { !$0.isNumber }).first, let value = Int(digits) else {

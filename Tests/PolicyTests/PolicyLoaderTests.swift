@@ -209,4 +209,25 @@ import Testing
         #expect(parsed["note"] == "refund $" + typed)
         #expect(!call.url.dropFirst(2).contains("${"), "\(call.url)")
     }
+
+    /// A pattern slot takes a whole word only: an answer glued to more letters or digits names
+    /// something else ("AB-100019" is not order AB-10001, someone else's).
+    @Test func aPatternSlotTakesAWholeWordOnly() throws {
+        let yaml = Self.minimal + """
+
+            slots:
+              order_number:
+                type: pattern
+                pattern: '[A-Za-z]{2}-?\\d{5}'
+                uppercase: true
+                prompt: "Order number?"
+            """
+        let slot = try #require(try PolicyLoader.load(yaml: yaml).slots["order_number"])
+        func read(_ text: String) -> String? { slot.validate(text, language: "en", now: 0, timeZone: .gmt) }
+        #expect(read("it is AB-100019") == nil)
+        #expect(read("XAB-10001") == nil)
+        #expect(read("it is ab10001.") == "AB10001")
+        #expect(read("AB-10001, and also AB-10002") == "AB-10001")
+        #expect(read("AB-100019 no sorry AB-10002") == "AB-10002", "the first whole word")
+    }
 }
