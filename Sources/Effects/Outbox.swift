@@ -23,7 +23,8 @@ public final class Outbox: Service, Sendable {
     public protocol Ownership: Sendable {
         /// Answered once everything through `seq` is known (the outbox's start head: what a
         /// restart resumes was decided before it).
-        func humanOwns(_ conversation: ConversationAddress, knownThrough seq: Seq) async -> Bool
+        /// `decision`: the seq of the decision whose command asks (a hand-off it asked for itself does not count).
+        func humanOwns(_ conversation: ConversationAddress, knownThrough seq: Seq, decision: Seq) async -> Bool
     }
 
     private let ledger: any LedgerStore
@@ -141,7 +142,7 @@ public final class Outbox: Service, Sendable {
             // Shutting down (the echo wait was cut short, say): nothing more is sent; the command
             // is left unrecorded and resumed on the next start.
             if Task.isCancelled { return .final(status: nil, message: "cut short by the shutdown") }
-            if item.command.isCustomerVisible, let ownership, await ownership.humanOwns(item.conversation, knownThrough: startHead) {
+            if item.command.isCustomerVisible, let ownership, await ownership.humanOwns(item.conversation, knownThrough: startHead, decision: item.key.decision) {
                 return .final(status: nil, message: Self.humanOwnsMessage)
             }
             let attemptStart = ContinuousClock.now

@@ -221,9 +221,9 @@ public actor ProjectionService: Service {
     /// under this service's policy), once the projections have folded at least through `seq`: a
     /// service started on an old checkpoint (a standby taking over, a rebuilt index) would
     /// otherwise answer from what it knew long ago.
-    public func humanOwns(_ conversation: ConversationAddress, knownThrough seq: Seq) async -> Bool {
+    public func humanOwns(_ conversation: ConversationAddress, knownThrough seq: Seq, decision: Seq) async -> Bool {
         await waitUntilApplied(seq)
-        return projections[conversation]?.humanOwns(agentReplySilencesBot: policy?.handoff.silenceOnAgentReply ?? true) ?? false
+        return projections[conversation]?.humanOwns(agentReplySilencesBot: policy?.handoff.silenceOnAgentReply ?? true, decision: decision) ?? false
     }
 
     /// The projected state of one conversation (nil when the ledger has none).

@@ -161,13 +161,19 @@ public struct ConversationState: Sendable, Equatable, Codable {
     /// while it was `pending` counts only when it silences the bot (the policy's
     /// `handoff.silence_on_agent_reply`, true by default).
     public func botMaySpeak(agentReplySilencesBot: Bool) -> Bool {
-        status == .pending && !(humanActive && agentReplySilencesBot)
+        status == .pending && !humanOwns(agentReplySilencesBot: agentReplySilencesBot)
     }
 
-    /// A human owns the conversation now: it was handed off (`open`), or an agent replied while it
-    /// was `pending` and that silences the bot. The outbox sends nothing the customer would see then.
-    public func humanOwns(agentReplySilencesBot: Bool) -> Bool {
-        status == .open || (humanActive && agentReplySilencesBot)
+    /// A human owns the conversation now: it was handed off (`open`, or the bot asked for `open`
+    /// and Chatwoot's status webhook has not come yet), or an agent replied while it was `pending`
+    /// and that silences the bot. The outbox sends nothing the customer would see then.
+    /// - Parameter decision: the seq of the decision whose command asks; a hand-off the bot asked
+    ///   for in that decision or a later one does not count (the hand-off's own reply comes
+    ///   before its status change). nil: any.
+    public func humanOwns(agentReplySilencesBot: Bool, decision: Seq? = nil) -> Bool {
+        if status == .open || (humanActive && agentReplySilencesBot) { return true }
+        guard let requested = requestedStatus, requested.status == .open else { return false }
+        return decision.map { requested.decision < $0 } ?? true
     }
 
     /// Whether the submission on message `id` was already folded. The reactor asks this on the

@@ -139,7 +139,7 @@ import Testing
     private actor Owners: Outbox.Ownership {
         private var humans: Set<ConversationAddress> = []
         func handOff(_ conversation: ConversationAddress) { humans.insert(conversation) }
-        func humanOwns(_ conversation: ConversationAddress, knownThrough seq: Seq) -> Bool { humans.contains(conversation) }
+        func humanOwns(_ conversation: ConversationAddress, knownThrough seq: Seq, decision: Seq) -> Bool { humans.contains(conversation) }
     }
 
     /// The bot never speaks to the customer while a human owns the conversation: a reply decided

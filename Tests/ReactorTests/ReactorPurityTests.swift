@@ -85,4 +85,37 @@ import Testing
         #expect(Set(turnedAway).isSuperset(of: ["webhook-message_created-outgoing.json", "webhook-conversation_status_changed.json",
                                                "webhook-conversation_updated.json", "webhook-webwidget_triggered.json"]), "\(turnedAway)")
     }
+
+    /// Between the hand-off decision and Chatwoot's status webhook the bot has asked for `open`
+    /// (``Projections/ConversationState/requestedStatus``): a customer message in that window gets
+    /// no public reply and no second hand-off, as once the status arrives.
+    @Test func nothingIsSaidBetweenAHandOffDecisionAndItsStatusChange() throws {
+        let policy = try PolicyLoader.load(path: fixturesDirectory().appendingPathComponent("policies/shop-bot.yml").path)
+        let address = ConversationAddress(accountId: 1, conversationId: 128)
+        func message(_ seq: Seq, id: Int, _ text: String) throws -> LedgerEvent {
+            var body = try #require(try JSONSerialization.jsonObject(with: Data(try chatwootFixture("webhook-message_created-incoming.json"))) as? [String: Any])
+            body["id"] = id
+            body["content"] = text
+            return LedgerEvent(seq: seq, stream: "1/128", type: EventType.webhookReceived, time: 1_780_000_000_000_000 + Int64(seq),
+                               causation: nil, body: [UInt8](try JSONSerialization.data(withJSONObject: body)), meta: [])
+        }
+        var state = ConversationState(address: address)
+        let asked = try message(1, id: 9101, "talk to a human")
+        let handOff = try #require(Reactor.decide(state: nil, event: asked, policy: policy))
+        #expect(handOff.commands.contains { if case .setStatus(.open) = $0 { true } else { false } })
+        Projector.apply(asked, to: &state)
+        Projector.apply(LedgerEvent(seq: 2, stream: "1/128", type: EventType.decision, time: 1_780_000_000_000_002, causation: 1,
+                                    body: try handOff.encoded(), meta: []), to: &state)
+        #expect(state.status == .pending && state.requestedStatus?.status == .open, "asked for, not seen yet")
+        #expect(state.humanOwns(agentReplySilencesBot: true) && !state.humanOwns(agentReplySilencesBot: true, decision: 2),
+                "the hand-off's own reply still goes out")
+        for (seq, text) in [(Seq(3), "hello?? anyone"), (4, "talk to a human")] {
+            let later = try message(seq, id: 9100 + Int(seq), text)
+            let decided = Reactor.decide(state: state, event: later, policy: policy)
+            let spoken = decided?.commands.filter(\.isCustomerVisible) ?? []
+            #expect(spoken.isEmpty, "\(text): \(spoken)")
+            #expect(!(decided?.commands.contains { if case .setStatus(.open) = $0 { true } else { false } } ?? false), "\(text): a second hand-off")
+            Projector.apply(later, to: &state)
+        }
+    }
 }
