@@ -402,7 +402,8 @@ struct Turn {
             if let choice = reply.choice, choice.slot != nil || choice.next != nil {
                 let kind: Awaiting.Kind = if case .form? = reply.rich { .form } else { .select }
                 update.awaiting = .some(Awaiting(kind: kind, name: choice.slot ?? "", intent: choice.next, purpose: "intent"))
-            } else if state.awaiting != nil {
+            } else if let waiting = state.awaiting, waiting.kind != .lookup {
+                // A lookup on its way stays awaited: its answer still continues what it was for.
                 update.awaiting = .some(nil)
             }
         }
@@ -454,6 +455,14 @@ struct Turn {
 
     private mutating func look(up name: String, intent: String?, purpose: String) {
         guard let spec = policy.lookups[name] else { return }
+        // Asked already and not answered yet (a second message, a double tap): its answer goes on
+        // with the turn. Asking again would repeat an action under a new key (a second booking)
+        // and leave the first answer unread.
+        if let waiting = state.awaiting, waiting.kind == .lookup, waiting.name == name {
+            update.awaiting = .some(waiting)
+            steps.append("lookup \(name) was asked already and its answer is on its way: not asked again")
+            return
+        }
         let key = "ledgerbot-\(event.seq)-\(name)"
         commands.append(.lookup(spec.call(context(), idempotencyKey: key)))
         update.awaiting = .some(Awaiting(kind: .lookup, name: name, intent: intent, purpose: purpose))

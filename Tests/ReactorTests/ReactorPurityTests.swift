@@ -118,4 +118,42 @@ import Testing
             Projector.apply(later, to: &state)
         }
     }
+
+    /// A second message while a lookup is on its way (a repeat, a double tap) does not ask it
+    /// again — for an action that would be a second booking under a new key — and a question
+    /// answered meanwhile does not drop the wait, so the first answer still continues the turn.
+    @Test func aLookupOnItsWayIsNotAskedAgain() throws {
+        let policy = try PolicyLoader.load(path: fixturesDirectory().appendingPathComponent("policies/shop-bot.yml").path)
+        func message(_ seq: Seq, id: Int, _ text: String) throws -> LedgerEvent {
+            var body = try #require(try JSONSerialization.jsonObject(with: Data(try chatwootFixture("webhook-message_created-incoming.json"))) as? [String: Any])
+            body["id"] = id
+            body["content"] = text
+            return LedgerEvent(seq: seq, stream: "1/128", type: EventType.webhookReceived, time: 1_780_000_000_000_000 + Int64(seq),
+                               causation: nil, body: [UInt8](try JSONSerialization.data(withJSONObject: body)), meta: [])
+        }
+        func lookups(_ decision: Decision?) -> [String] {
+            decision?.commands.compactMap { if case .lookup(let call) = $0 { call.name } else { nil } } ?? []
+        }
+        var state: ConversationState?
+        var seq: Seq = 0
+        func turn(_ text: String) throws -> Decision? {
+            seq += 1
+            let input = try message(seq, id: 9200 + Int(seq), text)
+            let decided = Reactor.decide(state: state, event: input, policy: policy)
+            var folded = state ?? ConversationState(address: ConversationAddress(accountId: 1, conversationId: 128))
+            Projector.apply(input, to: &folded)
+            if let decided {
+                seq += 1
+                Projector.apply(LedgerEvent(seq: seq, stream: "1/128", type: EventType.decision, time: input.time + 1, causation: input.seq,
+                                            body: try decided.encoded(), meta: []), to: &folded)
+            }
+            state = folded
+            return decided
+        }
+        #expect(lookups(try turn("where is order AB-10001")) == ["order_status"])
+        #expect(state?.awaiting?.kind == .lookup)
+        #expect(lookups(try turn("where is order AB-10001")) == [], "asked once")
+        _ = try turn("hi")
+        #expect(state?.awaiting?.kind == .lookup && state?.awaiting?.name == "order_status", "still awaited after another question")
+    }
 }
