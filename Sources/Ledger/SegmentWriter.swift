@@ -61,6 +61,11 @@ final class SegmentWriter {
     let ledgerID: [UInt8]
     let configuration: LedgerConfiguration
     private(set) var current: SegmentHandle?
+    /// Segments left behind by a rotation, and whether it created one, until a frame written
+    /// after it hands them to the syncer: when the new segment's first write fails, the next
+    /// frame must still fsync the old segment and the directory entry of the new one.
+    private var retiredSinceLastFrame: [SegmentHandle] = []
+    private var createdSinceLastFrame = false
     private var currentDictionary: CompressionDictionary
     private(set) var endOffset: Int64 = 0
     private(set) var nextSeq: Seq
@@ -116,13 +121,11 @@ final class SegmentWriter {
         let count = Int(seq - nextSeq)
         let frame = FrameFormat.build(payload: prepared.payload, rawLength: prepared.rawLength, count: count, firstSeq: nextSeq, previousHash: previousHash)
 
-        var retired: [SegmentHandle] = []
-        var created = false
         if current == nil || endOffset + Int64(frame.bytes.count) > configuration.segmentSize && endOffset > Int64(SegmentFormat.headerSize) {
-            if let old = current { retired.append(old) }
+            if let old = current { retiredSinceLastFrame.append(old) }
             current = nil
             try startSegment()
-            created = true
+            createdSinceLastFrame = true
         }
         guard let handle = current else { throw LedgerError(.io, "no segment open for writing") }
         do {
@@ -139,7 +142,9 @@ final class SegmentWriter {
         endOffset += Int64(frame.bytes.count)
         nextSeq = seq
         previousHash = frame.hash
-        return WrittenFrame(handle: handle, location: location, events: prepared.events, ranges: ranges, retired: retired, createdSegment: created)
+        defer { retiredSinceLastFrame = []; createdSinceLastFrame = false }
+        return WrittenFrame(handle: handle, location: location, events: prepared.events, ranges: ranges,
+                            retired: retiredSinceLastFrame, createdSegment: createdSinceLastFrame)
     }
 
     private func startSegment() throws {
@@ -162,6 +167,8 @@ final class SegmentWriter {
     func closeCurrent() {
         current?.close()
         current = nil
+        for handle in retiredSinceLastFrame { handle.close() }
+        retiredSinceLastFrame = []
     }
 }
 
