@@ -30,6 +30,17 @@ final class SegmentHandle: @unchecked Sendable {
     /// EIO would. Empty in production: one uncontended lock per sync.
     static let injectedSyncFailures = Mutex<[String: (delay: Duration, count: Int)]>([:])
 
+    /// Tests only: the next frame writes into segments under a folder fail, as a full disk would.
+    static let injectedWriteFailures = Mutex<[String: Int]>([:])
+
+    static func injectedWriteFailure(_ path: String) -> Bool {
+        injectedWriteFailures.withLock { failures in
+            guard let folder = failures.keys.first(where: { path.hasPrefix($0) }), let count = failures[folder], count > 0 else { return false }
+            failures[folder] = count > 1 ? count - 1 : nil
+            return true
+        }
+    }
+
     private static func injectedFailure(_ path: String) -> Duration? {
         injectedSyncFailures.withLock { failures in
             guard let folder = failures.keys.first(where: { path.hasPrefix($0) }), let fault = failures[folder], fault.count > 0 else { return nil }
@@ -129,6 +140,7 @@ final class SegmentWriter {
         }
         guard let handle = current else { throw LedgerError(.io, "no segment open for writing") }
         do {
+            if SegmentHandle.injectedWriteFailure(handle.path) { throw LedgerError.io("cannot write (injected by a test)", path: handle.path, errno: ENOSPC) }
             try FileSystem.writeAll(fd: handle.fd, frame.bytes, at: endOffset, path: handle.path)
         } catch {
             // Undo a partial write so the file ends on a frame boundary again.

@@ -46,6 +46,35 @@ import Testing
         await ledger.close()
     }
 
+    /// A rotation whose first write into the new segment fails still hands the retired segment
+    /// and the new directory entry to the syncer — with the next frame that is written.
+    @Test func aRotationWhoseFirstWriteFailsIsSyncedWithTheNextFrame() throws {
+        let temp = TemporaryDirectory()
+        try FileManager.default.createDirectory(atPath: temp.ledger.ledgerPath, withIntermediateDirectories: true)
+        var configuration = LedgerConfiguration()
+        configuration.segmentSize = 4096
+        let writer = try SegmentWriter(directory: temp.ledger, ledgerID: Array(repeating: 7, count: 16), configuration: configuration,
+                                       lastSegment: nil, nextSeq: 1, previousHash: FrameFormat.zeroHash)
+        defer { writer.closeCurrent() }
+        let deflater = try Deflater(level: 6, dictionary: configuration.dictionary.bytes)
+        var generator = SystemRandomNumberGenerator()
+        func frame() throws -> PreparedFrame { // 3 KB that do not compress: one frame a segment
+            let body = (0..<3000).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            return try SegmentWriter.prepare([[EventDraft(stream: "1/1", type: "t", time: 1, body: body)]], deflater: deflater, maintainIndex: false)
+        }
+        let first = try writer.write(frame())
+        #expect(first.createdSegment)
+        SegmentHandle.injectedWriteFailures.withLock { $0[temp.ledger.ledgerPath] = 1 }
+        #expect(throws: LedgerError.self) { try writer.write(frame()) } // rotates, then its first write fails
+        let next = try writer.write(frame())
+        #expect(next.createdSegment, "the new segment's directory entry is still to be synced")
+        #expect(next.retired.map(\.name) == [first.handle.name], "and the segment it retired")
+        #expect(next.handle.name != first.handle.name)
+        let after = try writer.write(frame())
+        #expect(!after.createdSegment || after.handle.name != next.handle.name)
+        for handle in next.retired { handle.close() }
+    }
+
     @Test func segmentsRotateAtTheConfiguredSizeAndStayReadable() async throws {
         let temp = TemporaryDirectory()
         var configuration = fastConfiguration()
