@@ -532,6 +532,9 @@ public final class FileLedger: LedgerStore, @unchecked Sendable {
     }
 
     private func indexerLoop() {
+        // The index must stay a prefix of the ledger: recovery catches it up from its last frame
+        // only. After an update that keeps failing, nothing later is indexed in this process.
+        var indexStopped = false
         while true {
             condition.lock()
             while indexQueue.isEmpty && !syncerDone { condition.wait() }
@@ -550,11 +553,23 @@ public final class FileLedger: LedgerStore, @unchecked Sendable {
             let frames = indexQueue
             indexQueue.removeAll(keepingCapacity: true)
             condition.unlock()
-            do {
-                try index?.insert(frames)
-            } catch {
-                // The index is derived: the next open catches it up from the segments.
-                logger.error("ledger index update failed; it will be caught up on the next open", metadata: ["error": "\(error)"])
+            guard !indexStopped, let index else { continue }
+            var attempt = 0
+            while true {
+                do {
+                    try index.insert(frames)
+                    break
+                } catch {
+                    attempt += 1
+                    if attempt < 3 {
+                        usleep(100_000) // a busy database (another connection's transaction) clears
+                        continue
+                    }
+                    // The index is derived: the next open catches it up from the segments.
+                    indexStopped = true
+                    logger.error("ledger index update failed; the index stops here and is caught up on the next open", metadata: ["error": "\(error)"])
+                    break
+                }
             }
         }
     }
