@@ -122,7 +122,7 @@ public struct ConversationState: Sendable, Equatable, Codable {
 
     /// Timers decided and not fired yet, by due time.
     public var timers: [PendingTimer] = []
-    /// Times (µs) of the private notes monitoring posted (the newest 20), for the hourly limit.
+    /// Times (µs) of the private notes monitoring posted in the last hour (at most 1,000), for the hourly limit.
     public var monitorNoteTimes: [Int64] = []
 
     // MARK: Effects

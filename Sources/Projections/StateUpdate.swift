@@ -152,8 +152,11 @@ public struct StateUpdate: Sendable, Equatable {
         if let handoffReason { state.handoffReason = handoffReason }
         if let csat { state.csatRating = csat }
         if let monitorNoteAt {
+            // The last hour's notes, however many the policy allows (up to 1,000): with a fixed
+            // 20 a limit above 20 was never reached.
             state.monitorNoteTimes.append(monitorNoteAt)
-            if state.monitorNoteTimes.count > 20 { state.monitorNoteTimes.removeFirst() }
+            state.monitorNoteTimes.removeAll { $0 <= monitorNoteAt - 3_600_000_000 }
+            if state.monitorNoteTimes.count > 1000 { state.monitorNoteTimes.removeFirst(state.monitorNoteTimes.count - 1000) }
         }
         for key in noted where !state.notedKeys.contains(key) {
             state.notedKeys.append(key)

@@ -28,6 +28,8 @@ struct Turn {
     private var customerText: String?
     /// Record a decision without commands: the bot deliberately said nothing (e.g. a note limit).
     private var explainSilence = false
+    /// Monitoring notes this turn has posted (``mayPostMonitorNote()``).
+    private var monitorNotesThisTurn = 0
 
     init(policy: Policy, state: ConversationState, event: LedgerEvent) {
         self.policy = policy
@@ -620,14 +622,17 @@ struct Turn {
     }
 
     /// At most ``Policy/monitorNotesPerHour`` monitoring notes per conversation in any hour.
+    /// Every note this turn posts counts, not one per decision (a message naming several
+    /// entities posts a note for each).
     private mutating func mayPostMonitorNote() -> Bool {
         let hourAgo = event.time - 3_600_000_000
-        let recent = state.monitorNoteTimes.filter { $0 > hourAgo }.count + (update.monitorNoteAt == nil ? 0 : 1)
+        let recent = state.monitorNoteTimes.filter { $0 > hourAgo }.count + monitorNotesThisTurn
         guard recent < policy.monitorNotesPerHour else {
             explainSilence = true
             if !steps.contains(where: { $0.hasPrefix("note limit") }) { steps.append("note limit reached (\(policy.monitorNotesPerHour) per hour): not posted") }
             return false
         }
+        monitorNotesThisTurn += 1
         return true
     }
 

@@ -203,6 +203,20 @@ import Testing
         }
     }
 
+    /// Several notes asked for by one message count one by one, not as one.
+    @Test func oneMessageNamingManyOrdersStaysWithinTheNoteLimit() async throws {
+        // A rule without a lookup notes each order at once, in the message's own decision.
+        let yaml = try shopBot(appending: "\nmonitor_notes_per_hour: 2\n",
+                               replacing: ("  - entity: order_number\n    lookup: order_status\n", "  - entity: order_number\n"))
+        try await BotStack.run(yaml: yaml) { bot in
+            let conversation = try await bot.chatwoot.startConversation(maria)
+            try await bot.customer("get me an agent", in: conversation)
+            try await bot.customer("what about AB-10001, AB-10002 and AB-20001?", in: conversation)
+            let notes = try await bot.privateNotes(in: conversation).filter { $0.hasPrefix("Order ") }
+            #expect(notes.count == 2, "\(notes)")
+        }
+    }
+
     @Test func aQuestionTheBotCanAnswerBecomesASuggestedReplyForTheAgent() async throws {
         let yaml = try shopBot(appending: "", replacing: ("monitoring:\n", "monitoring:\n  - suggest_replies: true\n"))
         try await BotStack.run(yaml: yaml) { bot in
