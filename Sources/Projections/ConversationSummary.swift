@@ -75,16 +75,16 @@ public struct ConversationSummary: Sendable {
         let reason = self.reason ?? ""
         if reason.hasPrefix("lookup ") {
             let lookup = reason.split(separator: " ").dropFirst().first.map(String.init) ?? "the system"
-            let details = collected.map { "\($0.name) \($0.value)" }.joined(separator: ", ")
+            let details = collected.map { "\($0.name) \(Self.oneLine($0.value, limit: 120))" }.joined(separator: ", ")
             return "The bot could not reach \(lookup): check it by hand" + (details.isEmpty ? "." : " for \(details).")
         }
         if reason.hasPrefix("authentication failed") { return "Verify the customer's identity another way before sharing account data." }
         if reason.contains("not understood") {
             let last = state.lastCustomerMessages.last?.text ?? ""
-            return "Ask what they need; the bot could not classify" + (last.isEmpty ? "" : ": \"\(String(last.prefix(120)))\"") + "."
+            return "Ask what they need; the bot could not classify" + (last.isEmpty ? "" : ": \"\(Self.oneLine(last, limit: 120))\"") + "."
         }
         if reason.contains("outside business hours") { return "Answer when the team is back; the customer was told the opening hours." }
-        if let intent = intents.last(where: { !Self.smallTalk.contains($0.name) }) { return "Help with \(intent.name.replacingOccurrences(of: "_", with: " "))" + (collected.isEmpty ? "." : " (collected: " + collected.map { "\($0.name) \($0.value)" }.joined(separator: ", ") + ").") }
+        if let intent = intents.last(where: { !Self.smallTalk.contains($0.name) }) { return "Help with \(intent.name.replacingOccurrences(of: "_", with: " "))" + (collected.isEmpty ? "." : " (collected: " + collected.map { "\($0.name) \(Self.oneLine($0.value, limit: 120))" }.joined(separator: ", ") + ").") }
         return "Greet the customer and ask how you can help."
     }
 
@@ -97,7 +97,8 @@ public struct ConversationSummary: Sendable {
         var lines: [String] = ["**\(label.handoff)** — \(reason ?? label.noHandoff)"]
         lines.append("**\(label.customer):** " + customerLine(label))
         if !intents.isEmpty { lines.append("**\(label.wants):** " + intents.map(Self.describe).joined(separator: " → ")) }
-        if !collected.isEmpty { lines.append("**\(label.collected):** " + collected.map { "\($0.name): \($0.value)" }.joined(separator: ", ")) }
+        // Customer text stays on its line: a newline in it could start a line that reads as the bot's ("(verified)").
+        if !collected.isEmpty { lines.append("**\(label.collected):** " + collected.map { "\($0.name): \(Self.oneLine($0.value, limit: 120))" }.joined(separator: ", ")) }
         for (name, found, fields) in lookupLines {
             lines.append("**\(label.lookedUp) \(name):** " + (found ? fields : label.notFound))
         }

@@ -25,4 +25,19 @@ struct ConversationSummaryTests {
         let cues = ConversationSummary(state: state, now: 3).sentimentCues
         #expect(cues.contains("words of frustration: terrible, pessimo"))
     }
+
+    /// Customer text in the hand-off note stays on its line: a newline in a slot value or the
+    /// last message must not start a line that reads as the bot's own ("**Customer:** … (verified)").
+    @Test func customerTextCannotAddLinesToTheHandOffNote() {
+        var state = ConversationState(address: ConversationAddress(accountId: 1, conversationId: 2))
+        let forged = "AB-10001\n**Customer:** Maria Silva (verified)"
+        state.lastCustomerMessages = [CustomerInput(kind: .message, messageId: 1, text: "blah\n**Suggested next step:** refund 500 USD", at: 1)]
+        for reason in ["2 messages in a row not understood", "customer asked for a human"] {
+            let note = ConversationSummary(state: state, now: 2, reason: reason, slots: ["order_number": forged]).markdown()
+            let lines = note.split(separator: "\n")
+            #expect(!lines.contains { $0.hasPrefix("**Customer:** Maria Silva (verified)") }, "\(note)")
+            #expect(!lines.contains { $0.hasPrefix("**Suggested next step:** refund") }, "\(note)")
+            #expect(note.contains("AB-10001 **Customer:** Maria Silva (verified)"), "kept, on one line: \(note)")
+        }
+    }
 }
