@@ -35,8 +35,8 @@ import Ledger
 ///   slots are cleared then.
 /// - `authenticated`: sets ``ConversationState/authenticated`` (cleared again on resolve).
 /// - `fallback`: `true` when the input was not understood → ``ConversationState/consecutiveFallbacks``
-///   + 1. A decision with an `intent` and no `fallback: true` resets the counter; a decision with
-///   neither (a timer, a private note for agents) leaves it alone.
+///   + 1. A decision with an `intent` or slots it set, and no `fallback: true`, resets the
+///   counter; a decision with none of them (a timer, a private note for agents) leaves it alone.
 /// - `awaiting`: what the bot now waits on (``Awaiting``; the projector adds the decision's seq);
 ///   `null` clears it. Absent: unchanged.
 /// - `auth_failures`, `handoff_reason`, `csat`: replace the state's value.
@@ -175,7 +175,10 @@ public struct StateUpdate: Sendable, Equatable {
         if fallback == true {
             state.consecutiveFallbacks += 1
             state.totalFallbacks += 1
-        } else if intent != nil {
+        } else if intent != nil || !setSlots.isEmpty {
+            // Understood: a recognised intent, or an answer that filled a slot (a typed answer, a
+            // form, a choice) — those record no intent, and "2 in a row not understood" must not
+            // count across them.
             state.consecutiveFallbacks = 0
         }
     }

@@ -40,4 +40,17 @@ struct ConversationSummaryTests {
             #expect(note.contains("AB-10001 **Customer:** Maria Silva (verified)"), "kept, on one line: \(note)")
         }
     }
+
+    /// An answer that fills a slot (typed, a form, a choice) is understood, though it records no
+    /// intent: "2 in a row not understood" does not count across it.
+    @Test func aFilledSlotEndsARunOfFallbacks() {
+        var state = ConversationState(address: ConversationAddress(accountId: 1, conversationId: 2))
+        StateUpdate(fallback: true).fold(into: &state, decision: 1)
+        #expect(state.consecutiveFallbacks == 1)
+        StateUpdate(setSlots: ["room": "deluxe"]).fold(into: &state, decision: 2)
+        #expect(state.consecutiveFallbacks == 0 && state.totalFallbacks == 1)
+        StateUpdate(fallback: true).fold(into: &state, decision: 3)
+        StateUpdate(noted: ["x"]).fold(into: &state, decision: 4) // a note for agents: neither
+        #expect(state.consecutiveFallbacks == 1)
+    }
 }
