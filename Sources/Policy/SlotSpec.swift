@@ -101,27 +101,48 @@ enum DateSlot {
         calendar.timeZone = timeZone
         let today = Date(timeIntervalSince1970: TimeInterval(now / 1_000_000))
         let words = TextNormalizer.tokens(text)
-        for (word, offset) in [("today", 0), ("hoje", 0), ("tomorrow", 1), ("amanha", 1)] where words.contains(word) {
+        // "day after tomorrow" before "tomorrow", which it contains.
+        let relative: [([String], Int)] = [(["day", "after", "tomorrow"], 2), (["depois", "de", "amanha"], 2),
+                                           (["today"], 0), (["hoje"], 0), (["tomorrow"], 1), (["amanha"], 1)]
+        for (phrase, offset) in relative where Self.contains(words, phrase) {
             guard let day = calendar.date(byAdding: .day, value: offset, to: today) else { return nil }
             let parts = calendar.dateComponents([.year, .month, .day], from: day)
             return format(parts.year!, parts.month!, parts.day!)
         }
-        let numbers = text.split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) }
-        guard numbers.count >= 2 else { return nil }
+        // The first date written as one: 2026-12-20, or day and month (in the language's order)
+        // with a year only when it follows them as part of the same date ("20/12/2026", "12/20/26").
+        // A third number elsewhere ("12/20 to 12/22", "20/12, 2 pessoas") is not a year.
         let year: Int, month: Int, day: Int
-        if numbers[0] > 31, numbers.count >= 3 {
-            (year, month, day) = (numbers[0], numbers[1], numbers[2])
-        } else {
-            let first = numbers[0], second = numbers[1]
+        let currentYear = calendar.component(.year, from: today)
+        let range = NSRange(text.startIndex..., in: text)
+        func number(_ match: NSTextCheckingResult, _ group: Int) -> Int? {
+            Range(match.range(at: group), in: text).flatMap { Int(text[$0]) }
+        }
+        if let match = Self.iso.firstMatch(in: text, range: range), let y = number(match, 1), let m = number(match, 2), let d = number(match, 3) {
+            (year, month, day) = (y, m, d)
+        } else if let match = Self.dayMonth.firstMatch(in: text, range: range), let first = number(match, 1), let second = number(match, 2) {
             (day, month) = language.hasPrefix("en") && !language.hasPrefix("en-GB") ? (second, first) : (first, second)
-            let currentYear = calendar.component(.year, from: today)
-            year = numbers.count >= 3 ? (numbers[2] < 100 ? 2000 + numbers[2] : numbers[2]) : currentYear
+            year = number(match, 3).map { $0 < 100 ? 2000 + $0 : $0 } ?? currentYear
+        } else {
+            // Numbers without separators ("20 12"): day and month only.
+            let numbers = text.split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) }
+            guard numbers.count >= 2 else { return nil }
+            (day, month) = language.hasPrefix("en") && !language.hasPrefix("en-GB") ? (numbers[1], numbers[0]) : (numbers[0], numbers[1])
+            year = currentYear
         }
         var components = DateComponents()
         (components.year, components.month, components.day) = (year, month, day)
         guard (1...12).contains(month), (1...31).contains(day), let date = calendar.date(from: components),
               calendar.component(.day, from: date) == day else { return nil }
         return format(year, month, day)
+    }
+
+    private static let iso = try! NSRegularExpression(pattern: #"(?<!\d)(\d{4})-(\d{1,2})-(\d{1,2})(?!\d)"#)
+    private static let dayMonth = try! NSRegularExpression(pattern: #"(?<!\d)(\d{1,2})[/.\-](\d{1,2})(?:[/.\-](\d{4}|\d{2}))?(?!\d)"#)
+
+    private static func contains(_ words: [String], _ phrase: [String]) -> Bool {
+        guard phrase.count <= words.count else { return false }
+        return (0...(words.count - phrase.count)).contains { Array(words[$0..<($0 + phrase.count)]) == phrase }
     }
 
     private static func format(_ year: Int, _ month: Int, _ day: Int) -> String {

@@ -133,6 +133,19 @@ import Testing
         #expect(value("day", "tomorrow") == "2026-05-29")
         #expect(value("day", "12/25") == "2026-12-25")
         #expect(value("room", "the deluxe one") == "Deluxe")
+        // A third number is a year only as part of the same date.
+        #expect(value("day", "12/20 to 12/22") == "2026-12-20")
+        #expect(value("day", "12/20/2027") == "2027-12-20")
+        #expect(value("day", "12/20/27, 2 of us") == "2027-12-20")
+        #expect(value("day", "the day after tomorrow") == "2026-05-30")
+        let portuguese = try PolicyLoader.load(yaml: yaml + "\nlanguage: pt-BR\n")
+        #expect(portuguese.language == "pt-BR")
+        func valor(_ text: String) -> String? { portuguese.value(of: portuguese.slots["day"]!, in: text, at: now) }
+        #expect(valor("20/12 a 22/12") == "2026-12-20")
+        #expect(valor("20/12, 2 pessoas") == "2026-12-20")
+        #expect(valor("20/12/2027") == "2027-12-20")
+        #expect(valor("depois de amanhã") == "2026-05-30")
+        #expect(valor("amanhã") == "2026-05-29")
     }
 
     @Test func businessHoursFollowTheTimeZone() throws {
