@@ -154,6 +154,13 @@ public enum Projector {
             if let created = conversation.createdAt { state.createdAt = min(state.createdAt ?? created, created) }
         }
         if let contact = digest.contact, !stale || state.contact == nil {
+            if let before = state.contact?.id, let after = contact.id, before != after {
+                // Another person now (Chatwoot merged contacts, the widget identified someone
+                // else): what was verified and collected about the previous one is not theirs.
+                state.authenticated = false
+                state.authFailures = 0
+                state.slots = state.slots.filter { !$0.key.hasPrefix(ConversationState.contactSlotPrefix) }
+            }
             state.contact = contact
         }
         if let status = conversation?.status {

@@ -1,4 +1,5 @@
 import Chatwoot
+import Foundation
 import Domain
 import Ledger
 import Testing
@@ -316,5 +317,33 @@ import Testing
 
     private func event(_ seq: Seq, _ body: [UInt8]) throws -> LedgerEvent {
         LedgerEvent(seq: seq, stream: LedgerScript.stream, type: EventType.webhookReceived, time: 1_778_663_742_000_000 + Int64(seq), causation: nil, body: body)
+    }
+
+    /// When the conversation's contact becomes another person (Chatwoot merged contacts, the
+    /// widget identified someone else), what was verified and collected about the previous one
+    /// does not carry over.
+    @Test func anotherContactIsNotVerifiedByThePreviousOne() throws {
+        var state = ConversationState(address: address)
+        Projector.apply(try event(1, Webhooks.message(9001, "Hi", by: .customer, createdAt: 1_778_663_742, status: "pending", updatedAt: 1_778_663_742.1)),
+                        to: &state)
+        #expect(state.contact?.id == 42)
+        state.authenticated = true
+        state.slots = ["contact.email": "jane@example.com", "order_number": "AB-10001"]
+        // The same payload, its contact now 43.
+        func recontact(_ value: Any) -> Any {
+            if var object = value as? [String: Any] {
+                if object["id"] as? Int == 42, object["type"] as? String == "contact" || object["email"] != nil || object["name"] != nil { object["id"] = 43 }
+                for (key, member) in object { object[key] = recontact(member) }
+                return object
+            }
+            if let array = value as? [Any] { return array.map(recontact) }
+            return value
+        }
+        let body = try Webhooks.message(9002, "It's me", by: .customer, createdAt: 1_778_663_750, status: "pending", updatedAt: 1_778_663_750.1)
+        let other = try JSONSerialization.data(withJSONObject: recontact(try JSONSerialization.jsonObject(with: Data(body))))
+        Projector.apply(try event(2, [UInt8](other)), to: &state)
+        #expect(state.contact?.id == 43)
+        #expect(!state.authenticated)
+        #expect(state.slots == ["order_number": "AB-10001"], "conversation slots stay; the previous contact's go")
     }
 }
