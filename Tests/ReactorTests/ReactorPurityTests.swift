@@ -86,21 +86,23 @@ import Testing
                                                "webhook-conversation_updated.json", "webhook-webwidget_triggered.json"]), "\(turnedAway)")
     }
 
+    /// The incoming-message fixture as input `seq` of conversation 1/128, with its own id and text.
+    private static func message(_ seq: Seq, id: Int, _ text: String) throws -> LedgerEvent {
+        var body = try #require(try JSONSerialization.jsonObject(with: Data(try chatwootFixture("webhook-message_created-incoming.json"))) as? [String: Any])
+        body["id"] = id
+        body["content"] = text
+        return LedgerEvent(seq: seq, stream: "1/128", type: EventType.webhookReceived, time: 1_780_000_000_000_000 + Int64(seq),
+                           causation: nil, body: [UInt8](try JSONSerialization.data(withJSONObject: body)), meta: [])
+    }
+
     /// Between the hand-off decision and Chatwoot's status webhook the bot has asked for `open`
     /// (``Projections/ConversationState/requestedStatus``): a customer message in that window gets
     /// no public reply and no second hand-off, as once the status arrives.
     @Test func nothingIsSaidBetweenAHandOffDecisionAndItsStatusChange() throws {
         let policy = try PolicyLoader.load(path: fixturesDirectory().appendingPathComponent("policies/shop-bot.yml").path)
         let address = ConversationAddress(accountId: 1, conversationId: 128)
-        func message(_ seq: Seq, id: Int, _ text: String) throws -> LedgerEvent {
-            var body = try #require(try JSONSerialization.jsonObject(with: Data(try chatwootFixture("webhook-message_created-incoming.json"))) as? [String: Any])
-            body["id"] = id
-            body["content"] = text
-            return LedgerEvent(seq: seq, stream: "1/128", type: EventType.webhookReceived, time: 1_780_000_000_000_000 + Int64(seq),
-                               causation: nil, body: [UInt8](try JSONSerialization.data(withJSONObject: body)), meta: [])
-        }
         var state = ConversationState(address: address)
-        let asked = try message(1, id: 9101, "talk to a human")
+        let asked = try Self.message(1, id: 9101, "talk to a human")
         let handOff = try #require(Reactor.decide(state: nil, event: asked, policy: policy))
         #expect(handOff.commands.contains { if case .setStatus(.open) = $0 { true } else { false } })
         Projector.apply(asked, to: &state)
@@ -110,7 +112,7 @@ import Testing
         #expect(state.humanOwns(agentReplySilencesBot: true) && !state.humanOwns(agentReplySilencesBot: true, decision: 2),
                 "the hand-off's own reply still goes out")
         for (seq, text) in [(Seq(3), "hello?? anyone"), (4, "talk to a human")] {
-            let later = try message(seq, id: 9100 + Int(seq), text)
+            let later = try Self.message(seq, id: 9100 + Int(seq), text)
             let decided = Reactor.decide(state: state, event: later, policy: policy)
             let spoken = decided?.commands.filter(\.isCustomerVisible) ?? []
             #expect(spoken.isEmpty, "\(text): \(spoken)")
@@ -124,13 +126,6 @@ import Testing
     /// answered meanwhile does not drop the wait, so the first answer still continues the turn.
     @Test func aLookupOnItsWayIsNotAskedAgain() throws {
         let policy = try PolicyLoader.load(path: fixturesDirectory().appendingPathComponent("policies/shop-bot.yml").path)
-        func message(_ seq: Seq, id: Int, _ text: String) throws -> LedgerEvent {
-            var body = try #require(try JSONSerialization.jsonObject(with: Data(try chatwootFixture("webhook-message_created-incoming.json"))) as? [String: Any])
-            body["id"] = id
-            body["content"] = text
-            return LedgerEvent(seq: seq, stream: "1/128", type: EventType.webhookReceived, time: 1_780_000_000_000_000 + Int64(seq),
-                               causation: nil, body: [UInt8](try JSONSerialization.data(withJSONObject: body)), meta: [])
-        }
         func lookups(_ decision: Decision?) -> [String] {
             decision?.commands.compactMap { if case .lookup(let call) = $0 { call.name } else { nil } } ?? []
         }
@@ -138,7 +133,7 @@ import Testing
         var seq: Seq = 0
         func turn(_ text: String) throws -> Decision? {
             seq += 1
-            let input = try message(seq, id: 9200 + Int(seq), text)
+            let input = try Self.message(seq, id: 9200 + Int(seq), text)
             let decided = Reactor.decide(state: state, event: input, policy: policy)
             var folded = state ?? ConversationState(address: ConversationAddress(accountId: 1, conversationId: 128))
             Projector.apply(input, to: &folded)
