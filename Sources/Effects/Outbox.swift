@@ -97,7 +97,6 @@ public final class Outbox: Service, Sendable {
                 if await recordEchoIfSeen(item) { continue }
                 try? await Task.sleep(until: started + configuration.echoGracePeriod, clock: .continuous) // cancellation ends the wait early; the check below still runs
                 if await recordEchoIfSeen(item) { continue }
-                if Task.isCancelled { return } // shutting down: the next start waits for the echo again
                 logger.info("re-sending a message decided before the restart: no echo arrived", metadata: ["ledger.decision": "\(item.key.decision)"])
             }
             await perform(item, startHead: startHead)
