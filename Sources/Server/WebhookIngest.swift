@@ -1,4 +1,5 @@
 import Chatwoot
+import Crypto
 import Domain
 import Foundation
 import JSONScan
@@ -117,7 +118,12 @@ public final class WebhookIngest: Sendable {
         }
         let event = facts.event ?? "unknown"
         let key = Self.deliveryKey(delivery.deliveryID) ?? delivery.body.withUnsafeBytes { facts.contentKey(body: $0) }
+        // The delivery id is not signed: a captured request sent again within the timestamp
+        // window under a new id (or none) would pass as new. Its signature is the same, though,
+        // while Chatwoot signs each retry anew.
+        let signatureKey = signedAt == nil ? nil : delivery.signature.map(Self.signatureKey)
         var meta: [(String, JSONWriter.Value)] = [("event", .string(event)), ("dedupe", .string(key))]
+        if let signatureKey { meta.append((WebhookIngest.signatureKeyName, .string(signatureKey))) }
         if let id = delivery.deliveryID { meta.append(("delivery", .string(String(id.prefix(200))))) }
         if let type = delivery.contentType { meta.append(("content_type", .string(String(type.prefix(200))))) }
         if let signedAt { meta.append(("signed_at", .int(signedAt))) }
@@ -128,7 +134,9 @@ public final class WebhookIngest: Sendable {
         guard admit(size) else {
             // A redelivery of a durable delivery is safe to acknowledge unrecorded; a 429 could
             // hand its conversation to a human once Chatwoot's retries run out.
-            if let original = await registry.storedSeq(key) {
+            var stored = await registry.storedSeq(key)
+            if stored == nil, let signatureKey { stored = await registry.storedSeq(signatureKey) }
+            if let original = stored {
                 metrics.delivered(event: event, outcome: "duplicate")
                 metrics.duplicates.increment()
                 logger.info("duplicate delivery not recorded: the backlog is full", metadata: ["webhook.dedupe": "\(key)", "ledger.original_seq": "\(original)"])
@@ -138,7 +146,7 @@ public final class WebhookIngest: Sendable {
             logger.info("delivery answered 429: the backlog is full", metadata: ["webhook.dedupe": "\(key)", "webhook.event": "\(event)"])
             return .busy(message: "the work waiting for the ledger fills the backlog (\(backlog.limit) bytes)")
         }
-        if let outcome = await withinDeadline(holding: size, { await self.store(delivery, key: key, event: event, meta: fields, stream: stream, time: time) }) {
+        if let outcome = await withinDeadline(holding: size, { await self.store(delivery, keys: [signatureKey, key].compactMap { $0 }, event: event, meta: fields, stream: stream, time: time) }) {
             return outcome
         }
         // Chatwoot gives up after 5 s and then hands a message's conversation to a human, but it
@@ -174,43 +182,60 @@ public final class WebhookIngest: Sendable {
         }
     }
 
-    /// Claims the delivery's key and appends it, or records it as a duplicate.
-    private func store(_ delivery: WebhookDelivery, key: String, event: String, meta: [(String, JSONWriter.Value)],
+    /// Claims the delivery's keys and appends it, or records it as a duplicate when any of them
+    /// is stored. Every delivery claims its keys in the same order (the signature's first), so
+    /// two copies never wait for each other's.
+    private func store(_ delivery: WebhookDelivery, keys: [String], event: String, meta: [(String, JSONWriter.Value)],
                        stream: String, time: Int64) async -> IngestOutcome {
         var meta = meta
-        switch await registry.claim(key) {
-        case .duplicate(let original):
+        var claimed: [String] = []
+        var duplicateOf: Seq?
+        for key in keys {
+            switch await registry.claim(key) {
+            case .new: claimed.append(key)
+            case .duplicate(let original): duplicateOf = original
+            }
+            if duplicateOf != nil { break }
+        }
+        let key = keys.last ?? ""
+        if let original = duplicateOf {
+            // A retry's own signature is the original's too: a captured retry is a copy as well.
+            for key in claimed { await registry.commit(key, seq: original) }
+            return await recordDuplicate(of: original, key: key, event: event, meta: meta, stream: stream, time: time)
+        }
+        if let compactForm, let form = delivery.body.withUnsafeBytes(compactForm.derive) {
+            meta += [(WebhookMeta.compactFormName, .string(compactForm.name)), (WebhookMeta.compactForm, .raw(form))]
+        }
+        let draft = EventDraft(stream: stream, type: EventType.webhookReceived, time: time, body: delivery.body, meta: JSONWriter.object(meta))
+        do {
+            let seq = try await append(draft).lowerBound
+            for key in claimed { await registry.commit(key, seq: seq) }
+            metrics.delivered(event: event, outcome: "stored")
+            logger.debug("webhook stored", metadata: ["ledger.seq": "\(seq)", "webhook.event": "\(event)", "webhook.delivery": "\(delivery.deliveryID ?? "-")"])
+            return .stored(seq: seq)
+        } catch {
+            for key in claimed { await registry.release(key) }
+            metrics.delivered(event: event, outcome: "failed")
+            logger.error("ledger append failed; answering 500 so Chatwoot retries", metadata: ["error": "\(error)"])
+            return .failed(message: "the ledger could not store the delivery")
+        }
+    }
+
+    private func recordDuplicate(of original: Seq, key: String, event: String, meta: [(String, JSONWriter.Value)],
+                                 stream: String, time: Int64) async -> IngestOutcome {
+        do {
             let draft = EventDraft(stream: stream, type: EventType.webhookDuplicate, time: time, causation: original,
                                    body: [], meta: JSONWriter.object(meta + [("original_seq", .int(Int64(original)))]))
-            do {
-                let seq = try await append(draft).lowerBound
-                metrics.delivered(event: event, outcome: "duplicate")
-                metrics.duplicates.increment()
-                logger.debug("duplicate delivery", metadata: ["ledger.seq": "\(seq)", "ledger.original_seq": "\(original)", "webhook.dedupe": "\(key)"])
-                return .duplicate(of: original, seq: seq)
-            } catch {
-                // The original is durable, so the redelivery is safe to acknowledge even unrecorded.
-                logger.info("duplicate delivery not recorded", metadata: ["error": "\(error)"])
-                metrics.delivered(event: event, outcome: "duplicate")
-                return .duplicate(of: original, seq: original)
-            }
-        case .new:
-            if let compactForm, let form = delivery.body.withUnsafeBytes(compactForm.derive) {
-                meta += [(WebhookMeta.compactFormName, .string(compactForm.name)), (WebhookMeta.compactForm, .raw(form))]
-            }
-            let draft = EventDraft(stream: stream, type: EventType.webhookReceived, time: time, body: delivery.body, meta: JSONWriter.object(meta))
-            do {
-                let seq = try await append(draft).lowerBound
-                await registry.commit(key, seq: seq)
-                metrics.delivered(event: event, outcome: "stored")
-                logger.debug("webhook stored", metadata: ["ledger.seq": "\(seq)", "webhook.event": "\(event)", "webhook.delivery": "\(delivery.deliveryID ?? "-")"])
-                return .stored(seq: seq)
-            } catch {
-                await registry.release(key)
-                metrics.delivered(event: event, outcome: "failed")
-                logger.error("ledger append failed; answering 500 so Chatwoot retries", metadata: ["error": "\(error)"])
-                return .failed(message: "the ledger could not store the delivery")
-            }
+            let seq = try await append(draft).lowerBound
+            metrics.delivered(event: event, outcome: "duplicate")
+            metrics.duplicates.increment()
+            logger.debug("duplicate delivery", metadata: ["ledger.seq": "\(seq)", "ledger.original_seq": "\(original)", "webhook.dedupe": "\(key)"])
+            return .duplicate(of: original, seq: seq)
+        } catch {
+            // The original is durable, so the redelivery is safe to acknowledge even unrecorded.
+            logger.info("duplicate delivery not recorded", metadata: ["error": "\(error)"])
+            metrics.delivered(event: event, outcome: "duplicate")
+            return .duplicate(of: original, seq: original)
         }
     }
 
@@ -221,19 +246,24 @@ public final class WebhookIngest: Sendable {
         let from = head > Seq(window) ? head - Seq(window) + 1 : 1
         let tail = try ledger.tail(from: from)
         var restored: [(String, Seq)] = []
+        var deliveries = 0
         while tail.nextSeq <= head {
             let batch = try await tail.read(through: head, limit: 4096)
             if batch.isEmpty { break }
-            for event in batch where event.type == EventType.webhookReceived {
-                let key: String? = event.meta.withUnsafeBytes { meta in
-                    guard let found = (try? JSONScanner.members(of: meta))?.first(where: { $0.key == "dedupe" }) else { return nil }
-                    return try? JSONScanner.string(in: meta, at: found.value)
+            for event in batch where event.type == EventType.webhookReceived || event.type == EventType.webhookDuplicate {
+                let original = event.type == EventType.webhookReceived ? event.seq : event.causation
+                guard let original, original > 0 else { continue }
+                let before = restored.count
+                event.meta.withUnsafeBytes { meta in
+                    for member in (try? JSONScanner.members(of: meta)) ?? [] where member.key == "dedupe" || member.key == Self.signatureKeyName {
+                        if let key = try? JSONScanner.string(in: meta, at: member.value) { restored.append((key, original)) }
+                    }
                 }
-                if let key { restored.append((key, event.seq)) }
+                if restored.count > before, event.type == EventType.webhookReceived { deliveries += 1 }
             }
         }
         await registry.restore(restored)
-        return restored.count
+        return deliveries
     }
 
     private func append(_ draft: EventDraft) async throws -> ClosedRange<Seq> {
@@ -283,6 +313,16 @@ public final class WebhookIngest: Sendable {
             return rejection
         }
         return rejection
+    }
+
+    /// The meta member that holds ``signatureKey(_:)``.
+    static let signatureKeyName = "signature_key"
+
+    /// `s:` + a digest of an authentic signature: the same for a copy of one signed request, new
+    /// for each of Chatwoot's retries (it signs each attempt with a new timestamp). A digest, so
+    /// the ledger holds no value an attacker could present.
+    static func signatureKey(_ signature: String) -> String {
+        "s:" + Array(Array(SHA256.hash(data: Array(signature.utf8))).prefix(16)).hexString
     }
 
     /// `d:` + the delivery id, when Chatwoot sent a usable one (v4.13+).

@@ -132,6 +132,54 @@ import Testing
         #expect(!everything.contains("s3cr3t-bot-secret"), "the secret never reaches the ledger")
     }
 
+    @Test func aCapturedSignedRequestSentAgainUnderAnotherDeliveryIdIsADuplicate() async throws {
+        let temp = TemporaryDirectory()
+        let body = try chatwootFixture("webhook-message_created-incoming.json")
+        let signer = WebhookSignature(secret: "s3cr3t-bot-secret")
+        var configuration = ServerConfiguration()
+        configuration.webhookSignature = signer
+        let start = Date(timeIntervalSince1970: 1_778_663_742)
+        let clock = Mutex(start)
+        let ts = Int64(start.timeIntervalSince1970)
+        let signed = ["X-Chatwoot-Timestamp": "\(ts)", "X-Chatwoot-Signature": signer.sign(body: body, timestamp: ts)]
+        let original = signed.merging(["X-Chatwoot-Delivery": "original"]) { $1 }
+        let forged = signed.merging(["X-Chatwoot-Delivery": "forged"]) { $1 }
+        let forgedAfterRestart = signed.merging(["X-Chatwoot-Delivery": "forged-after-restart"]) { $1 }
+        let retry = ["X-Chatwoot-Timestamp": "\(ts + 3)", "X-Chatwoot-Signature": signer.sign(body: body, timestamp: ts + 3),
+                     "X-Chatwoot-Delivery": "original"]
+        let retryForgedAfterRestart = retry.merging(["X-Chatwoot-Delivery": "retry-forged-after-restart"]) { $1 }
+        try await ServerHarness.with(directory: temp.ledgerDirectory, configuration: configuration, now: { clock.withLock { $0 } }) { server async throws in
+            #expect(try await server.post(body, headers: original).body.contains("stored"))
+            // The delivery id is not signed: an attacker can change it or leave it out.
+            #expect(try await server.post(body, headers: forged).body.contains("duplicate"))
+            #expect(try await server.post(body, headers: signed).body.contains("duplicate"))
+            // Chatwoot's own retry is signed anew and keeps the delivery id: a duplicate too.
+            clock.withLock { $0 += 3 }
+            #expect(try await server.post(body, headers: retry).body.contains("duplicate"))
+            // The same bytes signed anew under a new delivery id are a new delivery (another event × bot).
+            let other = ["X-Chatwoot-Timestamp": "\(ts + 3)", "X-Chatwoot-Signature": signer.sign(body: body, timestamp: ts + 3),
+                         "X-Chatwoot-Delivery": "another"]
+            #expect(try await server.post(body, headers: other).body.contains("duplicate"),
+                    "its signature is the retry's, already seen")
+            clock.withLock { $0 += 1 }
+            let fresh = ["X-Chatwoot-Timestamp": "\(ts + 4)", "X-Chatwoot-Signature": signer.sign(body: body, timestamp: ts + 4),
+                         "X-Chatwoot-Delivery": "another"]
+            #expect(try await server.post(body, headers: fresh).body.contains("stored"))
+        }
+        // After a restart the captured request is still recognised.
+        try await ServerHarness.with(directory: temp.ledgerDirectory, configuration: configuration, now: { clock.withLock { $0 } }) { server async throws in
+            #expect(try await server.post(body, headers: forgedAfterRestart).body.contains("duplicate"))
+            // … and so is a captured retry, whose signature only a duplicate event holds.
+            #expect(try await server.post(body, headers: retryForgedAfterRestart).body.contains("duplicate"))
+        }
+        let events = try readLedger(temp.ledgerDirectory)
+        #expect(events.map(\.type) == [EventType.webhookReceived, EventType.webhookDuplicate, EventType.webhookDuplicate,
+                                       EventType.webhookDuplicate, EventType.webhookDuplicate, EventType.webhookReceived,
+                                       EventType.webhookDuplicate, EventType.webhookDuplicate])
+        let everything = events.map { String(decoding: $0.meta, as: UTF8.self) }.joined()
+        #expect(!everything.contains(signer.sign(body: body, timestamp: ts).dropFirst(7)), "the ledger keeps a digest, not the signature")
+    }
+
     @Test func healthAndMetricsReportTheIngest() async throws {
         let temp = TemporaryDirectory()
         let body = try chatwootFixture("webhook-message_created-incoming.json")
