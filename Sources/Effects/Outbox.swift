@@ -144,6 +144,7 @@ public final class Outbox: Service, Sendable {
             if item.command.isCustomerVisible, let ownership, await ownership.humanOwns(item.conversation, knownThrough: startHead, decision: item.key.decision) {
                 return .final(status: nil, message: Self.humanOwnsMessage)
             }
+            if item.command.isCustomerVisible, let tooOld = tooOldToSend(item) { return .final(status: nil, message: tooOld) }
             let attemptStart = ContinuousClock.now
             do {
                 let id = try await call(item)
@@ -173,6 +174,17 @@ public final class Outbox: Service, Sendable {
                                   attempts: result.attempts, latencyMilliseconds: Int((ContinuousClock.now - start).inSeconds * 1000),
                                   error: result.lastError.map { String($0.prefix(500)) }), for: item)
     }
+
+    /// Why a message for the customer is too old to send now (asked before each attempt: retries
+    /// take minutes too), or nil.
+    private func tooOldToSend(_ item: PendingCommand) -> String? {
+        guard let limit = configuration.maximumMessageAge else { return nil }
+        let age = Duration.microseconds(Timestamp.micros(configuration.wallClock()) - item.decidedAt)
+        guard age > limit else { return nil }
+        return "\(Self.tooOldPrefix)it was decided \(Int(age.inSeconds)) s ago, longer than the outbox's limit of \(Int(limit.inSeconds)) s (--max-message-age)"
+    }
+
+    public static let tooOldPrefix = "not sent: too late for the customer: "
 
     public static let humanOwnsMessage = "not sent: a human owns the conversation now (it was handed off, or an agent replied), and the bot does not speak to the customer then"
 

@@ -1,3 +1,5 @@
+import Foundation
+
 /// How the outbox performs effects.
 public struct OutboxConfiguration: Sendable {
     public var retry = RetryPolicy()
@@ -11,6 +13,13 @@ public struct OutboxConfiguration: Sendable {
     /// Attempts for a lookup (a customer is waiting on it: fail over to the policy's fallback
     /// or hand-off rather than retry for minutes).
     public var lookupAttempts = 3
+    /// A message for the customer decided longer ago than this is not sent (recorded `failed`):
+    /// after the outbox was down or absent for a while (`serve` first run without
+    /// `--chatwoot-url`, say), "Hi! How can I help?" an hour late answers a moment that has
+    /// passed. Private notes and status changes still go: the agent needs them late too. nil: no limit.
+    public var maximumMessageAge: Duration? = .seconds(3600)
+    /// The wall clock the age is measured with (tests set it).
+    public var wallClock: @Sendable () -> Date = Date.init
 
     public init() {}
 }

@@ -16,6 +16,8 @@ struct PendingCommand: Sendable {
     var command: Command
     /// Decided before this process started: a customer-visible one may already have been sent.
     var fromBeforeRestart: Bool
+    /// When it was decided: the decision event's time, in Unix microseconds.
+    var decidedAt: Int64
 }
 
 /// What the outbox knows, folded from the ledger: decisions without results (queued per
@@ -42,7 +44,8 @@ actor OutboxState {
                 let key = CommandKey(decision: event.seq, index: index)
                 guard !done.contains(key) else { continue }
                 queues[decision.conversation, default: []].append(
-                    PendingCommand(key: key, conversation: decision.conversation, command: command, fromBeforeRestart: beforeRestart))
+                    PendingCommand(key: key, conversation: decision.conversation, command: command, fromBeforeRestart: beforeRestart,
+                               decidedAt: event.time))
                 depth += 1
                 added = true
             }

@@ -52,6 +52,8 @@ struct ServeCommand: AsyncParsableCommand {
     var ackDeadline = 4.0
     @Option(help: "Bytes of deliveries that may wait for the ledger at once (their bodies, plus 1 KiB each; at least --body-limit); past it a delivery is answered 429, which Chatwoot v4.11.2+ retries twice, about 3 s apart (older versions hand off at once). Bounds what a stalled disk makes the server hold.")
     var backlogLimit = ServerConfiguration.defaultBacklogLimit
+    @Option(help: ArgumentHelp("Seconds after its decision a message for the customer may still be sent; an older one (the outbox was down or --chatwoot-url absent meanwhile, retries outlasting it) is recorded failed, not sent an hour late. Private notes and status changes are sent however late. 0: no limit.", valueName: "SECONDS"))
+    var maxMessageAge = 3600
     @Option(help: "fsync (default): acknowledge after fdatasync. none: benchmarks only.") var durability: String = "fsync"
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel: String = "info"
     @Flag(help: .hidden) var enableNoopRoute = false
@@ -67,6 +69,7 @@ struct ServeCommand: AsyncParsableCommand {
         guard LedgerConfiguration.Durability(rawValue: durability) != nil else { throw ValidationError("--durability must be fsync or none") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical") }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0…65535") }
+        guard maxMessageAge >= 0 else { throw ValidationError("--max-message-age must be 0 (no limit) or a number of seconds, 3600 by default") }
         guard ackDeadline == 0 || (0.1...3600).contains(ackDeadline) else {
             throw ValidationError("--ack-deadline must be 0 (off) or 0.1…3600 seconds; keep it below Chatwoot's WEBHOOK_TIMEOUT (5 s by default)")
         }
@@ -113,6 +116,7 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.ledger.durability = LedgerConfiguration.Durability(rawValue: durability) ?? .fsync
         if let ledger { configuration.backend = .postgres(try PostgresLocation(url: ledger)) }
         configuration.server = serverConfiguration
+        configuration.outbox.maximumMessageAge = maxMessageAge == 0 ? nil : .seconds(maxMessageAge)
         // Lookups may name any variable but the bot's own secrets.
         configuration.lookupVariables = environment.filter { !$0.key.hasPrefix("LEDGERBOT_") }
         if let chatwootURL, let token = environment["LEDGERBOT_CHATWOOT_TOKEN"], let url = URL(string: chatwootURL) {

@@ -25,9 +25,9 @@ import Testing
         return configuration
     }
 
-    private func decision(_ conversation: ConversationAddress, _ commands: [Command]) throws -> EventDraft {
+    private func decision(_ conversation: ConversationAddress, _ commands: [Command], at time: Date = Date()) throws -> EventDraft {
         EventDraft(stream: "\(conversation.accountId)/\(conversation.conversationId)", type: EventType.decision,
-                   time: 1_778_663_742_000_000, body: try Decision(conversation: conversation, commands: commands).encoded())
+                   time: Timestamp.micros(time), body: try Decision(conversation: conversation, commands: commands).encoded())
     }
 
     /// Runs the outbox until `count` effect results are in the ledger, then stops it.
@@ -92,6 +92,47 @@ import Testing
         #expect(results[0].outcome == .ok && results[0].attempts == 3)
         #expect(results[1].outcome == .failed && results[1].attempts == 1 && results[1].status == 422)
         #expect(results[1].error?.contains("Validation failed") == true)
+    }
+
+    /// An outbox that starts (or gets through) long after a decision does not greet the customer
+    /// an hour late; the agent's note and the hand-off still go. The age is checked before each
+    /// attempt, so retries that outlast the limit stop too.
+    @Test func aMessageForTheCustomerOlderThanTheLimitIsNotSent() async throws {
+        let temp = TemporaryDirectory()
+        let directory = LedgerDirectory(dataPath: temp.path + "/data")
+        let (ledger, _) = try FileLedger.open(directory: directory)
+        let api = InMemoryChatwootAPI()
+        let decidedAt = Date(timeIntervalSince1970: 1_778_663_742)
+        // The times the wall clock reads, one per reading; the last one stays.
+        let readings = Mutex([decidedAt.addingTimeInterval(2 * 3600)])
+        var configuration = fastConfiguration()
+        configuration.wallClock = { readings.withLock { $0.count > 1 ? $0.removeFirst() : $0[0] } }
+        _ = try await ledger.append([decision(Self.conversationA, [
+            .sendMessage(.text("Hi! How can I help?")), .sendMessage(.privateNote("Context for the agent")), .setStatus(.open),
+        ], at: decidedAt)])
+        var results = try await runOutbox(ledger, directory, api: api, configuration: configuration, until: 3)
+        #expect(results.map(\.outcome) == [.failed, .ok, .ok])
+        #expect(results[0].attempts == 1 && results[0].error?.hasPrefix(Outbox.tooOldPrefix) == true, "\(results[0])")
+        #expect(results[0].error?.contains("7200 s ago") == true, "\(results[0].error ?? "")")
+        var calls = await api.calls
+        #expect(calls.count == 2)
+        if case .createMessage(let note, _) = calls.first { #expect(note.isPrivate) } else { Issue.record("\(calls)") }
+
+        // A message first tried within the limit, retried past it: the retry stops.
+        await api.failNext(with: ChatwootAPIError(kind: .server, status: 503, endpoint: "POST messages"))
+        readings.withLock { $0 = [decidedAt.addingTimeInterval(3599.99), decidedAt.addingTimeInterval(3601)] }
+        _ = try await ledger.append([decision(Self.conversationB, [.sendMessage(.text("late reply"))], at: decidedAt)])
+        results = try await runOutbox(ledger, directory, api: api, configuration: configuration, until: 4)
+        #expect(results[3].outcome == .failed && results[3].attempts == 2, "\(results[3])")
+        calls = await api.calls
+        #expect(calls.count == 3, "the first attempt only: \(calls)")
+
+        // No limit: sent however old.
+        configuration.maximumMessageAge = nil
+        _ = try await ledger.append([decision(Self.conversationA, [.sendMessage(.text("sent anyway"))], at: decidedAt)])
+        results = try await runOutbox(ledger, directory, api: api, configuration: configuration, until: 5)
+        await ledger.close()
+        #expect(results[4].outcome == .ok)
     }
 
     @Test func retriesRunOutAfterTheConfiguredAttempts() async throws {

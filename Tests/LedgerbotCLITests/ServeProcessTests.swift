@@ -45,6 +45,8 @@ import Testing
         let empty = try await offPool { try runProcess(binary, ["serve", "--data", "/proc/ledgerbot-test/data"], environment: emptySecret) } // a --data that cannot be created: never left running
         #expect(empty.status == 64, "\(empty.stderr)")
         #expect(empty.stderr.contains("LEDGERBOT_WEBHOOK_SECRET is set but empty"), "\(empty.stderr)")
+        let negativeAge = try await offPool { try runProcess(binary, ["serve", "--data", "/proc/ledgerbot-test/data", "--max-message-age=-1"]) }
+        #expect(negativeAge.status == 64 && negativeAge.stderr.contains("--max-message-age must be 0 (no limit)"), "\(negativeAge.stderr)")
 
         environment["LEDGERBOT_WEBHOOK_SECRET"] = nil
         environment["LEDGERBOT_CHATWOOT_TOKEN"] = "bot-token"
