@@ -103,6 +103,10 @@ public struct ConversationState: Sendable, Equatable, Codable {
     /// (WhatsApp sends the option's title, Telegram its value: docs/chatwoot-protocol.md §6), so
     /// the reactor takes a message that names one of these as that choice.
     public var offeredOptions: [SelectItem]?
+    /// Widget questions (an `input_select`, a `form`) the bot moved past, newest last (at most
+    /// ``earlierQuestionLimit``), each with the decision that asked it: a customer who scrolls
+    /// back and answers an old widget answers that question, not the one the bot waits on now.
+    public var earlierQuestions: [Awaiting] = []
     /// Failed authentication attempts since the conversation was last resolved.
     public var authFailures = 0
     /// The last answer of each lookup, by lookup name (``Domain/LookupAnswer`` JSON).
@@ -174,6 +178,23 @@ public struct ConversationState: Sendable, Equatable, Codable {
         if status == .open || (humanActive && agentReplySilencesBot) { return true }
         guard let requested = requestedStatus, requested.status == .open else { return false }
         return decision.map { requested.decision < $0 } ?? true
+    }
+
+    public static let earlierQuestionLimit = 4
+
+    /// The question of decision `seq`: the current one, or one of ``earlierQuestions``.
+    public func question(askedBy seq: Seq) -> Awaiting? {
+        if let awaiting, awaiting.decision == seq { return awaiting }
+        return earlierQuestions.last { $0.decision == seq }
+    }
+
+    /// Remembers a widget question the bot moves past (answered or not: a widget answered once
+    /// is not answered again, ``hasHandledSubmission(messageId:)``).
+    mutating func movePast(_ question: Awaiting) {
+        guard question.kind == .select || question.kind == .form, let decision = question.decision,
+              !earlierQuestions.contains(where: { $0.decision == decision }) else { return }
+        earlierQuestions.append(question)
+        if earlierQuestions.count > Self.earlierQuestionLimit { earlierQuestions.removeFirst(earlierQuestions.count - Self.earlierQuestionLimit) }
     }
 
     /// Whether the submission on message `id` was already folded. The reactor asks this on the

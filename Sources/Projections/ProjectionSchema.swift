@@ -32,6 +32,8 @@ enum ProjectionSchema {
         // 7: which bot version is in force, and whether a pause is (`projections.version_activated_at`
         // and `projections.version_paused_at`, beside the checkpoint).
         Version(number: 7, tables: tablesV1, sql: sqlV1),
+        // 8: the widget questions the bot moved past (an old widget answers its own question).
+        Version(number: 8, tables: tablesV1, sql: sqlV1),
     ]
 
     private static let tablesV1 = ["conversations", "conversation_states", "contacts", "daily_metrics"]

@@ -223,6 +223,7 @@ public enum Projector {
             state.clearConversationSlots()
             state.authenticated = false
             state.awaiting = nil
+            state.earlierQuestions = []
             state.offeredOptions = nil
             state.authFailures = 0
             state.lookups = [:]

@@ -141,6 +141,7 @@ public struct StateUpdate: Sendable, Equatable {
     /// Folds the update into `state`.
     func fold(into state: inout ConversationState, decision seq: Seq) {
         if let awaiting {
+            if let previous = state.awaiting, previous.decision != seq { state.movePast(previous) }
             state.awaiting = awaiting.map { value in
                 var value = value
                 value.decision = seq

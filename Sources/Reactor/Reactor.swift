@@ -71,7 +71,9 @@ public enum Reactor {
 struct ReactorInput {
     enum Kind {
         case message(text: String, messageId: Int?)
-        case submission(SubmittedAnswer, messageId: Int)
+        /// `askedBy`: the decision that sent the widget, from the `source_id` the outbox put on it
+        /// (nil for a widget not sent by this bot's outbox).
+        case submission(SubmittedAnswer, messageId: Int, askedBy: Seq?)
         case lookupResult(EffectResult, LookupAnswer?)
         case understood(EffectResult)
         case timer(TimerFired)
@@ -99,7 +101,7 @@ struct ReactorInput {
                 // (docs/chatwoot-protocol.md §6, §10.5).
                 guard message.messageType == .outgoing, message.senderKind == .agentBot,
                       let answer = message.answer, let id = message.id, before?.hasHandledSubmission(messageId: id) != true else { return nil }
-                kind = .submission(answer, messageId: id)
+                kind = .submission(answer, messageId: id, askedBy: message.sourceId.flatMap(EffectSourceID.parse).map { Seq($0.decision) })
             default:
                 return nil
             }

@@ -26,6 +26,11 @@ struct Turn {
     /// The answer this turn is using (`{{result.…}}`).
     private var result: LookupAnswer?
     private var customerText: String?
+    /// The input answers a widget of another decision than the one the bot waits on: its own
+    /// question (``earlierQuestion``, when the state still knows it) is answered, and the
+    /// current one is left waiting.
+    private var answeringEarlierQuestion = false
+    private var earlierQuestion: Awaiting?
     /// Record a decision without commands: the bot deliberately said nothing (e.g. a note limit).
     private var explainSilence = false
     /// Monitoring notes this turn has posted (``mayPostMonitorNote()``).
@@ -61,12 +66,23 @@ struct Turn {
             } else {
                 monitor(text)
             }
-        case .submission(let answer, let id):
+        case .submission(let answer, let id, let askedBy):
             explanation["input"] = .object(["kind": "submission", "message_id": .int(id)])
             guard botMaySpeak else {
                 if case .csat(let response) = answer, let rating = response.rating { update.csat = rating }
                 steps.append("widget answer while a human owns the conversation: recorded only")
                 return
+            }
+            // A widget the bot sent before its current question (the customer scrolled back and
+            // tapped an old menu) answers that one, not what the bot waits on now.
+            if let askedBy, state.awaiting?.decision != askedBy {
+                answeringEarlierQuestion = true
+                earlierQuestion = state.question(askedBy: askedBy)
+                if let earlierQuestion {
+                    steps.append("answers the bot's earlier question of decision \(askedBy) (\(earlierQuestion.kind.rawValue) \(earlierQuestion.name)), not the one it waits on now")
+                } else if state.awaiting != nil {
+                    steps.append("answers a widget of decision \(askedBy), not the bot's current question: read without it")
+                }
             }
             respond(to: answer)
         case .lookupResult(let effect, let answer):
@@ -93,6 +109,11 @@ struct Turn {
         let named = options.compactMap { item in same(item.title) ? (item, "title") : same(item.value) ? (item, "value") : nil }
         if named.count > 1 { steps.append("the message names \(named.count) options of the bot's last question: read as text") }
         return named.count == 1 ? named[0] : nil
+    }
+
+    /// What the input answers: the bot's current question, unless it answers an earlier one.
+    private var currentQuestion: Awaiting? {
+        answeringEarlierQuestion ? earlierQuestion : state.awaiting
     }
 
     /// The bot owns the conversation and no human has stepped in (or the policy lets it talk anyway).
@@ -126,7 +147,7 @@ struct Turn {
             return
         }
         let understanding = understand(text)
-        if let awaiting = state.awaiting, awaiting.kind == .slot, let spec = policy.slots[awaiting.name] {
+        if let awaiting = currentQuestion, awaiting.kind == .slot, let spec = policy.slots[awaiting.name] {
             // The answer itself, else an entity of the slot's kind in it (synonyms: "tech" → technology).
             let policy = self.policy, time = event.time
             let fromEntity = understanding.entities.filter { $0.entity == spec.entity }.compactMap { policy.value(of: spec, in: $0.value, at: time) }.first
@@ -229,7 +250,7 @@ struct Turn {
     }
 
     private mutating func respond(to answer: SubmittedAnswer) {
-        let awaiting = state.awaiting
+        let awaiting = currentQuestion
         switch answer {
         case .csat(let response):
             explanation["rule"] = "csat"
@@ -239,7 +260,7 @@ struct Turn {
             let slotName = awaiting?.kind == .slot || awaiting?.kind == .select ? awaiting!.name : "email"
             if let spec = policy.slots[slotName], let value = policy.value(of: spec, in: email, at: event.time) {
                 setSlot(spec, value)
-                update.awaiting = .some(nil)
+                clearAnsweredQuestion()
                 steps.append("filled slot \(spec.name) from the email box")
                 if let awaiting { continueAfterSlot(awaiting) } else { explanation["rule"] = .string("slot:\(spec.name)") }
             } else {
@@ -253,7 +274,7 @@ struct Turn {
                 setSlot(spec, value)
             }
             steps.append("form answered: \(values.keys.sorted().joined(separator: ", "))")
-            update.awaiting = .some(nil)
+            clearAnsweredQuestion()
             if let intent = awaiting?.intent {
                 pursue(intent: intent, confidence: nil, entities: [])
             } else {
@@ -262,7 +283,7 @@ struct Turn {
         case .selection(let value):
             let chosen = value.value ?? value.title ?? ""
             if let awaiting, awaiting.kind == .select {
-                update.awaiting = .some(nil)
+                clearAnsweredQuestion()
                 if !awaiting.name.isEmpty, let spec = policy.slots[awaiting.name] {
                     guard let normalised = policy.value(of: spec, in: chosen, at: event.time) else {
                         respond(to: chosen)
@@ -284,6 +305,11 @@ struct Turn {
                 respond(to: chosen)
             }
         }
+    }
+
+    /// The question answered is over; an earlier one's answer leaves the current question waiting.
+    private mutating func clearAnsweredQuestion() {
+        if !answeringEarlierQuestion { update.awaiting = .some(nil) }
     }
 
     /// Resumes the intent (or authentication) that was waiting for a slot.

@@ -95,6 +95,29 @@ import Testing
         }
     }
 
+    /// The customer moves on, then scrolls back and taps the old menu: the tap answers that
+    /// menu's question, and the question the bot asked since still waits for its answer.
+    @Test func anOldWidgetAnswersItsOwnQuestionNotTheCurrentOne() async throws {
+        try await BotStack.run { bot in
+            let conversation = try await bot.chatwoot.startConversation(maria)
+            try await bot.customer("show me the news", in: conversation)
+            let select = try #require(try await bot.lastBotMessage(.inputSelect, in: conversation))
+            try await bot.customer("where is my order", in: conversation)
+            #expect(try await bot.publicBotTexts(in: conversation).last == "What's your order number?")
+            try await bot.chatwoot.customerSelects("technology", of: select.id)
+            try await bot.settle()
+            let cards = try #require(try await bot.lastBotMessage(.cards, in: conversation))
+            #expect(cards.content == "Latest in technology:")
+            #expect(!(try await bot.publicBotTexts(in: conversation)).contains("Order numbers look like AB-12345."))
+            let answered = try #require(try bot.decisions().map(\.decision).last { $0.explanation["input"]?["kind"]?.stringValue == "submission" })
+            #expect(answered.explanation["steps"]?.arrayValue?.contains { $0.stringValue?.hasPrefix("answers the bot's earlier question") == true } == true,
+                    "\(answered.explanation)")
+            // The order number is still what the bot waits on.
+            try await bot.customer("AB10001", in: conversation)
+            #expect(try await bot.publicBotTexts(in: conversation).last == "Order AB10001 is shipped (ETA 2026-12-02).")
+        }
+    }
+
     @Test func formThenChoiceThenIdempotentBookingThenCSAT() async throws {
         try await BotStack.run { bot in
             let conversation = try await bot.chatwoot.startConversation(maria)
