@@ -66,6 +66,8 @@ public struct StateUpdate: Sendable, Equatable {
     public var noted: [String]
     /// The time (µs) of a monitoring note this decision posts (for the hourly limit).
     public var monitorNoteAt: Int64?
+    /// How many monitoring notes it posts at that time (`monitor_notes`, written only above 1).
+    public var monitorNoteCount = 1
 
     public init(intent: IntentScore? = nil, setSlots: [String: String] = [:], clearSlots: [String] = [],
                 authenticated: Bool? = nil, fallback: Bool? = nil, awaiting: Awaiting?? = nil, authFailures: Int? = nil,
@@ -110,6 +112,7 @@ public struct StateUpdate: Sendable, Equatable {
         csat = explanation["csat"]?.intValue
         noted = explanation["noted"]?.arrayValue?.compactMap(\.stringValue) ?? []
         monitorNoteAt = explanation["monitor_note_at"]?.intValue.map(Int64.init)
+        monitorNoteCount = max(1, min(1000, explanation["monitor_notes"]?.intValue ?? 1))
     }
 
     /// `explanation` (an object; anything else is replaced) with this update's members written in.
@@ -135,6 +138,7 @@ public struct StateUpdate: Sendable, Equatable {
         if let csat { object["csat"] = .int(csat) }
         if !noted.isEmpty { object["noted"] = .array(noted.map(JSONValue.string)) }
         if let monitorNoteAt { object["monitor_note_at"] = .int(Int(monitorNoteAt)) }
+        if monitorNoteAt != nil, monitorNoteCount > 1 { object["monitor_notes"] = .int(monitorNoteCount) }
         return .object(object)
     }
 
@@ -155,7 +159,7 @@ public struct StateUpdate: Sendable, Equatable {
         if let monitorNoteAt {
             // The last hour's notes, however many the policy allows (up to 1,000): with a fixed
             // 20 a limit above 20 was never reached.
-            state.monitorNoteTimes.append(monitorNoteAt)
+            state.monitorNoteTimes.append(contentsOf: repeatElement(monitorNoteAt, count: monitorNoteCount))
             state.monitorNoteTimes.removeAll { $0 <= monitorNoteAt - 3_600_000_000 }
             if state.monitorNoteTimes.count > 1000 { state.monitorNoteTimes.removeFirst(state.monitorNoteTimes.count - 1000) }
         }

@@ -580,9 +580,9 @@ struct Turn {
         let entities = policy.nlu.entities.extract(text)
         for (index, rule) in policy.monitoring.enumerated() where rule.entity != nil {
             for entity in entities where entity.entity == rule.entity {
-                guard mayPostMonitorNote() else { return }
                 let key = "\(entity.entity):\(entity.value)"
                 guard !state.notedKeys.contains(key), !update.noted.contains(key) else { continue }
+                guard mayPostMonitorNote() else { return }
                 update.noted.append(key)
                 explanation["rule"] = .string("monitor:\(entity.entity)")
                 if let lookup = rule.lookup, let spec = policy.lookups[lookup] {
@@ -593,7 +593,7 @@ struct Turn {
                     steps.append("looked up \(lookup) for the agent (\(entity.entity) mentioned)")
                 } else {
                     note(rule.note, extra: ["value": .string(entity.value)])
-                    update.monitorNoteAt = event.time
+                    countMonitorNote()
                     steps.append("noted \(entity.entity) for the agent")
                 }
             }
@@ -606,7 +606,7 @@ struct Turn {
         let rule = policy.monitoring[index]
         explanation["rule"] = .string("monitor:\(rule.entity ?? "lookup")")
         guard mayPostMonitorNote() else { return }
-        update.monitorNoteAt = event.time
+        countMonitorNote()
         result = answer
         var extra: [String: JSONValue] = ["value": .string(parts[1]), "found": .bool(answer?.found ?? false)]
         if effect.outcome == .failed { extra["error"] = .string(effect.error ?? "lookup failed") }
@@ -624,7 +624,7 @@ struct Turn {
         let key = "suggest:\(top.intent)"
         guard !state.notedKeys.contains(key), !update.noted.contains(key), mayPostMonitorNote() else { return }
         update.noted.append(key)
-        update.monitorNoteAt = event.time
+        countMonitorNote()
         explanation["rule"] = .string("monitor:suggest")
         let answer = reply.message(context()).content ?? ""
         note(rule.note, extra: ["reply": .string(answer), "intent": .object(["name": .string(top.intent), "confidence": .double(Self.rounded(top.confidence))])])
@@ -638,7 +638,7 @@ struct Turn {
         let key = "earlier:" + unresolved.map { String($0.conversationId) }.joined(separator: ",")
         guard !unresolved.isEmpty, !state.notedKeys.contains(key), !update.noted.contains(key), mayPostMonitorNote() else { return }
         update.noted.append(key)
-        update.monitorNoteAt = event.time
+        countMonitorNote()
         let list = unresolved.map { earlier in
             "#\(earlier.conversationId) (\(earlier.status?.rawValue ?? "?")" + (earlier.lastIntent.map { ", \($0)" } ?? "")
                 + (earlier.handoffReason.map { ", hand-off: \($0)" } ?? "") + ")"
@@ -647,9 +647,16 @@ struct Turn {
         steps.append("noted \(unresolved.count) unresolved earlier conversation(s) for the agent")
     }
 
-    /// At most ``Policy/monitorNotesPerHour`` monitoring notes per conversation in any hour.
-    /// Every note this turn posts counts, not one per decision (a message naming several
-    /// entities posts a note for each).
+    /// A monitoring note this turn posts: each counts against the hourly limit, not one per
+    /// decision (a message naming several entities posts a note for each).
+    private mutating func countMonitorNote() {
+        monitorNotesThisTurn += 1
+        update.monitorNoteAt = event.time
+        update.monitorNoteCount = monitorNotesThisTurn
+    }
+
+    /// At most ``Policy/monitorNotesPerHour`` monitoring notes per conversation in any hour,
+    /// counting those this turn already posts.
     private mutating func mayPostMonitorNote() -> Bool {
         let hourAgo = event.time - 3_600_000_000
         let recent = state.monitorNoteTimes.filter { $0 > hourAgo }.count + monitorNotesThisTurn
@@ -658,7 +665,6 @@ struct Turn {
             if !steps.contains(where: { $0.hasPrefix("note limit") }) { steps.append("note limit reached (\(policy.monitorNotesPerHour) per hour): not posted") }
             return false
         }
-        monitorNotesThisTurn += 1
         return true
     }
 
@@ -675,7 +681,7 @@ struct Turn {
         guard mayPostMonitorNote() else { return }
         let minutes = max(0, Int((event.time - since) / 60_000_000))
         note(rule.note, extra: ["minutes": .int(minutes), "waiting_minutes": .int(waiting / 60_000)])
-        update.monitorNoteAt = event.time
+        countMonitorNote()
         if let priority = rule.priority { commands.append(.setPriority(priority)) }
         steps.append("customer waited \(minutes) min after the hand-off without an agent reply")
     }

@@ -217,6 +217,25 @@ import Testing
         }
     }
 
+    /// The notes of one decision count one by one in the later turns too (the fold kept one time per decision).
+    @Test func aDecisionWithSeveralNotesCountsEachInLaterTurns() async throws {
+        let yaml = try shopBot(appending: "\nmonitor_notes_per_hour: 3\n",
+                               replacing: ("  - entity: order_number\n    lookup: order_status\n", "  - entity: order_number\n"))
+        try await BotStack.run(yaml: yaml) { bot in
+            let conversation = try await bot.chatwoot.startConversation(maria)
+            try await bot.customer("get me an agent", in: conversation)
+            try await bot.customer("what about AB-10001 and AB-10002?", in: conversation)
+            try await bot.customer("and AB-20001?", in: conversation)
+            try await bot.customer("and AB-20002?", in: conversation)
+            let notes = try await bot.privateNotes(in: conversation).filter { $0.hasPrefix("Order ") }
+            #expect(notes.count == 3, "\(notes)")
+            let last = try #require(try bot.decisions().last?.decision)
+            #expect(last.explanation["steps"]?.arrayValue?.contains { $0.stringValue?.hasPrefix("note limit reached") == true } == true)
+            let two = try #require(try bot.decisions().map(\.decision).first { $0.explanation["monitor_notes"] != nil })
+            #expect(two.explanation["monitor_notes"]?.intValue == 2)
+        }
+    }
+
     @Test func aQuestionTheBotCanAnswerBecomesASuggestedReplyForTheAgent() async throws {
         let yaml = try shopBot(appending: "", replacing: ("monitoring:\n", "monitoring:\n  - suggest_replies: true\n"))
         try await BotStack.run(yaml: yaml) { bot in
