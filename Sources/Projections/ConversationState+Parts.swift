@@ -172,27 +172,37 @@ public struct Awaiting: Sendable, Equatable, Codable {
     public var intent: String?
     /// Why: `intent` (answering the customer), `auth` (authenticating), `monitor` (a note for agents).
     public var purpose: String?
-    /// The decision that asked (set by the projector when it folds that decision).
+    /// The decision that asked (set by the projector when it folds that decision; written in
+    /// the explanation only for a question the bot waits on again, which an earlier decision asked).
     public var decision: Seq?
+    /// For an ``Kind/understanding`` wait: the decision of the widget question it interrupted,
+    /// waited on again once the answer asks nothing new.
+    public var resumes: Seq?
 
-    public init(kind: Kind, name: String, intent: String? = nil, purpose: String? = nil, decision: Seq? = nil) {
+    public init(kind: Kind, name: String, intent: String? = nil, purpose: String? = nil, decision: Seq? = nil, resumes: Seq? = nil) {
         self.kind = kind
         self.name = name
         self.intent = intent
         self.purpose = purpose
         self.decision = decision
+        self.resumes = resumes
     }
 
-    public var jsonValue: JSONValue {
+    /// The explanation's form (see ``StateUpdate``); `decision` only when `includingDecision`.
+    public func jsonValue(includingDecision: Bool) -> JSONValue {
         var object: [String: JSONValue] = ["kind": .string(kind.rawValue), "name": .string(name)]
         if let intent { object["intent"] = .string(intent) }
         if let purpose { object["purpose"] = .string(purpose) }
+        if let resumes { object["resumes"] = .int(Int(resumes)) }
+        if includingDecision, let decision { object["decision"] = .int(Int(decision)) }
         return .object(object)
     }
 
     public init?(_ value: JSONValue) {
         guard let kind = value["kind"]?.stringValue.flatMap(Kind.init(rawValue:)), let name = value["name"]?.stringValue else { return nil }
-        self.init(kind: kind, name: name, intent: value["intent"]?.stringValue, purpose: value["purpose"]?.stringValue)
+        self.init(kind: kind, name: name, intent: value["intent"]?.stringValue, purpose: value["purpose"]?.stringValue,
+                  decision: value["decision"]?.intValue.flatMap { $0 > 0 ? Seq($0) : nil },
+                  resumes: value["resumes"]?.intValue.flatMap { $0 > 0 ? Seq($0) : nil })
     }
 }
 

@@ -131,7 +131,7 @@ public struct StateUpdate: Sendable, Equatable {
         }
         if let authenticated { object["authenticated"] = .bool(authenticated) }
         if let fallback { object["fallback"] = .bool(fallback) }
-        if let awaiting { object["awaiting"] = awaiting?.jsonValue ?? .null }
+        if let awaiting { object["awaiting"] = awaiting?.jsonValue(includingDecision: true) ?? .null }
         if let authFailures { object["auth_failures"] = .int(authFailures) }
         if !lookups.isEmpty { object["lookups"] = .object(lookups) }
         if let handoffReason { object["handoff_reason"] = .string(handoffReason) }
@@ -147,8 +147,10 @@ public struct StateUpdate: Sendable, Equatable {
         if let awaiting {
             if let previous = state.awaiting, previous.decision != seq { state.movePast(previous) }
             state.awaiting = awaiting.map { value in
+                // A question asked by this decision; or one an earlier decision asked, waited on
+                // still or again (its answer names that decision).
                 var value = value
-                value.decision = seq
+                value.decision = value.decision ?? seq
                 return value
             }
         }

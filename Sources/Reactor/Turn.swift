@@ -192,9 +192,22 @@ struct Turn {
         let engine = policy.nlu.engine
         let session = "ledgerbot-\(state.address.accountId)-\(state.address.conversationId)"
         commands.append(.understand(UnderstandRequest(engine: engine, text: text, session: session, messageId: messageId.map(String.init))))
-        update.awaiting = .some(Awaiting(kind: .understanding, name: engine, purpose: "intent"))
+        // A widget question the message interrupts is waited on again once the answer asks nothing new.
+        let interrupted = state.awaiting.flatMap { $0.kind == .select || $0.kind == .form ? $0.decision : nil }
+        update.awaiting = .some(Awaiting(kind: .understanding, name: engine, purpose: "intent", resumes: interrupted))
         explanation["rule"] = .string("nlu:\(engine)")
         steps.append("asked \(engine) what the customer means")
+    }
+
+    /// With the built-in NLU a message that asks nothing new leaves the widget question standing;
+    /// the external one's wait replaced it, so it is waited on again (its options answerable by
+    /// message too) unless this turn asked something, handed off or answered it.
+    private mutating func awaitAgain(interruptedBy understanding: Awaiting) {
+        guard let asked = understanding.resumes, case .some(.none) = update.awaiting,
+              !commands.contains(where: { if case .setStatus(.open) = $0 { true } else { false } }),
+              let question = state.question(askedBy: asked) else { return }
+        update.awaiting = .some(question)
+        steps.append("still waits on its question of decision \(asked)")
     }
 
     /// The external NLU service answered (or failed): understand, then pursue as usual.
@@ -206,6 +219,7 @@ struct Turn {
             steps.append("the NLU answered after a human took over: nothing to say")
             return
         }
+        defer { awaitAgain(interruptedBy: awaiting) }
         let text = state.lastCustomerMessages.last { $0.kind == .message }?.text ?? ""
         customerText = text
         let local = policy.nlu.entities.extract(text)

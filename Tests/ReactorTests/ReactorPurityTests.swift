@@ -147,8 +147,20 @@ import Testing
         }
         #expect(lookups(try turn("where is order AB-10001")) == ["order_status"])
         #expect(state?.awaiting?.kind == .lookup)
+        let asking = try #require(state?.awaiting?.decision)
         #expect(lookups(try turn("where is order AB-10001")) == [], "asked once")
+        #expect(state?.awaiting?.decision == asking, "the wait still names the decision that asked, which its answer names")
         _ = try turn("hi")
         #expect(state?.awaiting?.kind == .lookup && state?.awaiting?.name == "order_status", "still awaited after another question")
+        // The answer to the first asking continues the turn.
+        seq += 1
+        let result = EffectResult(decision: asking, command: 0, kind: "lookup", outcome: .ok, status: 200, attempts: 1, latencyMilliseconds: 3,
+                                  data: .object(["lookup": "order_status", "found": true, "fields": .object(["status": "shipped", "eta": "2026-12-02"])]))
+        let answer = LedgerEvent(seq: seq, stream: "1/128", type: EventType.effectResult, time: 1_778_663_800_000_000, causation: asking,
+                                 body: try result.encoded(), meta: [])
+        let decided = Reactor.decide(state: state, event: answer, policy: policy)
+        let reply = try #require(decided, "the answer is read")
+        #expect(reply.commands.contains { if case .sendMessage(let message) = $0 { message.content?.hasPrefix("Order AB-10001 is shipped") == true } else { false } },
+                "\(reply.commands)")
     }
 }

@@ -27,6 +27,12 @@ import Testing
     /// A fake Rasa `/model/parse`: answers `intent` for every text, or fails with `status`.
     private func withFakeRasa(intent: String, confidence: Double = 0.93, status: Int = 200,
                               _ body: @Sendable (String, LockedBox<[String]>) async throws -> Void) async throws {
+        try await withFakeRasa(intents: [:], otherwise: (intent, confidence), status: status, body)
+    }
+
+    /// The same, answering by text: `intents[text]`, else `otherwise`.
+    private func withFakeRasa(intents: [String: (String, Double)], otherwise: (String, Double), status: Int = 200,
+                              _ body: @Sendable (String, LockedBox<[String]>) async throws -> Void) async throws {
         let seen = LockedBox<[String]>([])
         let router = Router()
         router.post("/model/parse") { request, _ -> Response in
@@ -34,6 +40,8 @@ import Testing
             let bytes = try await request.collectBody(upTo: 1 << 16)
             seen.value.append((request.uri.query ?? "") + " " + String(buffer: bytes))
             guard status == 200 else { return Response(status: .init(code: status), body: .init(byteBuffer: ByteBuffer(string: "{\"error\":\"down\"}"))) }
+            let text = (try? JSONSerialization.jsonObject(with: Data(buffer: bytes)) as? [String: Any])?["text"] as? String ?? ""
+            let (intent, confidence) = intents[text] ?? otherwise
             let json = """
                 {"text":"x","intent":{"name":"\(intent)","confidence":\(confidence)},
                  "intent_ranking":[{"name":"\(intent)","confidence":\(confidence)},{"name":"greet","confidence":0.03}],
@@ -66,6 +74,23 @@ import Testing
                 #expect(decisions.dropFirst().first?.explanation["nlu"]?["engine"]?.stringValue == "rasa")
                 // The token never reaches the ledger.
                 #expect(!(try bot.events().contains { String(decoding: $0.body, as: UTF8.self).contains("rasa-secret") }))
+            }
+        }
+    }
+
+    /// A message Rasa does not understand while the bot waits on its buttons leaves them
+    /// standing, as with the built-in classifier: the option typed next is that choice.
+    @Test func aMessageReadByRasaDoesNotDropTheButtonsTheBotWaitsOn() async throws {
+        try await withFakeRasa(intents: ["show me the news": ("news", 0.95)], otherwise: ("nlu_fallback", 0.12)) { url, seen in
+            try await BotStack.run(yaml: try policy(onError: "fallback"), variables: ["RASA_URL": url, "RASA_TOKEN": "t"]) { bot in
+                let conversation = try await bot.chatwoot.startConversation(maria)
+                try await bot.customer("show me the news", in: conversation)
+                #expect(try await bot.lastBotMessage(.inputSelect, in: conversation)?.content == "Pick a topic:")
+                try await bot.customer("hmm not sure", in: conversation)
+                #expect(try await bot.publicBotTexts(in: conversation).last == "Sorry, I didn't understand.")
+                try await bot.customer("Technology", in: conversation)
+                #expect(try await bot.lastBotMessage(.cards, in: conversation)?.content == "Latest in technology:")
+                #expect(!seen.value.contains { $0.contains("\"text\":\"Technology\"") }, "the option was read as the choice, not sent to Rasa")
             }
         }
     }
