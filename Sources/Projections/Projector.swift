@@ -209,6 +209,7 @@ public enum Projector {
         case .open:
             state.humanInvolved = true
             state.offeredOptions = nil // a human answers now; the bot's question is over
+            state.earlierQuestions = []
             if old == .pending {
                 state.handoffAt = at
                 state.firstAgentReplyAt = nil

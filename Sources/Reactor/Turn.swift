@@ -31,10 +31,14 @@ struct Turn {
     /// current one is left waiting.
     private var answeringEarlierQuestion = false
     private var earlierQuestion: Awaiting?
+    /// The widget question the bot waited on was answered this turn.
+    private var answeredCurrentQuestion = false
     /// Record a decision without commands: the bot deliberately said nothing (e.g. a note limit).
     private var explainSilence = false
     /// Monitoring notes this turn has posted (``mayPostMonitorNote()``).
     private var monitorNotesThisTurn = 0
+    /// Lookups this turn asks for a monitoring note (posted when each answer comes).
+    private var monitorLookupsThisTurn = 0
 
     init(policy: Policy, state: ConversationState, event: LedgerEvent) {
         self.policy = policy
@@ -48,6 +52,12 @@ struct Turn {
     func decision() -> Decision? {
         guard !commands.isEmpty || !update.isEmpty || explainSilence else { return nil }
         var explanation = self.explanation
+        var update = self.update
+        // A widget question replaced or cleared without its answer stays answerable by its widget.
+        if let current = state.awaiting, current.kind == .select || current.kind == .form, !answeredCurrentQuestion,
+           case .some(let next) = update.awaiting, next?.decision == nil || next?.decision != current.decision {
+            update.movedPast = true
+        }
         explanation["input_seq"] = .int(Int(event.seq))
         if !steps.isEmpty { explanation["steps"] = .array(steps.map(JSONValue.string)) }
         explanation["policy"] = .string(policy.id)
@@ -323,7 +333,12 @@ struct Turn {
 
     /// The question answered is over; an earlier one's answer leaves the current question waiting.
     private mutating func clearAnsweredQuestion() {
-        if !answeringEarlierQuestion { update.awaiting = .some(nil) }
+        if answeringEarlierQuestion {
+            update.answeredEarlier = earlierQuestion?.decision
+        } else {
+            update.awaiting = .some(nil)
+            answeredCurrentQuestion = true
+        }
     }
 
     /// Resumes the intent (or authentication) that was waiting for a slot.
@@ -604,6 +619,7 @@ struct Turn {
                     context["value"] = .string(entity.value)
                     context["slots"] = .object((context["slots"]?.objectValue ?? [:]).merging([entity.entity: .string(entity.value)]) { $1 })
                     commands.append(.lookup(spec.call(context, idempotencyKey: "ledgerbot-\(event.seq)-\(lookup)", tag: "\(Self.monitorTag)\(index):\(entity.value)")))
+                    monitorLookupsThisTurn += 1 // its note comes with the answer: counted now, so one message cannot ask for more
                     steps.append("looked up \(lookup) for the agent (\(entity.entity) mentioned)")
                 } else {
                     note(rule.note, extra: ["value": .string(entity.value)])
@@ -673,7 +689,7 @@ struct Turn {
     /// counting those this turn already posts.
     private mutating func mayPostMonitorNote() -> Bool {
         let hourAgo = event.time - 3_600_000_000
-        let recent = state.monitorNoteTimes.filter { $0 > hourAgo }.count + monitorNotesThisTurn
+        let recent = state.monitorNoteTimes.filter { $0 > hourAgo }.count + monitorNotesThisTurn + monitorLookupsThisTurn
         guard recent < policy.monitorNotesPerHour else {
             explainSilence = true
             if !steps.contains(where: { $0.hasPrefix("note limit") }) { steps.append("note limit reached (\(policy.monitorNotesPerHour) per hour): not posted") }
@@ -781,5 +797,6 @@ extension StateUpdate {
     var isEmpty: Bool {
         intent == nil && setSlots.isEmpty && clearSlots.isEmpty && authenticated == nil && fallback == nil && awaiting == nil
             && authFailures == nil && lookups.isEmpty && handoffReason == nil && csat == nil && noted.isEmpty && monitorNoteAt == nil
+            && answeredEarlier == nil
     }
 }

@@ -321,8 +321,11 @@ public final class WebhookIngest: Sendable {
     /// `s:` + a digest of an authentic signature: the same for a copy of one signed request, new
     /// for each of Chatwoot's retries (it signs each attempt with a new timestamp). A digest, so
     /// the ledger holds no value an attacker could present.
+    /// Of an authentic signature only: its canonical form (trimmed, lowercased — a verified header
+    /// is `sha256=` and 64 hex digits, either case), so a copy under a case variant is the same key.
     static func signatureKey(_ signature: String) -> String {
-        "s:" + Array(Array(SHA256.hash(data: Array(signature.utf8))).prefix(16)).hexString
+        let canonical = signature.trimmingCharacters(in: .whitespaces).lowercased()
+        return "s:" + Array(Array(SHA256.hash(data: Array(canonical.utf8))).prefix(16)).hexString
     }
 
     /// `d:` + the delivery id, when Chatwoot sent a usable one (v4.13+).

@@ -96,7 +96,8 @@ import Testing
     }
 
     /// The customer moves on, then scrolls back and taps the old menu: the tap answers that
-    /// menu's question, and the question the bot asked since still waits for its answer.
+    /// menu's question (not the order number the bot asked for since), and its flow runs as a
+    /// new request would.
     @Test func anOldWidgetAnswersItsOwnQuestionNotTheCurrentOne() async throws {
         try await BotStack.run { bot in
             let conversation = try await bot.chatwoot.startConversation(maria)
@@ -112,9 +113,28 @@ import Testing
             let answered = try #require(try bot.decisions().map(\.decision).last { $0.explanation["input"]?["kind"]?.stringValue == "submission" })
             #expect(answered.explanation["steps"]?.arrayValue?.contains { $0.stringValue?.hasPrefix("answers the bot's earlier question") == true } == true,
                     "\(answered.explanation)")
-            // The order number is still what the bot waits on.
+            // The order number typed next is understood as any message.
             try await bot.customer("AB10001", in: conversation)
             #expect(try await bot.publicBotTexts(in: conversation).last == "Order AB10001 is shipped (ETA 2026-12-02).")
+        }
+    }
+
+    /// A question answered by typing its option is over: tapping its button later does not
+    /// answer it again (a second booking under a new key).
+    @Test func aWidgetAnsweredByTypingIsNotAnsweredAgainByItsButton() async throws {
+        try await BotStack.run { bot in
+            let conversation = try await bot.chatwoot.startConversation(maria)
+            try await bot.customer("I want to book a room", in: conversation)
+            let form = try #require(try await bot.lastBotMessage(.form, in: conversation))
+            try await bot.chatwoot.customerSubmitsForm(["checkin": "2027-03-10", "checkout": "2027-03-12", "guests": "2"], of: form.id)
+            try await bot.settle()
+            let rooms = try #require(try await bot.lastBotMessage(.inputSelect, in: conversation))
+            try await bot.customer("deluxe", in: conversation)
+            #expect(try await bot.publicBotTexts(in: conversation).contains("Booked! Your reference is BK-0001."))
+            try await bot.chatwoot.customerSelects("deluxe", of: rooms.id)
+            try await bot.settle()
+            #expect(bot.backends.bookings.count == 1)
+            #expect(bot.backends.requests.filter { $0.method == "POST" }.count == 1)
         }
     }
 

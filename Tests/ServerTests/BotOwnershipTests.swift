@@ -217,6 +217,20 @@ import Testing
         }
     }
 
+    /// A rule with a lookup: one message naming many orders asks for no more lookups (each a
+    /// note to come) than the limit lets post.
+    @Test func oneMessageNamingManyOrdersAsksForNoMoreLookupsThanTheNoteLimit() async throws {
+        let yaml = try shopBot(appending: "\nmonitor_notes_per_hour: 2\n")
+        try await BotStack.run(yaml: yaml) { bot in
+            let conversation = try await bot.chatwoot.startConversation(maria)
+            try await bot.customer("get me an agent", in: conversation)
+            try await bot.customer("what about AB-10001, AB-10002 and AB-20001?", in: conversation)
+            let notes = try await bot.privateNotes(in: conversation).filter { $0.hasPrefix("Order ") }
+            #expect(notes.count == 2, "\(notes)")
+            #expect(bot.backends.requests.filter { $0.path.hasPrefix("/orders/") }.count == 2)
+        }
+    }
+
     /// The notes of one decision count one by one in the later turns too (the fold kept one time per decision).
     @Test func aDecisionWithSeveralNotesCountsEachInLaterTurns() async throws {
         let yaml = try shopBot(appending: "\nmonitor_notes_per_hour: 3\n",
