@@ -126,6 +126,9 @@ public final class Outbox: Service, Sendable {
             return
         }
         let start = ContinuousClock.now
+        // A message is as old as what it answers: an input decided late (after a crash, a
+        // takeover, an activation deciding past inputs) got a fresh decision time.
+        let answeredAt = item.command.isCustomerVisible && configuration.maximumMessageAge != nil ? await inputTime(of: item) : nil
         var messageID: Int?
         var attempt = 0
         var mayHaveTakenEffect = false
@@ -144,7 +147,7 @@ public final class Outbox: Service, Sendable {
             if item.command.isCustomerVisible, let ownership, await ownership.humanOwns(item.conversation, knownThrough: startHead, decision: item.key.decision) {
                 return .final(status: nil, message: Self.humanOwnsMessage)
             }
-            if item.command.isCustomerVisible, let tooOld = tooOldToSend(item) { return .final(status: nil, message: tooOld) }
+            if item.command.isCustomerVisible, let tooOld = tooOldToSend(item, answeredAt: answeredAt) { return .final(status: nil, message: tooOld) }
             let attemptStart = ContinuousClock.now
             do {
                 let id = try await call(item)
@@ -177,11 +180,19 @@ public final class Outbox: Service, Sendable {
 
     /// Why a message for the customer is too old to send now (asked before each attempt: retries
     /// take minutes too), or nil.
-    private func tooOldToSend(_ item: PendingCommand) -> String? {
+    private func tooOldToSend(_ item: PendingCommand, answeredAt: Int64?) -> String? {
         guard let limit = configuration.maximumMessageAge else { return nil }
-        let age = Duration.microseconds(Timestamp.micros(configuration.wallClock()) - item.decidedAt)
+        let since = min(item.decidedAt, answeredAt ?? item.decidedAt)
+        let age = Duration.microseconds(Timestamp.micros(configuration.wallClock()) - since)
         guard age > limit else { return nil }
-        return "\(Self.tooOldPrefix)it was decided \(Int(age.inSeconds)) s ago, longer than the outbox's limit of \(Int(limit.inSeconds)) s (--max-message-age)"
+        let what = since < item.decidedAt ? "it answers an event of" : "it was decided"
+        return "\(Self.tooOldPrefix)\(what) \(Int(age.inSeconds)) s ago, longer than the outbox's limit of \(Int(limit.inSeconds)) s (--max-message-age)"
+    }
+
+    /// The time of the event a command's decision answers, when the ledger still has it.
+    private func inputTime(of item: PendingCommand) async -> Int64? {
+        guard let cause = item.cause, let event = try? await ledger.read(from: cause, limit: 1).first, event.seq == cause else { return nil }
+        return event.time
     }
 
     public static let tooOldPrefix = "not sent: too late for the customer: "

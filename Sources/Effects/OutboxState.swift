@@ -18,6 +18,8 @@ struct PendingCommand: Sendable {
     var fromBeforeRestart: Bool
     /// When it was decided: the decision event's time, in Unix microseconds.
     var decidedAt: Int64
+    /// The event the decision answers (its causation).
+    var cause: Seq?
 }
 
 /// What the outbox knows, folded from the ledger: decisions without results (queued per
@@ -45,7 +47,7 @@ actor OutboxState {
                 guard !done.contains(key) else { continue }
                 queues[decision.conversation, default: []].append(
                     PendingCommand(key: key, conversation: decision.conversation, command: command, fromBeforeRestart: beforeRestart,
-                               decidedAt: event.time))
+                               decidedAt: event.time, cause: event.causation))
                 depth += 1
                 added = true
             }

@@ -25,9 +25,9 @@ import Testing
         return configuration
     }
 
-    private func decision(_ conversation: ConversationAddress, _ commands: [Command], at time: Date = Date()) throws -> EventDraft {
+    private func decision(_ conversation: ConversationAddress, _ commands: [Command], at time: Date = Date(), causation: Seq? = nil) throws -> EventDraft {
         EventDraft(stream: "\(conversation.accountId)/\(conversation.conversationId)", type: EventType.decision,
-                   time: Timestamp.micros(time), body: try Decision(conversation: conversation, commands: commands).encoded())
+                   time: Timestamp.micros(time), causation: causation, body: try Decision(conversation: conversation, commands: commands).encoded())
     }
 
     /// Runs the outbox until `count` effect results are in the ledger, then stops it.
@@ -133,6 +133,28 @@ import Testing
         results = try await runOutbox(ledger, directory, api: api, configuration: configuration, until: 5)
         await ledger.close()
         #expect(results[4].outcome == .ok)
+    }
+
+    /// An input decided late (after a crash, a takeover) gets a fresh decision time: the age is
+    /// the input's.
+    @Test func aMessageAnsweringAnOldInputIsNotSentHoweverRecentItsDecision() async throws {
+        let temp = TemporaryDirectory()
+        let directory = LedgerDirectory(dataPath: temp.path + "/data")
+        let (ledger, _) = try FileLedger.open(directory: directory)
+        let api = InMemoryChatwootAPI()
+        let twoHoursAgo = Timestamp.micros(Date().addingTimeInterval(-2 * 3600))
+        let input = try await ledger.append([EventDraft(stream: "1/128", type: EventType.webhookReceived, time: twoHoursAgo,
+                                                        body: Array("{\"event\":\"message_created\"}".utf8))]).lowerBound
+        let recent = try await ledger.append([EventDraft(stream: "1/129", type: EventType.webhookReceived, time: Timestamp.micros(Date()),
+                                                         body: Array("{\"event\":\"message_created\"}".utf8))]).lowerBound
+        _ = try await ledger.append([decision(Self.conversationA, [.sendMessage(.text("Hi! How can I help?"))], causation: input)])
+        _ = try await ledger.append([decision(Self.conversationB, [.sendMessage(.text("Hi! How can I help?"))], causation: recent)])
+        let results = try await runOutbox(ledger, directory, api: api, configuration: fastConfiguration(), until: 2)
+        await ledger.close()
+        let old = try #require(results.first { $0.decision == input + 2 })
+        #expect(old.outcome == .failed && old.error?.contains("it answers an event of 720") == true, "\(old)")
+        #expect(results.first { $0.decision == input + 3 }?.outcome == .ok)
+        #expect(await api.calls.count == 1)
     }
 
     @Test func retriesRunOutAfterTheConfiguredAttempts() async throws {
