@@ -65,6 +65,10 @@ enum Migrations {
     /// Applies the missing migrations and returns their versions.
     static func apply(_ client: PostgresClient, logger: Logger) async throws -> [Int] {
         try await client.withTransaction(logger: logger) { connection in
+            // Each statement must see what another instance's migration committed while this one
+            // waited for the lock: under a repeatable-read default the snapshot predates it, and
+            // the second instance re-ran the first one's CREATE TABLEs.
+            try await connection.query("SET TRANSACTION ISOLATION LEVEL READ COMMITTED", logger: logger)
             try await connection.query("SELECT pg_advisory_xact_lock(\(lockKey))", logger: logger)
             try await connection.query("""
                 CREATE TABLE IF NOT EXISTS ledgerbot_schema (

@@ -222,7 +222,7 @@ public final class PostgresLedger: LedgerStore, @unchecked Sendable {
         subscribers[id] = continuation
         let current = head
         lock.unlock()
-        continuation.yield(current)
+        yieldNewest(current, to: continuation)
         continuation.onTermination = { [weak self] _ in
             guard let self else { return }
             self.lock.lock()
@@ -369,8 +369,17 @@ public final class PostgresLedger: LedgerStore, @unchecked Sendable {
         let logger = logger
         do {
             let client = client, codec = codec, setsIsolation = setsIsolation
+            let lockTimeoutMilliseconds = max(100, Int(configuration.appendTimeout.inSeconds * 1000))
+            let idleTimeoutMilliseconds = max(15_000, 2 * lockTimeoutMilliseconds)
             let (first, refusal): (Seq, LedgerError?) = try await withDeadline(configuration.appendTimeout, "the append transaction") { try await client.withTransaction(logger: logger) { connection in
                 if setsIsolation { try await connection.query("SET TRANSACTION ISOLATION LEVEL READ COMMITTED", logger: logger) }
+                // Server-side bounds, which hold when this client cannot act: waiting for another
+                // instance's head lock ends with an error after the append deadline, and a session
+                // that stops mid-transaction (a frozen VM, a silent network) is ended by the server
+                // soon after, releasing the head row; otherwise every instance's appends waited on
+                // it until TCP keepalive gave up, hours later.
+                try await connection.query(PostgresQuery(unsafeSQL: "SET LOCAL lock_timeout = \(lockTimeoutMilliseconds)"), logger: logger)
+                try await connection.query(PostgresQuery(unsafeSQL: "SET LOCAL idle_in_transaction_session_timeout = \(idleTimeoutMilliseconds)"), logger: logger)
                 var previous: Seq = 0
                 var link: [UInt8] = []
                 for try await (seq, hash) in try await connection.query(
@@ -409,7 +418,9 @@ public final class PostgresLedger: LedgerStore, @unchecked Sendable {
                 }
                 try await connection.query("UPDATE ledgerbot_ledger SET head_seq = \(Int64(seq)), head_hash = \(ByteBuffer(bytes: link)) WHERE id = 1",
                                            logger: logger)
-                try await connection.query("SELECT pg_notify(\(Self.channel), \(String(seq)))", logger: logger)
+                // A command, not a SELECT: postgres-nio reports a row query before it runs, so an
+                // error while it ran went unread and COMMIT answered ROLLBACK without one.
+                try await connection.query(PostgresQuery(unsafeSQL: "NOTIFY \(Self.channel), '\(seq)'"), logger: logger)
                 return (previous + 1, refusal)
             } }
             lock.withLock {
@@ -467,7 +478,17 @@ public final class PostgresLedger: LedgerStore, @unchecked Sendable {
         head = seq
         let streams = Array(subscribers.values)
         lock.unlock()
-        for stream in streams { stream.yield(seq) }
+        for stream in streams { yieldNewest(seq, to: stream) }
+    }
+
+    /// Yields `seq`, then the head again if another task moved it meanwhile: the streams keep
+    /// only their newest value, so a task yielding an older head after a newer one was yielded
+    /// left subscribers on the older one until the next commit (several tasks advance the head:
+    /// the writer, LISTEN, the poll, `committedHeadSeq`).
+    private func yieldNewest(_ seq: Seq, to stream: AsyncStream<Seq>.Continuation) {
+        stream.yield(seq)
+        let latest = lock.withLock { head }
+        if latest > seq { stream.yield(latest) }
     }
 
     private func listenLoop() async {

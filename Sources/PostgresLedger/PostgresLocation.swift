@@ -39,12 +39,14 @@ public struct PostgresLocation: Sendable, CustomStringConvertible {
             throw LedgerError(.invalidArgument, "not a PostgreSQL URL (expected postgres://USER@HOST:PORT/DATABASE)")
         }
         let query = Dictionary((components.queryItems ?? []).map { ($0.name, $0.value ?? "") }, uniquingKeysWith: { $1 })
-        username = components.user.flatMap { $0.removingPercentEncoding } ?? environment["PGUSER"] ?? "postgres"
-        password = components.password.flatMap { $0.removingPercentEncoding } ?? environment["PGPASSWORD"]
+        // Decoded once: `user` and `password` are decoded already, so decoding them again turned
+        // a password's `%25` (a `%`) into nothing or into another character.
+        username = components.percentEncodedUser.flatMap { $0.removingPercentEncoding } ?? environment["PGUSER"] ?? "postgres"
+        password = components.percentEncodedPassword.flatMap { $0.removingPercentEncoding } ?? environment["PGPASSWORD"]
         host = components.host.flatMap { $0.isEmpty ? nil : $0 } ?? "127.0.0.1"
         port = components.port ?? 5432
         socketDirectory = query["host"].flatMap { $0.hasPrefix("/") ? $0 : nil }
-        let path = components.path.hasPrefix("/") ? String(components.path.dropFirst()) : components.path
+        let path = components.percentEncodedPath.hasPrefix("/") ? String(components.percentEncodedPath.dropFirst()) : components.percentEncodedPath
         database = path.isEmpty ? username : (path.removingPercentEncoding ?? path)
         if let mode = query["sslmode"] {
             guard let parsed = TLSMode(rawValue: mode) else {

@@ -175,6 +175,32 @@ struct LeaseFenceTests {
         }
     }
 
+    @Test("two instances migrating a fresh database together under a REPEATABLE READ default both open it")
+    func concurrentMigrationsUnderRepeatableRead() async throws {
+        guard let location = try await TestPostgres.databaseIfAvailable() else { return }
+        try await TestPostgres.admin(location) { client in
+            try await client.query(PostgresQuery(unsafeSQL: "ALTER DATABASE \(location.database) SET default_transaction_isolation = 'repeatable read'"))
+        }
+        // Both wait for the migration lock, then go one after the other: the second must see what the first committed.
+        let held = try await HeldTransaction(location, "SELECT pg_advisory_xact_lock(\(0x4C42_4D49_4752_0001 as Int64))")
+        let opening = Task {
+            try await withThrowingTaskGroup(of: (any LedgerStore).self) { group in
+                for _ in 0..<2 { group.addTask { try await PostgresLedger.open(location) } }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+        }
+        try await waitUntilSessionsWaitForALock(2, in: location)
+        try await held.release()
+        let result = await opening.result
+        if case .success(let ledgers) = result {
+            #expect(ledgers.count == 2)
+            for ledger in ledgers { await ledger.close() }
+        } else {
+            Issue.record("an instance failed to open: \(result)")
+        }
+        await TestPostgres.dropDatabase(location)
+    }
+
     /// Returns once `count` sessions of `location`'s database wait for a lock (within 30 s).
     private func waitUntilSessionsWaitForALock(_ count: Int, in location: PostgresLocation) async throws {
         for _ in 0..<600 {

@@ -1,5 +1,6 @@
 import Foundation
 import Ledger
+import Logging
 import LedgerbotTesting
 import PostgresLedger
 import PostgresLedgerTesting
@@ -115,6 +116,43 @@ struct PostgresLedgerTests {
         await store.close()
     }
 
+    @Test("another session holding the head row (a frozen instance mid-append) fails an append within seconds, not never")
+    func headRowHeldElsewhere() async throws {
+        guard let home = try await StoreHome.make(.postgres) else { return }
+        let store = try await home.open(appendTimeout: .seconds(2))
+        _ = try await store.append([draft("before")])
+        let (locked, lockedNow) = AsyncStream<Void>.makeStream()
+        let holder = Task {
+            defer { lockedNow.finish() }
+            try await TestPostgres.admin(home.location!) { client in
+                try await client.withTransaction(logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })) { connection in
+                    try await connection.query("SELECT head_seq FROM ledgerbot_ledger WHERE id = 1 FOR UPDATE")
+                    lockedNow.yield()
+                    try await Task.sleep(for: .seconds(8)) // frozen, holding the row
+                }
+            }
+        }
+        var waiting = locked.makeAsyncIterator()
+        guard await waiting.next() != nil else {
+            Issue.record("the other session did not lock the head row: \(await holder.result)")
+            return
+        }
+        let start = ContinuousClock.now
+        do {
+            _ = try await store.append([draft("while held")])
+            Issue.record("appended while another session held the head row")
+        } catch let error as LedgerError {
+            #expect(error.kind == .io, "\(error)")
+        }
+        let waited = ContinuousClock.now - start
+        #expect(waited < .seconds(6), "the append waited \(waited): for the other session's release, not its own limit")
+        _ = await holder.result
+        // Released, the ledger takes appends again.
+        #expect(try await store.append([draft("after")]).lowerBound == 2)
+        await store.close()
+        await home.remove()
+    }
+
     @Test("a database written by a newer build is refused, not guessed at")
     func newerSchemaRefused() async throws {
         try await withStore(.postgres) { home, store in
@@ -155,6 +193,9 @@ struct PostgresLedgerTests {
         #expect(plain.database == "ledger")
         let full = try PostgresLocation(url: "postgresql://bot:p%40ss@10.0.0.5:6543/l?sslmode=verify-full", environment: [:])
         #expect(full.password == "p@ss")
+        // Decoded once: %25 is a literal %, whatever follows it.
+        let percent = try PostgresLocation(url: "postgres://b%2541ot:p%2541%25ss@h/d%2541b", environment: ["PGPASSWORD": "not this"])
+        #expect(percent.password == "p%41%ss" && percent.username == "b%41ot" && percent.database == "d%41b")
         #expect(full.tls == .verifyFull)
         #expect(!full.description.contains("p@ss") && !full.description.contains("p%40ss"))
         #expect(full.description == "postgres://bot@10.0.0.5:6543/l")
