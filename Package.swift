@@ -244,7 +244,7 @@ let package = Package(
         .testTarget(
             name: "EffectsTests",
             dependencies: [
-                "Effects", "Ledger", "Domain", "Chatwoot", "LedgerbotTesting",
+                "Effects", "Ledger", "Domain", "Chatwoot", "LedgerbotTesting", "NLUAdapters",
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -4,6 +4,7 @@ import Domain
 import Foundation
 import HTTPSupport
 import Logging
+import NLUAdapters
 import NIOCore
 import NIOHTTP1
 
@@ -34,6 +35,18 @@ public struct HTTPLookupPerformer: LookupPerformer {
     }
 
     public func attempt(_ call: LookupCall) async -> AttemptOutcome<LookupAnswer> {
+        // What an answer or an error may echo of the variables substituted (a validation error
+        // repeating the request's body, say) is hidden before it is recorded in the ledger.
+        let referenced = ([call.url, call.body ?? ""] + call.headers.values).flatMap(Variables.names(in:))
+        let scrub = Scrubber(values: referenced.compactMap { variables[$0] })
+        switch await perform(call) {
+        case .success(let answer): return .success(answer)
+        case .retryable(let status, let message, let after): return .retryable(status: status, message: scrub(message), after: after)
+        case .final(let status, let message): return .final(status: status, message: scrub(message))
+        }
+    }
+
+    private func perform(_ call: LookupCall) async -> AttemptOutcome<LookupAnswer> {
         let url = expand(call.url)
         var request = HTTPClientRequest(url: url)
         request.method = HTTPMethod(rawValue: call.method)

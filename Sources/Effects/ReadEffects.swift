@@ -13,19 +13,26 @@ public struct ReadEffects: LiveEffects {
     let nlu: (any ExternalNLU)?
     let retry: RetryPolicy
     let lookupAttempts: Int
+    let readsOnly: Bool
     let logger: Logger
 
-    public init(lookups: (any LookupPerformer)?, nlu: (any ExternalNLU)?, retry: RetryPolicy = RetryPolicy(), lookupAttempts: Int = 3, logger: Logger) {
+    /// - Parameter readsOnly: for `replay --live`: an NLU service that keeps dialog state is not
+    ///   asked either — a call would move the live conversation's dialog on (its session is the
+    ///   conversation's) and run the agent's fulfillment, which may write.
+    public init(lookups: (any LookupPerformer)?, nlu: (any ExternalNLU)?, retry: RetryPolicy = RetryPolicy(), lookupAttempts: Int = 3,
+                readsOnly: Bool = false, logger: Logger) {
         self.lookups = lookups
         self.nlu = nlu
         self.retry = retry
         self.lookupAttempts = lookupAttempts
+        self.readsOnly = readsOnly
         self.logger = logger
     }
 
     public func perform(_ command: Command, decision: UInt64, index: Int) async -> EffectResult? {
         switch command {
         case .lookup(let call) where call.isReadOnly: return await lookup(call, decision: decision, index: index)
+        case .understand where readsOnly && nlu?.keepsDialogState == true: return nil
         case .understand(let request): return await understand(request, decision: decision, index: index)
         default: return nil
         }
@@ -50,8 +57,10 @@ public struct ReadEffects: LiveEffects {
         return Self.recorded(result, decision: decision, index: index, kind: kind, since: start, data: result.value?.jsonValue)
     }
 
-    /// A retryable failure is tried once more (the customer waits); the answer or the failure is
-    /// the result either way, and the policy's `on_error` decides.
+    /// A retryable failure is tried once more (the customer waits) — by a service that keeps
+    /// dialog state only after a 429: a timeout or a 5xx may have moved its dialog on and run its
+    /// fulfillment, which a second call would do again. The answer or the failure is the result
+    /// either way, and the policy's `on_error` decides.
     public func understand(_ request: UnderstandRequest, decision: UInt64, index: Int) async -> EffectResult {
         let kind = Command.understand(request).kind
         let start = ContinuousClock.now
@@ -62,7 +71,8 @@ public struct ReadEffects: LiveEffects {
             switch await nlu.understand(request.text, session: request.session, messageId: request.messageId) {
             case .understood(let answer): return .success(answer)
             case .failed(let failure):
-                return failure.retryable ? .retryable(status: failure.status, message: failure.message, after: failure.retryAfterSeconds.map { .seconds($0) })
+                let mayRepeat = failure.retryable && (!nlu.keepsDialogState || failure.kind == .rateLimited)
+                return mayRepeat ? .retryable(status: failure.status, message: failure.message, after: failure.retryAfterSeconds.map { .seconds($0) })
                                          : .final(status: failure.status, message: failure.message)
             }
         }

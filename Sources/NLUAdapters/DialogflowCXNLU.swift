@@ -76,6 +76,8 @@ public struct DialogflowCXNLU: ExternalNLU, CustomStringConvertible, CustomRefle
     public static let noMatchTypes: Set<String> = ["NO_MATCH", "NO_INPUT"]
 
     public let engine = "dialogflow-cx"
+    /// Each call moves the session's dialog on and may run fulfillment.
+    public let keepsDialogState = true
     public let configuration: Configuration
     private let client: GoogleClient
 

@@ -71,6 +71,8 @@ public struct DialogflowESNLU: ExternalNLU, CustomStringConvertible, CustomRefle
     }
 
     public let engine = "dialogflow-es"
+    /// Each call moves the session's dialog on and may run fulfillment.
+    public let keepsDialogState = true
     public let configuration: Configuration
     private let client: GoogleClient
 
@@ -187,6 +189,6 @@ struct GoogleClient: Sendable {
         case .failure(let failure): return .failure(failure)
         }
         if let failure = transport.failure(for: exchange, scrub: scrub) { return .failure(failure) }
-        return transport.jsonObject(exchange).map { ($0, exchange) }
+        return transport.jsonObject(exchange, scrub: scrub).map { ($0, exchange) }
     }
 }

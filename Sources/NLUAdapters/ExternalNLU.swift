@@ -27,6 +27,11 @@ public protocol ExternalNLU: Sendable {
     ///     stateful services (Dialogflow, Lex) keep their dialog state under it.
     ///   - messageId: The message's id, forwarded where the service accepts one (Rasa).
     func understand(_ text: String, session: String, messageId: String?) async -> NLUOutcome
+
+    /// Whether a call moves the service's dialog on (Dialogflow's contexts and pages, Lex's
+    /// slots) and may run its fulfillment: such a call is not sent twice on a doubt — only after
+    /// a 429, which the service refused before doing anything.
+    var keepsDialogState: Bool { get }
 }
 
 /// What one attempt produced.
@@ -209,6 +214,9 @@ public enum NLUSession {
 extension ExternalNLU {
     /// The type's name, for conformances (test doubles) that do not name their engine.
     public var engine: String { String(describing: Self.self) }
+
+    /// Stateless (a parse, like Rasa's `/model/parse`) unless a conformance says otherwise.
+    public var keepsDialogState: Bool { false }
 
     /// ``NLUSession/sessionId(account:conversation:)``.
     public static func sessionId(account: Int, conversation: Int) -> String {

@@ -9,10 +9,15 @@ import NIOHTTP1
 /// Replaces every known credential in a text by `***`, also in the forms a service may echo it
 /// in: percent-encoded (RFC 3986, or everything but letters and digits; upper- or lower-case
 /// hex) and JSON-escaped (`\/`).
-struct Scrubber: Sendable {
+public struct Scrubber: Sendable {
     /// Shorter values are not worth hiding and would garble texts.
     static let minimumLength = 4
     private let secrets: [String]
+
+    /// Hides `values` (secrets substituted into a request), as they are and encoded.
+    public init(values: [String]) {
+        self.init(values.map { Secret($0) })
+    }
 
     init(_ secrets: [Secret?]) {
         var values: Set<String> = []
@@ -30,7 +35,7 @@ struct Scrubber: Sendable {
         self.secrets = values.sorted { $0.count > $1.count }
     }
 
-    func callAsFunction(_ text: String) -> String {
+    public func callAsFunction(_ text: String) -> String {
         var result = text
         for secret in secrets where result.contains(secret) {
             result = result.replacingOccurrences(of: secret, with: "***")
@@ -148,13 +153,13 @@ struct NLUTransport: Sendable {
         }
         let retryAfter = exchange.retryAfterSeconds
         var message = "\(serviceName) answered HTTP \(status)"
-        if let detail = Self.errorDetail(exchange) { message += ": " + detail }
+        if let detail = Self.errorDetail(exchange, scrub: scrub) { message += ": " + detail }
         return NLUFailure(kind: kind, status: status, message: scrub(message), retryAfterSeconds: retryAfter)
     }
 
     /// The service's own words about an error: Google's `error.status`/`error.message`, the AWS
     /// error type and `message`, Rasa's `reason`/`message`, or the start of the body.
-    static func errorDetail(_ exchange: HTTPExchange) -> String? {
+    static func errorDetail(_ exchange: HTTPExchange, scrub: Scrubber) -> String? {
         var parts: [String] = []
         if let type = exchange.headers.first(name: "x-amzn-ErrorType"), !type.isEmpty {
             parts.append(String(type.prefix { $0 != ":" }))
@@ -170,13 +175,14 @@ struct NLUTransport: Sendable {
                 parts.append(message)
             }
         }
-        if parts.isEmpty, let excerpt = excerpt(exchange.bytes) { parts.append(excerpt) }
+        if parts.isEmpty, let excerpt = excerpt(exchange.bytes, scrub: scrub) { parts.append(excerpt) }
         return parts.isEmpty ? nil : parts.joined(separator: " ")
     }
 
-    /// The start of a body, printable and on one line, or `nil` if it is empty.
-    static func excerpt(_ bytes: some Collection<UInt8>, limit: Int = 160) -> String? {
-        let text = String(decoding: bytes.prefix(limit * 4), as: UTF8.self)
+    /// The start of a body, printable and on one line, or `nil` if it is empty. Scrubbed whole
+    /// before it is cut: a secret across the cut would otherwise leave its first part.
+    static func excerpt(_ bytes: some Collection<UInt8>, limit: Int = 160, scrub: Scrubber) -> String? {
+        let text = scrub(String(decoding: bytes, as: UTF8.self))
             .map { $0.isNewline || $0 == "\t" ? " " : $0 }
             .filter { !($0.asciiValue.map { $0 < 0x20 || $0 == 0x7f } ?? false) }
         let trimmed = String(text.prefix(limit)).trimmingCharacters(in: .whitespaces)
@@ -184,9 +190,9 @@ struct NLUTransport: Sendable {
     }
 
     /// Parses a 2xx body as a JSON object, or describes why it is not one.
-    func jsonObject(_ exchange: HTTPExchange) -> Result<JSON, NLUFailure> {
+    func jsonObject(_ exchange: HTTPExchange, scrub: Scrubber) -> Result<JSON, NLUFailure> {
         guard let json = JSON.parse(exchange.bytes), json.object != nil else {
-            let excerpt = Self.excerpt(exchange.bytes, limit: 80).map { ": \($0)" } ?? ": empty body"
+            let excerpt = Self.excerpt(exchange.bytes, limit: 80, scrub: scrub).map { ": \($0)" } ?? ": empty body"
             return .failure(
                 NLUFailure(
                     kind: .badResponse,

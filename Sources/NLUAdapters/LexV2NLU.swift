@@ -70,6 +70,8 @@ public struct LexV2NLU: ExternalNLU, CustomStringConvertible, CustomReflectable 
     public static let completeStates: Set<String> = ["Fulfilled", "ReadyForFulfillment"]
 
     public let engine = "lex-v2"
+    /// Each call moves the session's dialog on and may run fulfillment.
+    public let keepsDialogState = true
     public let configuration: Configuration
     private let transport: NLUTransport
     private let signer: SigV4Signer
@@ -140,7 +142,7 @@ public struct LexV2NLU: ExternalNLU, CustomStringConvertible, CustomReflectable 
         }
         if let failure = transport.failure(for: exchange, scrub: scrub) { return .failed(failure) }
         let json: JSON
-        switch transport.jsonObject(exchange) {
+        switch transport.jsonObject(exchange, scrub: scrub) {
         case .success(let value): json = value
         case .failure(let failure): return .failed(failure)
         }

@@ -98,7 +98,7 @@ public struct RasaNLU: ExternalNLU, CustomStringConvertible, CustomReflectable {
         }
         if let failure = transport.failure(for: exchange, scrub: scrub) { return .failed(failure) }
         let json: JSON
-        switch transport.jsonObject(exchange) {
+        switch transport.jsonObject(exchange, scrub: scrub) {
         case .success(let value): json = value
         case .failure(let failure): return .failed(failure)
         }

@@ -29,9 +29,11 @@ struct ReplayCommand: AsyncParsableCommand {
             Exit 1 when any decision changes (a CI gate can also read --format json).
 
             With --policy FILE --live: the read-only effects the new version asks that were never \
-            recorded — lookups with GET and external NLU calls — are performed now (lookup URLs take \
-            ${VAR} from the environment, as in serve) and each turn continues with their answers. \
-            POST actions and Chatwoot calls are never performed; they are listed as not performed.
+            recorded — lookups with GET and calls to a stateless NLU service (Rasa) — are performed \
+            now (lookup URLs take ${VAR} from the environment, as in serve) and each turn continues \
+            with their answers. POST actions, Chatwoot calls and calls to Dialogflow or Lex (each \
+            moves the live conversation's dialog on and may run its fulfillment) are never \
+            performed; they are listed as not performed.
             """
     )
 
@@ -115,7 +117,7 @@ struct ReplayCommand: AsyncParsableCommand {
         let quiet = Logger(label: "ledgerbot.replay.live", factory: { _ in SwiftLogNoOpLogHandler() })
         return ReadEffects(lookups: HTTPLookupPerformer(httpClient: httpClient, variables: variables, logger: quiet),
                            nlu: try ExternalNLUFactory.make(whatIf, variables: variables, httpClient: httpClient, logger: quiet),
-                           logger: quiet)
+                           readsOnly: true, logger: quiet)
     }
 
     private func replay(whatIf: Policy?, live: (any LiveEffects)?) async throws -> ReplayReport {
@@ -182,7 +184,7 @@ struct ReplayView {
 
     /// One line per effect performed live, and what the new version did with the answer.
     static func describe(_ step: LiveStep) -> String {
-        guard let result = step.result else { return "\(step.effect) → not performed (it writes; --live only reads)" }
+        guard let result = step.result else { return "\(step.effect) → not performed (it writes, or moves a live dialog on: --live only reads)" }
         var text = "\(step.effect) → \(result.outcome.rawValue)" + (result.status.map { " HTTP \($0)" } ?? "") + " (\(result.latencyMilliseconds) ms, performed now)"
         if let error = result.error { text += " \(error.prefix(120))" }
         text += "; then: " + describe(DecisionSummary(step.followUp), present: step.followUp != nil)

@@ -2,6 +2,7 @@ import Domain
 import Effects
 import LedgerbotTesting
 import Logging
+import NLUAdapters
 import Testing
 
 /// ``ReadEffects`` as `replay --live` uses it: reads are performed, writes never.
@@ -13,6 +14,31 @@ import Testing
             attempts.mutate { $0 += 1 }
             return .success(LookupAnswer(lookup: call.name, found: true, fields: ["status": .string("shipped")]))
         }
+    }
+
+    /// Fails with `failure` first, then understands; counts the calls.
+    struct FlakyNLU: ExternalNLU {
+        let failure: NLUFailure
+        let keepsDialogState: Bool
+        let calls = LockedBox(0)
+        func understand(_ text: String, session: String, messageId: String?) async -> NLUOutcome {
+            let call = calls.mutate { $0 += 1; return $0 }
+            return call == 1 ? .failed(failure) : .understood(NLUResult(intent: "greet", confidence: 0.9, ranking: [], entities: [], engine: "flaky"))
+        }
+    }
+
+    /// A stateless service is asked again after a timeout; one that keeps dialog state (Dialogflow,
+    /// Lex) is not — the first call may have moved its dialog on — except after a 429.
+    @Test(arguments: [(false, NLUFailure.Kind.timeout, 2), (true, .timeout, 1), (true, .server, 1), (true, .rateLimited, 2)])
+    func anNLUServiceThatKeepsDialogStateIsNotAskedTwiceOnADoubt(stateful: Bool, kind: NLUFailure.Kind, calls: Int) async throws {
+        let nlu = FlakyNLU(failure: NLUFailure(kind: kind, status: kind == .rateLimited ? 429 : kind == .server ? 503 : nil, message: "doubt"),
+                           keepsDialogState: stateful)
+        var retry = RetryPolicy()
+        retry.baseDelay = .milliseconds(1)
+        let reads = ReadEffects(lookups: nil, nlu: nlu, retry: retry, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let result = await reads.understand(UnderstandRequest(engine: "x", text: "hi", session: "s", messageId: nil), decision: 1, index: 0)
+        #expect(nlu.calls.value == calls)
+        #expect(result.outcome == (calls == 2 ? .ok : .failed))
     }
 
     @Test func liveEffectsPerformReadsAndNeverWrites() async throws {
@@ -33,5 +59,19 @@ import Testing
         let understood = try #require(await reads.perform(.understand(UnderstandRequest(engine: "rasa", text: "hi", session: "s", messageId: nil)),
                                                           decision: 7, index: 3))
         #expect(understood.outcome == .failed)
+
+        // For replay (reads only): a service that keeps dialog state is not asked (it would move
+        // the live conversation's dialog on); a stateless one is.
+        let request = Command.understand(UnderstandRequest(engine: "x", text: "hi", session: "ledgerbot-1-128", messageId: nil))
+        let failure = NLUFailure(kind: .timeout, message: "unused")
+        let stateful = FlakyNLU(failure: failure, keepsDialogState: true), stateless = FlakyNLU(failure: failure, keepsDialogState: false)
+        let quiet = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+        #expect(await ReadEffects(lookups: nil, nlu: stateful, readsOnly: true, logger: quiet).perform(request, decision: 7, index: 4) == nil)
+        #expect(stateful.calls.value == 0)
+        #expect(await ReadEffects(lookups: nil, nlu: stateless, readsOnly: true, logger: quiet).perform(request, decision: 7, index: 4) != nil)
+        #expect(stateless.calls.value >= 1)
+        // The outbox asks both.
+        #expect(await ReadEffects(lookups: nil, nlu: stateful, logger: quiet).perform(request, decision: 7, index: 4) != nil)
+        #expect(stateful.calls.value == 1)
     }
 }

@@ -190,6 +190,33 @@ struct RedactionTests {
         }
     }
 
+    /// A body that is not JSON (a proxy's page echoing the request): its excerpt is scrubbed
+    /// before it is cut, so a secret across the cut leaves nothing of itself — a 2xx one too.
+    @Test(arguments: [(200, 80), (500, 160)])
+    func plainBodiesEchoingCredentialsAcrossTheCutAreScrubbed(status: Int, cut: Int) async throws {
+        let respond: @Sendable (RecordedRequest) async -> CannedResponse = { request in
+            let secret = Self.secrets(forPath: request.path)[0]
+            let padding = String(repeating: "x", count: cut - 6 - 8) // the secret's first 8 characters before the cut
+            return CannedResponse(status, body: "<html>" + padding + secret + " and more</html>", headers: [])
+        }
+        try await FakeNLUServer.run(respond: respond) { url, _ in
+            try await withHTTPClient { client in
+                for adapter in Self.adapters(url, client) {
+                    let failure = try #require(await adapter.understand("hi", session: "s", messageId: nil).failure)
+                    let path = adapter.engine == "rasa" ? "/model/parse" : adapter.engine == "lex-v2" ? "/bot/" : "/"
+                    let secret = Self.secrets(forPath: path)[0]
+                    #expect(!failure.message.contains(String(secret.prefix(8))), "\(adapter.engine): \(failure.message)")
+                }
+            }
+        }
+    }
+
+    @Test func theServicesThatKeepDialogStateSaySo() async throws {
+        try await withHTTPClient { client in
+            #expect(Self.adapters(URL(string: "http://127.0.0.1:1")!, client).map(\.keepsDialogState) == [false, true, true, true])
+        }
+    }
+
     @Test func timeoutAndTransportFailuresNeverContainCredentials() async throws {
         try await withHTTPClient { client in
             for adapter in Self.adapters(URL(string: "http://127.0.0.1:1")!, client, timeout: TestTiming.short) {
