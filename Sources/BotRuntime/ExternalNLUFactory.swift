@@ -37,7 +37,12 @@ public enum ExternalNLUFactory {
             guard let token = token() else { throw MissingSetting(description: "nlu.dialogflow needs token or token_file") }
             var configuration = DialogflowESNLU.Configuration(projectId: value("project") ?? "", languageCode: value("language") ?? "en", token: token,
                                                               location: value("location"), environment: value("environment"), timeout: timeout)
-            if let base = try url("base_url") { configuration.baseURL = base }
+            if let base = try url("base_url") {
+                configuration.baseURL = base
+            } else if let location = configuration.location {
+                // A regional agent lives on its region's host, as with CX: the global host refuses it.
+                configuration.baseURL = DialogflowCXNLU.Configuration.defaultBaseURL(location: location)
+            }
             nlu = DialogflowESNLU(httpClient: httpClient, configuration: configuration)
         case "dialogflow_cx":
             guard let token = token() else { throw MissingSetting(description: "nlu.dialogflow needs token or token_file") }

@@ -91,7 +91,8 @@ public final class WebhookIngest: Sendable {
         self.compactForm = compactForm
         self.ledger = ledger
         signature = configuration.webhookSignature
-        registry = DeliveryRegistry(capacity: configuration.deduplicationWindow)
+        // A signed delivery keeps two keys (its id and its signature): room for as many deliveries.
+        registry = DeliveryRegistry(capacity: configuration.deduplicationWindow * (configuration.webhookSignature == nil ? 1 : 2))
         acknowledgement = DeadlineQueue(deadline: configuration.acknowledgementDeadline)
         backlog = IngestBacklog(limit: configuration.backlogLimit)
         self.metrics = metrics

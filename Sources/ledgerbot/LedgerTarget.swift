@@ -27,7 +27,13 @@ enum LedgerTarget: CustomStringConvertible {
     func openForWriting() async throws -> any LedgerStore {
         switch self {
         case .directory(let directory): return try FileLedger.open(directory: directory).0
-        case .postgres(let location): return try await PostgresLedger.open(location)
+        case .postgres(let location):
+            // Copy and import batches are large (thousands of events, megabytes of frames): the
+            // 3 s deadline meant for a webhook's append failed them while their transaction went
+            // on to commit, and the rerun was then refused or appended the frames twice.
+            var configuration = PostgresLedgerConfiguration()
+            configuration.appendTimeout = .seconds(600)
+            return try await PostgresLedger.open(location, configuration: configuration)
         }
     }
 
