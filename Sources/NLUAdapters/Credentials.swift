@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// A credential (token, secret key). It never appears in `print`, `dump`, string interpolation
 /// or logs: every textual form is `***`.
@@ -125,9 +126,29 @@ public struct BearerTokenSource: Sendable, CustomStringConvertible {
         BearerTokenSource(label: "value(***)") { token }
     }
 
-    /// The content of the file at `path`, read again for every request.
+    /// The content of the file at `path`, read again for every request. While the file cannot
+    /// be read or is empty — a refresher rewriting it in place (`gcloud auth print-access-token
+    /// > file` empties it first) — the last token read is used: without it, a routine refresh
+    /// failed a customer's message as "unauthorized" (and with `on_error: handoff` handed it off).
     public static func file(_ path: String) -> BearerTokenSource {
-        BearerTokenSource(label: "file(\(path))") { try Credentials.fromFile(path) }
+        let lastRead = LastToken()
+        return BearerTokenSource(label: "file(\(path))") {
+            do {
+                let token = try Credentials.fromFile(path)
+                lastRead.value.withLock { $0 = token }
+                return token
+            } catch {
+                if let token = lastRead.value.withLock({ $0 }) { return token }
+                throw error
+            }
+        }
+    }
+
+    /// The value the current token can be loaded with (for the tests and the adapters).
+    public func current() async throws -> Secret { try await load() }
+
+    private final class LastToken: Sendable {
+        let value = Mutex<Secret?>(nil)
     }
 
     /// A token from `load`, called for every request (it should cache).

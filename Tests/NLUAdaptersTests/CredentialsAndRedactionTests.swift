@@ -16,6 +16,23 @@ struct CredentialsTests {
         }
     }
 
+    /// A token file being rewritten in place (emptied first) or replaced (briefly missing) keeps
+    /// the last token read; with none read yet, the failure is the file's.
+    @Test func aTokenFileBeingRewrittenKeepsTheLastToken() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("nlu-token-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let source = BearerTokenSource.file(path)
+        await #expect(throws: CredentialsError.self) { try await source.current() }
+        try "first-token\n".write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(try await source.current() == Secret("first-token"))
+        try "".write(toFile: path, atomically: false, encoding: .utf8)
+        #expect(try await source.current() == Secret("first-token"))
+        try FileManager.default.removeItem(atPath: path)
+        #expect(try await source.current() == Secret("first-token"))
+        try "second-token".write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(try await source.current() == Secret("second-token"))
+    }
+
     @Test func fromFileTrimsTheTrailingNewline() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("nlu-token-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: path) }
