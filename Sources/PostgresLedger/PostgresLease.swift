@@ -106,12 +106,27 @@ public final class PostgresLease: @unchecked Sendable {
     /// not always noticed by its own client). Three checks in a row that cannot reach the
     /// server count as lost too: better to stop deciding than to decide twice. Throws on
     /// cancellation.
-    public func watch(interval: Duration = .milliseconds(500)) async throws {
+    ///
+    /// - Parameter keepAlive: how often the lease's own session runs a statement. Left idle, a
+    ///   server's `idle_session_timeout` (or a firewall's idle timeout) ended it, and with it the
+    ///   lease, every few minutes.
+    public func watch(interval: Duration = .milliseconds(500), keepAlive: Duration = .seconds(10)) async throws {
         var monitor: PostgresConnection?
         var unreachable = 0
+        var lastUse = ContinuousClock.now
         defer { if let monitor { Task { try? await monitor.close() } } }
         while true {
             try await Task.sleep(for: interval)
+            if ContinuousClock.now - lastUse >= keepAlive {
+                lastUse = .now
+                do {
+                    try await connection.query("SELECT 1", logger: logger)
+                } catch {
+                    if Task.isCancelled { throw CancellationError() }
+                    // The check below tells whether the session (and its lock) is gone.
+                    logger.warning("the \(name) lease's session did not answer", metadata: ["error": "\(describe(error))"])
+                }
+            }
             do {
                 if monitor == nil {
                     monitor = try await PostgresConnection.connect(configuration: try location.connectionConfiguration(), id: 2, logger: Self.quiet)

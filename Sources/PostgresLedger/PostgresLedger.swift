@@ -378,8 +378,11 @@ public final class PostgresLedger: LedgerStore, @unchecked Sendable {
                 // that stops mid-transaction (a frozen VM, a silent network) is ended by the server
                 // soon after, releasing the head row; otherwise every instance's appends waited on
                 // it until TCP keepalive gave up, hours later.
-                try await connection.query(PostgresQuery(unsafeSQL: "SET LOCAL lock_timeout = \(lockTimeoutMilliseconds)"), logger: logger)
-                try await connection.query(PostgresQuery(unsafeSQL: "SET LOCAL idle_in_transaction_session_timeout = \(idleTimeoutMilliseconds)"), logger: logger)
+                // One round trip for both (`set_config(…, true)` is `SET LOCAL`); its row is read, so an error in it is not lost.
+                for try await _ in try await connection.query("""
+                    SELECT set_config('lock_timeout', \(String(lockTimeoutMilliseconds)), true),
+                           set_config('idle_in_transaction_session_timeout', \(String(idleTimeoutMilliseconds)), true)
+                    """, logger: logger) {}
                 var previous: Seq = 0
                 var link: [UInt8] = []
                 for try await (seq, hash) in try await connection.query(

@@ -175,6 +175,32 @@ struct LeaseFenceTests {
         }
     }
 
+    @Test("a server's idle_session_timeout does not end a lease its holder keeps watching")
+    func leaseSurvivesIdleSessionTimeout() async throws {
+        try await withStore(.postgres) { home, store in
+        let location = home.location!
+        try await TestPostgres.admin(location) { client in
+            try await client.query(PostgresQuery(unsafeSQL: "ALTER DATABASE \(location.database) SET idle_session_timeout = '1500ms'"))
+        }
+        let lease = try await PostgresLease.acquire("reactor", at: location, retry: .milliseconds(50), logger: Self.logger)
+        let watching = Task { try await lease.watch(interval: .milliseconds(100), keepAlive: .milliseconds(500)) }
+        try await Task.sleep(for: .seconds(4))
+        #expect(!watching.isCancelled)
+        let lost = Task { await watching.result }
+        // Still held after more than twice the timeout: the watch has not returned.
+        let held = try await TestPostgres.admin(location) { client in
+            var count = 0
+            for try await n in try await client.query("SELECT count(*)::int FROM pg_locks l JOIN pg_database d ON d.oid = l.database WHERE l.locktype = 'advisory' AND l.granted AND d.datname = current_database()").decode(Int.self) { count = n }
+            return count
+        }
+        #expect(held == 1)
+        watching.cancel()
+        if case .success = await lost.value { Issue.record("the watch returned: the lease was lost") }
+        await lease.release()
+        _ = store
+        }
+    }
+
     @Test("two instances migrating a fresh database together under a REPEATABLE READ default both open it")
     func concurrentMigrationsUnderRepeatableRead() async throws {
         guard let location = try await TestPostgres.databaseIfAvailable() else { return }
