@@ -39,14 +39,14 @@ public struct HTTPLookupPerformer: LookupPerformer {
         // repeating the request's body, say) is hidden before it is recorded in the ledger.
         let referenced = ([call.url, call.body ?? ""] + call.headers.values).flatMap(Variables.names(in:))
         let scrub = Scrubber(values: referenced.compactMap { variables[$0] })
-        switch await perform(call) {
+        switch await perform(call, scrub: scrub) {
         case .success(let answer): return .success(answer)
         case .retryable(let status, let message, let after): return .retryable(status: status, message: scrub(message), after: after)
         case .final(let status, let message): return .final(status: status, message: scrub(message))
         }
     }
 
-    private func perform(_ call: LookupCall) async -> AttemptOutcome<LookupAnswer> {
+    private func perform(_ call: LookupCall, scrub: Scrubber) async -> AttemptOutcome<LookupAnswer> {
         let url = expand(call.url)
         var request = HTTPClientRequest(url: url)
         request.method = HTTPMethod(rawValue: call.method)
@@ -77,7 +77,8 @@ public struct HTTPLookupPerformer: LookupPerformer {
         }
         if call.notFound.contains(status) { return .success(LookupAnswer(lookup: call.name, found: false, tag: call.tag)) }
         guard (200...299).contains(status) else {
-            let excerpt = String(decoding: bytes.readableBytesView.prefix(300), as: UTF8.self)
+            // Scrubbed whole, then cut: a secret across the cut would leave its first part.
+            let excerpt = String(scrub(String(decoding: bytes.readableBytesView, as: UTF8.self)).prefix(300))
             let message = "\(call.name): HTTP \(status) \(excerpt)"
             let retryAfter = retryAfterSeconds.map { Duration.seconds($0) }
             return status == 429 || status >= 500 ? .retryable(status: status, message: message, after: retryAfter) : .final(status: status, message: message)

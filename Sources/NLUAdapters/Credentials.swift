@@ -130,15 +130,17 @@ public struct BearerTokenSource: Sendable, CustomStringConvertible {
     /// be read or is empty — a refresher rewriting it in place (`gcloud auth print-access-token
     /// > file` empties it first) — the last token read is used: without it, a routine refresh
     /// failed a customer's message as "unauthorized" (and with `on_error: handoff` handed it off).
-    public static func file(_ path: String) -> BearerTokenSource {
+    /// For at most `staleFor` (5 minutes): a file deleted for good then fails as itself, not an
+    /// hour later as a 401 that never names it.
+    public static func file(_ path: String, staleFor: Duration = .seconds(300)) -> BearerTokenSource {
         let lastRead = LastToken()
         return BearerTokenSource(label: "file(\(path))") {
             do {
                 let token = try Credentials.fromFile(path)
-                lastRead.value.withLock { $0 = token }
+                lastRead.value.withLock { $0 = (token, .now) }
                 return token
             } catch {
-                if let token = lastRead.value.withLock({ $0 }) { return token }
+                if let (token, at) = lastRead.value.withLock({ $0 }), ContinuousClock.now - at <= staleFor { return token }
                 throw error
             }
         }
@@ -148,7 +150,7 @@ public struct BearerTokenSource: Sendable, CustomStringConvertible {
     public func current() async throws -> Secret { try await load() }
 
     private final class LastToken: Sendable {
-        let value = Mutex<Secret?>(nil)
+        let value = Mutex<(Secret, ContinuousClock.Instant)?>(nil)
     }
 
     /// A token from `load`, called for every request (it should cache).

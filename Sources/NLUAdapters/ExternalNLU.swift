@@ -30,7 +30,8 @@ public protocol ExternalNLU: Sendable {
 
     /// Whether a call moves the service's dialog on (Dialogflow's contexts and pages, Lex's
     /// slots) and may run its fulfillment: such a call is not sent twice on a doubt — only after
-    /// a 429, which the service refused before doing anything.
+    /// a 429, which the service refused before doing anything — nor made by `replay --live`.
+    /// No default: an adapter that got it wrong by omission would be retried into a double fulfillment.
     var keepsDialogState: Bool { get }
 }
 
@@ -215,8 +216,6 @@ extension ExternalNLU {
     /// The type's name, for conformances (test doubles) that do not name their engine.
     public var engine: String { String(describing: Self.self) }
 
-    /// Stateless (a parse, like Rasa's `/model/parse`) unless a conformance says otherwise.
-    public var keepsDialogState: Bool { false }
 
     /// ``NLUSession/sessionId(account:conversation:)``.
     public static func sessionId(account: Int, conversation: Int) -> String {

@@ -46,6 +46,8 @@ public struct RasaNLU: ExternalNLU, CustomStringConvertible, CustomReflectable {
     }
 
     public let engine = "rasa"
+    /// `/model/parse` only reads the message: no dialog is kept.
+    public let keepsDialogState = false
     public let configuration: Configuration
     private let transport: NLUTransport
     private let scrub: Scrubber

@@ -34,6 +34,9 @@ enum ProjectionSchema {
         Version(number: 7, tables: tablesV1, sql: sqlV1),
         // 8: the widget questions the bot moved past (an old widget answers its own question).
         Version(number: 8, tables: tablesV1, sql: sqlV1),
+        // 9: a widget question counts as answered from the decision's input and option, not from
+        // a recorded flag (earlier questions are refolded).
+        Version(number: 9, tables: tablesV1, sql: sqlV1),
     ]
 
     private static let tablesV1 = ["conversations", "conversation_states", "contacts", "daily_metrics"]

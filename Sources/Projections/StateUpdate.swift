@@ -68,10 +68,12 @@ public struct StateUpdate: Sendable, Equatable {
     public var monitorNoteAt: Int64?
     /// How many monitoring notes it posts at that time (`monitor_notes`, written only above 1).
     public var monitorNoteCount = 1
-    /// The widget question the bot waited on was left unanswered for another (`moved_past`): an
-    /// old widget can still answer it (``ConversationState/earlierQuestions``). A question
-    /// replaced or cleared without it was answered, and is not answered twice.
-    public var movedPast = false
+    /// The decision answers the widget question the bot waited on — a widget answer (input kind
+    /// `submission`, not `answered_earlier`) or an option named by message (`option`) — read
+    /// from what every such decision records already. A widget question replaced or cleared
+    /// otherwise was left unanswered: an old widget can still answer it
+    /// (``ConversationState/earlierQuestions``); an answered one is not answered twice.
+    public var answersCurrentQuestion = false
     /// The earlier widget question this decision answered (`answered_earlier`, its decision).
     public var answeredEarlier: Seq?
 
@@ -119,7 +121,7 @@ public struct StateUpdate: Sendable, Equatable {
         noted = explanation["noted"]?.arrayValue?.compactMap(\.stringValue) ?? []
         monitorNoteAt = explanation["monitor_note_at"]?.intValue.map(Int64.init)
         monitorNoteCount = max(1, min(1000, explanation["monitor_notes"]?.intValue ?? 1))
-        movedPast = explanation["moved_past"]?.boolValue ?? false
+        answersCurrentQuestion = explanation["option"] != nil || (explanation["input"]?["kind"]?.stringValue == "submission" && explanation["answered_earlier"] == nil)
         answeredEarlier = explanation["answered_earlier"]?.intValue.flatMap { $0 > 0 ? Seq($0) : nil }
     }
 
@@ -147,7 +149,6 @@ public struct StateUpdate: Sendable, Equatable {
         if !noted.isEmpty { object["noted"] = .array(noted.map(JSONValue.string)) }
         if let monitorNoteAt { object["monitor_note_at"] = .int(Int(monitorNoteAt)) }
         if monitorNoteAt != nil, monitorNoteCount > 1 { object["monitor_notes"] = .int(monitorNoteCount) }
-        if movedPast { object["moved_past"] = .bool(true) }
         if let answeredEarlier { object["answered_earlier"] = .int(Int(answeredEarlier)) }
         return .object(object)
     }
@@ -157,7 +158,7 @@ public struct StateUpdate: Sendable, Equatable {
         if let answeredEarlier { state.earlierQuestions.removeAll { $0.decision == answeredEarlier } }
         if let awaiting {
             if let previous = state.awaiting, previous.decision != awaiting?.decision ?? seq {
-                if movedPast { state.movePast(previous) } else { state.earlierQuestions.removeAll { $0.decision == previous.decision } }
+                if answersCurrentQuestion { state.earlierQuestions.removeAll { $0.decision == previous.decision } } else { state.movePast(previous) }
             }
             state.awaiting = awaiting.map { value in
                 // A question asked by this decision; or one an earlier decision asked, waited on

@@ -31,8 +31,6 @@ struct Turn {
     /// current one is left waiting.
     private var answeringEarlierQuestion = false
     private var earlierQuestion: Awaiting?
-    /// The widget question the bot waited on was answered this turn.
-    private var answeredCurrentQuestion = false
     /// Record a decision without commands: the bot deliberately said nothing (e.g. a note limit).
     private var explainSilence = false
     /// Monitoring notes this turn has posted (``mayPostMonitorNote()``).
@@ -52,12 +50,7 @@ struct Turn {
     func decision() -> Decision? {
         guard !commands.isEmpty || !update.isEmpty || explainSilence else { return nil }
         var explanation = self.explanation
-        var update = self.update
-        // A widget question replaced or cleared without its answer stays answerable by its widget.
-        if let current = state.awaiting, current.kind == .select || current.kind == .form, !answeredCurrentQuestion,
-           case .some(let next) = update.awaiting, next?.decision == nil || next?.decision != current.decision {
-            update.movedPast = true
-        }
+
         explanation["input_seq"] = .int(Int(event.seq))
         if !steps.isEmpty { explanation["steps"] = .array(steps.map(JSONValue.string)) }
         explanation["policy"] = .string(policy.id)
@@ -85,9 +78,10 @@ struct Turn {
             }
             // A widget the bot sent before its current question (the customer scrolled back and
             // tapped an old menu) answers that one, not what the bot waits on now.
-            if let askedBy, state.awaiting?.decision != askedBy {
+            if let askedBy, state.awaiting?.decision != askedBy, state.awaiting != nil || state.question(askedBy: askedBy) != nil {
                 answeringEarlierQuestion = true
                 earlierQuestion = state.question(askedBy: askedBy)
+                update.answeredEarlier = askedBy // recorded even when the state no longer knows that question: not the current one's answer
                 if let earlierQuestion {
                     steps.append("answers the bot's earlier question of decision \(askedBy) (\(earlierQuestion.kind.rawValue) \(earlierQuestion.name)), not the one it waits on now")
                 } else if state.awaiting != nil {
@@ -203,17 +197,20 @@ struct Turn {
         let session = "ledgerbot-\(state.address.accountId)-\(state.address.conversationId)"
         commands.append(.understand(UnderstandRequest(engine: engine, text: text, session: session, messageId: messageId.map(String.init))))
         // A widget question the message interrupts is waited on again once the answer asks nothing new.
-        let interrupted = state.awaiting.flatMap { $0.kind == .select || $0.kind == .form ? $0.decision : nil }
+        let interrupted = state.awaiting.flatMap { waiting in
+            waiting.kind == .understanding ? waiting.resumes : waiting.kind == .select || waiting.kind == .form ? waiting.decision : nil
+        }
         update.awaiting = .some(Awaiting(kind: .understanding, name: engine, purpose: "intent", resumes: interrupted))
         explanation["rule"] = .string("nlu:\(engine)")
         steps.append("asked \(engine) what the customer means")
     }
 
-    /// With the built-in NLU a message that asks nothing new leaves the widget question standing;
-    /// the external one's wait replaced it, so it is waited on again (its options answerable by
-    /// message too) unless this turn asked something, handed off or answered it.
+    /// With the built-in NLU a message not understood (a fallback) leaves the widget question
+    /// standing; the external one's wait replaced it, so after a fallback it is waited on again
+    /// (its options answerable by message too). Anything else the turn did — an answer, a new
+    /// question or menu, a hand-off — ends it, as with the built-in NLU.
     private mutating func awaitAgain(interruptedBy understanding: Awaiting) {
-        guard let asked = understanding.resumes, case .some(.none) = update.awaiting,
+        guard let asked = understanding.resumes, update.fallback == true, case .some(.none) = update.awaiting,
               !commands.contains(where: { if case .setStatus(.open) = $0 { true } else { false } }),
               let question = state.question(askedBy: asked) else { return }
         update.awaiting = .some(question)
@@ -333,12 +330,7 @@ struct Turn {
 
     /// The question answered is over; an earlier one's answer leaves the current question waiting.
     private mutating func clearAnsweredQuestion() {
-        if answeringEarlierQuestion {
-            update.answeredEarlier = earlierQuestion?.decision
-        } else {
-            update.awaiting = .some(nil)
-            answeredCurrentQuestion = true
-        }
+        if !answeringEarlierQuestion { update.awaiting = .some(nil) }
     }
 
     /// Resumes the intent (or authentication) that was waiting for a slot.

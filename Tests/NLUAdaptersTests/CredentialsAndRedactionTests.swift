@@ -31,6 +31,12 @@ struct CredentialsTests {
         #expect(try await source.current() == Secret("first-token"))
         try "second-token".write(toFile: path, atomically: true, encoding: .utf8)
         #expect(try await source.current() == Secret("second-token"))
+        // Not for ever: a file gone for longer than `staleFor` fails as itself.
+        let brief = BearerTokenSource.file(path, staleFor: .milliseconds(50))
+        #expect(try await brief.current() == Secret("second-token"))
+        try FileManager.default.removeItem(atPath: path)
+        try await Task.sleep(for: .milliseconds(100))
+        await #expect(throws: CredentialsError.self) { try await brief.current() }
     }
 
     @Test func fromFileTrimsTheTrailingNewline() throws {

@@ -42,6 +42,20 @@ import Testing
             #expect(status == 422)
             #expect(message.contains("***") && message.contains("\"item\": 1"), "\(message)")
             #expect(!message.contains("sk_live") && !message.contains("Zq9"), "\(message)")
+
+            // A secret across the excerpt's cut (300 characters) leaves nothing of itself either.
+            let padded = LookupCall(name: "create_order", method: "POST", url: "${ORDERS_API}/orders",
+                                    body: "{\"pad\": \"" + String(repeating: "p", count: 235) + "\", \"api_key\": \"${ORDERS_KEY}\"}", idempotencyKey: "k")
+            let client2 = HTTPClient(eventLoopGroupProvider: .singleton)
+            let performer2 = HTTPLookupPerformer(httpClient: client2, variables: ["ORDERS_KEY": secret, "ORDERS_API": "http://127.0.0.1:\(port)"],
+                                                 logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+            let cut = await performer2.attempt(padded)
+            try await client2.shutdown()
+            guard case .final(_, let cutMessage) = cut else {
+                Issue.record("expected a final 422, got \(cut)")
+                return
+            }
+            #expect(!cutMessage.contains("sk_l"), "\(cutMessage)")
         }
     }
 }
