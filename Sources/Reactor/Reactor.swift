@@ -75,7 +75,8 @@ struct ReactorInput {
         /// (nil for a widget not sent by this bot's outbox).
         case submission(SubmittedAnswer, messageId: Int, askedBy: Seq?)
         case lookupResult(EffectResult, LookupAnswer?)
-        case understood(EffectResult)
+        /// `pending`: the state before it still waited for this result (answered once).
+        case understood(EffectResult, pending: Bool)
         case timer(TimerFired)
     }
 
@@ -108,7 +109,8 @@ struct ReactorInput {
         case .effectResult(let result, let stream):
             guard result.kind == "lookup" || result.kind == "understand", let address = ConversationStore.address(ofStream: stream) else { return nil }
             self.address = address
-            kind = result.kind == "lookup" ? .lookupResult(result, LookupAnswer(result.data)) : .understood(result)
+            let pending = before?.pendingEffects.contains { $0.decision == result.decision && $0.command == result.command } ?? false
+            kind = result.kind == "lookup" ? .lookupResult(result, LookupAnswer(result.data)) : .understood(result, pending: pending)
         case .timerFired(let fired, let stream):
             guard let address = ConversationStore.address(ofStream: stream) else { return nil }
             self.address = address

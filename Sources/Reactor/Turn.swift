@@ -92,9 +92,9 @@ struct Turn {
         case .lookupResult(let effect, let answer):
             explanation["input"] = .object(["kind": "lookup_result", "decision": .int(Int(effect.decision))])
             resume(after: effect, answer: answer)
-        case .understood(let effect):
+        case .understood(let effect, let pending):
             explanation["input"] = .object(["kind": "nlu_result", "decision": .int(Int(effect.decision))])
-            resume(understanding: effect)
+            resume(understanding: effect, pending: pending)
         case .timer(let fired):
             explanation["input"] = .object(["kind": "timer", "name": .string(fired.name), "decision": .int(Int(fired.decision))])
             timerFired(fired)
@@ -196,13 +196,19 @@ struct Turn {
         let engine = policy.nlu.engine
         let session = "ledgerbot-\(state.address.accountId)-\(state.address.conversationId)"
         commands.append(.understand(UnderstandRequest(engine: engine, text: text, session: session, messageId: messageId.map(String.init))))
+        explanation["rule"] = .string("nlu:\(engine)")
+        steps.append("asked \(engine) what the customer means")
+        // A lookup on its way keeps its wait (its answer names it); the service's answer is read
+        // beside it (``resume(understanding:)`` knows it by its pending effect).
+        if let waiting = state.awaiting, waiting.kind == .lookup {
+            steps.append("lookup \(waiting.name) is on its way: still waited on")
+            return
+        }
         // A widget question the message interrupts is waited on again once the answer asks nothing new.
         let interrupted = state.awaiting.flatMap { waiting in
             waiting.kind == .understanding ? waiting.resumes : waiting.kind == .select || waiting.kind == .form ? waiting.decision : nil
         }
         update.awaiting = .some(Awaiting(kind: .understanding, name: engine, purpose: "intent", resumes: interrupted))
-        explanation["rule"] = .string("nlu:\(engine)")
-        steps.append("asked \(engine) what the customer means")
     }
 
     /// With the built-in NLU a message not understood (a fallback) leaves the widget question
@@ -218,15 +224,24 @@ struct Turn {
     }
 
     /// The external NLU service answered (or failed): understand, then pursue as usual.
-    private mutating func resume(understanding effect: EffectResult) {
-        guard let awaiting = state.awaiting, awaiting.kind == .understanding, awaiting.decision == effect.decision,
-              let external = policy.nlu.external else { return }
-        update.awaiting = .some(nil)
+    private mutating func resume(understanding effect: EffectResult, pending: Bool) {
+        guard let external = policy.nlu.external else { return }
+        let waitedOn: Awaiting?
+        if let awaiting = state.awaiting, awaiting.kind == .understanding {
+            guard awaiting.decision == effect.decision else { return } // a later message's reading is awaited now
+            waitedOn = awaiting
+            update.awaiting = .some(nil)
+        } else {
+            // Asked while a lookup was on its way (whose wait was kept, and may be over by now):
+            // read once, while its effect is pending; what is waited on now stays.
+            guard pending else { return }
+            waitedOn = nil
+        }
         guard botMaySpeak else {
             steps.append("the NLU answered after a human took over: nothing to say")
             return
         }
-        defer { awaitAgain(interruptedBy: awaiting) }
+        defer { if let waitedOn { awaitAgain(interruptedBy: waitedOn) } }
         let text = state.lastCustomerMessages.last { $0.kind == .message }?.text ?? ""
         customerText = text
         let local = policy.nlu.entities.extract(text)

@@ -152,7 +152,7 @@ import Testing
         let results = try await runOutbox(ledger, directory, api: api, configuration: fastConfiguration(), until: 2)
         await ledger.close()
         let old = try #require(results.first { $0.decision == input + 2 })
-        #expect(old.outcome == .failed && old.error?.contains("it answers an event of 720") == true, "\(old)")
+        #expect(old.outcome == .failed && old.error?.contains("it answers an event of 72") == true, "\(old)")
         #expect(results.first { $0.decision == input + 3 }?.outcome == .ok)
         #expect(await api.calls.count == 1)
     }

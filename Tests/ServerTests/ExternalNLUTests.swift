@@ -95,6 +95,30 @@ import Testing
         }
     }
 
+    /// A message read by Rasa while a lookup is on its way does not drop the lookup: its answer
+    /// is still given, and the message gets its own.
+    @Test func aMessageWhileALookupIsOnItsWayKeepsTheLookup() async throws {
+        let intents: [String: (String, Double)] = ["where is order AB-10002": ("track_order", 0.95), "hello?": ("greet", 0.9)]
+        try await withFakeRasa(intents: intents, otherwise: ("nlu_fallback", 0.1)) { url, _ in
+            try await BotStack.run(yaml: try policy(onError: "fallback"), variables: ["RASA_URL": url, "RASA_TOKEN": "t"]) { bot in
+                let conversation = try await bot.chatwoot.startConversation(maria)
+                bot.backends.failNext(pathMatching: "/orders", with: .slowResponse(.seconds(2)))
+                _ = try await bot.chatwoot.customerSays("where is order AB-10002", in: conversation)
+                // Once the lookup is on its way, the customer writes again.
+                let deadline = ContinuousClock.now + .seconds(10)
+                while !bot.backends.requests.contains(where: { $0.path.hasPrefix("/orders") }), ContinuousClock.now < deadline {
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+                try await bot.customer("hello?", in: conversation)
+                try await bot.settle()
+                let texts = try await bot.publicBotTexts(in: conversation)
+                #expect(texts.contains("Order AB-10002 is processing (ETA 2026-12-09)."), "\(texts)")
+                #expect(texts.contains("Hi Maria, how can I help?"), "\(texts)")
+                #expect(bot.backends.requests.filter { $0.path.hasPrefix("/orders") }.count == 1)
+            }
+        }
+    }
+
     @Test func whenRasaIsDownTheBuiltinClassifierTakesOver() async throws {
         try await withFakeRasa(intent: "greet", status: 500) { url, _ in
             try await BotStack.run(yaml: try policy(onError: "builtin"), variables: ["RASA_URL": url, "RASA_TOKEN": "t"]) { bot in
