@@ -435,7 +435,8 @@ struct HTTPChatwootAPITests {
                 httpClient: client,
                 baseURL: closedURL,
                 accessToken: TestChatwootServer.token,
-                configuration: .init(requestTimeout: .seconds(1))
+                // A refusal is immediate; the limit only has to outlast a suite that shares two cores.
+                configuration: .init(requestTimeout: .seconds(15))
             )
             let error = await #expect(throws: ChatwootAPIError.self) {
                 try await api.toggleTyping(on: true, isPrivate: false, in: address)

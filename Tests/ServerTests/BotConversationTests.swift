@@ -124,11 +124,7 @@ import Testing
     @Test func aWidgetAnsweredByTypingIsNotAnsweredAgainByItsButton() async throws {
         try await BotStack.run { bot in
             let conversation = try await bot.chatwoot.startConversation(maria)
-            try await bot.customer("I want to book a room", in: conversation)
-            let form = try #require(try await bot.lastBotMessage(.form, in: conversation))
-            try await bot.chatwoot.customerSubmitsForm(["checkin": "2027-03-10", "checkout": "2027-03-12", "guests": "2"], of: form.id)
-            try await bot.settle()
-            let rooms = try #require(try await bot.lastBotMessage(.inputSelect, in: conversation))
+            let rooms = try await Self.askForARoom(bot, in: conversation)
             try await bot.customer("deluxe", in: conversation)
             #expect(try await bot.publicBotTexts(in: conversation).contains("Booked! Your reference is BK-0001."))
             try await bot.chatwoot.customerSelects("deluxe", of: rooms.id)
@@ -138,14 +134,19 @@ import Testing
         }
     }
 
+    /// "I want to book a room", the form submitted for two guests: the rooms question.
+    private static func askForARoom(_ bot: BotStack, in conversation: ConversationAddress) async throws -> SimulatedMessage {
+        try await bot.customer("I want to book a room", in: conversation)
+        let form = try #require(try await bot.lastBotMessage(.form, in: conversation))
+        try await bot.chatwoot.customerSubmitsForm(["checkin": "2027-03-10", "checkout": "2027-03-12", "guests": "2"], of: form.id)
+        try await bot.settle()
+        return try #require(try await bot.lastBotMessage(.inputSelect, in: conversation))
+    }
+
     @Test func formThenChoiceThenIdempotentBookingThenCSAT() async throws {
         try await BotStack.run { bot in
             let conversation = try await bot.chatwoot.startConversation(maria)
-            try await bot.customer("I want to book a room", in: conversation)
-            let form = try #require(try await bot.lastBotMessage(.form, in: conversation))
-            try await bot.chatwoot.customerSubmitsForm(["checkin": "2027-03-10", "checkout": "2027-03-12", "guests": "2"], of: form.id)
-            try await bot.settle()
-            let rooms = try #require(try await bot.lastBotMessage(.inputSelect, in: conversation))
+            let rooms = try await Self.askForARoom(bot, in: conversation)
             #expect(rooms.content == "Rooms for 2 from 2027-03-10:")
             #expect(rooms.contentAttributes["items"]?.arrayValue?.compactMap { $0["value"]?.stringValue } == ["standard", "deluxe"])
             try await bot.chatwoot.customerSelects("deluxe", of: rooms.id)

@@ -92,13 +92,17 @@ import Testing
         #expect(try readLedger(temp.ledgerDirectory).map(\.type) == [EventType.webhookReceived, EventType.webhookDuplicate])
     }
 
-    @Test func signaturesAreRequiredWhenASecretIsSet() async throws {
-        let temp = TemporaryDirectory()
-        let body = try chatwootFixture("webhook-message_created-incoming.json")
+    /// An incoming message, the bot's secret, a server that requires it, and the time the tests start at.
+    private static func signedSetup() throws -> (body: [UInt8], signer: WebhookSignature, configuration: ServerConfiguration, start: Date) {
         let signer = WebhookSignature(secret: "s3cr3t-bot-secret")
         var configuration = ServerConfiguration()
         configuration.webhookSignature = signer
-        let start = Date(timeIntervalSince1970: 1_778_663_742)
+        return (try chatwootFixture("webhook-message_created-incoming.json"), signer, configuration, Date(timeIntervalSince1970: 1_778_663_742))
+    }
+
+    @Test func signaturesAreRequiredWhenASecretIsSet() async throws {
+        let temp = TemporaryDirectory()
+        let (body, signer, configuration, start) = try Self.signedSetup()
         let clock = Mutex(start)
         let ts = Int64(start.timeIntervalSince1970)
         try await ServerHarness.with(directory: temp.ledgerDirectory, configuration: configuration, now: { clock.withLock { $0 } }) { server in
@@ -134,11 +138,7 @@ import Testing
 
     @Test func aCapturedSignedRequestSentAgainUnderAnotherDeliveryIdIsADuplicate() async throws {
         let temp = TemporaryDirectory()
-        let body = try chatwootFixture("webhook-message_created-incoming.json")
-        let signer = WebhookSignature(secret: "s3cr3t-bot-secret")
-        var configuration = ServerConfiguration()
-        configuration.webhookSignature = signer
-        let start = Date(timeIntervalSince1970: 1_778_663_742)
+        let (body, signer, configuration, start) = try Self.signedSetup()
         let clock = Mutex(start)
         let ts = Int64(start.timeIntervalSince1970)
         let signed = ["X-Chatwoot-Timestamp": "\(ts)", "X-Chatwoot-Signature": signer.sign(body: body, timestamp: ts)]
