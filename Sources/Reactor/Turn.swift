@@ -50,7 +50,6 @@ struct Turn {
     func decision() -> Decision? {
         guard !commands.isEmpty || !update.isEmpty || explainSilence else { return nil }
         var explanation = self.explanation
-
         explanation["input_seq"] = .int(Int(event.seq))
         if !steps.isEmpty { explanation["steps"] = .array(steps.map(JSONValue.string)) }
         explanation["policy"] = .string(policy.id)
@@ -233,8 +232,9 @@ struct Turn {
             update.awaiting = .some(nil)
         } else {
             // Asked while a lookup was on its way (whose wait was kept, and may be over by now):
-            // read once, while its effect is pending; what is waited on now stays.
-            guard pending else { return }
+            // read once, while its effect is pending — unless the bot has asked something since,
+            // which the reading must not override.
+            guard pending, state.awaiting == nil || state.awaiting?.kind == .lookup else { return }
             waitedOn = nil
         }
         guard botMaySpeak else {
