@@ -521,11 +521,15 @@ struct Turn {
         guard let spec = policy.lookups[name] else { return }
         // Asked already and not answered yet (a second message, a double tap): its answer goes on
         // with the turn. Asking again would repeat an action under a new key (a second booking)
-        // and leave the first answer unread.
+        // and leave the first answer unread. Unless this turn changed a slot (another order
+        // number): that answer would be for the old value, shown with the new one.
         if let waiting = state.awaiting, waiting.kind == .lookup, waiting.name == name {
-            update.awaiting = .some(waiting)
-            steps.append("lookup \(name) was asked already and its answer is on its way: not asked again")
-            return
+            if slots == state.slots {
+                update.awaiting = .some(waiting)
+                steps.append("lookup \(name) was asked already and its answer is on its way: not asked again")
+                return
+            }
+            steps.append("lookup \(name) is asked again: the slots it was asked with changed (its first answer is not used)")
         }
         let key = "ledgerbot-\(event.seq)-\(name)"
         commands.append(.lookup(spec.call(context(), idempotencyKey: key)))

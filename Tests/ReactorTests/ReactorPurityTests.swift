@@ -162,5 +162,10 @@ import Testing
         let reply = try #require(decided, "the answer is read")
         #expect(reply.commands.contains { if case .sendMessage(let message) = $0 { message.content?.hasPrefix("Order AB-10001 is shipped") == true } else { false } },
                 "\(reply.commands)")
+        // Another order number while it is on its way: asked again, and the first answer (for
+        // the old number, which the reply would show with the new one) is not used.
+        #expect(lookups(try turn("where is order AB-10002")) == ["order_status"])
+        let first = Reactor.decide(state: state, event: answer, policy: policy)
+        #expect(first == nil, "the answer for AB-10001 is not used once AB-10002 is asked")
     }
 }
