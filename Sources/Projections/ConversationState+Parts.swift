@@ -176,7 +176,7 @@ public struct Awaiting: Sendable, Equatable, Codable {
     /// the explanation only for a question the bot waits on again, which an earlier decision asked).
     public var decision: Seq?
     /// For an ``Kind/understanding`` wait: the decision of the widget question it interrupted,
-    /// waited on again once the answer asks nothing new.
+    /// waited on again when the service's answer is a fallback.
     public var resumes: Seq?
 
     public init(kind: Kind, name: String, intent: String? = nil, purpose: String? = nil, decision: Seq? = nil, resumes: Seq? = nil) {
@@ -188,13 +188,14 @@ public struct Awaiting: Sendable, Equatable, Codable {
         self.resumes = resumes
     }
 
-    /// The explanation's form (see ``StateUpdate``); `decision` only when `includingDecision`.
-    public func jsonValue(includingDecision: Bool) -> JSONValue {
+    /// The explanation's form (see ``StateUpdate``). `decision` is there only for a wait an
+    /// earlier decision asked: the reactor leaves it unset on the questions it asks itself.
+    public var jsonValue: JSONValue {
         var object: [String: JSONValue] = ["kind": .string(kind.rawValue), "name": .string(name)]
         if let intent { object["intent"] = .string(intent) }
         if let purpose { object["purpose"] = .string(purpose) }
         if let resumes { object["resumes"] = .int(Int(resumes)) }
-        if includingDecision, let decision { object["decision"] = .int(Int(decision)) }
+        if let decision { object["decision"] = .int(Int(decision)) }
         return .object(object)
     }
 

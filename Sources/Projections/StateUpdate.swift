@@ -141,7 +141,7 @@ public struct StateUpdate: Sendable, Equatable {
         }
         if let authenticated { object["authenticated"] = .bool(authenticated) }
         if let fallback { object["fallback"] = .bool(fallback) }
-        if let awaiting { object["awaiting"] = awaiting?.jsonValue(includingDecision: true) ?? .null }
+        if let awaiting { object["awaiting"] = awaiting?.jsonValue ?? .null }
         if let authFailures { object["auth_failures"] = .int(authFailures) }
         if !lookups.isEmpty { object["lookups"] = .object(lookups) }
         if let handoffReason { object["handoff_reason"] = .string(handoffReason) }

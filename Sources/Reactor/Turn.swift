@@ -77,9 +77,9 @@ struct Turn {
             }
             // A widget the bot sent before its current question (the customer scrolled back and
             // tapped an old menu) answers that one, not what the bot waits on now.
-            if let askedBy, state.awaiting?.decision != askedBy, state.awaiting != nil || state.question(askedBy: askedBy) != nil {
+            if let askedBy, state.awaiting?.decision != askedBy, case let earlier = state.question(askedBy: askedBy), state.awaiting != nil || earlier != nil {
                 answeringEarlierQuestion = true
-                earlierQuestion = state.question(askedBy: askedBy)
+                earlierQuestion = earlier
                 update.answeredEarlier = askedBy // recorded even when the state no longer knows that question: not the current one's answer
                 if let earlierQuestion {
                     steps.append("answers the bot's earlier question of decision \(askedBy) (\(earlierQuestion.kind.rawValue) \(earlierQuestion.name)), not the one it waits on now")
@@ -203,7 +203,7 @@ struct Turn {
             steps.append("lookup \(waiting.name) is on its way: still waited on")
             return
         }
-        // A widget question the message interrupts is waited on again once the answer asks nothing new.
+        // A widget question the message interrupts is waited on again if the answer is a fallback.
         let interrupted = state.awaiting.flatMap { waiting in
             waiting.kind == .understanding ? waiting.resumes : waiting.kind == .select || waiting.kind == .form ? waiting.decision : nil
         }

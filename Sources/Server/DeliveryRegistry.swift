@@ -47,6 +47,11 @@ actor DeliveryRegistry {
         return nil
     }
 
+    /// The seq the first stored one of `keys` was stored at.
+    func storedSeq(anyOf keys: [String]) -> Seq? {
+        keys.lazy.compactMap { self.storedSeq($0) }.first
+    }
+
     func commit(_ key: String, seq: Seq) {
         wake(key)
         remember(key, seq)

@@ -123,6 +123,7 @@ public final class WebhookIngest: Sendable {
         // window under a new id (or none) would pass as new. Its signature is the same, though,
         // while Chatwoot signs each retry anew.
         let signatureKey = signedAt == nil ? nil : delivery.signature.map(Self.signatureKey)
+        let keys = [signatureKey, key].compactMap { $0 } // claimed in this order by every delivery
         var meta: [(String, JSONWriter.Value)] = [("event", .string(event)), ("dedupe", .string(key))]
         if let signatureKey { meta.append((WebhookIngest.signatureKeyName, .string(signatureKey))) }
         if let id = delivery.deliveryID { meta.append(("delivery", .string(String(id.prefix(200))))) }
@@ -135,9 +136,7 @@ public final class WebhookIngest: Sendable {
         guard admit(size) else {
             // A redelivery of a durable delivery is safe to acknowledge unrecorded; a 429 could
             // hand its conversation to a human once Chatwoot's retries run out.
-            var stored = await registry.storedSeq(key)
-            if stored == nil, let signatureKey { stored = await registry.storedSeq(signatureKey) }
-            if let original = stored {
+            if let original = await registry.storedSeq(anyOf: keys) {
                 metrics.delivered(event: event, outcome: "duplicate")
                 metrics.duplicates.increment()
                 logger.info("duplicate delivery not recorded: the backlog is full", metadata: ["webhook.dedupe": "\(key)", "ledger.original_seq": "\(original)"])
@@ -147,7 +146,7 @@ public final class WebhookIngest: Sendable {
             logger.info("delivery answered 429: the backlog is full", metadata: ["webhook.dedupe": "\(key)", "webhook.event": "\(event)"])
             return .busy(message: "the work waiting for the ledger fills the backlog (\(backlog.limit) bytes)")
         }
-        if let outcome = await withinDeadline(holding: size, { await self.store(delivery, keys: [signatureKey, key].compactMap { $0 }, event: event, meta: fields, stream: stream, time: time) }) {
+        if let outcome = await withinDeadline(holding: size, { await self.store(delivery, keys: keys, event: event, meta: fields, stream: stream, time: time) }) {
             return outcome
         }
         // Chatwoot gives up after 5 s and then hands a message's conversation to a human, but it
@@ -192,11 +191,11 @@ public final class WebhookIngest: Sendable {
         var claimed: [String] = []
         var duplicateOf: Seq?
         for key in keys {
-            switch await registry.claim(key) {
-            case .new: claimed.append(key)
-            case .duplicate(let original): duplicateOf = original
+            if case .duplicate(let original) = await registry.claim(key) {
+                duplicateOf = original
+                break
             }
-            if duplicateOf != nil { break }
+            claimed.append(key)
         }
         let key = keys.last ?? ""
         if let original = duplicateOf {
