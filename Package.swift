@@ -96,7 +96,7 @@ let package = Package(
         .target(
             name: "Policy",
             dependencies: [
-                "NLU", "Chatwoot", "Domain", "JSONScan",
+                "NLU", "Chatwoot", "Domain", "JSONScan", "HTTPSupport",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Chatwoot
 import Domain
 import Foundation
+import JSONScan
 import HTTPSupport
 import Logging
 import NLUAdapters
@@ -47,7 +48,7 @@ public struct HTTPLookupPerformer: LookupPerformer {
     }
 
     private func perform(_ call: LookupCall, scrub: Scrubber) async -> AttemptOutcome<LookupAnswer> {
-        let url = expand(call.url)
+        let url = expand(call.url, in: .url)
         var request = HTTPClientRequest(url: url)
         request.method = HTTPMethod(rawValue: call.method)
         request.headers.add(name: "Accept", value: "application/json")
@@ -55,7 +56,7 @@ public struct HTTPLookupPerformer: LookupPerformer {
         if let key = call.idempotencyKey { request.headers.add(name: "Idempotency-Key", value: key) }
         if let body = call.body {
             request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(string: expand(body)))
+            request.body = .bytes(ByteBuffer(string: expand(body, in: .json)))
         }
         let status: Int
         let retryAfterSeconds: Int?
@@ -92,19 +93,36 @@ public struct HTTPLookupPerformer: LookupPerformer {
         return .success(LookupAnswer(lookup: call.name, found: true, fields: fields, tag: call.tag))
     }
 
-    func expand(_ text: String) -> String {
-        Variables.expand(text, from: variables) { name in logger.warning("lookup refers to an unset variable", metadata: ["variable": "\(name)"]) }
+    func expand(_ text: String, in place: Variables.Place = .verbatim) -> String {
+        Variables.expand(text, from: variables, in: place) { name in logger.warning("lookup refers to an unset variable", metadata: ["variable": "\(name)"]) }
     }
 }
 
 /// `${NAME}` references in policy values (URLs, headers, bodies, NLU settings), expanded only at
 /// the edge, from the environment — so addresses and secrets never enter the policy or the ledger.
 public enum Variables {
-    /// `text` with every `${NAME}` replaced; `unset` is told each name that has no value (it
-    /// becomes empty).
-    public static func expand(_ text: String, from variables: [String: String], unset: (String) -> Void = { _ in }) -> String {
+    /// Where a value goes, which decides how it is escaped there.
+    public enum Place: Sendable {
+        /// As written: headers and NLU settings.
+        case verbatim
+        /// A lookup's URL. A variable where the address begins — the whole base, or the host
+        /// after `scheme://` — is inserted as written (`${ORDERS_API}/orders`); one in the path
+        /// or the query is a value and is percent-encoded (`?key=${KEY}` with a `&` or `+` in the
+        /// key stays one parameter).
+        case url
+        /// A lookup's JSON body. A variable inside a string literal is escaped for it (quotes,
+        /// backslashes, control characters), so `"token": "${TOKEN}"` stays valid JSON whatever
+        /// the token holds; elsewhere (a number, say) it is inserted as written.
+        case json
+    }
+
+    /// `text` with every `${NAME}` replaced, escaped for `place`; `unset` is told each name that
+    /// has no value (it becomes empty).
+    public static func expand(_ text: String, from variables: [String: String], in place: Place = .verbatim,
+                              unset: (String) -> Void = { _ in }) -> String {
         guard text.contains("${") else { return text }
         var output = ""
+        var json = JSONStringTracker()
         var rest = Substring(text)
         while let open = rest.range(of: "${") {
             output += rest[..<open.lowerBound]
@@ -113,7 +131,23 @@ public enum Variables {
                 return output
             }
             let name = String(rest[open.upperBound..<close])
-            if let value = variables[name] { output += value } else { unset(name) }
+            if let value = variables[name] {
+                switch place {
+                case .verbatim: output += value
+                case .url: output += isBeforePath(output) ? value : PercentEncoding.encode(value)
+                case .json:
+                    json.read(output)
+                    if json.inString {
+                        var quoted: [UInt8] = []
+                        JSONWriter.appendString(value, to: &quoted)
+                        output += String(decoding: quoted.dropFirst().dropLast(), as: UTF8.self)
+                    } else {
+                        output += value
+                    }
+                }
+            } else {
+                unset(name)
+            }
             rest = rest[rest.index(after: close)...]
         }
         return output + rest
@@ -124,5 +158,28 @@ public enum Variables {
         var names: [String] = []
         _ = expand(text, from: [:]) { names.append($0) }
         return names
+    }
+
+    /// True while a URL written so far has not reached its path: nothing yet, or
+    /// `scheme://` and (part of) the host and port.
+    static func isBeforePath(_ url: String) -> Bool {
+        if url.isEmpty { return true }
+        guard let separator = url.range(of: "://") else { return false }
+        return !url[separator.upperBound...].contains { $0 == "/" || $0 == "?" || $0 == "#" }
+    }
+
+    /// Whether the end of a JSON text read so far lies inside a string literal.
+    struct JSONStringTracker {
+        private(set) var inString = false
+        private var escaped = false
+        private var read = 0
+
+        /// Reads what `text` added since the last call (`text` only grows).
+        mutating func read(_ text: String) {
+            for byte in text.utf8.dropFirst(read) {
+                if escaped { escaped = false } else if inString && byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString.toggle() }
+            }
+            read = text.utf8.count
+        }
     }
 }

@@ -26,6 +26,8 @@ public struct Scrubber: Sendable {
             let encoded = [PercentEncoding.encode(value), PercentEncoding.encode(value, keeping: PercentEncoding.isAlphanumeric)]
             values.insert(value)
             values.insert(value.replacingOccurrences(of: "/", with: "\\/"))
+            // As a JSON string holds it (a body's `"${TOKEN}"`, echoed by a validation error).
+            values.insert(value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\""))
             for form in encoded {
                 values.insert(form)
                 values.insert(PercentEncoding.lowercasingHex(form))

@@ -1,68 +1,6 @@
 import Crypto
 import Foundation
-
-/// RFC 3986 percent-encoding as AWS SigV4 and URL paths need it: everything but the unreserved
-/// characters `A-Z a-z 0-9 - _ . ~` becomes `%XX` (upper-case hex) per UTF-8 byte.
-enum PercentEncoding {
-    static func encode(_ text: String, keeping keep: (UInt8) -> Bool = isUnreserved) -> String {
-        var result = ""
-        result.reserveCapacity(text.utf8.count)
-        for byte in text.utf8 {
-            if keep(byte) {
-                result.unicodeScalars.append(Unicode.Scalar(byte))
-            } else {
-                result += "%"
-                result += String(byte, radix: 16, uppercase: true).leftPadded(to: 2)
-            }
-        }
-        return result
-    }
-
-    static func isAlphanumeric(_ byte: UInt8) -> Bool {
-        switch byte {
-        case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
-            UInt8(ascii: "0")...UInt8(ascii: "9"):
-            true
-        default:
-            false
-        }
-    }
-
-    /// `%2F` → `%2f`: the same encoding with lower-case hex digits.
-    static func lowercasingHex(_ encoded: String) -> String {
-        var result = ""
-        var hexLeft = 0
-        for character in encoded {
-            if character == "%" {
-                hexLeft = 2
-                result.append(character)
-            } else if hexLeft > 0 {
-                hexLeft -= 1
-                result += character.lowercased()
-            } else {
-                result.append(character)
-            }
-        }
-        return result
-    }
-
-    static func isUnreserved(_ byte: UInt8) -> Bool {
-        switch byte {
-        case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
-            UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."),
-            UInt8(ascii: "~"):
-            true
-        default:
-            false
-        }
-    }
-}
-
-extension String {
-    fileprivate func leftPadded(to width: Int) -> String {
-        count >= width ? self : String(repeating: "0", count: width - count) + self
-    }
-}
+import HTTPSupport
 
 /// AWS Signature Version 4 (`AWS4-HMAC-SHA256`) for requests signed in the `Authorization` header.
 ///
@@ -241,8 +179,8 @@ public struct SigV4Signer: Sendable, CustomStringConvertible, CustomReflectable 
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "UTC")!
         let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
-        func two(_ value: Int?) -> String { String(value ?? 0).leftPadded(to: 2) }
-        let year: String = String(parts.year ?? 1970).leftPadded(to: 4)
+        func two(_ value: Int?) -> String { String(value ?? 0).zeroPadded(to: 2) }
+        let year: String = String(parts.year ?? 1970).zeroPadded(to: 4)
         let day: String = year + two(parts.month) + two(parts.day)
         let time: String = two(parts.hour) + two(parts.minute) + two(parts.second)
         return day + "T" + time + "Z"

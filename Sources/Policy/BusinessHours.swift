@@ -1,3 +1,4 @@
+import HTTPSupport
 import Foundation
 
 /// When humans are there to take a hand-off, in the policy's time zone.
@@ -59,7 +60,7 @@ public struct BusinessHours: Sendable {
     }
 
     static func clock(_ minutes: Int) -> String {
-        String(minutes / 60).leftPadded(2) + ":" + String(minutes % 60).leftPadded(2)
+        String(minutes / 60).zeroPadded(to: 2) + ":" + String(minutes % 60).zeroPadded(to: 2)
     }
 
     /// `mon-fri`, `sat`, `daily` → weekdays (1 = Sunday).

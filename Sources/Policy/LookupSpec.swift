@@ -1,5 +1,6 @@
 import Chatwoot
 import Domain
+import HTTPSupport
 import JSONScan
 
 /// A company system the policy can ask: rendered into a ``Domain/LookupCall`` by the reactor.
@@ -24,9 +25,6 @@ public struct LookupSpec: Sendable {
 }
 
 extension TemplateContext {
-    /// What a URL keeps as it is (RFC 3986 unreserved characters).
-    private static let unreserved = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~".utf8)
-
     /// Text values escaped for a JSON string (`"`, `\\`, control characters), so a body template
     /// like `{"name": "{{contact.name}}"}` stays valid JSON whatever the customer typed. `$` and `{`
     /// are written `\u0024` and `\u007b` (the same string to the backend): the effect runner
@@ -54,12 +52,7 @@ extension TemplateContext {
     /// Customer-typed values percent-encoded, so `{{slots.x}}` in a URL cannot change its path or query.
     static func escapeForURL(_ value: JSONValue) -> JSONValue {
         switch value {
-        case .string(let text):
-            var out = ""
-            for byte in text.utf8 {
-                if unreserved.contains(byte) { out.unicodeScalars.append(UnicodeScalar(byte)) } else { out += "%" + String(byte, radix: 16, uppercase: true).leftPadded(2) }
-            }
-            return .string(out)
+        case .string(let text): return .string(PercentEncoding.encode(text))
         case .array(let values): return .array(values.map(escapeForURL))
         case .object(let members): return .object(members.mapValues(escapeForURL))
         default: return value
@@ -67,6 +60,3 @@ extension TemplateContext {
     }
 }
 
-extension String {
-    func leftPadded(_ width: Int) -> String { count >= width ? self : String(repeating: "0", count: width - count) + self }
-}

@@ -1,3 +1,4 @@
+import HTTPSupport
 import Chatwoot
 import Crypto
 import Foundation
@@ -74,7 +75,7 @@ public enum PolicyLoader {
     }
 
     static func sha256(_ text: String) -> String {
-        SHA256.hash(data: Array(text.utf8)).map { String($0, radix: 16).leftPadded(2) }.joined()
+        SHA256.hash(data: Array(text.utf8)).map { String($0, radix: 16).zeroPadded(to: 2) }.joined()
     }
 }
 

@@ -1,3 +1,4 @@
+import HTTPSupport
 import Foundation
 import NLU
 
@@ -146,6 +147,6 @@ enum DateSlot {
     }
 
     private static func format(_ year: Int, _ month: Int, _ day: Int) -> String {
-        String(year) + "-" + String(month).leftPadded(2) + "-" + String(day).leftPadded(2)
+        String(year) + "-" + String(month).zeroPadded(to: 2) + "-" + String(day).zeroPadded(to: 2)
     }
 }
