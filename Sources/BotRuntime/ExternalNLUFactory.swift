@@ -50,7 +50,13 @@ public enum ExternalNLUFactory {
                 projectId: value("project") ?? "", location: value("location") ?? "global", agentId: value("agent") ?? "",
                 languageCode: value("language") ?? "en", token: token, environment: value("environment"), baseURL: try url("base_url"), timeout: timeout))
         case "lex_v2":
-            let credentials = try Credentials.awsFromEnvironment(environment: variables)
+            // A shared credentials file is read for every call (rotated temporary credentials);
+            // the environment's are read once.
+            let credentials: AWSCredentialsSource = if let file = value("credentials_file") {
+                .file(file, profile: value("profile") ?? "default")
+            } else {
+                .value(try Credentials.awsFromEnvironment(environment: variables))
+            }
             nlu = LexV2NLU(httpClient: httpClient, configuration: .init(
                 botId: value("bot") ?? "", botAliasId: value("alias") ?? "", localeId: value("locale") ?? "en_US", region: value("region") ?? "us-east-1",
                 credentials: credentials, endpoint: try url("endpoint"), timeout: timeout))

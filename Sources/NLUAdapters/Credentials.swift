@@ -133,25 +133,12 @@ public struct BearerTokenSource: Sendable, CustomStringConvertible {
     /// For at most `staleFor` (5 minutes): a file deleted for good then fails as itself, not an
     /// hour later as a 401 that never names it.
     public static func file(_ path: String, staleFor: Duration = .seconds(300)) -> BearerTokenSource {
-        let lastRead = LastToken()
-        return BearerTokenSource(label: "file(\(path))") {
-            do {
-                let token = try Credentials.fromFile(path)
-                lastRead.value.withLock { $0 = (token, .now) }
-                return token
-            } catch {
-                if let (token, at) = lastRead.value.withLock({ $0 }), ContinuousClock.now - at <= staleFor { return token }
-                throw error
-            }
-        }
+        let lastRead = LastRead<Secret>(staleFor: staleFor)
+        return BearerTokenSource(label: "file(\(path))") { try lastRead.read { try Credentials.fromFile(path) } }
     }
 
     /// The value the current token can be loaded with (for the tests and the adapters).
     public func current() async throws -> Secret { try await load() }
-
-    private final class LastToken: Sendable {
-        let value = Mutex<(Secret, ContinuousClock.Instant)?>(nil)
-    }
 
     /// A token from `load`, called for every request (it should cache).
     public static func provider(
@@ -162,4 +149,57 @@ public struct BearerTokenSource: Sendable, CustomStringConvertible {
     }
 
     public var description: String { label }
+}
+
+/// Where an adapter gets its AWS credentials (Lex) for each request.
+///
+/// Temporary credentials (a role's, with a session token) expire, typically within an hour, and
+/// the environment of a running process never changes: for them use ``file(_:profile:staleFor:)``
+/// with a shared credentials file that something else refreshes (a sidecar, a cron job running
+/// `aws configure export-credentials --format ini`-style tooling, the container's credential agent).
+public struct AWSCredentialsSource: Sendable, CustomStringConvertible {
+    let label: String
+    let load: @Sendable () throws -> AWSCredentials
+
+    /// Fixed credentials (the environment's, read once at start).
+    public static func value(_ credentials: AWSCredentials) -> AWSCredentialsSource {
+        AWSCredentialsSource(label: "value(***)") { credentials }
+    }
+
+    /// The profile `profile` of the shared credentials file at `path`, read again for every
+    /// request, so rotated temporary credentials are used as soon as the file has them. While
+    /// the file cannot be read or lacks the keys (a refresher rewriting it), the last credentials
+    /// read are used, for at most `staleFor`.
+    public static func file(_ path: String, profile: String = "default", staleFor: Duration = .seconds(300)) -> AWSCredentialsSource {
+        let lastRead = LastRead<AWSCredentials>(staleFor: staleFor)
+        return AWSCredentialsSource(label: "file(\(path), profile: \(profile))") {
+            try lastRead.read { try Credentials.awsFromFile(path, profile: profile) }
+        }
+    }
+
+    /// The credentials to sign the next request with.
+    public func current() throws -> AWSCredentials { try load() }
+
+    public var description: String { label }
+}
+
+/// The last value read from a file that something else rewrites, kept for a while when a read
+/// fails: a refresher that empties the file first, or replaces it, must not fail the requests
+/// that come meanwhile. After `staleFor` without a good read, the read's own error is thrown.
+final class LastRead<Value: Sendable>: Sendable {
+    private let last = Mutex<(Value, ContinuousClock.Instant)?>(nil)
+    private let staleFor: Duration
+
+    init(staleFor: Duration) { self.staleFor = staleFor }
+
+    func read(_ load: () throws -> Value) throws -> Value {
+        do {
+            let value = try load()
+            last.withLock { $0 = (value, .now) }
+            return value
+        } catch {
+            if let (value, at) = last.withLock({ $0 }), ContinuousClock.now - at <= staleFor { return value }
+            throw error
+        }
+    }
 }

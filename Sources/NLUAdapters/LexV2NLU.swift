@@ -22,7 +22,9 @@ public struct LexV2NLU: ExternalNLU, CustomStringConvertible, CustomReflectable 
         /// `en_US`, `pt_BR`…
         public var localeId: String
         public var region: String
-        public var credentials: AWSCredentials
+        /// Read for every request (``AWSCredentialsSource/file(_:profile:staleFor:)`` follows rotated
+        /// temporary credentials).
+        public var credentials: AWSCredentialsSource
         /// Default `https://runtime-v2-lex.{region}.amazonaws.com`.
         public var endpoint: URL
         public var timeout: Duration
@@ -34,7 +36,7 @@ public struct LexV2NLU: ExternalNLU, CustomStringConvertible, CustomReflectable 
             botAliasId: String,
             localeId: String,
             region: String,
-            credentials: AWSCredentials,
+            credentials: AWSCredentialsSource,
             endpoint: URL? = nil,
             timeout: Duration = .seconds(3),
             noMatchIntents: Set<String> = ["FallbackIntent"],
@@ -49,6 +51,13 @@ public struct LexV2NLU: ExternalNLU, CustomStringConvertible, CustomReflectable 
             self.timeout = timeout
             self.noMatchIntents = noMatchIntents
             self.maximumResponseBytes = maximumResponseBytes
+        }
+
+        /// Fixed credentials.
+        public init(botId: String, botAliasId: String, localeId: String, region: String, credentials: AWSCredentials, endpoint: URL? = nil,
+                    timeout: Duration = .seconds(3), noMatchIntents: Set<String> = ["FallbackIntent"], maximumResponseBytes: Int = 1 << 20) {
+            self.init(botId: botId, botAliasId: botAliasId, localeId: localeId, region: region, credentials: .value(credentials), endpoint: endpoint,
+                      timeout: timeout, noMatchIntents: noMatchIntents, maximumResponseBytes: maximumResponseBytes)
         }
 
         public static func defaultEndpoint(region: String) -> URL {
@@ -74,8 +83,6 @@ public struct LexV2NLU: ExternalNLU, CustomStringConvertible, CustomReflectable 
     public let keepsDialogState = true
     public let configuration: Configuration
     private let transport: NLUTransport
-    private let signer: SigV4Signer
-    private let scrub: Scrubber
     private let now: @Sendable () -> Date
 
     /// - Parameter now: The signing time; a fixed clock in tests.
@@ -94,8 +101,6 @@ public struct LexV2NLU: ExternalNLU, CustomStringConvertible, CustomReflectable 
             label: "NLUAdapters.LexV2",
             serviceName: "Amazon Lex V2"
         )
-        self.signer = SigV4Signer(credentials: configuration.credentials, region: configuration.region, service: "lex")
-        self.scrub = Scrubber(configuration.credentials.secrets)
         self.now = now
     }
 
@@ -113,6 +118,15 @@ public struct LexV2NLU: ExternalNLU, CustomStringConvertible, CustomReflectable 
     }
 
     public func understand(_ text: String, session: String, messageId: String?) async -> NLUOutcome {
+        let credentials: AWSCredentials
+        do {
+            credentials = try configuration.credentials.current()
+        } catch {
+            let reason = (error as? CredentialsError)?.message ?? "\(configuration.credentials) failed (\(type(of: error)))"
+            return .failed(NLUFailure(kind: .unauthorized, message: "No AWS credentials for \(transport.serviceName): \(reason)"))
+        }
+        let signer = SigV4Signer(credentials: credentials, region: configuration.region, service: "lex")
+        let scrub = Scrubber(credentials.secrets)
         let path = configuration.path(session: session)
         let endpoint = configuration.endpoint.absoluteString.trimmingSuffix("/")
         let body = encodeJSONBody(Body(text: text))

@@ -211,7 +211,7 @@ struct PolicyParser {
         case "rasa": ("rasa", ["url", "token", "timeout"], ["url"])
         case "dialogflow_es": ("dialogflow", ["project", "language", "token", "token_file", "location", "environment", "base_url", "timeout"], ["project", "language"])
         case "dialogflow_cx": ("dialogflow", ["project", "location", "agent", "language", "token", "token_file", "environment", "base_url", "timeout"], ["project", "agent", "language"])
-        default: ("lex", ["bot", "alias", "locale", "region", "endpoint", "timeout"], ["bot", "alias", "locale", "region"])
+        default: ("lex", ["bot", "alias", "locale", "region", "endpoint", "credentials_file", "profile", "timeout"], ["bot", "alias", "locale", "region"])
         }
         guard let section = reader.fields(fields[key], "nlu.\(key)", allowed: allowed) else {
             reader.fail(node, "nlu.engine \(engine) needs its settings under nlu.\(key) (\(required.joined(separator: ", ")))")

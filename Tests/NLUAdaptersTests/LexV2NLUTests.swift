@@ -201,12 +201,63 @@ struct LexV2NLUTests {
     @Test func withoutSessionTokenNoTokenHeaderIsSentOrSigned() async throws {
         try await FakeNLUServer.with(CannedResponse(body: Lex.success)) { url, client, log in
             var configuration = Self.configuration(url)
-            configuration.credentials.sessionToken = nil
+            configuration.credentials = .value(AWSCredentials(accessKeyId: Self.accessKeyId, secretAccessKey: Secret(Self.secretKey)))
             let lex = LexV2NLU(httpClient: client, configuration: configuration, now: { Self.now })
             #expect(await lex.understand(Self.text, session: "ledgerbot-1-42", messageId: nil).result != nil)
             let request = try #require(await log.onlyOnceReceived())
             #expect(request.header("X-Amz-Security-Token") == nil)
             #expect(request.header("Authorization")?.contains("SignedHeaders=content-type;host;x-amz-date, ") == true)
+        }
+    }
+
+    /// Temporary credentials rotate: with a shared credentials file, each call signs with what
+    /// the file holds now, keeps the last credentials while a refresher rewrites it, and fails
+    /// as unauthorized, naming the file and not its content, once the file stays unusable.
+    @Test func credentialsFromAFileFollowItsRotation() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("lex-credentials-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("credentials").path
+        @Sendable func write(_ key: String, token: String?) throws {
+            let lines = ["[other]", "aws_access_key_id = AKIAOTHER", "aws_secret_access_key = other", "[bot]",
+                         "aws_access_key_id = \(key)", "aws_secret_access_key = secret-of-\(key)"] + (token.map { ["aws_session_token = \($0)"] } ?? [])
+            try (lines.joined(separator: "\n") + "\n").write(toFile: file, atomically: true, encoding: .utf8)
+        }
+        try await FakeNLUServer.with(CannedResponse(body: Lex.success)) { url, client, log in
+            var configuration = Self.configuration(url)
+            configuration.credentials = .file(file, profile: "bot", staleFor: .seconds(60))
+            let lex = LexV2NLU(httpClient: client, configuration: configuration, now: { Self.now })
+            try write("AKIAFIRST", token: "token-one")
+            #expect(await lex.understand(Self.text, session: "s", messageId: nil).result != nil)
+            try write("AKIASECOND", token: "token-two")
+            #expect(await lex.understand(Self.text, session: "s", messageId: nil).result != nil)
+            try "".write(toFile: file, atomically: true, encoding: .utf8)   // a refresher emptying it first
+            #expect(await lex.understand(Self.text, session: "s", messageId: nil).result != nil)
+            let requests = await log.requests
+            #expect(requests.count == 3)
+            let credentials = requests.map { $0.header("Authorization")?.split(separator: "=").dropFirst().first?.split(separator: "/").first.map(String.init) }
+            #expect(credentials == ["AKIAFIRST", "AKIASECOND", "AKIASECOND"])
+            #expect(requests.map { $0.header("X-Amz-Security-Token") } == ["token-one", "token-two", "token-two"])
+            // Each signature is the one of the credentials named.
+            let second = AWSCredentials(accessKeyId: "AKIASECOND", secretAccessKey: Secret("secret-of-AKIASECOND"), sessionToken: Secret("token-two"))
+            let request = requests[1]
+            let expected = SigV4Signer(credentials: second, region: "eu-west-1", service: "lex").sign(
+                SigV4Signer.Request(method: request.method, path: request.path, headers: [
+                    (name: "content-type", value: request.header("Content-Type") ?? ""), (name: "host", value: request.host ?? ""),
+                    (name: "x-amz-security-token", value: "token-two"),
+                ], body: Array(request.body)), date: Self.now)
+            #expect(request.header("Authorization") == expected.authorization)
+
+            var stale = Self.configuration(url)
+            stale.credentials = .file(file, profile: "bot", staleFor: .zero)
+            let failed = await LexV2NLU(httpClient: client, configuration: stale, now: { Self.now }).understand(Self.text, session: "s", messageId: nil)
+            guard case .failed(let failure) = failed else {
+                Issue.record("expected a failure, got \(failed)")
+                return
+            }
+            #expect(failure.kind == .unauthorized && !failure.retryable)
+            #expect(failure.message.contains(file) && failure.message.contains("profile bot"), "\(failure.message)")
+            #expect(await log.requests.count == 3)
         }
     }
 
