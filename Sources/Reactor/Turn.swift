@@ -409,9 +409,18 @@ struct Turn {
         }
         explanation["rule"] = .string("intent:\(name)")
         if confidence != nil { update.intent = Projections.IntentScore(name: name, confidence: confidence) }
+        // Entities come in the order the message names them; a second value for a slot ("orders
+        // AB-10001 and AB-10002") leaves the first, as an answer to the slot's question does.
+        var filled: Set<String> = []
         for entity in entities {
             for spec in policy.slots.values.sorted(by: { $0.name < $1.name }) where spec.entity == entity.entity {
-                if let value = policy.value(of: spec, in: entity.value, at: event.time), slots[spec.stateKey] != value || !update.setSlots.keys.contains(spec.stateKey) {
+                guard let value = policy.value(of: spec, in: entity.value, at: event.time) else { continue }
+                guard filled.insert(spec.stateKey).inserted else {
+                    let kept = "slot \(spec.name): kept the first value named, not \(value)"
+                    if slots[spec.stateKey] != value, !steps.contains(kept) { steps.append(kept) }
+                    continue
+                }
+                if slots[spec.stateKey] != value || !update.setSlots.keys.contains(spec.stateKey) {
                     setSlot(spec, value)
                     if !steps.contains("slot \(spec.name) from entity \(entity.entity)") { steps.append("slot \(spec.name) from entity \(entity.entity)") }
                 }

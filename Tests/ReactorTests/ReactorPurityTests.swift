@@ -121,6 +121,22 @@ import Testing
         }
     }
 
+    /// A message naming two values for one slot ("orders AB-10001 and AB-10002") takes the
+    /// first named, as an answer to the slot's question does, and says which it left.
+    @Test func twoValuesForOneSlotKeepTheFirstNamed() throws {
+        let policy = try PolicyLoader.load(path: fixturesDirectory().appendingPathComponent("policies/shop-bot.yml").path)
+        for (text, kept, left) in [("where are orders AB-10001 and AB-10002", "AB-10001", "AB-10002"),
+                                   ("where are orders AB-10002 and AB-10001", "AB-10002", "AB-10001")] {
+            let decision = try #require(Reactor.decide(state: nil, event: try Self.message(1, id: 9300, text), policy: policy))
+            let urls = decision.commands.compactMap { if case .lookup(let call) = $0 { call.url } else { nil } }
+            #expect(urls.count == 1 && urls[0].hasSuffix("/orders/\(kept)"), "\(urls)")
+            let explanation = try #require(decision.explanation.objectValue)
+            #expect(explanation["slots"]?.objectValue?["set"]?.objectValue?["order_number"] == .string(kept))
+            let steps = explanation["steps"]?.arrayValue?.compactMap(\.stringValue) ?? []
+            #expect(steps.contains("slot order_number: kept the first value named, not \(left)"), "\(steps)")
+        }
+    }
+
     /// A second message while a lookup is on its way (a repeat, a double tap) does not ask it
     /// again — for an action that would be a second booking under a new key — and a question
     /// answered meanwhile does not drop the wait, so the first answer still continues the turn.
