@@ -25,6 +25,8 @@ public struct ConversationState: Sendable, Equatable, Codable {
     public static let failedEffectLimit = 10
     /// Message ids remembered to ignore a `message_created` delivered twice under different ids.
     static let recentMessageLimit = 32
+    /// Message ids kept in ``handledSubmissions``: the newest; every older id counts as handled.
+    public static let handledSubmissionLimit = 256
     /// Slots whose name starts with this survive ``ConversationStatus/resolved``.
     public static let contactSlotPrefix = "contact."
     /// Entries kept in ``intentHistory``.
@@ -82,6 +84,9 @@ public struct ConversationState: Sendable, Equatable, Codable {
     public var lastBotMessages: [String] = []
     /// Ids of messages whose widget submission was already folded, ascending. Chatwoot re-sends
     /// the same `submitted_values` on every later update of the message (delivery status…).
+    /// The newest ``handledSubmissionLimit``; once full, an id below them all counts as handled
+    /// (it is older than 256 submissions: a widget that old answers nothing now), so a long
+    /// conversation's state does not grow with every form.
     public var handledSubmissions: [Int] = []
     /// The newest message ids seen in `message_created` (ascending), to count each message once.
     public var recentMessageIds: [Int] = []
@@ -200,7 +205,18 @@ public struct ConversationState: Sendable, Equatable, Codable {
     /// Whether the submission on message `id` was already folded. The reactor asks this on the
     /// state *before* folding the `message_updated` that carries it.
     public func hasHandledSubmission(messageId id: Int) -> Bool {
-        Self.sortedContains(handledSubmissions, id)
+        Self.sortedContains(handledSubmissions, id) || isBelowHandledSubmissions(id)
+    }
+
+    /// Records the submission on message `id`; false when it counts as handled already.
+    mutating func recordHandledSubmission(messageId id: Int) -> Bool {
+        guard !isBelowHandledSubmissions(id), Self.sortedInsert(&handledSubmissions, id) else { return false }
+        if handledSubmissions.count > Self.handledSubmissionLimit { handledSubmissions.removeFirst(handledSubmissions.count - Self.handledSubmissionLimit) }
+        return true
+    }
+
+    private func isBelowHandledSubmissions(_ id: Int) -> Bool {
+        handledSubmissions.count >= Self.handledSubmissionLimit && id < handledSubmissions[0]
     }
 
     // MARK: Slots

@@ -330,7 +330,7 @@ public enum Projector {
 
     private static func fold(updated message: WebhookDigest.Message, time: Int64, into state: inout ConversationState) {
         guard !message.isPrivate, let id = message.id, let answer = message.answer else { return }
-        guard ConversationState.sortedInsert(&state.handledSubmissions, id) else {
+        guard state.recordHandledSubmission(messageId: id) else {
             // Re-sent with a later update. If this copy was built earlier (it arrived late), the
             // submission happened no later than it.
             if let index = state.lastCustomerMessages.firstIndex(where: { $0.kind == .submission && $0.messageId == id }),

@@ -2,11 +2,36 @@ import Chatwoot
 import Foundation
 import Domain
 import Ledger
+import LedgerbotTesting
 import Testing
 @testable import Projections
 
 /// The fold, step by step, over a real ledger.
 @Suite struct ProjectorTests {
+    /// A conversation with many widget submissions keeps the newest 256 message ids; an older
+    /// id (its re-send by a later delivery update) still counts as handled, and a new one does not.
+    @Test func handledSubmissionsAreBounded() throws {
+        var body = try #require(try JSONSerialization.jsonObject(with: Data(try chatwootFixture("webhook-message_updated-input_select-submitted.json"))) as? [String: Any])
+        var state = ConversationState(address: ConversationAddress(accountId: 1, conversationId: 128))
+        func submit(_ id: Int, seq: Seq) throws {
+            body["id"] = id
+            Projector.apply(LedgerEvent(seq: seq, stream: "1/128", type: EventType.webhookReceived, time: 1_780_000_000_000_000 + Int64(seq), causation: nil,
+                                        body: [UInt8](try JSONSerialization.data(withJSONObject: body)), meta: []), to: &state)
+        }
+        let limit = ConversationState.handledSubmissionLimit
+        for index in 0..<(limit + 44) { try submit(10_000 + 2 * index, seq: Seq(index + 1)) }
+        #expect(state.counts.submissions == limit + 44)
+        #expect(state.handledSubmissions.count == limit && state.handledSubmissions.first == 10_000 + 2 * 44)
+        #expect(state.hasHandledSubmission(messageId: 10_000) && state.hasHandledSubmission(messageId: 10_002))
+        #expect(!state.hasHandledSubmission(messageId: 10_000 + 2 * (limit + 44)))
+        #expect(!state.hasHandledSubmission(messageId: 10_000 + 2 * 100 + 1), "an id between the kept ones was never submitted")
+        try submit(10_000, seq: 1_000)
+        #expect(state.counts.submissions == limit + 44, "a re-send of a submission older than those kept is not counted again")
+        try submit(10_000 + 2 * 100 + 1, seq: 1_001)
+        #expect(state.counts.submissions == limit + 45)
+        #expect(state.handledSubmissions.count == limit)
+    }
+
     let address = LedgerScript.address
 
     private func micros(_ seconds: Double) -> Int64 { Webhooks.micros(seconds) }
