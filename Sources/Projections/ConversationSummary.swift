@@ -53,39 +53,46 @@ public struct ConversationSummary: Sendable {
     public var waitingSince: Int64? { state.handoffAt ?? state.firstCustomerMessageAt }
 
     /// Signs the customer is unhappy, in words an agent can act on.
-    public var sentimentCues: [String] {
+    public var sentimentCues: [String] { sentimentCues(Wording.english) }
+
+    func sentimentCues(_ words: Wording) -> [String] {
         var cues: [String] = []
-        if fallbacks >= 2 { cues.append("the bot did not understand \(fallbacks) messages in a row") } else if state.totalFallbacks >= 2 {
-            cues.append("the bot did not understand \(state.totalFallbacks) messages")
+        if fallbacks >= 2 { cues.append(words.notUnderstood(fallbacks, inARow: true)) } else if state.totalFallbacks >= 2 {
+            cues.append(words.notUnderstood(state.totalFallbacks, inARow: false))
         }
         let texts = state.lastCustomerMessages.map(\.text)
         let folded = texts.map { Self.fold($0) }
         let matched = Self.frustrationWords.filter { word in folded.contains { TextNormalizer.contains($0, phrase: word) } }
         // "ridiculous" also contains "ridiculo": name each finding once.
         let found = matched.filter { word in !matched.contains { $0 != word && $0.contains(word) } }
-        if !found.isEmpty { cues.append("words of frustration: " + found.prefix(3).joined(separator: ", ")) }
-        if texts.contains(where: Self.isShouting) { cues.append("writes in capitals") }
-        if texts.contains(where: { TextNormalizer.contains($0, phrase: "!!") || TextNormalizer.contains($0, phrase: "??") }) { cues.append("repeated punctuation") }
-        if state.authFailures > 0 { cues.append("failed verification \(state.authFailures) time(s)") }
+        if !found.isEmpty { cues.append(words.frustration + ": " + found.prefix(3).joined(separator: ", ")) }
+        if texts.contains(where: Self.isShouting) { cues.append(words.capitals) }
+        if texts.contains(where: { TextNormalizer.contains($0, phrase: "!!") || TextNormalizer.contains($0, phrase: "??") }) { cues.append(words.punctuation) }
+        if state.authFailures > 0 { cues.append(words.failedVerification(state.authFailures)) }
         return cues
     }
 
     /// A concrete first move for the agent.
-    public var suggestedNextStep: String {
+    public var suggestedNextStep: String { suggestedNextStep(Wording.english) }
+
+    /// Read from the recorded reason, which the reactor writes in English whatever the policy's language.
+    func suggestedNextStep(_ words: Wording) -> String {
         let reason = self.reason ?? ""
+        let details = collected.map { "\($0.name) \(Self.oneLine($0.value, limit: 120))" }.joined(separator: ", ")
         if reason.hasPrefix("lookup ") {
-            let lookup = reason.split(separator: " ").dropFirst().first.map(String.init) ?? "the system"
-            let details = collected.map { "\($0.name) \(Self.oneLine($0.value, limit: 120))" }.joined(separator: ", ")
-            return "The bot could not reach \(lookup): check it by hand" + (details.isEmpty ? "." : " for \(details).")
+            let lookup = reason.split(separator: " ").dropFirst().first.map(String.init) ?? words.theSystem
+            return words.checkByHand(lookup, details: details)
         }
-        if reason.hasPrefix("authentication failed") { return "Verify the customer's identity another way before sharing account data." }
+        if reason.hasPrefix("authentication failed") { return words.verifyAnotherWay }
         if reason.contains("not understood") {
             let last = state.lastCustomerMessages.last?.text ?? ""
-            return "Ask what they need; the bot could not classify" + (last.isEmpty ? "" : ": \"\(Self.oneLine(last, limit: 120))\"") + "."
+            return words.askWhatTheyNeed + (last.isEmpty ? "" : ": \"\(Self.oneLine(last, limit: 120))\"") + "."
         }
-        if reason.contains("outside business hours") { return "Answer when the team is back; the customer was told the opening hours." }
-        if let intent = intents.last(where: { !Self.smallTalk.contains($0.name) }) { return "Help with \(intent.name.replacingOccurrences(of: "_", with: " "))" + (collected.isEmpty ? "." : " (collected: " + collected.map { "\($0.name) \(Self.oneLine($0.value, limit: 120))" }.joined(separator: ", ") + ").") }
-        return "Greet the customer and ask how you can help."
+        if reason.contains("outside business hours") { return words.answerWhenBack }
+        if let intent = intents.last(where: { !Self.smallTalk.contains($0.name) }) {
+            return words.helpWith(intent.name.replacingOccurrences(of: "_", with: " ")) + (collected.isEmpty ? "." : " (\(words.collectedInline): \(details)).")
+        }
+        return words.greet
     }
 
     // MARK: - Renderings
@@ -93,8 +100,8 @@ public struct ConversationSummary: Sendable {
     /// Markdown-light for a Chatwoot private note (bold labels, quotes). Labels follow the
     /// policy's language (`en`, `pt…`); the facts are shown as recorded.
     public func markdown(policy: String? = nil, language: String = "en") -> String {
-        let label = Label(language: language)
-        var lines: [String] = ["**\(label.handoff)** — \(reason ?? label.noHandoff)"]
+        let label = Wording(language: language)
+        var lines: [String] = ["**\(label.handoff)** — \(reason.map(label.reason) ?? label.noHandoff)"]
         lines.append("**\(label.customer):** " + customerLine(label))
         if !intents.isEmpty { lines.append("**\(label.wants):** " + intents.map(Self.describe).joined(separator: " → ")) }
         // Customer text stays on its line: a newline in it could start a line that reads as the bot's ("(verified)").
@@ -104,20 +111,20 @@ public struct ConversationSummary: Sendable {
         }
         if let told = state.lastBotMessages.last { lines.append("**\(label.botSaid):** " + Self.oneLine(told, limit: 200)) }
         if let since = waitingSince, now > since { lines.append("**\(label.waiting):** \(Self.duration(micros: now - since))") }
-        let cues = sentimentCues
+        let cues = sentimentCues(label)
         if !cues.isEmpty { lines.append("**\(label.watchOut):** " + cues.joined(separator: "; ")) }
         if !history.isEmpty {
-            lines.append("**\(label.earlier):** " + historyLine)
+            lines.append("**\(label.earlier):** " + historyLine(label))
         } else if let earlier = state.earlierConversations, !earlier.isEmpty {
             let open = earlier.filter(\.isUnresolved).map { "#\($0.conversationId)" }
-            lines.append("**\(label.earlier):** \(earlier.count)" + (open.isEmpty ? "" : " (unresolved: " + open.joined(separator: ", ") + ")"))
+            lines.append("**\(label.earlier):** \(earlier.count)" + (open.isEmpty ? "" : " (\(label.unresolved): " + open.joined(separator: ", ") + ")"))
         }
         let messages = state.lastCustomerMessages.suffix(3).filter { !$0.text.isEmpty }
         if !messages.isEmpty {
             lines.append("**\(label.lastMessages):**")
             for input in messages { lines.append("> " + Self.oneLine(input.text, limit: 300)) }
         }
-        lines.append("**\(label.nextStep):** " + suggestedNextStep)
+        lines.append("**\(label.nextStep):** " + suggestedNextStep(label))
         if let policy { lines.append("_\(policy)_") }
         return lines.joined(separator: "\n")
     }
@@ -160,7 +167,7 @@ public struct ConversationSummary: Sendable {
 
     // MARK: - Helpers
 
-    private func customerLine(_ label: Label) -> String {
+    private func customerLine(_ label: Wording) -> String {
         var who: [String] = []
         if let name = state.contact?.name { who.append(name) }
         if let email = state.contact?.email ?? slots["contact.email"] ?? slots["email"] { who.append(email) }
@@ -168,19 +175,88 @@ public struct ConversationSummary: Sendable {
         return (who.isEmpty ? label.unknown : who.joined(separator: " · ")) + " (\(authenticated ? label.verified : label.notVerified))"
     }
 
-    /// The note's labels in the policy's language.
-    struct Label {
+    /// The note's words in the policy's language (English, or Portuguese for `pt…`): labels,
+    /// the reactor's hand-off reasons, cues, next steps and outcomes. Facts (names, values, the
+    /// customer's words, a policy's own hand-off reason) are shown as recorded.
+    public struct Wording: Sendable {
+        static let english = Wording(language: "en")
+
+        let portuguese: Bool
         var handoff = "Bot hand-off", noHandoff = "no hand-off yet", customer = "Customer", wants = "Wants", collected = "Collected"
         var lookedUp = "Looked up", notFound = "not found", botSaid = "Bot last said", waiting = "Waiting", watchOut = "Watch out"
         var earlier = "Earlier conversations", lastMessages = "Last messages", nextStep = "Suggested next step", unknown = "unknown"
         var verified = "verified by the bot", notVerified = "not verified"
+        var frustration = "words of frustration", capitals = "writes in capitals", punctuation = "repeated punctuation"
+        var theSystem = "the system", verifyAnotherWay = "Verify the customer's identity another way before sharing account data."
+        var askWhatTheyNeed = "Ask what they need; the bot could not classify"
+        var answerWhenBack = "Answer when the team is back; the customer was told the opening hours."
+        var greet = "Greet the customer and ask how you can help.", collectedInline = "collected"
+        var about = "about", last = "last", unresolved = "unresolved"
+        /// "hand-off" inside a line (`#12 (open, hand-off: …)`).
+        public private(set) var handoffInline = "hand-off"
 
-        init(language: String) {
-            guard language.lowercased().hasPrefix("pt") else { return }
+        public init(language: String) {
+            portuguese = language.lowercased().hasPrefix("pt")
+            guard portuguese else { return }
             (handoff, noHandoff, customer, wants, collected) = ("Transferência do bot", "sem transferência", "Cliente", "Quer", "Coletado")
             (lookedUp, notFound, botSaid, waiting, watchOut) = ("Consultado", "não encontrado", "O bot disse por último", "Esperando", "Atenção")
             (earlier, lastMessages, nextStep, unknown) = ("Conversas anteriores", "Últimas mensagens", "Próximo passo sugerido", "desconhecido")
             (verified, notVerified) = ("verificado pelo bot", "não verificado")
+            (frustration, capitals, punctuation) = ("palavras de frustração", "escreve em maiúsculas", "pontuação repetida")
+            (theSystem, verifyAnotherWay) = ("o sistema", "Verifique a identidade do cliente de outra forma antes de compartilhar dados da conta.")
+            askWhatTheyNeed = "Pergunte do que o cliente precisa; o bot não conseguiu classificar"
+            answerWhenBack = "Responda quando a equipe voltar; o cliente foi informado do horário de atendimento."
+            (greet, collectedInline) = ("Cumprimente o cliente e pergunte como pode ajudar.", "coletado")
+            (about, last, handoffInline, unresolved) = ("sobre", "última", "transferência", "não resolvidas")
+        }
+
+        func notUnderstood(_ count: Int, inARow: Bool) -> String {
+            portuguese ? "o bot não entendeu \(count) mensagens" + (inARow ? " seguidas" : "")
+                       : "the bot did not understand \(count) messages" + (inARow ? " in a row" : "")
+        }
+
+        func failedVerification(_ count: Int) -> String {
+            portuguese ? "falhou na verificação \(count) \(count == 1 ? "vez" : "vezes")" : "failed verification \(count) time(s)"
+        }
+
+        func checkByHand(_ lookup: String, details: String) -> String {
+            portuguese ? "O bot não conseguiu acessar \(lookup): verifique manualmente" + (details.isEmpty ? "." : " para \(details).")
+                       : "The bot could not reach \(lookup): check it by hand" + (details.isEmpty ? "." : " for \(details).")
+        }
+
+        func helpWith(_ intent: String) -> String { portuguese ? "Ajude com \(intent)" : "Help with \(intent)" }
+
+        /// A hand-off reason as the reactor records it (always English: the next step is read
+        /// from it), in the note's language; a policy's own reason is its author's words.
+        public func reason(_ recorded: String) -> String {
+            guard portuguese else { return recorded }
+            let words = recorded.split(separator: " ").map(String.init)
+            switch recorded {
+            case "outside business hours": return "fora do horário de atendimento"
+            case "customer asked for a human": return "o cliente pediu um atendente"
+            default: break
+            }
+            if words.count == 3, words[0] == "lookup", words[2] == "failed" { return "a consulta \(words[1]) falhou" }
+            if words.count == 4, words[0] == "NLU", words[1] == "service", words[3] == "unavailable" { return "serviço de NLU \(words[2]) indisponível" }
+            if words.count == 4, recorded.hasPrefix("authentication failed "), words[3] == "times", let count = Int(words[2]) {
+                return "a verificação falhou \(count) \(count == 1 ? "vez" : "vezes")"
+            }
+            if recorded.hasSuffix(" not understood"), let count = words.first.flatMap(Int.init), words.count >= 4 {
+                let noun = words[1].hasPrefix("answer") ? (count == 1 ? "resposta" : "respostas") : (count == 1 ? "mensagem" : "mensagens")
+                return "\(count) \(noun)" + (recorded.contains(" in a row ") ? " seguidas" : "") + " não " + (count == 1 ? "entendida" : "entendidas")
+            }
+            return recorded
+        }
+
+        func outcome(of state: ConversationState) -> String {
+            switch state.status {
+            case .resolved?: state.transitions.contains { $0.to == .open } ? (portuguese ? "resolvida por um atendente" : "resolved by an agent")
+                                                                            : (portuguese ? "resolvida pelo bot" : "resolved by the bot")
+            case .open?: portuguese ? "aberta com um atendente" : "open with an agent"
+            case .pending?: portuguese ? "com o bot" : "with the bot"
+            case .snoozed?: portuguese ? "adiada" : "snoozed"
+            default: unknown
+            }
         }
     }
 
@@ -194,21 +270,13 @@ public struct ConversationSummary: Sendable {
         }
     }
 
-    private var historyLine: String {
-        let last = history.last.map { "last: \(Self.outcome(of: $0))" + ($0.handoffReason.map { ", hand-off: \($0)" } ?? "") } ?? ""
+    private func historyLine(_ words: Wording) -> String {
+        let last = history.last.map { "\(words.last): \(words.outcome(of: $0))" + ($0.handoffReason.map { ", \(words.handoffInline): \(words.reason($0))" } ?? "") } ?? ""
         let intents = Array(Set(history.flatMap { $0.intentHistory.map(\.name) })).sorted().prefix(5).joined(separator: ", ")
-        return "\(history.count)" + (intents.isEmpty ? "" : " (about \(intents))") + (last.isEmpty ? "" : "; " + last)
+        return "\(history.count)" + (intents.isEmpty ? "" : " (\(words.about) \(intents))") + (last.isEmpty ? "" : "; " + last)
     }
 
-    static func outcome(of state: ConversationState) -> String {
-        switch state.status {
-        case .resolved?: state.transitions.contains { $0.to == .open } ? "resolved by an agent" : "resolved by the bot"
-        case .open?: "open with an agent"
-        case .pending?: "with the bot"
-        case .snoozed?: "snoozed"
-        default: "unknown"
-        }
-    }
+    static func outcome(of state: ConversationState) -> String { Wording.english.outcome(of: state) }
 
     static func describe(_ intent: IntentScore) -> String {
         intent.name + (intent.confidence.map { " (\(Int(($0 * 100).rounded()))%)" } ?? "")

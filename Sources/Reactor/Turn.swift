@@ -691,7 +691,7 @@ struct Turn {
         countMonitorNote()
         let list = unresolved.map { earlier in
             "#\(earlier.conversationId) (\(earlier.status?.rawValue ?? "?")" + (earlier.lastIntent.map { ", \($0)" } ?? "")
-                + (earlier.handoffReason.map { ", hand-off: \($0)" } ?? "") + ")"
+                + (earlier.handoffReason.map { ", \(wording.handoffInline): \(wording.reason($0))" } ?? "") + ")"
         }.joined(separator: "; ")
         note(rule.note, extra: ["count": .int(unresolved.count), "list": .string(list)])
         steps.append("noted \(unresolved.count) unresolved earlier conversation(s) for the agent")
@@ -749,7 +749,7 @@ struct Turn {
             say(hours.reply)
         }
         if let reply = policy.handoff.reply { say(reply) }
-        let summary = policy.handoff.note.map { $0.render(context(extra: ["reason": .string(reason)])) }
+        let summary = policy.handoff.note.map { $0.render(context(extra: ["reason": .string(wording.reason(reason))])) }
             ?? ConversationSummary(state: state, now: event.time, reason: reason, slots: slots, authenticated: authenticated,
                                    intent: update.intent, fallbacks: update.fallback == true ? state.consecutiveFallbacks + 1 : nil)
                 .markdown(policy: policy.id, language: policy.language)
@@ -774,6 +774,9 @@ struct Turn {
     }
 
     private var rendering: ChannelRendering { ChannelRendering(channel: state.channel) }
+
+    /// The words of notes for agents in the policy's language.
+    private var wording: ConversationSummary.Wording { ConversationSummary.Wording(language: policy.language) }
 
     private mutating func note(_ template: Template, extra: [String: JSONValue] = [:]) {
         commands.append(.sendMessage(.privateNote(template.render(context(extra: extra)))))

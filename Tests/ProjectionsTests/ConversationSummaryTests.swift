@@ -53,4 +53,48 @@ struct ConversationSummaryTests {
         StateUpdate(noted: ["x"]).fold(into: &state, decision: 4) // a note for agents: neither
         #expect(state.consecutiveFallbacks == 1)
     }
+
+    /// A note for a Portuguese policy is Portuguese throughout: the reactor's hand-off reasons
+    /// (recorded in English, which the next step is read from), the cues, the next step and the
+    /// earlier conversations; a policy's own reason is shown as its author wrote it.
+    @Test func aPortugueseNoteHasNoEnglishReasonsCuesOrSteps() {
+        let words = ConversationSummary.Wording(language: "pt-BR")
+        let reasons = [
+            ("outside business hours", "fora do horário de atendimento"), ("customer asked for a human", "o cliente pediu um atendente"),
+            ("1 answer not understood", "1 resposta não entendida"), ("3 answers in a row not understood", "3 respostas seguidas não entendidas"),
+            ("1 message not understood", "1 mensagem não entendida"), ("2 messages in a row not understood", "2 mensagens seguidas não entendidas"),
+            ("NLU service rasa unavailable", "serviço de NLU rasa indisponível"), ("lookup order_status failed", "a consulta order_status falhou"),
+            ("authentication failed 3 times", "a verificação falhou 3 vezes"), ("dúvida sobre pedido", "dúvida sobre pedido"),
+        ]
+        for (recorded, portuguese) in reasons {
+            #expect(words.reason(recorded) == portuguese)
+            #expect(ConversationSummary.Wording(language: "en").reason(recorded) == recorded)
+        }
+
+        var state = ConversationState(address: ConversationAddress(accountId: 1, conversationId: 2))
+        state.lastCustomerMessages = [CustomerInput(kind: .message, messageId: 1, text: "QUE PÉSSIMO ATENDIMENTO!!", at: 1)]
+        state.totalFallbacks = 2
+        state.authFailures = 1
+        var earlier = ConversationState(address: ConversationAddress(accountId: 1, conversationId: 1))
+        earlier.status = .resolved
+        earlier.handoffReason = "lookup order_status failed"
+        earlier.intentHistory = [IntentScore(name: "track_order", confidence: 0.9)]
+        let english = ["the bot", "messages", "capitals", "punctuation", "verification", "hand-off", "about", "last:", "resolved", "check it", "Greet",
+                       "Help with", "Ask what", "Answer when", "Verify", "not understood", "failed", "outside", "asked for"]
+        for (reason, step) in [("lookup order_status failed", "O bot não conseguiu acessar order_status: verifique manualmente para order_number AB-1."),
+                               ("authentication failed 3 times", "Verifique a identidade do cliente de outra forma antes de compartilhar dados da conta."),
+                               ("2 messages in a row not understood", "Pergunte do que o cliente precisa; o bot não conseguiu classificar: \"QUE PÉSSIMO ATENDIMENTO!!\"."),
+                               ("outside business hours", "Responda quando a equipe voltar; o cliente foi informado do horário de atendimento."),
+                               ("customer asked for a human", "Cumprimente o cliente e pergunte como pode ajudar.")] {
+            let summary = ConversationSummary(state: state, history: [earlier], now: 2, reason: reason, slots: ["order_number": "AB-1"])
+            let note = summary.markdown(language: "pt-BR")
+            #expect(note.contains("**Próximo passo sugerido:** " + step), "\(note)")
+            #expect(note.contains("o bot não entendeu 2 mensagens; palavras de frustração: pessimo; escreve em maiúsculas; pontuação repetida; falhou na verificação 1 vez"), "\(note)")
+            #expect(note.contains("**Conversas anteriores:** 1 (sobre track_order); última: resolvida pelo bot, transferência: a consulta order_status falhou"), "\(note)")
+            let leftover = english.filter { word in note.split(separator: "\n").contains { $0.contains(word) } }
+            #expect(leftover.isEmpty, "English left in: \(note)")
+            // The English note and the API's JSON stay English.
+            #expect(summary.markdown().contains("**Suggested next step:**") && summary.suggestedNextStep.hasPrefix(step.hasPrefix("O bot") ? "The bot" : ""))
+        }
+    }
 }

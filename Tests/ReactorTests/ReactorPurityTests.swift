@@ -121,6 +121,18 @@ import Testing
         }
     }
 
+    /// A Portuguese policy hands off with a Portuguese note: the reason the reactor records stays
+    /// English (the audit and the next step read it), the note says it in the policy's language.
+    @Test func aPortuguesePolicysHandOffNoteIsPortuguese() throws {
+        let examples = fixturesDirectory().deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("examples")
+        let policy = try PolicyLoader.load(path: examples.appendingPathComponent("ecommerce-orders.pt-BR.yml").path)
+        let decision = try #require(Reactor.decide(state: nil, event: try Self.message(1, id: 9400, "quero falar com um atendente"), policy: policy))
+        #expect(decision.explanation.objectValue?["handoff"]?.objectValue?["reason"] == .string("customer asked for a human"))
+        let notes = decision.commands.compactMap { if case .sendMessage(let message) = $0, message.isPrivate { message.content } else { nil } }
+        #expect(notes.count == 1 && notes[0].hasPrefix("**Transferência do bot** — o cliente pediu um atendente\n"), "\(notes)")
+        #expect(notes.first?.contains("**Próximo passo sugerido:** Cumprimente o cliente") == true, "\(notes)")
+    }
+
     /// A message naming two values for one slot ("orders AB-10001 and AB-10002") takes the
     /// first named, as an answer to the slot's question does, and says which it left.
     @Test func twoValuesForOneSlotKeepTheFirstNamed() throws {
