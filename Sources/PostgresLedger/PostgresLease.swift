@@ -65,8 +65,9 @@ public final class PostgresLease: @unchecked Sendable {
             }
             if let (granted, pid) = acquired, granted {
                 do {
-                    let generation = try await withDeadline(.seconds(30), "raising the lease's generation") {
-                        try await raiseGeneration(of: name, on: connection, logger: logger)
+                    let generation = try await withDeadline(.seconds(30), "raising the lease's generation") { deadline in
+                        try await deadline.use(connection)
+                        return try await raiseGeneration(of: name, on: connection, logger: logger)
                     }
                     return PostgresLease(name: name, location: location, key: key, connection: connection, backendPID: pid, generation: generation, logger: logger)
                 } catch {
@@ -107,10 +108,16 @@ public final class PostgresLease: @unchecked Sendable {
     /// server count as lost too: better to stop deciding than to decide twice. Throws on
     /// cancellation.
     ///
-    /// - Parameter keepAlive: how often the lease's own session runs a statement. Left idle, a
-    ///   server's `idle_session_timeout` (or a firewall's idle timeout) ended it, and with it the
-    ///   lease, every few minutes.
-    public func watch(interval: Duration = .milliseconds(500), keepAlive: Duration = .seconds(10)) async throws {
+    /// - Parameters:
+    ///   - keepAlive: how often the lease's own session runs a statement. Left idle, a server's
+    ///     `idle_session_timeout` (or a firewall's idle timeout) ended it, and with it the lease,
+    ///     every few minutes.
+    ///   - answerWithin: how long the session's statement and each check may take. A session
+    ///     that does not answer in time is closed and the lease counts as lost: its holder cannot
+    ///     tell whether the server still sees it, and a frozen server or a silent network kept a
+    ///     statement waiting until TCP gave up — all that time the holder went on deciding.
+    public func watch(interval: Duration = .milliseconds(500), keepAlive: Duration = .seconds(10),
+                      answerWithin: Duration = .seconds(5)) async throws {
         var monitor: PostgresConnection?
         var unreachable = 0
         var lastUse = ContinuousClock.now
@@ -119,8 +126,16 @@ public final class PostgresLease: @unchecked Sendable {
             try await Task.sleep(for: interval)
             if ContinuousClock.now - lastUse >= keepAlive {
                 lastUse = .now
+                let connection = connection, logger = logger
                 do {
-                    try await connection.query("SELECT 1", logger: logger)
+                    try await withDeadline(answerWithin, "the \(name) lease's keep-alive") { deadline in
+                        try await deadline.use(connection)
+                        try await connection.query("SELECT 1", logger: logger)
+                    }
+                } catch let error as LedgerError {
+                    // The deadline closed the session: the lease is given up.
+                    logger.warning("the \(name) lease's session did not answer in time; giving the lease up", metadata: ["error": "\(error.message)"])
+                    return
                 } catch {
                     if Task.isCancelled { throw CancellationError() }
                     // The check below tells whether the session (and its lock) is gone.
@@ -131,7 +146,7 @@ public final class PostgresLease: @unchecked Sendable {
                 if monitor == nil {
                     monitor = try await PostgresConnection.connect(configuration: try location.connectionConfiguration(), id: 2, logger: Self.quiet)
                 }
-                let held = try await Self.holds(monitor!, pid: backendPID, key: key, logger: logger)
+                let held = try await Self.holds(monitor!, pid: backendPID, key: key, within: answerWithin, logger: logger)
                 unreachable = 0
                 if !held { return }
             } catch {
@@ -145,9 +160,10 @@ public final class PostgresLease: @unchecked Sendable {
         }
     }
 
-    /// Whether session `pid` holds the advisory lock `key` (answered within 5 s, or an error).
-    private static func holds(_ connection: PostgresConnection, pid: Int32, key: Int64, logger: Logger) async throws -> Bool {
-        try await withDeadline(.seconds(5), "the lease check") {
+    /// Whether session `pid` holds the advisory lock `key` (answered within `within`, or an error).
+    private static func holds(_ connection: PostgresConnection, pid: Int32, key: Int64, within: Duration, logger: Logger) async throws -> Bool {
+        try await withDeadline(within, "the lease check") { deadline in
+            try await deadline.use(connection)
             var held = false
             for try await still in try await connection.query("""
                 SELECT count(*) > 0 FROM pg_locks WHERE locktype = 'advisory' AND pid = \(pid) AND granted

@@ -165,7 +165,9 @@ public final class PostgresLedger: LedgerStore, @unchecked Sendable {
         let (closed, failed, last) = lock.withLock { (closing, lastAppendFailed, lastCommit) }
         var writable = !closed
         if writable && failed {
-            writable = (try? await withDeadline(.seconds(2), "the health check") { try await self.currentHeadInDatabase() }) != nil
+            writable = (try? await withDeadline(.seconds(2), "the health check") { deadline in
+                try await self.client.withConnection(within: deadline) { try await Self.head(on: $0, logger: self.logger) }
+            }) != nil
         }
         return LedgerHealth(writable: writable, secondsSinceLastAppend: last.map { (ContinuousClock.now - $0).inSeconds })
     }
@@ -371,7 +373,7 @@ public final class PostgresLedger: LedgerStore, @unchecked Sendable {
             let client = client, codec = codec, setsIsolation = setsIsolation
             let lockTimeoutMilliseconds = max(100, Int(configuration.appendTimeout.inSeconds * 1000))
             let idleTimeoutMilliseconds = max(15_000, 2 * lockTimeoutMilliseconds)
-            let (first, refusal): (Seq, LedgerError?) = try await withDeadline(configuration.appendTimeout, "the append transaction") { try await client.withTransaction(logger: logger) { connection in
+            let (first, refusal): (Seq, LedgerError?) = try await withDeadline(configuration.appendTimeout, "the append transaction") { deadline in try await client.withTransaction(within: deadline, logger: logger) { connection in
                 if setsIsolation { try await connection.query("SET TRANSACTION ISOLATION LEVEL READ COMMITTED", logger: logger) }
                 // Server-side bounds, which hold when this client cannot act: waiting for another
                 // instance's head lock ends with an error after the append deadline, and a session
@@ -534,9 +536,15 @@ public final class PostgresLedger: LedgerStore, @unchecked Sendable {
     public func currentHeadInDatabase(waitingForAppends: Bool = false) async throws -> Seq {
         let query: PostgresQuery = waitingForAppends ? "SELECT head_seq FROM ledgerbot_ledger WHERE id = 1 FOR SHARE"
                                                      : "SELECT head_seq FROM ledgerbot_ledger WHERE id = 1"
-        for try await head in try await client.query(query, logger: logger).decode(Int64.self) {
-            return Seq(head)
-        }
+        return try await Self.head(from: client.query(query, logger: logger))
+    }
+
+    private static func head(on connection: PostgresConnection, logger: Logger) async throws -> Seq {
+        try await head(from: connection.query("SELECT head_seq FROM ledgerbot_ledger WHERE id = 1", logger: logger))
+    }
+
+    private static func head(from rows: PostgresRowSequence) async throws -> Seq {
+        for try await head in rows.decode(Int64.self) { return Seq(head) }
         throw LedgerError(.corrupted, "the ledgerbot_ledger row is missing")
     }
 }
@@ -556,21 +564,5 @@ final class PostgresTail: LedgerTailing, @unchecked Sendable {
         let events = try await ledger.fetch(from: nextSeq, through: through, limit: limit).map(\.event)
         if let last = events.last { nextSeq = last.seq + 1 }
         return events
-    }
-}
-
-/// Runs `body`, or throws ``LedgerError/Kind/io`` once `duration` has passed (cancelling it).
-func withDeadline<T: Sendable>(_ duration: Duration, _ what: String, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-    try await withThrowingTaskGroup(of: T?.self) { group in
-        group.addTask { try await body() }
-        group.addTask {
-            try await Task.sleep(for: duration)
-            return nil
-        }
-        defer { group.cancelAll() }
-        guard let first = try await group.next(), let value = first else {
-            throw LedgerError(.io, "\(what) did not finish within \(duration)")
-        }
-        return value
     }
 }

@@ -1,8 +1,12 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Ledger
 import LedgerbotTesting
 import PostgresLedger
 import PostgresLedgerTesting
+import PostgresNIO
 import Testing
 
 /// The two implementations of ``LedgerStore``; the conformance suite runs against both.
@@ -70,4 +74,34 @@ func withStore(_ backend: Backend, _ body: (StoreHome, any LedgerStore) async th
 
 func draft(_ text: String, stream: String = "1/1", type: String = "webhook.received", causation: Seq? = nil, meta: String = "") -> EventDraft {
     EventDraft(stream: stream, type: type, time: 1_764_000_000_000_000, causation: causation, body: Array(text.utf8), meta: Array(meta.utf8))
+}
+
+/// The server processes of one test database's sessions, frozen with SIGSTOP: they accept what
+/// is sent (the kernel buffers it) and never answer, as a frozen server or a silent network does.
+/// Thawed by ``thaw()``, and at the latest after `thawAfter` so a test that hangs still ends.
+final class FrozenSessions: Sendable {
+    let pids: [Int32]
+    private let watchdog: Task<Void, Never>
+
+    /// Freezes every session of `location`'s database but the admin query's own, or those
+    /// `matching` a condition on `pg_stat_activity` / `pg_locks` given as SQL.
+    init(_ location: PostgresLocation, pidsQuery: String? = nil, thawAfter: Duration = .seconds(20)) async throws {
+        let query = pidsQuery ?? "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        let pids = try await TestPostgres.admin(location) { client in
+            var pids: [Int32] = []
+            for try await pid in try await client.query(PostgresQuery(unsafeSQL: query)).decode(Int32.self) { pids.append(pid) }
+            return pids
+        }
+        self.pids = pids
+        for pid in pids { kill(pid, SIGSTOP) }
+        watchdog = Task {
+            try? await Task.sleep(for: thawAfter)
+            for pid in pids { kill(pid, SIGCONT) }
+        }
+    }
+
+    func thaw() {
+        watchdog.cancel()
+        for pid in pids { kill(pid, SIGCONT) }
+    }
 }

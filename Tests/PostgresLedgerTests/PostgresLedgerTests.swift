@@ -153,6 +153,34 @@ struct PostgresLedgerTests {
         await home.remove()
     }
 
+    @Test("a server that takes statements and never answers (its sessions frozen) fails an append within its deadline; thawed, nothing of it was stored")
+    func frozenServerFailsAnAppendInTime() async throws {
+        guard let home = try await StoreHome.make(.postgres) else { return }
+        let store = try await home.open(appendTimeout: .seconds(2))
+        var appended = false
+        for _ in 0..<5 where !appended { appended = (try? await store.append([draft("before")])) != nil }
+        try #require(appended)
+        let frozen = try await FrozenSessions(home.location!)
+        #expect(!frozen.pids.isEmpty)
+        let start = ContinuousClock.now
+        do {
+            _ = try await store.append([draft("while frozen")])
+            Issue.record("appended while the server answered nothing")
+        } catch let error as LedgerError {
+            #expect(error.kind == .io && error.message.contains("did not finish within"), "\(error)")
+        }
+        let waited = ContinuousClock.now - start
+        frozen.thaw()
+        #expect(waited < .seconds(8), "the append waited \(waited): for the server, not its own deadline")
+        // The session the deadline closed took nothing with it: the next append follows "before".
+        var after: ClosedRange<Seq>?
+        for _ in 0..<5 where after == nil { after = try? await store.append([draft("after")]) }
+        #expect(after?.lowerBound == 2)
+        #expect(try await store.read(from: 1, limit: 10).map { String(decoding: $0.body, as: UTF8.self) } == ["before", "after"])
+        await store.close()
+        await home.remove()
+    }
+
     @Test("a database written by a newer build is refused, not guessed at")
     func newerSchemaRefused() async throws {
         try await withStore(.postgres) { home, store in
