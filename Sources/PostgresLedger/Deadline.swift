@@ -6,7 +6,7 @@ import Synchronization
 ///
 /// postgres-nio's queries do not end on task cancellation: a query to a server that accepted it
 /// and never answers (a frozen server, a silent network) waits until TCP gives up, hours later.
-/// Closing its connection ends it at once with an error, so the work ends, and with it the wait.
+/// Closing its connection ends it with an error and frees what it holds.
 final class DeadlineConnections: Sendable {
     private let state = Mutex<(connections: [PostgresConnection], expired: Bool)>(([], false))
 
@@ -33,24 +33,76 @@ final class DeadlineConnections: Sendable {
     }
 }
 
-/// Runs `body`, or throws ``LedgerError/Kind/io`` once `duration` has passed: the body is
-/// cancelled and the connections it named with ``DeadlineConnections/use(_:)`` are closed, so
-/// it ends even while a query waits for a server that does not answer.
-func withDeadline<T: Sendable>(_ duration: Duration, _ what: String,
+/// Runs `body`, or throws ``LedgerError/Kind/io`` once `duration` has passed.
+///
+/// When the deadline passes, the caller goes on at once: the body is cancelled and the
+/// connections it named with ``DeadlineConnections/use(_:)`` are closed, which ends its queries,
+/// but the caller does not wait for it to end (a query that outlives its closed connection would
+/// otherwise hold the caller too). A value the body returns after the deadline is handed to
+/// `late` (a connection made too late is closed there).
+func withDeadline<T: Sendable>(_ duration: Duration, _ what: String, late: @escaping @Sendable (T) async -> Void = { _ in },
                                _ body: @escaping @Sendable (DeadlineConnections) async throws -> T) async throws -> T {
     let connections = DeadlineConnections()
-    return try await withThrowingTaskGroup(of: T?.self) { group in
-        group.addTask { try await body(connections) }
-        group.addTask {
-            try await Task.sleep(for: duration)
-            return nil
+    let race = DeadlineRace<T>()
+    return try await withTaskCancellationHandler {
+        try await withCheckedThrowingContinuation { continuation in
+            race.start(continuation)
+            race.add(Task {
+                let result: Result<T, any Error>
+                do { result = .success(try await body(connections)) } catch { result = .failure(error) }
+                if !race.finish(result), case .success(let value) = result { await late(value) }
+            })
+            race.add(Task {
+                try? await Task.sleep(for: duration)
+                guard !Task.isCancelled, race.finish(.failure(LedgerError(.io, "\(what) did not finish within \(duration)"))) else { return }
+                await connections.expire()
+            })
         }
-        defer { group.cancelAll() }
-        guard let first = try await group.next(), let value = first else {
-            await connections.expire()
-            throw LedgerError(.io, "\(what) did not finish within \(duration)")
+    } onCancel: {
+        race.finish(.failure(CancellationError()))
+    }
+}
+
+/// The first of a body, its deadline and the caller's cancellation to finish resumes the caller
+/// and cancels the others.
+private final class DeadlineRace<T: Sendable>: Sendable {
+    private struct State {
+        var continuation: CheckedContinuation<T, any Error>?
+        var outcome: Result<T, any Error>?
+        var tasks: [Task<Void, Never>] = []
+    }
+    private let state = Mutex(State())
+
+    func start(_ continuation: CheckedContinuation<T, any Error>) {
+        let outcome = state.withLock { state -> Result<T, any Error>? in
+            if state.outcome == nil { state.continuation = continuation }
+            return state.outcome
         }
-        return value
+        // Cancelled before it started.
+        if let outcome { continuation.resume(with: outcome) }
+    }
+
+    func add(_ task: Task<Void, Never>) {
+        let over = state.withLock { state in
+            state.tasks.append(task)
+            return state.outcome != nil
+        }
+        if over { task.cancel() }
+    }
+
+    /// False when another finished first.
+    @discardableResult
+    func finish(_ result: Result<T, any Error>) -> Bool {
+        let won = state.withLock { state -> (CheckedContinuation<T, any Error>?, [Task<Void, Never>])? in
+            guard state.outcome == nil else { return nil }
+            state.outcome = result
+            defer { state.continuation = nil }
+            return (state.continuation, state.tasks)
+        }
+        guard let (waiting, tasks) = won else { return false }
+        for task in tasks { task.cancel() }
+        waiting?.resume(with: result)
+        return true
     }
 }
 
@@ -70,6 +122,18 @@ extension PostgresClient {
         try await withConnection { connection in
             try await deadline.use(connection)
             return try await body(connection)
+        }
+    }
+}
+
+extension PostgresConnection {
+    /// A connection to `location` made within `duration`, or ``LedgerError/Kind/io``: a server
+    /// that takes the TCP connection and never answers its startup keeps `connect` waiting, and
+    /// cancellation does not end it. A connection made after the deadline is closed.
+    static func connect(to location: PostgresLocation, id: Int, within duration: Duration, logger: Logger) async throws -> PostgresConnection {
+        let configuration = try location.connectionConfiguration()
+        return try await withDeadline(duration, "connecting to \(location)", late: { try? await $0.close() }) { _ in
+            try await PostgresConnection.connect(configuration: configuration, id: id, logger: logger)
         }
     }
 }

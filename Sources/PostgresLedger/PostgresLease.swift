@@ -48,7 +48,7 @@ public final class PostgresLease: @unchecked Sendable {
             try Task.checkCancellation()
             let connection: PostgresConnection
             do {
-                connection = try await PostgresConnection.connect(configuration: try location.connectionConfiguration(), id: 1, logger: quiet)
+                connection = try await PostgresConnection.connect(to: location, id: 1, within: .seconds(10), logger: quiet)
             } catch {
                 logger.warning("cannot reach PostgreSQL for the \(name) lease; retrying", metadata: ["error": "\(describe(error))"])
                 try await Task.sleep(for: retry)
@@ -144,7 +144,7 @@ public final class PostgresLease: @unchecked Sendable {
             }
             do {
                 if monitor == nil {
-                    monitor = try await PostgresConnection.connect(configuration: try location.connectionConfiguration(), id: 2, logger: Self.quiet)
+                    monitor = try await PostgresConnection.connect(to: location, id: 2, within: answerWithin, logger: Self.quiet)
                 }
                 let held = try await Self.holds(monitor!, pid: backendPID, key: key, within: answerWithin, logger: logger)
                 unreachable = 0

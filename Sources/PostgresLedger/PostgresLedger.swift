@@ -371,7 +371,9 @@ public final class PostgresLedger: LedgerStore, @unchecked Sendable {
         let logger = logger
         do {
             let client = client, codec = codec, setsIsolation = setsIsolation
-            let lockTimeoutMilliseconds = max(100, Int(configuration.appendTimeout.inSeconds * 1000))
+            // Three quarters of the deadline: a lock wait ends with the server's own error, on the
+            // usual path, rather than by the deadline closing the connection.
+            let lockTimeoutMilliseconds = max(100, Int(configuration.appendTimeout.inSeconds * 750))
             let idleTimeoutMilliseconds = max(15_000, 2 * lockTimeoutMilliseconds)
             let (first, refusal): (Seq, LedgerError?) = try await withDeadline(configuration.appendTimeout, "the append transaction") { deadline in try await client.withTransaction(within: deadline, logger: logger) { connection in
                 if setsIsolation { try await connection.query("SET TRANSACTION ISOLATION LEVEL READ COMMITTED", logger: logger) }

@@ -7,6 +7,7 @@ import LedgerbotTesting
 import PostgresLedger
 import PostgresLedgerTesting
 import PostgresNIO
+import Synchronization
 import Testing
 
 /// The two implementations of ``LedgerStore``; the conformance suite runs against both.
@@ -76,32 +77,105 @@ func draft(_ text: String, stream: String = "1/1", type: String = "webhook.recei
     EventDraft(stream: stream, type: type, time: 1_764_000_000_000_000, causation: causation, body: Array(text.utf8), meta: Array(meta.utf8))
 }
 
-/// The server processes of one test database's sessions, frozen with SIGSTOP: they accept what
-/// is sent (the kernel buffers it) and never answer, as a frozen server or a silent network does.
-/// Thawed by ``thaw()``, and at the latest after `thawAfter` so a test that hangs still ends.
-final class FrozenSessions: Sendable {
-    let pids: [Int32]
-    private let watchdog: Task<Void, Never>
+/// A TCP proxy in front of the test cluster that can go silent: while frozen it takes every byte
+/// and passes none on, either way — as a frozen server or a silent network does (no FIN, no RST,
+/// no answer). Closing one side closes the other, so the server sees a client that gave up.
+/// (Freezing the server's own processes with SIGSTOP stalls every other test's `DROP DATABASE`,
+/// which waits for all backends of the cluster.)
+final class SilentProxy: @unchecked Sendable {
+    let port: Int
+    private let listener: Int32
+    private let frozen = Mutex(false)
+    private let pairs = Mutex<[ProxiedPair]>([])
+    private let upstreamPort: Int
 
-    /// Freezes every session of `location`'s database but the admin query's own, or those
-    /// `matching` a condition on `pg_stat_activity` / `pg_locks` given as SQL.
-    init(_ location: PostgresLocation, pidsQuery: String? = nil, thawAfter: Duration = .seconds(20)) async throws {
-        let query = pidsQuery ?? "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
-        let pids = try await TestPostgres.admin(location) { client in
-            var pids: [Int32] = []
-            for try await pid in try await client.query(PostgresQuery(unsafeSQL: query)).decode(Int32.self) { pids.append(pid) }
-            return pids
-        }
-        self.pids = pids
-        for pid in pids { kill(pid, SIGSTOP) }
-        watchdog = Task {
-            try? await Task.sleep(for: thawAfter)
-            for pid in pids { kill(pid, SIGCONT) }
+    init(to location: PostgresLocation) throws {
+        upstreamPort = location.port
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+        guard bound == 0, listen(fd, 16) == 0 else { throw FakeError("the proxy cannot listen") }
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        listener = fd
+        port = Int(UInt16(bigEndian: address.sin_port))
+        Thread.detachNewThread { [self] in acceptLoop() }
+    }
+
+    /// `location` reached through this proxy.
+    func route(_ location: PostgresLocation) -> PostgresLocation {
+        var routed = location
+        routed.host = "127.0.0.1"
+        routed.port = port
+        return routed
+    }
+
+    func freeze() { frozen.withLock { $0 = true } }
+    func thaw() { frozen.withLock { $0 = false } }
+
+    /// Closes every connection made so far, as TCP does when it finally gives up (bytes taken
+    /// while frozen are lost for good: a client still waiting for their answer would wait forever).
+    func giveUp() {
+        for pair in pairs.withLock({ $0 }) { pair.close() }
+        thaw()
+    }
+
+    /// Stops accepting (connections already made stay until either side closes).
+    func stop() { shutdown(listener, Int32(SHUT_RDWR)); close(listener) }
+
+    private func acceptLoop() {
+        while true {
+            let client = accept(listener, nil, nil)
+            guard client >= 0 else { return }
+            let upstream = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            address.sin_port = UInt16(upstreamPort).bigEndian
+            let connected = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(upstream, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            guard connected == 0 else { close(client); close(upstream); continue }
+            let ends = ProxiedPair(client: client, upstream: upstream)
+            pairs.withLock { $0.append(ends) }
+            Thread.detachNewThread { [self] in pump(from: client, to: upstream, ends) }
+            Thread.detachNewThread { [self] in pump(from: upstream, to: client, ends) }
         }
     }
 
-    func thaw() {
-        watchdog.cancel()
-        for pid in pids { kill(pid, SIGCONT) }
+    private func pump(from source: Int32, to destination: Int32, _ ends: ProxiedPair) {
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { read(source, $0.baseAddress, $0.count) }
+            guard count > 0 else { break }
+            if frozen.withLock({ $0 }) { continue } // taken, never passed on
+            var sent = 0
+            while sent < count {
+                let written = buffer.withUnsafeBytes { write(destination, $0.baseAddress! + sent, count - sent) }
+                guard written > 0 else { ends.close(); return }
+                sent += written
+            }
+        }
+        ends.close()
     }
+}
+
+/// The two sockets of one proxied connection, closed together once.
+private final class ProxiedPair: Sendable {
+    let client: Int32, upstream: Int32
+    private let closed = Mutex(false)
+    init(client: Int32, upstream: Int32) { self.client = client; self.upstream = upstream }
+    func close() {
+        guard closed.withLock({ let was = $0; $0 = true; return !was }) else { return }
+        shutdown(client, Int32(SHUT_RDWR)); shutdown(upstream, Int32(SHUT_RDWR))
+        Glibc.close(client); Glibc.close(upstream)
+    }
+}
+
+struct FakeError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }
