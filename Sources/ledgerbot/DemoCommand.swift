@@ -57,7 +57,9 @@ struct DemoCommand: AsyncParsableCommand {
             let outcomes = try await runner.run(chosen)
             printer.heading("Summary")
             for outcome in outcomes {
-                printer.line("  \(outcome.scenario.padding(toLength: 22, withPad: " ", startingAt: 0)) \(outcome.policy.padding(toLength: 26, withPad: " ", startingAt: 0)) \(String(outcome.events).leftPad(5)) events \(String(outcome.decisions).leftPad(4)) decisions  replay \(outcome.replayIdentical ? "identical" : "DIFFERS")")
+                printer.line("  \(outcome.scenario.padding(toLength: 22, withPad: " ", startingAt: 0)) \(outcome.policy.padding(toLength: 26, withPad: " ", startingAt: 0)) \(String(outcome.events).leftPad(5)) events \(String(outcome.decisions).leftPad(4)) decisions  replay \(outcome.replayIdentical ? "identical" : "DIFFERS")"
+                             + (outcome.scriptFailures.isEmpty ? "" : "  \(outcome.scriptFailures.count) SCRIPT STEP(S) FAILED")
+                             + (outcome.decisions == 0 ? "  NO DECISION" : ""))
             }
             printer.line(String(format: "  %d scenario(s) in %.1f s. Ledgers in %@.", outcomes.count, (ContinuousClock.now - started).inSeconds, dataDirectory))
             printer.heading("The ledgers")
@@ -95,7 +97,7 @@ struct DemoCommand: AsyncParsableCommand {
                 printer.line("  \(bin) ledger verify --data \(first.data)                            # the hash chain, frame by frame")
                 printer.line("  \(bin) ledger export --data \(first.data) | head                     # the raw events as JSON Lines")
             }
-            if outcomes.contains(where: { !$0.replayIdentical }) { throw ExitCode(1) }
+            if outcomes.contains(where: { !$0.succeeded }) { throw ExitCode(1) }
         }
     }
 

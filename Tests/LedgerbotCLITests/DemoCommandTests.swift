@@ -29,6 +29,31 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: temp.path + "/demo/run-1/booking/ledger/LEDGER"))
     }
 
+    /// A step the bot gave no occasion for (here a policy whose greeting lost its topic buttons,
+    /// so the customer has nothing to click) is a failure: said on its line, in the summary and
+    /// in the exit status, though every decision still replays identically.
+    @Test func aScriptStepThatCannotBePlayedFailsTheDemo() async throws {
+        let temp = TemporaryDirectory()
+        let examples = fixturesDirectory().deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("examples")
+        let policies = temp.path + "/policies"
+        try FileManager.default.copyItem(atPath: examples.path, toPath: policies)
+        let file = policies + "/news-recommendations.yml"
+        let original = try String(contentsOfFile: file, encoding: .utf8)
+        let greeting = "  greet:\n    reply:\n      text: \"Hello{{#contact.first_name}} {{contact.first_name}}{{/contact.first_name}}! Which topic would you like to read about?\"\n      input_select:\n"
+        try #require(original.contains(greeting))
+        let changed = original.replacingOccurrences(of: greeting, with: "  greet:\n    reply:\n      text: \"Hello! Which topic?\"\n      unused_select:\n")
+            .replacingOccurrences(of: "      unused_select:\n        slot: topic\n        next: recommend\n        options:\n          - {title: Technology, value: technology}\n          - {title: Sports, value: sports}\n          - {title: Business, value: business}\n", with: "")
+        try changed.write(toFile: file, atomically: true, encoding: .utf8)
+        let binary = self.binary
+        let result = try await offPool {
+            try runProcess(binary, ["demo", "--scenario", "news-recommendations", "--policies", policies, "--data", temp.path + "/demo"])
+        }
+        #expect(result.status == 1, "\(result.stdout)\n\(result.stderr)")
+        #expect(result.stdout.contains("✗ the script expected the bot to have sent a input_select message"), "\(result.stdout)")
+        #expect(result.stdout.contains("replay identical  1 SCRIPT STEP(S) FAILED"), "\(result.stdout)")
+        #expect(result.stdout.contains("1 script step(s) could not be played"), "\(result.stdout)")
+    }
+
     @Test func anUnknownScenarioIsAUsageError() async throws {
         let binary = self.binary
         let result = try await offPool { try runProcess(binary, ["demo", "--scenario", "nope"]) }
