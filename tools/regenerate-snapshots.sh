@@ -5,19 +5,23 @@
 # and compares byte for byte: a change of behaviour means running this and reviewing the diff
 # in the commit.
 #
-#   tools/regenerate-snapshots.sh
+#   tools/regenerate-snapshots.sh                  records new ledgers with the demo, then the outputs
+#   tools/regenerate-snapshots.sh --outputs-only   keeps the ledgers, regenerates the outputs (a change
+#                                                  of how outputs read, reviewable line by line)
 set -euo pipefail
+outputs_only=false
+[ "${1:-}" = "--outputs-only" ] && outputs_only=true
 cd "$(dirname "$0")/.."
 tools/setup.sh
 swift build --product ledgerbot >&2
 bin="$(swift build --show-bin-path)/ledgerbot"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-"$bin" demo --data "$work/demo" --no-color > "$work/demo.txt"
+$outputs_only || "$bin" demo --data "$work/demo" --no-color > "$work/demo.txt"
 for scenario in support-triage ecommerce-orders news-recommendations booking; do
   out="snapshots/$scenario"
   mkdir -p "$out"
-  "$bin" ledger export --data "$work/demo/$scenario" --output "$out/ledger.jsonl"
+  $outputs_only || "$bin" ledger export --data "$work/demo/$scenario" --output "$out/ledger.jsonl"
   # The expected outputs come from the imported copy, exactly as the test will see it.
   "$bin" ledger import --data "$work/check-$scenario" --input "$out/ledger.jsonl" > /dev/null
   data="$work/check-$scenario"

@@ -43,7 +43,7 @@ public struct Timeline: Sendable {
         let found = try index.connection.query(
             "SELECT DISTINCT stream FROM events WHERE stream LIKE ?", [.text("%/\(conversation)")]) { $0.text(0) }
         let address = try choose(conversation: conversation, account: account, streams: found)
-        let seqs = try streams(of: address).flatMap { try index.seqs(inStream: $0) }.sorted()
+        let seqs = try streams(of: address, among: found).flatMap { try index.seqs(inStream: $0) }.sorted()
         guard let first = seqs.first, let last = seqs.last else { throw AuditError("conversation \(address.accountId)/\(conversation) is not in the ledger") }
         let wanted = Set(seqs)
         var events: [LedgerEvent] = []
@@ -61,9 +61,14 @@ public struct Timeline: Sendable {
         return Timeline(conversation: address, entries: builder.entries, state: builder.state)
     }
 
-    /// The streams holding a conversation's events: its own, and webhooks whose account was unknown.
-    public static func streams(of address: ConversationAddress) -> [String] {
-        ["\(address.accountId)/\(address.conversationId)", "?/\(address.conversationId)"]
+    /// The streams holding a conversation's events: its own, and webhooks whose account was
+    /// unknown — those only while no other account has a conversation with that id (`found`: the
+    /// streams ending in `/id`), as the projections decide: otherwise they may be another
+    /// account's, and would show its customer's messages here.
+    public static func streams(of address: ConversationAddress, among found: [String]) -> [String] {
+        let own = "\(address.accountId)/\(address.conversationId)"
+        let accounts = Set(found.filter { !$0.hasPrefix("?/") })
+        return accounts.subtracting([own]).isEmpty ? [own, "?/\(address.conversationId)"] : [own]
     }
 
     /// Picks the account of `conversation` among the streams that end in `/conversation`.
@@ -78,7 +83,8 @@ public struct Timeline: Sendable {
         } else if accounts.isEmpty {
             throw AuditError("conversation \(conversation) is not in the ledger")
         } else {
-            throw AuditError("conversation \(conversation) exists in accounts \(Set(accounts).sorted().map(String.init).joined(separator: ", ")); pass --account")
+            throw AuditError("conversation \(conversation) exists in accounts \(Set(accounts).sorted().map(String.init).joined(separator: ", ")); pass --account",
+                             isAmbiguous: true)
         }
         return ConversationAddress(accountId: chosen, conversationId: conversation)
     }
@@ -86,7 +92,12 @@ public struct Timeline: Sendable {
 
 public struct AuditError: Error, CustomStringConvertible {
     public var description: String
-    public init(_ description: String) { self.description = description }
+    /// The id exists in several accounts and none was named (not a missing conversation).
+    public var isAmbiguous = false
+    public init(_ description: String, isAmbiguous: Bool = false) {
+        self.description = description
+        self.isAmbiguous = isAmbiguous
+    }
 }
 
 /// Turns events into entries, folding the state alongside to see status changes.
@@ -163,7 +174,11 @@ struct TimelineBuilder {
         }
         var summary = "\"\(text)\""
         if let type = message.contentType, type != .text { summary += " [\(type.rawValue)]" }
-        if let source = message.sourceId, let origin = EffectSourceID.parse(source) { summary += " (echo of decision \(origin.decision))" }
+        // Only the bot's own messages echo a decision: a customer's `source_id` is the channel's
+        // (an email's Message-ID), and could be written to look like one.
+        if message.messageType == .outgoing, message.senderKind == .agentBot, let source = message.sourceId, let origin = EffectSourceID.parse(source) {
+            summary += " (echo of decision \(origin.decision))"
+        }
         entry(kind, summary, details)
     }
 

@@ -11,17 +11,17 @@ public enum TimelineRendering {
         out += "\n"
         for entry in timeline.entries {
             let seq = String(entry.seq).leftPadded(7)
-            out += "\(seq)  \(Timestamp.iso8601(micros: entry.time))  \(entry.kind.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)) \(entry.summary)\n"
-            if let raw = entry.raw { out += "         raw: \(raw)\n" }
+            out += "\(seq)  \(Timestamp.iso8601(micros: entry.time))  \(entry.kind.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)) \(printable(entry.summary))\n"
+            if let raw = entry.raw { out += "         raw: \(printable(raw))\n" }
             if entry.kind == .decision, let nlu = entry.details["explanation"]?["nlu"]?["ranking"]?.arrayValue, !nlu.isEmpty {
                 let ranking = nlu.compactMap { item -> String? in
                     guard let intent = item["intent"]?.stringValue, let confidence = item["confidence"]?.doubleValue else { return nil }
                     return "\(intent) \(String(format: "%.2f", confidence))"
                 }.joined(separator: ", ")
-                out += "                                        nlu: \(ranking)\n"
+                out += "                                        nlu: \(printable(ranking))\n"
             }
             if entry.kind == .decision, let steps = entry.details["explanation"]?["steps"]?.arrayValue, !steps.isEmpty {
-                out += "                                        why: " + steps.compactMap(\.stringValue).joined(separator: "; ") + "\n"
+                out += "                                        why: " + printable(steps.compactMap(\.stringValue).joined(separator: "; ")) + "\n"
             }
         }
         return out
@@ -37,7 +37,33 @@ public enum TimelineRendering {
                      + (state.handoffReason.map { "; last hand-off: \($0)" } ?? ""))
         lines.append("messages: \(state.counts.customer) from the customer, \(state.counts.bot) from bots, \(state.counts.humanAgent) from agents, \(state.counts.privateNotes) private notes"
                      + (state.slots.isEmpty ? "" : "; slots: " + state.slots.keys.sorted().map { "\($0)=\(state.slots[$0]!)" }.joined(separator: ", ")))
-        return lines
+        return lines.map(printable)
+    }
+
+    /// Text as it may reach a terminal, on one line: line breaks become `⏎`, and other control
+    /// characters and bidirectional overrides `\u{…}`. Customer text (a message, a contact's name)
+    /// can then neither forge a timeline line ("ok\n   4711 … decision …") nor move the cursor or
+    /// reorder what is shown. JSON and HTML escape in their own way.
+    static func printable(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: needsEscaping) else { return text }
+        var out = ""
+        for scalar in text.unicodeScalars {
+            if scalar == "\n" || scalar == "\r" {
+                out += "⏎"
+            } else if needsEscaping(scalar) {
+                out += "\\u{" + String(scalar.value, radix: 16) + "}"
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+
+    private static func needsEscaping(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0..<0x20, 0x7F..<0xA0, 0x202A...0x202E, 0x2066...0x2069, 0x200E, 0x200F, 0x061C: true
+        default: false
+        }
     }
 
     public static func json(_ timeline: Timeline) -> JSONValue {

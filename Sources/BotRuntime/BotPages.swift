@@ -21,12 +21,15 @@ struct BotPages: AdminPages {
         do {
             let timeline: Timeline
             if let shared = ledger as? PostgresLedger {
-                let address = try Timeline.choose(conversation: id, account: account, streams: try await shared.streams(endingWith: "/\(id)"))
-                timeline = Timeline.build(address: address, events: try await shared.events(inStreams: Timeline.streams(of: address)), includeRaw: true)
+                let found = try await shared.streams(endingWith: "/\(id)")
+                let address = try Timeline.choose(conversation: id, account: account, streams: found)
+                timeline = Timeline.build(address: address, events: try await shared.events(inStreams: Timeline.streams(of: address, among: found)), includeRaw: true)
             } else {
                 timeline = try Timeline.build(directory: directory, conversation: id, account: account, includeRaw: true)
             }
             return TimelineRendering.html(timeline, backLink: "/conversations")
+        } catch let error as AuditError where error.isAmbiguous {
+            throw AdminPagesAmbiguity(message: "conversation \(id) exists in several accounts; add ?account=N")
         } catch is AuditError {
             return nil
         }
@@ -34,7 +37,8 @@ struct BotPages: AdminPages {
 
     func summary(id: Int, account: Int?) async throws -> JSONValue? {
         let states = await projections.recentConversations(limit: .max).filter { $0.address.conversationId == id && (account == nil || $0.address.accountId == account) }
-        guard states.count == 1, let state = states.first else { return nil }
+        if states.count > 1 { throw AdminPagesAmbiguity(message: "conversation \(id) exists in accounts \(states.map { String($0.address.accountId) }.sorted().joined(separator: ", ")); add ?account=N") }
+        guard let state = states.first else { return nil }
         var history: [ConversationState] = []
         if let contact = state.contact?.id { history = await projections.conversations(ofContact: contact, account: state.address.accountId) }
         // Live: how long the customer has waited until now (the CLI measures to the last event, for repeatable output).

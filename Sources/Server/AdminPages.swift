@@ -17,6 +17,13 @@ public protocol AdminPages: Sendable {
     func summary(id: Int, account: Int?) async throws -> JSONValue?
 }
 
+/// Thrown by ``AdminPages`` when a conversation id exists in several accounts and the request
+/// named none: answered 400 with the message, not 404 ("not in the ledger" would be wrong).
+public struct AdminPagesAmbiguity: Error, Sendable {
+    public var message: String
+    public init(message: String) { self.message = message }
+}
+
 /// `LEDGERBOT_ADMIN_TOKEN`: required by every page with customer data. Compared in constant time.
 public struct AdminToken: Sendable {
     /// SHA-256 of the token: candidates are compared digest to digest, in constant time and at
@@ -105,7 +112,11 @@ struct AdminController: Sendable {
                           message: "This page shows customer data: send Authorization: Bearer <LEDGERBOT_ADMIN_TOKEN>, or open it with ?token=<LEDGERBOT_ADMIN_TOKEN>.",
                           json: json)
         }
-        return try await body(pages)
+        do {
+            return try await body(pages)
+        } catch let ambiguity as AdminPagesAmbiguity {
+            throw Refused(status: .badRequest, message: ambiguity.message, json: json)
+        }
     }
 
     /// An error answer: plain text for the pages, `{"error": …}` for the API.

@@ -47,6 +47,7 @@ struct ServerHarness {
         extraServices: (FileLedger) -> [any Service] = { _ in [] },
         ingestLedger: (FileLedger) -> any LedgerStore = { $0 },
         compactForm: WebhookCompactForm? = nil,
+        pages: (any AdminPages)? = nil,
         _ body: @Sendable (ServerHarness) async throws -> T
     ) async throws -> T {
         var configuration = configuration
@@ -60,7 +61,7 @@ struct ServerHarness {
         _ = try await ingest.restoreRecentDeliveries(head: report.headSeq, window: configuration.deduplicationWindow)
         let (portStream, portContinuation) = AsyncStream<Int>.makeStream()
         let app = buildApplication(configuration: configuration,
-                                   dependencies: ServerDependencies(ingest: ingest, ledger: ledger, registry: registry, logger: logger),
+                                   dependencies: ServerDependencies(ingest: ingest, ledger: ledger, registry: registry, logger: logger, pages: pages),
                                    services: [LedgerService(ledger: ledger)] + extraServices(ledger),
                                    onServerRunning: { portContinuation.yield($0) })
         let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
