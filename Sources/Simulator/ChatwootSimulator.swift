@@ -142,6 +142,9 @@ public final class ChatwootSimulator: Service, Sendable {
     public static var httpClientConfiguration: HTTPClient.Configuration {
         var configuration = HTTPClient.Configuration()
         configuration.connectionPool.retryConnectionEstablishment = false
+        // Chatwoot does not follow a redirect: a 3xx is a failed delivery (and AsyncHTTPClient
+        // would POST the body again to the new place on 307/308).
+        configuration.redirectConfiguration = .disallow
         return configuration
     }
 

@@ -117,6 +117,11 @@ struct ConversationEndpointsTests {
             let conversation = try await harness.chatwoot.conversation(ConversationAddress(accountId: 1, conversationId: id))
             #expect(conversation.status == .pending)
             #expect(conversation.contactId == visitor.contactId)
+            // Chatwoot's determine_conversation_status: with an active bot it is pending, whatever was asked.
+            let asked = try await harness.call(.POST, "/api/v1/accounts/1/conversations",
+                                               json: #"{"inbox_id":3,"contact_id":\#(visitor.contactId),"status":"open"}"#)
+            let askedId = try #require(asked.body?["id"]?.intValue)
+            #expect(try await harness.chatwoot.conversation(ConversationAddress(accountId: 1, conversationId: askedId)).status == .pending)
         }
     }
 }

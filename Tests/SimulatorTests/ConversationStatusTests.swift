@@ -134,6 +134,25 @@ struct ConversationStatusTests {
         }
     }
 
+    /// Chatwoot's csat_already_sent?: no survey when the conversation has one already, the bot's
+    /// own included — and none on a second resolve.
+    @Test func noSecondCSATSurvey() async throws {
+        var configuration = SimulatorConfiguration.testing
+        configuration.inboxes[0].csatSurveyEnabled = true
+        try await withHarness(configuration) { harness in
+            let botAsked = try await harness.chatwoot.startConversation(jane)
+            _ = try await harness.api.createMessage(.inputCSAT("Rate us"), in: botAsked)
+            try await harness.chatwoot.agentSetsStatus(.resolved, in: botAsked)
+            #expect(try await harness.chatwoot.transcript(of: botAsked).filter { $0.contentType == .inputCSAT }.count == 1)
+
+            let twice = try await harness.chatwoot.startConversation(jane)
+            try await harness.chatwoot.agentSetsStatus(.resolved, in: twice)
+            _ = try await harness.chatwoot.customerSays("one more thing", in: twice)
+            try await harness.chatwoot.agentSetsStatus(.resolved, in: twice)
+            #expect(try await harness.chatwoot.transcript(of: twice).filter { $0.contentType == .inputCSAT }.count == 1)
+        }
+    }
+
     @Test func invalidStatusIsAServerError() async throws {
         try await withHarness { harness in
             let address = try await harness.chatwoot.startConversation(jane)

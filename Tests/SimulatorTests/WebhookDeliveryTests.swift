@@ -107,6 +107,22 @@ struct WebhookDeliveryTests {
         }
     }
 
+    /// Chatwoot does not follow redirects: a 308 from the bot (a trailing-slash or https
+    /// redirect) is a failed delivery, sent once, and the conversation goes to a human.
+    @Test func aRedirectIsAFailedDeliveryNotFollowed() async throws {
+        try await withHarness { harness in
+            await harness.bot.answerNext("message_created", with: .status(308))
+            let address = try await harness.chatwoot.startConversation(jane)
+            try await harness.chatwoot.customerSays("Hi", in: address)
+            await harness.chatwoot.waitForDeliveries()
+            let delivery = try #require(harness.deliveries("message_created").first)
+            #expect(delivery.attempts.map(\.status) == [308])
+            #expect(delivery.outcome == .failed)
+            #expect(await harness.bot.events().filter { $0 == "message_created" }.count == 1, "the redirect was followed")
+            #expect(try await harness.chatwoot.conversation(address).status == .open)
+        }
+    }
+
     @Test func failureOfAConversationEventIsOnlyLogged() async throws {
         try await withHarness { harness in
             await harness.bot.answerNext("conversation_updated", with: .status(404))

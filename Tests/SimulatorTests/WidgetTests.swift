@@ -25,6 +25,10 @@ struct WidgetTests {
             #expect(message.senderKind == .agentBot)
             #expect(updates[0].payload["content_attributes"]?["submitted_values"] == [["title": "Return an item", "value": "return_item"]])
             #expect(updates[1].payload["content_attributes"]?["submitted_values"]?[0]?["value"] == "handoff")
+            // The answer touches the conversation (Rails' touch: true): its updated_at moves with
+            // each answer, as in the payloads recorded from Chatwoot.
+            let touched = updates.compactMap { $0.payload["conversation"]?["updated_at"]?.doubleValue }
+            #expect(touched.count == 2 && touched[1] > touched[0], "\(touched)")
             // No incoming message is created for a widget answer.
             #expect(try await harness.chatwoot.transcript(of: address).count { $0.messageType == .incoming } == 0)
 

@@ -52,8 +52,10 @@ extension SimulatorWorld {
         else {
             throw SimulatorError(.unknownContact, "There is no contact inbox \(contactInboxId)")
         }
+        // Chatwoot's determine_conversation_status: a blocked contact's conversation is resolved,
+        // and with an active bot it is pending whatever the request asked for.
         let status: ConversationStatus =
-            contact.blocked ? .resolved : requested ?? (inbox.botActive ? .pending : .open)
+            contact.blocked ? .resolved : inbox.botActive ? .pending : requested ?? .open
         let ids = allocateConversationIds(accountId: inbox.accountId)
         var additional: [String: JSONValue] = [:]
         if inbox.channel == SimulatedInbox.webWidgetChannel {
@@ -112,7 +114,10 @@ extension SimulatorWorld {
         if actor != .system {
             appendActivity(ActivityText.statusChanged(to: status.rawValue, by: name(of: actor)), to: id, now: now)
         }
-        if status == .resolved, let inboxId = conversations[id]?.inboxId, inboxes[inboxId]?.csatSurveyEnabled == true {
+        // Chatwoot's CsatSurveyService#csat_already_sent?: one survey per conversation, and none
+        // when one was posted already (by the bot, too).
+        if status == .resolved, let inboxId = conversations[id]?.inboxId, inboxes[inboxId]?.csatSurveyEnabled == true,
+           !transcript(ofConversation: id).contains(where: { $0.contentType == .inputCSAT }) {
             let survey = appendMessage(
                 MessageDraft(
                     messageType: .template,

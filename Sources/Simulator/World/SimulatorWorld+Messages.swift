@@ -3,8 +3,8 @@ import Foundation
 
 // Messages and their side effects (docs/chatwoot-protocol.md §2.2, §6, §7.2, §8).
 extension SimulatorWorld {
-    /// Stores a message and bumps `last_activity_at`. Sends nothing: callers emit events in
-    /// Chatwoot's order.
+    /// Stores a message and bumps `last_activity_at` and the conversation's `updated_at` (Rails'
+    /// `belongs_to :conversation, touch: true`). Sends nothing: callers emit events in Chatwoot's order.
     @discardableResult
     mutating func appendMessage(_ draft: MessageDraft, to conversationId: Int, now: Date) -> SimulatedMessage {
         let conversation = conversations[conversationId]
@@ -27,6 +27,7 @@ extension SimulatorWorld {
         )
         messages[message.id] = message
         messageIds[conversationId, default: []].append(message.id)
+        conversations[conversationId]?.updatedAt = now
         if draft.messageType != .activity {
             conversations[conversationId]?.lastActivityAt = now
         }
@@ -108,6 +109,9 @@ extension SimulatorWorld {
         change(&message.contentAttributes)
         message.updatedAt = now
         messages[id] = message
+        // Touched by the message's save, as on create: a widget answer's payload carries its time
+        // in `conversation.updated_at` too (the fixtures recorded from Chatwoot show it).
+        conversations[message.conversationId]?.updatedAt = now
         emitMessageEvent(WebhookEvent.Name.messageUpdated, messageId: id)
     }
 

@@ -23,7 +23,10 @@ enum TestBot {
             )
             let answer = await inbox.receive(webhook)
             if let delay = answer.delay { try await Task.sleep(for: delay) }
-            return Response(status: HTTPResponse.Status(code: answer.status))
+            var headers = HTTPFields()
+            // A redirect back to where it came from: followed, the same event would arrive again.
+            if (300..<400).contains(answer.status) { headers[.location] = request.uri.path }
+            return Response(status: HTTPResponse.Status(code: answer.status), headers: headers)
         }
         let app = Application(
             responder: responder,
