@@ -40,17 +40,31 @@ public struct Timeline: Sendable {
     /// - Throws: ledger errors; ``AuditError`` when the conversation is not in the ledger.
     public static func build(directory: LedgerDirectory, conversation: Int, account: Int? = nil, includeRaw: Bool = false) throws -> Timeline {
         let index = try LedgerIndex(path: directory.indexPath, ledgerID: directory.readManifest(), readOnly: true)
-        let found = try index.connection.query(
-            "SELECT DISTINCT stream FROM events WHERE stream LIKE ?", [.text("%/\(conversation)")]) { $0.text(0) }
-        let address = try choose(conversation: conversation, account: account, streams: found)
-        let seqs = try streams(of: address, among: found).flatMap { try index.seqs(inStream: $0) }.sorted()
-        guard let first = seqs.first, let last = seqs.last else { throw AuditError("conversation \(address.accountId)/\(conversation) is not in the ledger") }
-        let wanted = Set(seqs)
-        var events: [LedgerEvent] = []
-        let cursor = try LedgerCursor(directory: directory, from: first, through: last)
-        while let event = try cursor.next(), event.seq <= last {
-            if wanted.contains(event.seq) { events.append(event) }
+        let suffix = "/\(conversation)"
+        // Events durable in the ledger but not indexed yet — a crash between the two, or an index
+        // that stopped after repeated failures — are read from the ledger itself: an audit right
+        // after a crash must not miss the newest events.
+        let indexedThrough = try index.lastFrame()?.lastSeq ?? 0
+        var unindexed: [LedgerEvent] = []
+        let tail = try LedgerCursor(directory: directory, from: indexedThrough + 1)
+        while let event = try tail.next() {
+            if event.stream.hasSuffix(suffix) { unindexed.append(event) }
         }
+        let found = Array(Set(try index.connection.query(
+            "SELECT DISTINCT stream FROM events WHERE stream LIKE ?", [.text("%\(suffix)")]) { $0.text(0) } + unindexed.map(\.stream))).sorted()
+        let address = try choose(conversation: conversation, account: account, streams: found)
+        let wantedStreams = Set(streams(of: address, among: found))
+        let seqs = try wantedStreams.flatMap { try index.seqs(inStream: $0) }.sorted()
+        var events: [LedgerEvent] = []
+        if let first = seqs.first, let last = seqs.last {
+            let wanted = Set(seqs)
+            let cursor = try LedgerCursor(directory: directory, from: first, through: last)
+            while let event = try cursor.next(), event.seq <= last {
+                if wanted.contains(event.seq) { events.append(event) }
+            }
+        }
+        events += unindexed.filter { wantedStreams.contains($0.stream) && $0.seq > (seqs.last ?? 0) }
+        guard !events.isEmpty else { throw AuditError("conversation \(address.accountId)/\(conversation) is not in the ledger") }
         return build(address: address, events: events, includeRaw: includeRaw)
     }
 

@@ -76,4 +76,32 @@ import Testing
             #expect(try await server.get("/conversations/5?account=2&token=t0ken-admin").status == 200)
         }
     }
+
+    /// Events durable in the ledger but not indexed yet (a crash between the two) are in the
+    /// audit too — also a conversation the index has not seen at all.
+    @Test func eventsNotIndexedYetAreReadFromTheLedger() async throws {
+        let temp = TemporaryDirectory()
+        let directory = temp.ledgerDirectory
+        let (ledger, _) = try FileLedger.open(directory: directory)
+        for (index, text) in ["first", "second", "third"].enumerated() {
+            let event = try webhook("webhook-message_created-incoming.json", seq: Seq(index + 1)) { $0["content"] = text; $0["id"] = 9100 + index }
+            _ = try await ledger.append([EventDraft(stream: "1/128", type: event.type, time: event.time, causation: nil, body: event.body, meta: [])])
+        }
+        let other = try webhook("webhook-message_created-incoming.json", seq: 4) { body in
+            body["content"] = "new conversation"
+            var conversation = body["conversation"] as? [String: Any] ?? [:]
+            conversation["id"] = 129
+            body["conversation"] = conversation
+        }
+        _ = try await ledger.append([EventDraft(stream: "1/129", type: other.type, time: other.time, causation: nil, body: other.body, meta: [])])
+        await ledger.close()
+        // As after a crash between syncing frames and indexing them: the index ends at seq 1.
+        let index = try LedgerIndex(path: directory.indexPath, ledgerID: directory.readManifest())
+        try index.connection.execute("DELETE FROM events WHERE seq > 1")
+        try index.connection.execute("DELETE FROM frames WHERE last_seq > 1")
+        let texts = try Timeline.build(directory: directory, conversation: 128).entries.filter { $0.kind == .customer }.map(\.summary)
+        #expect(texts == ["\"first\"", "\"second\"", "\"third\""])
+        let unseen = try Timeline.build(directory: directory, conversation: 129).entries.filter { $0.kind == .customer }.map(\.summary)
+        #expect(unseen == ["\"new conversation\""])
+    }
 }
