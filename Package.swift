@@ -251,7 +251,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ProjectionsTests",
-            dependencies: ["Projections", "Ledger", "SQLite", "Domain", "Chatwoot", "JSONScan", "LedgerbotTesting"]
+            dependencies: ["Projections", "Ledger", "SQLite", "Domain", "Chatwoot", "JSONScan", "LedgerbotTesting", "Audit"]
         ),
         .testTarget(
             name: "ServerTests",

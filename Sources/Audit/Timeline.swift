@@ -151,6 +151,17 @@ struct TimelineBuilder {
         default:
             entry(.event, event.type)
         }
+        // A later payload can correct the last change: who made it (a customer's message that
+        // reopened the conversation, seen after the status event) or when. The line already
+        // written for it says so too, as the projections and the summary do.
+        if after.status == before?.status, let corrected = after.transitions.last, let previous = before?.transitions.last,
+           corrected.seq == previous.seq, corrected.cause != previous.cause || corrected.at != previous.at,
+           let line = entries.lastIndex(where: { $0.kind == .status && $0.seq == corrected.seq }) {
+            let cause = corrected.cause.map(Self.describe) ?? "first seen"
+            entries[line].time = corrected.at
+            entries[line].summary = "\(corrected.from?.rawValue ?? "—") → \(corrected.to.rawValue) (\(cause))"
+            entries[line].details["cause"] = .string(cause)
+        }
         if after.status != before?.status, let status = after.status {
             let cause = after.statusCause.map(Self.describe) ?? "first seen"
             let from = before?.status?.rawValue ?? "—"
