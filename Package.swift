@@ -189,7 +189,7 @@ let package = Package(
             path: "tools/replay-bench"
         ),
         // Shared test helpers (temporary directories, child processes, fixtures), like HummingbirdTesting.
-        .target(name: "LedgerbotTesting", path: "Sources/LedgerbotTesting"),
+        .target(name: "LedgerbotTesting", dependencies: ["Ledger"], path: "Sources/LedgerbotTesting"),
         // A fresh database per test on the throwaway PostgreSQL cluster tools/test.sh starts.
         .target(
             name: "PostgresLedgerTesting",

@@ -25,7 +25,10 @@ struct BotPages: AdminPages {
                 let address = try Timeline.choose(conversation: id, account: account, streams: found)
                 timeline = Timeline.build(address: address, events: try await shared.events(inStreams: Timeline.streams(of: address, among: found)), includeRaw: true)
             } else {
-                timeline = try Timeline.build(directory: directory, conversation: id, account: account, includeRaw: true)
+                // Reads the index and a stretch of the ledger: on a thread of its own, so a page
+                // view never holds the cooperative pool that handles webhooks.
+                let directory = directory
+                timeline = try await onOwnThread { try Timeline.build(directory: directory, conversation: id, account: account, includeRaw: true) }
             }
             return TimelineRendering.html(timeline, backLink: "/conversations")
         } catch let error as AuditError where error.isAmbiguous {

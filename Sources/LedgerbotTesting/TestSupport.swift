@@ -1,4 +1,5 @@
 import Foundation
+import Ledger
 
 /// A unique temporary directory, removed when the value is dropped.
 public final class TemporaryDirectory: @unchecked Sendable {
@@ -58,17 +59,9 @@ public func runProcess(_ executable: URL, _ arguments: [String], stdin: Data? = 
 }
 
 /// Runs blocking or CPU-heavy work (child processes, pipes, training every example policy) on a
-/// thread of its own, off Swift's cooperative pool.
-///
-/// Why a thread and not `DispatchQueue.global()`: on Linux both share one pool as wide as the
-/// machine has cores (two here), so a test holding it for seconds starved the HTTP servers and
-/// clients of every test running beside it, whose deadlines then fired.
+/// thread of its own, off Swift's cooperative pool (``Ledger/onOwnThread(_:)``).
 public func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        let thread = Thread { continuation.resume(with: Result { try body() }) }
-        thread.stackSize = 8 << 20
-        thread.start()
-    }
+    try await onOwnThread(body)
 }
 
 /// A value shared between threads under a lock.
