@@ -1,5 +1,7 @@
+import AsyncHTTPClient
 import Chatwoot
 import Foundation
+import LedgerbotTesting
 import Simulator
 import Testing
 
@@ -121,6 +123,27 @@ struct WebhookDeliveryTests {
             #expect(await harness.bot.events().filter { $0 == "message_created" }.count == 1, "the redirect was followed")
             #expect(try await harness.chatwoot.conversation(address).status == .open)
         }
+    }
+
+    /// A delivery cut off because the simulator stops is not the bot's failure: the conversation
+    /// is not opened "due to an error with the agent bot".
+    @Test func aDeliveryCutOffByShutdownIsNotABotFailure() async throws {
+        let kept = LockedBox<(ChatwootSimulator, ConversationAddress)?>(nil)
+        try await TestBot.run { botURL, inbox in
+            await inbox.answerNext("message_created", with: BotAnswer(status: 200, delay: .seconds(3)))
+            let httpClient = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: ChatwootSimulator.httpClientConfiguration)
+            try await ChatwootSimulator.withRunning(configuration: .testing, httpClient: httpClient) { chatwoot in
+                await chatwoot.connectBot(url: botURL)
+                let address = try await chatwoot.startConversation(jane)
+                try await chatwoot.customerSays("Hi", in: address)
+                for _ in 0..<100 where await inbox.events().contains("message_created") == false { try await Task.sleep(for: .milliseconds(20)) }
+                kept.value = (chatwoot, address)
+            }
+            try await httpClient.shutdown()
+        }
+        let (chatwoot, address) = try #require(kept.value)
+        #expect(try await chatwoot.conversation(address).status == .pending)
+        #expect(try await !chatwoot.transcript(of: address).contains { $0.content?.contains("due to an error with the agent bot") == true })
     }
 
     @Test func failureOfAConversationEventIsOnlyLogged() async throws {

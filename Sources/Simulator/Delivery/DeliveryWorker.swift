@@ -42,6 +42,12 @@ struct DeliveryWorker: Sendable {
         while true {
             let attempt = await post(job, number: number)
             queue.record(attempt, ofDelivery: job.sequence)
+            // Cut off by the simulator stopping: not the bot's failure, so no failure handling
+            // (which would open the conversation and queue events nobody delivers).
+            if Task.isCancelled, attempt.status == nil {
+                queue.finish(job.sequence, outcome: .failed)
+                return
+            }
             if let status = attempt.status, (200...299).contains(status) {
                 logger.debug("Webhook delivered", metadata: ["http.status": "\(status)"])
                 queue.finish(job.sequence, outcome: .delivered)
