@@ -77,8 +77,10 @@ public struct Timeline: Sendable {
 
     /// The streams holding a conversation's events: its own, and webhooks whose account was
     /// unknown — those only while no other account has a conversation with that id (`found`: the
-    /// streams ending in `/id`), as the projections decide: otherwise they may be another
-    /// account's, and would show its customer's messages here.
+    /// streams ending in `/id` now): otherwise they may be another account's, and would show its
+    /// customer's messages here. The projections decide when each webhook is folded, so one
+    /// folded while the id was in one account only, before another account had it, is in the
+    /// projected state but not in this timeline.
     public static func streams(of address: ConversationAddress, among found: [String]) -> [String] {
         let own = "\(address.accountId)/\(address.conversationId)"
         let accounts = Set(found.filter { !$0.hasPrefix("?/") })

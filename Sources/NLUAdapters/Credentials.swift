@@ -99,6 +99,11 @@ public enum Credentials {
             throw CredentialsError("The profile \(profile) in \(path) has no aws_access_key_id and aws_secret_access_key")
         }
         let token = values["aws_session_token"].flatMap { $0.isEmpty ? nil : Secret($0) }
+        // Temporary credentials (ASIA…) need their token: without it, the file is being written
+        // (the token is its last, longest line) and signing would fail as a 403.
+        guard token != nil || !accessKey.hasPrefix("ASIA") else {
+            throw CredentialsError("The profile \(profile) in \(path) has temporary credentials (ASIA…) without aws_session_token; a refresher should write a new file and rename it over the old one")
+        }
         return AWSCredentials(accessKeyId: accessKey, secretAccessKey: Secret(secretKey), sessionToken: token)
     }
 

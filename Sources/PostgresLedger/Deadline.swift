@@ -23,8 +23,14 @@ final class DeadlineConnections: Sendable {
         }
     }
 
+    /// The work is done with `connection` (handed back to the pool, where another may take it):
+    /// the deadline no longer closes it.
+    func release(_ connection: PostgresConnection) {
+        state.withLock { state in state.connections.removeAll { $0 === connection } }
+    }
+
     /// Marks the deadline passed and closes every connection in use.
-    fileprivate func expire() async {
+    func expire() async {
         let connections = state.withLock { state in
             state.expired = true
             return state.connections
@@ -59,7 +65,9 @@ func withDeadline<T: Sendable>(_ duration: Duration, _ what: String, late: @esca
             })
         }
     } onCancel: {
-        race.finish(.failure(CancellationError()))
+        // The body is bounded by the caller's cancellation too: its queries end only when their
+        // connection closes.
+        if race.finish(.failure(CancellationError())) { Task { await connections.expire() } }
     }
 }
 
@@ -113,6 +121,7 @@ extension PostgresClient {
                                       _ body: (PostgresConnection) async throws -> T) async throws -> T {
         try await withConnection { connection in
             try await deadline.use(connection)
+            defer { deadline.release(connection) }
             return try await connection.withTransaction(logger: logger) { try await body($0) }
         }
     }
@@ -121,6 +130,7 @@ extension PostgresClient {
     func withConnection<T: Sendable>(within deadline: DeadlineConnections, _ body: (PostgresConnection) async throws -> T) async throws -> T {
         try await withConnection { connection in
             try await deadline.use(connection)
+            defer { deadline.release(connection) }
             return try await body(connection)
         }
     }

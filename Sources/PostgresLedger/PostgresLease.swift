@@ -56,9 +56,14 @@ public final class PostgresLease: @unchecked Sendable {
             }
             var acquired: (Bool, Int32)?
             do {
-                for try await row in try await connection.query("SELECT pg_try_advisory_lock(\(key)), pg_backend_pid()", logger: logger)
-                    .decode((Bool, Int32).self) {
-                    acquired = row
+                acquired = try await withDeadline(.seconds(10), "asking for the \(name) lease") { deadline in
+                    try await deadline.use(connection)
+                    var answer: (Bool, Int32)?
+                    for try await row in try await connection.query("SELECT pg_try_advisory_lock(\(key)), pg_backend_pid()", logger: logger)
+                        .decode((Bool, Int32).self) {
+                        answer = row
+                    }
+                    return answer
                 }
             } catch {
                 logger.warning("advisory lock query failed; retrying", metadata: ["error": "\(describe(error))"])

@@ -248,6 +248,19 @@ public struct ConversationSummary: Sendable {
             return recorded
         }
 
+        /// A conversation status as the note names it.
+        public func status(_ status: ConversationStatus?) -> String {
+            guard let status else { return "?" }
+            guard portuguese else { return status.rawValue }
+            return switch status {
+            case .open: "aberta"
+            case .pending: "pendente"
+            case .resolved: "resolvida"
+            case .snoozed: "adiada"
+            default: status.rawValue
+            }
+        }
+
         func outcome(of state: ConversationState) -> String {
             switch state.status {
             case .resolved?: state.transitions.contains { $0.to == .open } ? (portuguese ? "resolvida por um atendente" : "resolved by an agent")

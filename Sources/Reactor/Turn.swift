@@ -690,7 +690,7 @@ struct Turn {
         update.noted.append(key)
         countMonitorNote()
         let list = unresolved.map { earlier in
-            "#\(earlier.conversationId) (\(earlier.status?.rawValue ?? "?")" + (earlier.lastIntent.map { ", \($0)" } ?? "")
+            "#\(earlier.conversationId) (\(wording.status(earlier.status))" + (earlier.lastIntent.map { ", \($0)" } ?? "")
                 + (earlier.handoffReason.map { ", \(wording.handoffInline): \(wording.reason($0))" } ?? "") + ")"
         }.joined(separator: "; ")
         note(rule.note, extra: ["count": .int(unresolved.count), "list": .string(list)])

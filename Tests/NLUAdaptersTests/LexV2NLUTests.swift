@@ -231,13 +231,16 @@ struct LexV2NLUTests {
             #expect(await lex.understand(Self.text, session: "s", messageId: nil).result != nil)
             try write("AKIASECOND", token: "token-two")
             #expect(await lex.understand(Self.text, session: "s", messageId: nil).result != nil)
-            try "".write(toFile: file, atomically: true, encoding: .utf8)   // a refresher emptying it first
+            // A refresher emptying it first, then writing it in place, its token line not yet there.
+            try "".write(toFile: file, atomically: true, encoding: .utf8)
+            #expect(await lex.understand(Self.text, session: "s", messageId: nil).result != nil)
+            try "[bot]\naws_access_key_id = ASIATHIRD\naws_secret_access_key = s\n".write(toFile: file, atomically: true, encoding: .utf8)
             #expect(await lex.understand(Self.text, session: "s", messageId: nil).result != nil)
             let requests = await log.requests
-            #expect(requests.count == 3)
+            #expect(requests.count == 4)
             let credentials = requests.map { $0.header("Authorization")?.split(separator: "=").dropFirst().first?.split(separator: "/").first.map(String.init) }
-            #expect(credentials == ["AKIAFIRST", "AKIASECOND", "AKIASECOND"])
-            #expect(requests.map { $0.header("X-Amz-Security-Token") } == ["token-one", "token-two", "token-two"])
+            #expect(credentials == ["AKIAFIRST", "AKIASECOND", "AKIASECOND", "AKIASECOND"])
+            #expect(requests.map { $0.header("X-Amz-Security-Token") } == ["token-one", "token-two", "token-two", "token-two"])
             // Each signature is the one of the credentials named.
             let second = AWSCredentials(accessKeyId: "AKIASECOND", secretAccessKey: Secret("secret-of-AKIASECOND"), sessionToken: Secret("token-two"))
             let request = requests[1]
@@ -257,7 +260,7 @@ struct LexV2NLUTests {
             }
             #expect(failure.kind == .unauthorized && !failure.retryable)
             #expect(failure.message.contains(file) && failure.message.contains("profile bot"), "\(failure.message)")
-            #expect(await log.requests.count == 3)
+            #expect(await log.requests.count == 4)
         }
     }
 
