@@ -39,6 +39,9 @@ public enum LedgerImport {
                 if line.isEmpty { return }
                 let event: LedgerEvent
                 do { event = try JSONLines.decode(line) } catch let error as JSONLines.LineError { throw LineError(line: reader.lineNumber, reason: error.reason) }
+                // The storage limits too (meta, stream, type sizes): checked here, a line that
+                // breaks them cannot fail the append after earlier batches were stored.
+                do { try event.draft.validate() } catch let error as LedgerError { throw LineError(line: reader.lineNumber, reason: error.message) }
                 if let last = seqs.last, event.seq <= last {
                     throw LineError(line: reader.lineNumber, reason: "seq \(event.seq) does not follow seq \(last)")
                 }
@@ -72,6 +75,12 @@ public enum LedgerImport {
         func flush() async throws {
             guard !batch.isEmpty else { return }
             let range = try await ledger.append(batch)
+            // Causations were mapped for seqs that follow one another from the head: another
+            // writer appending meanwhile (a `serve` on the same PostgreSQL ledger) would make
+            // them point at the wrong events. Stop, saying how far the import got.
+            guard range.lowerBound == last + 1 else {
+                throw LedgerError(.locked, "another writer appended to the ledger during the import (expected seq \(last + 1), got \(range.lowerBound)); \(appended) events were imported before it, up to seq \(last), and the batch stored as seq \(range.lowerBound) … \(range.upperBound) may name wrong causations; stop the other writer (serve) and import the rest")
+            }
             first = first ?? range.lowerBound
             last = range.upperBound
             appended += batch.count

@@ -64,6 +64,7 @@ struct ReplayCommand: AsyncParsableCommand {
             throw ValidationError("--since (\(since)) is after --until (\(until)): no input could match")
         }
         if let threads, !(1...2).contains(threads) { throw ValidationError("--threads must be 1 or 2 (a second thread reads ahead; the fold and the reactor run in ledger order on one)") }
+        if limit < 0 { throw ValidationError("--limit must be 0 or more (changed decisions shown per conversation)") }
         if let residentConversations, residentConversations < 0 { throw ValidationError("--resident-conversations must be 0 (all in memory) or more") }
         if let html {
             // Checked before the replay, which may take minutes, not after it.

@@ -82,6 +82,21 @@ import Testing
         #expect(tail == lines.split(separator: "\n").suffix(3).joined(separator: "\n") + "\n")
     }
 
+    /// A line over the storage limits (meta over 64 KiB) is found by the checking pass, so the
+    /// import stops before anything is stored, naming the line.
+    @Test func aLineOverTheStorageLimitsImportsNothing() async throws {
+        let temp = TemporaryDirectory()
+        // After more than one batch (1 MiB) of good lines: without the check, those were stored.
+        let event = LedgerEvent(seq: 601, stream: "1/128", type: "webhook.received", time: 1_778_663_742_000_601, causation: nil,
+                                body: Array("{}".utf8), meta: Array(("{\"pad\":\"" + String(repeating: "x", count: 70_000) + "\"}").utf8))
+        let lines = try sampleLines(600) + String(decoding: JSONLines.encode(event), as: UTF8.self) + "\n"
+        let result = try await ledgerbot("ledger", "import", "--data", temp.path + "/data", stdin: Data(lines.utf8))
+        #expect(result.status != 0 && result.stderr.contains("line 601"), "\(result.stderr)")
+        let stats = try await ledgerbot("ledger", "stats", "--data", temp.path + "/data", "--format", "json")
+        let events = (try? JSONSerialization.jsonObject(with: Data(stats.stdout.utf8)) as? [String: Any])?["events"] as? Int
+        #expect(events == nil || events == 0, "\(stats.stdout)\(stats.stderr)")
+    }
+
     @Test func statsAndVerifyReportTheLedgerInTextAndJSON() async throws {
         let temp = TemporaryDirectory()
         _ = try await ledgerbot("ledger", "import", "--data", temp.path + "/data", stdin: Data(try sampleLines(20).utf8))
@@ -249,6 +264,8 @@ import Testing
         let temp = TemporaryDirectory()
         let data = temp.path + "/data"
         #expect(try await ledgerbot("ledger", "import", "--data", data, stdin: Data(try sampleLines(12).utf8)).status == 0)
+        let negative = try await ledgerbot("replay", "--data", data, "--limit=-1")
+        #expect(negative.status == 64 && negative.stderr.contains("--limit must be 0 or more"), "\(negative.stderr)")
         let inverted = try await ledgerbot("replay", "--data", data, "--since", "2030-01-01T00:00:00Z", "--until", "2020-01-01T00:00:00Z")
         #expect(inverted.status == 64 && inverted.stderr.contains("is after --until"), "\(inverted.stderr)")
         let export = try await ledgerbot("ledger", "export", "--data", data, "--from", "20", "--through", "10")
