@@ -44,11 +44,18 @@ enum LedgerTarget: CustomStringConvertible {
         case .directory(let directory):
             let cursor = try LedgerCursor(directory: directory, from: from, through: through)
             var batch: [LedgerEvent] = []
+            var last = from > 0 ? from - 1 : 0
             while let event = try cursor.next() {
                 batch.append(event)
+                last = event.seq
                 if batch.count == 2048 { try await body(batch); batch.removeAll(keepingCapacity: true) }
             }
             if !batch.isEmpty { try await body(batch) }
+            // A damaged last frame reads like a torn write; the index knows whether it was
+            // acknowledged. `verify` reports it, and a copy or export must not end short quietly.
+            if through == .max, let damage = LedgerInspection.acknowledgedDamage(directory: directory, torn: cursor.tornTail, readHead: last) {
+                throw damage
+            }
         case .postgres(let location):
             try await withPostgresLedger(location) { ledger in
                 let tail = try ledger.tail(from: from)

@@ -240,6 +240,11 @@ import Testing
         #expect(try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int == size - 10, "nothing truncated")
         #expect(FileManager.default.fileExists(atPath: directory.indexPath), "the index, the witness, is kept")
         #expect(try await ledgerbot("ledger", "verify", "--data", data).status == 1, "still reported, run after run")
+        // Export and copy do not end short quietly: they fail as verify reports.
+        let export = try await ledgerbot("ledger", "export", "--data", data)
+        #expect(export.status == 2 && export.stderr.contains("index shows it was acknowledged"), "\(export.stderr)")
+        let copy = try await ledgerbot("ledger", "copy", "--from", data, "--to", temp.path + "/copy")
+        #expect(copy.status == 2 && copy.stderr.contains("index shows it was acknowledged"), "\(copy.stderr)")
 
         // repair moves the acknowledged bytes aside (it used to truncate them away), under a name
         // no earlier repair's file has.
