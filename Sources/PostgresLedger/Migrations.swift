@@ -62,6 +62,24 @@ enum Migrations {
     /// Key of the advisory lock taken while migrating (any constant unlikely to collide).
     static let lockKey: Int64 = 0x4C42_4D49_4752_0001
 
+    /// Checks, changing nothing, that the database holds a ledger schema this build can read.
+    static func check(_ client: PostgresClient, at location: PostgresLocation, logger: Logger) async throws {
+        var exists = false
+        for try await found in try await client.query("SELECT to_regclass('ledgerbot_schema') IS NOT NULL", logger: logger).decode(Bool.self) {
+            exists = found
+        }
+        guard exists else {
+            throw LedgerError(.notFound, "no Ledgerbot ledger in the database at \(location) (no ledgerbot_schema table): check the database name in the URL")
+        }
+        var current = 0
+        for try await version in try await client.query("SELECT coalesce(max(version), 0) FROM ledgerbot_schema", logger: logger).decode(Int.self) {
+            current = version
+        }
+        guard current <= latest else {
+            throw LedgerError(.foreign, "the database's ledger schema is version \(current); this build knows up to \(latest): upgrade Ledgerbot")
+        }
+    }
+
     /// Applies the missing migrations and returns their versions.
     static func apply(_ client: PostgresClient, logger: Logger) async throws -> [Int] {
         try await client.withTransaction(logger: logger) { connection in

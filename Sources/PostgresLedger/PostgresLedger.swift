@@ -23,6 +23,11 @@ public struct PostgresLedgerConfiguration: Sendable {
     /// Whether it committed after all is then unknown: a retried delivery may be stored twice,
     /// and the reactor ignores the second copy of a message.
     public var appendTimeout: Duration = .seconds(3)
+    /// Opens an existing ledger only, changing nothing: no migration, no ledger row created
+    /// (`verify`, `stats`, `export`, `replay`, `copy --from`). A database without a ledger is
+    /// ``LedgerError/Kind/notFound`` — a mistyped database name used to "verify" as an intact,
+    /// empty ledger, and a newer CLI upgraded the schema under older `serve` instances.
+    public var readOnly = false
 
     public init() {}
 }
@@ -101,8 +106,14 @@ public final class PostgresLedger: LedgerStore, @unchecked Sendable {
                                     backgroundLogger: Logger(label: "ledgerbot.postgres.pool", factory: { _ in SwiftLogNoOpLogHandler() }))
         let runTask = Task { await client.run() }
         do {
-            _ = try await Migrations.apply(client, logger: logger)
-            let (id, head) = try await loadOrCreateHead(client, logger: logger)
+            let (id, head): ([UInt8], Seq)
+            if configuration.readOnly {
+                try await Migrations.check(client, at: location, logger: logger)
+                (id, head) = try await loadHead(client, at: location, logger: logger)
+            } else {
+                _ = try await Migrations.apply(client, logger: logger)
+                (id, head) = try await loadOrCreateHead(client, logger: logger)
+            }
             var isolation = "read committed"
             for try await level in try await client.query("SELECT current_setting('default_transaction_isolation')", logger: logger).decode(String.self) {
                 isolation = level
@@ -128,6 +139,14 @@ public final class PostgresLedger: LedgerStore, @unchecked Sendable {
             return (Array(id.readableBytesView), Seq(head))
         }
         throw LedgerError(.corrupted, "the ledgerbot_ledger row is missing")
+    }
+
+    private static func loadHead(_ client: PostgresClient, at location: PostgresLocation, logger: Logger) async throws -> ([UInt8], Seq) {
+        for try await (id, head) in try await client.query("SELECT ledger_id, head_seq FROM ledgerbot_ledger WHERE id = 1", logger: logger)
+            .decode((ByteBuffer, Int64).self) {
+            return (Array(id.readableBytesView), Seq(head))
+        }
+        throw LedgerError(.notFound, "the database at \(location) has Ledgerbot's tables but no ledger yet (nothing was ever appended)")
     }
 
     private init(location: PostgresLocation, client: PostgresClient, runTask: Task<Void, Never>, ledgerID: [UInt8], head: Seq,

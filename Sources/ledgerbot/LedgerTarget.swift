@@ -71,8 +71,11 @@ enum LedgerTarget: CustomStringConvertible {
 }
 
 /// Opens the PostgreSQL ledger for `body` and closes it afterwards, also when `body` throws.
+/// Read-only: nothing in the database is changed (see ``PostgresLedgerConfiguration/readOnly``).
 func withPostgresLedger<T>(_ location: PostgresLocation, _ body: (PostgresLedger) async throws -> T) async throws -> T {
-    let ledger = try await PostgresLedger.open(location)
+    var configuration = PostgresLedgerConfiguration()
+    configuration.readOnly = true
+    let ledger = try await PostgresLedger.open(location, configuration: configuration)
     do {
         let result = try await body(ledger)
         await ledger.close()

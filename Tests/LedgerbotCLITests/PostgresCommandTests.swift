@@ -83,4 +83,20 @@ import Testing
         let both = try await ledgerbot(["ledger", "verify", "--data", "/tmp/a", "--ledger", url])
         #expect(both.status == 64)
     }
+
+    @Test("the read-only commands change nothing: a database without a ledger (a mistyped name) is an error, not an intact empty ledger")
+    func readOnlyCommandsChangeNothing() async throws {
+        guard let empty = try await TestPostgres.databaseIfAvailable() else { return }
+        defer { Task { await TestPostgres.dropDatabase(empty) } }
+        for command in [["ledger", "verify"], ["ledger", "stats"], ["ledger", "export"], ["replay"]] {
+            let result = try await ledgerbot(command + ["--ledger", empty.description])
+            #expect(result.status == 2 && result.stderr.contains("no Ledgerbot ledger in the database"), "\(command): \(result.stdout)\(result.stderr)")
+        }
+        let tables = try await TestPostgres.admin(empty) { client in
+            var count = 0
+            for try await n in try await client.query("SELECT count(*)::int FROM pg_tables WHERE tablename LIKE 'ledgerbot%'").decode(Int.self) { count = n }
+            return count
+        }
+        #expect(tables == 0, "a read-only command created tables")
+    }
 }
