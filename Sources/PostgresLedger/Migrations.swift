@@ -71,13 +71,19 @@ enum Migrations {
         guard exists else {
             throw LedgerError(.notFound, "no Ledgerbot ledger in the database at \(location) (no ledgerbot_schema table): check the database name in the URL")
         }
+        _ = try await readableVersion(client.query(versionQuery, logger: logger))
+    }
+
+    private static let versionQuery: PostgresQuery = "SELECT coalesce(max(version), 0) FROM ledgerbot_schema"
+
+    /// The schema version `rows` (of ``versionQuery``) name; a version newer than this build's is refused.
+    private static func readableVersion(_ rows: PostgresRowSequence) async throws -> Int {
         var current = 0
-        for try await version in try await client.query("SELECT coalesce(max(version), 0) FROM ledgerbot_schema", logger: logger).decode(Int.self) {
-            current = version
-        }
+        for try await version in rows.decode(Int.self) { current = version }
         guard current <= latest else {
             throw LedgerError(.foreign, "the database's ledger schema is version \(current); this build knows up to \(latest): upgrade Ledgerbot")
         }
+        return current
     }
 
     /// Applies the missing migrations and returns their versions.
@@ -92,13 +98,7 @@ enum Migrations {
                 CREATE TABLE IF NOT EXISTS ledgerbot_schema (
                     version integer PRIMARY KEY, summary text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())
                 """, logger: logger)
-            var current = 0
-            for try await version in try await connection.query("SELECT coalesce(max(version), 0) FROM ledgerbot_schema", logger: logger).decode(Int.self) {
-                current = version
-            }
-            guard current <= latest else {
-                throw LedgerError(.foreign, "the database's ledger schema is version \(current); this build knows up to \(latest): upgrade Ledgerbot")
-            }
+            let current = try await readableVersion(connection.query(versionQuery, logger: logger))
             var applied: [Int] = []
             for migration in all where migration.version > current {
                 for statement in migration.statements { try await connection.query(statement, logger: logger) }

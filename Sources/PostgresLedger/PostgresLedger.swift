@@ -109,7 +109,10 @@ public final class PostgresLedger: LedgerStore, @unchecked Sendable {
             let (id, head): ([UInt8], Seq)
             if configuration.readOnly {
                 try await Migrations.check(client, at: location, logger: logger)
-                (id, head) = try await loadHead(client, at: location, logger: logger)
+                guard let found = try await readHead(client, logger: logger) else {
+                    throw LedgerError(.notFound, "the database at \(location) has Ledgerbot's tables but no ledger yet (nothing was ever appended)")
+                }
+                (id, head) = found
             } else {
                 _ = try await Migrations.apply(client, logger: logger)
                 (id, head) = try await loadOrCreateHead(client, logger: logger)
@@ -134,19 +137,17 @@ public final class PostgresLedger: LedgerStore, @unchecked Sendable {
             INSERT INTO ledgerbot_ledger (id, ledger_id, head_seq, head_hash)
             VALUES (1, \(ByteBuffer(bytes: freshID)), 0, \(ByteBuffer(bytes: ContentChain.genesis))) ON CONFLICT (id) DO NOTHING
             """, logger: logger)
-        for try await (id, head) in try await client.query("SELECT ledger_id, head_seq FROM ledgerbot_ledger WHERE id = 1", logger: logger)
-            .decode((ByteBuffer, Int64).self) {
-            return (Array(id.readableBytesView), Seq(head))
-        }
-        throw LedgerError(.corrupted, "the ledgerbot_ledger row is missing")
+        guard let found = try await readHead(client, logger: logger) else { throw LedgerError(.corrupted, "the ledgerbot_ledger row is missing") }
+        return found
     }
 
-    private static func loadHead(_ client: PostgresClient, at location: PostgresLocation, logger: Logger) async throws -> ([UInt8], Seq) {
+    /// The ledger's id and head, nil when its row does not exist.
+    private static func readHead(_ client: PostgresClient, logger: Logger) async throws -> ([UInt8], Seq)? {
         for try await (id, head) in try await client.query("SELECT ledger_id, head_seq FROM ledgerbot_ledger WHERE id = 1", logger: logger)
             .decode((ByteBuffer, Int64).self) {
             return (Array(id.readableBytesView), Seq(head))
         }
-        throw LedgerError(.notFound, "the database at \(location) has Ledgerbot's tables but no ledger yet (nothing was ever appended)")
+        return nil
     }
 
     private init(location: PostgresLocation, client: PostgresClient, runTask: Task<Void, Never>, ledgerID: [UInt8], head: Seq,
