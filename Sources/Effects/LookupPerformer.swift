@@ -137,13 +137,7 @@ public enum Variables {
                 case .url: output += isBeforePath(output) ? value : PercentEncoding.encode(value)
                 case .json:
                     json.read(output)
-                    if json.inString {
-                        var quoted: [UInt8] = []
-                        JSONWriter.appendString(value, to: &quoted)
-                        output += String(decoding: quoted.dropFirst().dropLast(), as: UTF8.self)
-                    } else {
-                        output += value
-                    }
+                    output += json.inString ? JSONWriter.escapedContent(value) : value
                 }
             } else {
                 unset(name)

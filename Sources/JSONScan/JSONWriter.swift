@@ -3,6 +3,14 @@
 public enum JSONWriter {
     /// Appends `string` as a JSON string literal (quotes included), escaped as Foundation's
     /// `JSONEncoder` escapes it (``CanonicalJSONEncoder`` relies on that).
+    /// `string` as a JSON string literal holds it, without the quotes: for a value inserted
+    /// inside a string of a JSON text (a template's `"{{name}}"`, a `"${TOKEN}"`).
+    public static func escapedContent(_ string: String) -> String {
+        var quoted: [UInt8] = []
+        appendString(string, to: &quoted)
+        return String(decoding: quoted.dropFirst().dropLast(), as: UTF8.self)
+    }
+
     public static func appendString(_ string: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         var string = string

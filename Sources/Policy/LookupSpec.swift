@@ -33,10 +33,7 @@ extension TemplateContext {
     static func escapeForJSON(_ value: JSONValue) -> JSONValue {
         switch value {
         case .string(let text):
-            // The one JSON string writer, without its quotes.
-            var quoted: [UInt8] = []
-            JSONWriter.appendString(text, to: &quoted)
-            var escaped = String(decoding: quoted.dropFirst().dropLast(), as: UTF8.self)
+            var escaped = JSONWriter.escapedContent(text)
             // `{` too: after a literal `$` in the template (`"refund ${{slots.amount}}"`), a value
             // starting with `{` would complete a reference.
             for (character, escape) in [("$", "\\u0024"), ("{", "\\u007b")] where escaped.contains(character) {
