@@ -159,19 +159,18 @@ struct TimelineBuilder {
         if after.status == before?.status, let corrected = after.transitions.last, let previous = before?.transitions.last,
            corrected.seq == previous.seq, corrected.cause != previous.cause || corrected.at != previous.at,
            let line = entries.lastIndex(where: { $0.kind == .status && $0.seq == corrected.seq }) {
-            let cause = corrected.cause.map(Self.describe) ?? "first seen"
-            entries[line].time = corrected.at
-            entries[line].summary = "\(corrected.from?.rawValue ?? "—") → \(corrected.to.rawValue) (\(cause))"
-            entries[line].details["cause"] = .string(cause)
+            entries[line] = Self.statusEntry(seq: corrected.seq, time: corrected.at, from: corrected.from, to: corrected.to, cause: corrected.cause)
         }
         if after.status != before?.status, let status = after.status {
-            let cause = after.statusCause.map(Self.describe) ?? "first seen"
-            let from = before?.status?.rawValue ?? "—"
-            entries.append(Timeline.Entry(seq: event.seq, time: after.statusChangedAt ?? event.time, kind: .status,
-                                          summary: "\(from) → \(status.rawValue) (\(cause))",
-                                          details: ["from": before?.status.map { .string($0.rawValue) } ?? .null, "to": .string(status.rawValue),
-                                                    "cause": .string(cause)], raw: nil))
+            entries.append(Self.statusEntry(seq: event.seq, time: after.statusChangedAt ?? event.time, from: before?.status, to: status, cause: after.statusCause))
         }
+    }
+
+    /// The line of a status change: `from → to (cause)`.
+    static func statusEntry(seq: Seq, time: Int64, from: ConversationStatus?, to: ConversationStatus, cause: StatusCause?) -> Timeline.Entry {
+        let cause = cause.map(describe) ?? "first seen"
+        return Timeline.Entry(seq: seq, time: time, kind: .status, summary: "\(from?.rawValue ?? "—") → \(to.rawValue) (\(cause))",
+                              details: ["from": from.map { .string($0.rawValue) } ?? .null, "to": .string(to.rawValue), "cause": .string(cause)], raw: nil)
     }
 
     private func addWebhook(_ event: LedgerEvent, entry: (Timeline.Entry.Kind, String, [String: JSONValue]) -> Void) {
