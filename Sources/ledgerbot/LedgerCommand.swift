@@ -287,7 +287,9 @@ extension LedgerCommand {
             abstract: "Copy a whole ledger between backends (directory ↔ PostgreSQL) and prove the copy equal.",
             discussion: """
                 FROM and TO are each a data directory or a postgres:// URL (password from PGPASSWORD). \
-                The destination must be empty. Seqs, times, streams, types, causations, bodies and meta \
+                The destination must be empty, or hold what a stopped copy of the same source left: \
+                the source's first events, proven by the content hash chain; the copy then resumes \
+                after them (so a copy can also be brought up to date with a grown source). Seqs, times, streams, types, causations, bodies and meta \
                 are kept exactly. Equality is then proven by reading both sides again: the same event \
                 count and the same head of the content hash chain (SHA-256 over every event, the chain \
                 both backends share); exit 1 if they differ. Stop `serve` on the source first: events \
@@ -295,7 +297,7 @@ extension LedgerCommand {
                 """
         )
         @Option(help: ArgumentHelp("The ledger to copy: a data directory or postgres://….", valueName: "DIR|URL")) var from: String
-        @Option(help: ArgumentHelp("Where to copy it: an empty data directory or database.", valueName: "DIR|URL")) var to: String
+        @Option(help: ArgumentHelp("Where to copy it: an empty data directory or database (or one a stopped copy left).", valueName: "DIR|URL")) var to: String
         @Option(help: "Output format.") var format: OutputFormat = .text
 
         func run() async throws {
@@ -305,15 +307,16 @@ extension LedgerCommand {
                 // A missing source must not leave an empty ledger created at the destination.
                 if case .directory(let directory) = source { _ = try directory.readManifest() }
                 let store = try await destination.openForWriting()
-                let existing = await store.headSeq()
-                guard existing == 0 else {
-                    await store.close()
-                    throw ValidationError("\(destination) already holds \(existing) events; copy needs an empty destination")
-                }
                 let progress = Progress("copy")
                 var chain = ContentChain()
                 do {
-                    try await source.forEachBatch { events in
+                    // A copy that stopped part way (an error, a kill) left the source's first events
+                    // behind: proven so by the same hash chain, the copy goes on after them.
+                    chain = try await Self.copiedPrefix(of: source, at: destination, holding: await store.headSeq())
+                    if chain.count > 0 {
+                        printError("resuming: \(destination) already holds the source's first \(formatCount(Int(chain.count))) events (same content hash)")
+                    }
+                    try await source.forEachBatch(from: chain.lastSeq + 1) { events in
                         for event in events { try chain.add(event) }
                         let range = try await store.append(events.map(\.draft))
                         guard range.lowerBound == events[0].seq else {
@@ -341,6 +344,28 @@ extension LedgerCommand {
                 print(equal ? "equal: same event count and hash chain" : "DIFFERENT: the copy does not match its source")
             }
             if !equal { throw ExitCode(1) }
+        }
+
+        /// The chain of the events a destination already holds, when they are the source's first
+        /// events (a stopped copy's); empty for an empty destination.
+        /// - Throws: when the destination holds anything else: copy never appends after foreign events.
+        static func copiedPrefix(of source: LedgerTarget, at destination: LedgerTarget, holding existing: Seq) async throws -> ContentChain {
+            guard existing > 0 else { return ContentChain() }
+            let held = try await chain(of: destination)
+            var prefix = ContentChain()
+            try await source.forEachBatch(through: existing) { events in
+                for event in events { try prefix.add(event) }
+            }
+            guard held.count == existing, prefix == held else {
+                let which = prefix.count < existing
+                    ? "more than the source's \(formatCount(Int(prefix.count)))"
+                    : "not the source's first \(formatCount(Int(existing))) (their content hash chains differ)"
+                throw ValidationError("""
+                    \(destination) already holds \(formatCount(Int(existing))) events, \(which); copy needs an empty \
+                    destination, or one that a stopped copy of this source left (the copy then resumes)
+                    """)
+            }
+            return prefix
         }
 
         /// Reads a whole ledger back and chains its events.

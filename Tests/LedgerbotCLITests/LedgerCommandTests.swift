@@ -262,6 +262,67 @@ import Testing
         #expect(try await ledgerbot("ledger", "verify", "--data", data).status == 0)
     }
 
+    /// A copy that failed on an acknowledged damaged last frame kept the events before it; once
+    /// `repair` moved the damage aside, the same copy resumes after them instead of refusing a
+    /// destination that is not empty.
+    @Test func aCopyThatFailedOnDamageResumesAfterRepair() async throws {
+        let temp = TemporaryDirectory()
+        let data = temp.path + "/data", copy = temp.path + "/copy"
+        let lines = try sampleLines(40).split(separator: "\n").map { $0 + "\n" }
+        #expect(try await ledgerbot("ledger", "import", "--data", data, stdin: Data(lines[..<30].joined().utf8)).status == 0)
+        #expect(try await ledgerbot("ledger", "import", "--data", data, stdin: Data(lines[30...].joined().utf8)).status == 0)
+        let directory = LedgerDirectory(dataPath: data)
+        let path = directory.segmentPath(try #require(try directory.segmentNames().last))
+        let size = try #require(try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int)
+        #expect(truncate(path, off_t(size - 10)) == 0)
+
+        let failed = try await ledgerbot("ledger", "copy", "--from", data, "--to", copy)
+        #expect(failed.status == 2 && failed.stderr.contains("index shows it was acknowledged"), "\(failed.stderr)")
+        let left = try await ledgerbot("ledger", "stats", "--data", copy, "--format", "json")
+        let kept = try #require((try JSONSerialization.jsonObject(with: Data(left.stdout.utf8)) as? [String: Any])?["events"] as? Int)
+        #expect(kept >= 30 && kept < 40, "the events before the damaged frame: \(kept)")
+        #expect(try await ledgerbot("ledger", "repair", "--data", data).status == 0)
+
+        let resumed = try await ledgerbot("ledger", "copy", "--from", data, "--to", copy)
+        #expect(resumed.status == 0 && resumed.stdout.contains("equal:"), "\(resumed.stdout)\(resumed.stderr)")
+        #expect(resumed.stderr.contains("already holds the source's first \(kept) events"), "\(resumed.stderr)")
+        #expect(try await ledgerbot("ledger", "export", "--data", copy).stdout == (try await ledgerbot("ledger", "export", "--data", data)).stdout)
+    }
+
+    /// A copy that stopped part way left the source's first events: the next copy proves them the
+    /// source's by the content hash chain and goes on after them. A destination holding anything
+    /// else — other events, or more than the source has — is refused and left as it was.
+    @Test func copyResumesAfterTheSourcesFirstEventsAndRefusesAnyOtherDestination() async throws {
+        let temp = TemporaryDirectory()
+        let source = temp.path + "/source", copy = temp.path + "/copy"
+        let lines = try sampleLines(40)
+        #expect(try await ledgerbot("ledger", "import", "--data", source, stdin: Data(lines.utf8)).status == 0)
+        let firstTwelve = try await ledgerbot("ledger", "export", "--data", source, "--through", "12")
+        #expect(try await ledgerbot("ledger", "import", "--data", copy, stdin: Data(firstTwelve.stdout.utf8)).status == 0)
+
+        let resumed = try await ledgerbot("ledger", "copy", "--from", source, "--to", copy, "--format", "json")
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(resumed.stderr.contains("already holds the source's first 12 events"), "\(resumed.stderr)")
+        let report = try JSONSerialization.jsonObject(with: Data(resumed.stdout.utf8)) as! [String: Any]
+        #expect(report["equal"] as? Bool == true && report["destination_events"] as? Int == 40)
+        #expect(try await ledgerbot("ledger", "export", "--data", copy).stdout == lines)
+
+        // Other events: the same count, one meta changed.
+        let other = temp.path + "/other"
+        let changed = lines.replacingOccurrences(of: "\"d3\"", with: "\"x3\"")
+        #expect(changed != lines)
+        #expect(try await ledgerbot("ledger", "import", "--data", other, stdin: Data(changed.utf8)).status == 0)
+        let foreign = try await ledgerbot("ledger", "copy", "--from", source, "--to", other)
+        #expect(foreign.status == 2 && foreign.stderr.contains("not the source's first 40"), "\(foreign.stderr)")
+        #expect(try await ledgerbot("ledger", "export", "--data", other).stdout == changed, "left as it was")
+        // More events than the source has.
+        let shorter = temp.path + "/shorter"
+        #expect(try await ledgerbot("ledger", "import", "--data", shorter, stdin: Data(firstTwelve.stdout.utf8)).status == 0)
+        let longer = try await ledgerbot("ledger", "copy", "--from", shorter, "--to", copy)
+        #expect(longer.status == 2 && longer.stderr.contains("more than the source's 12"), "\(longer.stderr)")
+        #expect(try await ledgerbot("ledger", "export", "--data", copy).stdout == lines)
+    }
+
     /// Ranges that cannot match are usage errors (exit 64), a head hash may be given by its first
     /// 16 hex digits (the demo prints it shortened), and a replay that compared nothing says so
     /// instead of "every decision equals the recorded one".

@@ -55,9 +55,16 @@ import Testing
         #expect(try await ledgerbot(["ledger", "verify", "--data", back.path]).status == 0)
         #expect(try await ledgerbot(["ledger", "export", "--data", back.path]).stdout == exported.stdout)
 
-        let refused = try await ledgerbot(["ledger", "copy", "--from", source.path, "--to", url])
+        // Into a database that holds another ledger: refused. Into one that holds this whole
+        // source already: nothing left to copy, and proven equal.
+        let other = TemporaryDirectory()
+        #expect(try await ledgerbot(["ledger", "import", "--data", other.path, "--input", snapshots.appendingPathComponent("support-triage/ledger.jsonl").path]).status == 0)
+        let refused = try await ledgerbot(["ledger", "copy", "--from", other.path, "--to", url])
         #expect(refused.status == 2)
-        #expect(refused.stderr.contains("already holds \(events) events"))
+        #expect(refused.stderr.contains("already holds \(events) events"), "\(refused.stderr)")
+        let current = try await ledgerbot(["ledger", "copy", "--from", source.path, "--to", url])
+        #expect(current.status == 0 && current.stderr.contains("first \(events) events") && current.stdout.contains("equal:"), "\(current.stderr)")
+        #expect(try await ledgerbot(["ledger", "export", "--ledger", url]).stdout == exported.stdout)
     }
 
     @Test("verify --ledger exits 1 naming the altered seq; a bad URL or unreachable server exits 2 without the password")
