@@ -81,8 +81,8 @@ public struct HTTPLookupPerformer: LookupPerformer {
             // Scrubbed whole, then cut: a secret across the cut would leave its first part.
             let excerpt = String(scrub(String(decoding: bytes.readableBytesView, as: UTF8.self)).prefix(300))
             let message = "\(call.name): HTTP \(status) \(excerpt)"
-            let retryAfter = retryAfterSeconds.map { Duration.seconds($0) }
-            return status == 429 || status >= 500 ? .retryable(status: status, message: message, after: retryAfter) : .final(status: status, message: message)
+            return status == 429 || status >= 500
+                ? .retryable(status: status, message: message, retryAfterSeconds: retryAfterSeconds) : .final(status: status, message: message)
         }
         let document = bytes.readableBytes == 0 ? JSONValue.object([:]) : (try? JSONDecoder().decode(JSONValue.self, from: Data(bytes.readableBytesView)))
         guard let document else { return .final(status: status, message: "\(call.name): the answer is not JSON") }

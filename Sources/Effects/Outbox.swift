@@ -159,7 +159,7 @@ public final class Outbox: Service, Sendable {
                 let status = error.status
                 metrics.call(item.command.kind, status: status, seconds: (ContinuousClock.now - attemptStart).inSeconds)
                 let message = "\(error)"
-                return error.isRetryable ? .retryable(status: status, message: message, after: error.retryAfterSeconds.map { .seconds($0) })
+                return error.isRetryable ? .retryable(status: status, message: message, retryAfterSeconds: error.retryAfterSeconds)
                                           : .final(status: status, message: message)
             } catch {
                 return .final(status: nil, message: "\(error)") // `call` throws only ChatwootAPIError; kept for the compiler

@@ -72,7 +72,7 @@ public struct ReadEffects: LiveEffects {
             case .understood(let answer): return .success(answer)
             case .failed(let failure):
                 let mayRepeat = failure.retryable && (!nlu.keepsDialogState || failure.kind == .rateLimited)
-                return mayRepeat ? .retryable(status: failure.status, message: failure.message, after: failure.retryAfterSeconds.map { .seconds($0) })
+                return mayRepeat ? .retryable(status: failure.status, message: failure.message, retryAfterSeconds: failure.retryAfterSeconds)
                                          : .final(status: failure.status, message: failure.message)
             }
         }

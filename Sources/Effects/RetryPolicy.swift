@@ -34,6 +34,11 @@ public enum AttemptOutcome<Success: Sendable>: Sendable {
     case retryable(status: Int?, message: String, after: Duration? = nil)
     /// Another try would fail the same way (4xx other than 429, invalid request).
     case final(status: Int?, message: String)
+
+    /// Retryable, with the `Retry-After` seconds as the server sent them (nil: none sent).
+    public static func retryable(status: Int?, message: String, retryAfterSeconds: Int?) -> Self {
+        .retryable(status: status, message: message, after: retryAfterSeconds.map { .seconds($0) })
+    }
 }
 
 /// The result of ``withRetry(_:clock:operation:onAttempt:)``.
