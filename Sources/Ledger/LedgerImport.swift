@@ -9,6 +9,11 @@ import Glibc
 /// imported file follow their events, and causations that point before it must already exist.
 /// Events are appended in frames of up to `batchBytes`; each frame is atomic, the whole import
 /// is not (a crash mid-import leaves a prefix, which `ledger verify` shows as intact).
+///
+/// Importing again is safe: when every event of the file whose seq the ledger already has equals
+/// the ledger's event at that seq (the same file imported before, or the prefix a crashed import
+/// left), those events are skipped and only the rest is appended. A file whose events differ from
+/// the ledger's at the same seqs is another ledger's, and is appended after the head (a merge).
 public enum LedgerImport {
     public struct Report: Sendable, Equatable {
         public var events = 0
@@ -16,6 +21,8 @@ public enum LedgerImport {
         public var lastSeq: Seq = 0
         /// True when the seqs in the file were kept as they were.
         public var seqsPreserved = true
+        /// Events of the file the ledger already held at the same seqs, equal: not appended again.
+        public var alreadyHeld = 0
     }
 
     public struct LineError: Error, CustomStringConvertible {
@@ -59,12 +66,18 @@ public enum LedgerImport {
         }
         var report = Report()
         guard !seqs.isEmpty else { return report }
-        let preserved = seqs.first == head + 1 && seqs.last == head + Seq(seqs.count)
+        // The file's events at seqs the ledger has (seqs increase, so they come first).
+        var held = 0
+        while held < seqs.count, seqs[held] <= head { held += 1 }
+        if held > 0, try await !ledger.holds(firstLinesOf: path, count: held) { held = 0 }
+        report.alreadyHeld = held
+        let rest = seqs[held...]
+        let preserved = rest.isEmpty || (rest.first == head + 1 && rest.last == head + Seq(rest.count))
         report.seqsPreserved = preserved
         func mapped(_ seq: Seq) -> Seq {
-            if preserved { return seq }
+            if preserved || (held > 0 && seq <= head) { return seq } // held: the ledger has it at that seq
             guard let index = binarySearch(seqs, seq) else { return seq } // before the file: already in the ledger
-            return head + 1 + Seq(index)
+            return head + 1 + Seq(index - held)
         }
         // Pass 2: append.
         var batch: [EventDraft] = []
@@ -86,15 +99,17 @@ public enum LedgerImport {
             appended += batch.count
             batch.removeAll(keepingCapacity: true)
             bytes = 0
-            progress?(appended, seqs.count)
+            progress?(appended, seqs.count - held)
         }
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw LedgerError.io("cannot open", path: path, errno: errno) }
         defer { closeDescriptor(fd) }
         let reader = LineReader(fd: fd, path: path)
         var decoded: LedgerEvent?
+        var skipped = 0
         while try reader.next({ line in decoded = line.isEmpty ? nil : try JSONLines.decode(line) }) {
             guard var event = decoded else { continue }
+            if skipped < held { skipped += 1; continue }
             event.causation = event.causation.map(mapped)
             batch.append(event.draft)
             bytes += event.body.count
@@ -122,5 +137,31 @@ public enum LedgerImport {
             if seqs[mid] < target { low = mid + 1 } else { high = mid - 1 }
         }
         return nil
+    }
+}
+
+extension LedgerStore {
+    /// Whether the ledger holds the first `count` events of a JSON Lines file, each equal to
+    /// the ledger's event at its seq. Reads both in order and stops at the first difference.
+    func holds(firstLinesOf path: String, count: Int) async throws -> Bool {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw LedgerError.io("cannot open", path: path, errno: errno) }
+        defer { closeDescriptor(fd) }
+        let reader = LineReader(fd: fd, path: path)
+        var decoded: LedgerEvent?
+        var stored: [LedgerEvent] = []
+        var index = 0
+        var compared = 0
+        while compared < count, try reader.next({ line in decoded = line.isEmpty ? nil : try JSONLines.decode(line) }) {
+            guard let event = decoded else { continue }
+            while index < stored.count, stored[index].seq < event.seq { index += 1 }
+            if index == stored.count {
+                stored = try await read(from: event.seq, limit: 1024)
+                index = 0
+            }
+            guard index < stored.count, stored[index] == event else { return false }
+            compared += 1
+        }
+        return compared == count
     }
 }

@@ -231,6 +231,9 @@ extension LedgerCommand {
                 The whole input is validated before anything is appended: a bad line names its \
                 line number and nothing is imported. Seqs that continue the ledger's head are kept; \
                 others are renumbered after it (causations inside the file follow their events). \
+                Importing again is safe: when the file's events at seqs the ledger has are equal to \
+                the ledger's (the same file, or the part a stopped import stored), they are skipped \
+                and only the rest is appended. \
                 Creates the ledger when DIR (or the database) has none.
                 """
         )
@@ -266,8 +269,11 @@ extension LedgerCommand {
                     }
                     await ledger.close()
                     progress.finish(report.events)
+                    if report.alreadyHeld > 0 {
+                        printError("\(formatCount(report.alreadyHeld)) events of the input are in the ledger already, at the same seqs and equal: not imported again")
+                    }
                     if report.events == 0 {
-                        printError("no events in the input")
+                        if report.alreadyHeld == 0 { printError("no events in the input") }
                     } else {
                         printError("imported \(formatCount(report.events)) events as seq \(report.firstSeq) … \(report.lastSeq)"
                                    + (report.seqsPreserved ? "" : " (renumbered after the ledger's head; causations follow)"))

@@ -289,6 +289,34 @@ import Testing
         #expect(try await ledgerbot("ledger", "export", "--data", copy).stdout == (try await ledgerbot("ledger", "export", "--data", data)).stdout)
     }
 
+    /// Importing again is safe: a file whose events the ledger already holds at the same seqs,
+    /// equal, is not appended twice, and a stopped import's stored part is skipped while the rest
+    /// goes on at its own seqs. A file whose events differ is another ledger's: merged after the head.
+    @Test func importingAgainSkipsWhatTheLedgerHoldsAndMergesAnotherLedger() async throws {
+        let temp = TemporaryDirectory()
+        let data = temp.path + "/data"
+        let lines = try sampleLines(40)
+        let firstTwelve = lines.split(separator: "\n").prefix(12).map { $0 + "\n" }.joined()
+        // The part a stopped import stored, then the whole file: the rest at its own seqs.
+        #expect(try await ledgerbot("ledger", "import", "--data", data, stdin: Data(firstTwelve.utf8)).status == 0)
+        let rest = try await ledgerbot("ledger", "import", "--data", data, stdin: Data(lines.utf8))
+        #expect(rest.status == 0, "\(rest.stderr)")
+        #expect(rest.stderr.contains("12 events of the input are in the ledger already"), "\(rest.stderr)")
+        #expect(rest.stderr.contains("imported 28 events as seq 13 … 40") && !rest.stderr.contains("renumbered"), "\(rest.stderr)")
+        #expect(try await ledgerbot("ledger", "export", "--data", data).stdout == lines)
+        // The same file again, and a part of it: nothing appended.
+        for input in [lines, firstTwelve] {
+            let again = try await ledgerbot("ledger", "import", "--data", data, stdin: Data(input.utf8))
+            #expect(again.status == 0 && !again.stderr.contains("events as seq") && again.stderr.contains("not imported again"), "\(again.stderr)")
+            #expect(try await ledgerbot("ledger", "export", "--data", data).stdout == lines)
+        }
+        // Another ledger's events at the same seqs (one meta differs): appended after the head.
+        let other = lines.replacingOccurrences(of: "\"d3\"", with: "\"x3\"")
+        let merged = try await ledgerbot("ledger", "import", "--data", data, stdin: Data(other.utf8))
+        #expect(merged.stderr.contains("imported 40 events as seq 41 … 80 (renumbered"), "\(merged.stderr)")
+        #expect(!merged.stderr.contains("already"), "\(merged.stderr)")
+    }
+
     /// A copy that stopped part way left the source's first events: the next copy proves them the
     /// source's by the content hash chain and goes on after them. A destination holding anything
     /// else — other events, or more than the source has — is refused and left as it was.
