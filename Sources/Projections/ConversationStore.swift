@@ -49,7 +49,9 @@ public struct ConversationStore: Sendable, Equatable {
 
     private var spill: Spill?
 
-    /// The conversations of each contact (derived: rebuilt from the states on load).
+    /// The conversations of each contact: those whose state names the contact now, by conversation
+    /// id. Derived, and rebuilt from the states on load: the fold keeps the same list (a restarted
+    /// `serve` and a replay from seq 1 give a new conversation the same earlier ones, in the same order).
     private var conversationsByContact: [ContactKey: [ConversationAddress]] = [:]
 
     init(conversations: [ConversationAddress: ConversationState], contacts: [ContactKey: ContactRecord], appliedSeq: Seq) {
@@ -200,9 +202,8 @@ public struct ConversationStore: Sendable, Equatable {
         let stateContact = state.contact
         conversations[address] = consume state
         if let id = stateContact?.id, id != previousContact {
-            let key = ContactKey(accountId: address.accountId, contactId: id)
-            loadContact(key)
-            if !conversationsByContact[key, default: []].contains(address) { conversationsByContact[key, default: []].append(address) }
+            if let previousContact { unlink(address, from: ContactKey(accountId: address.accountId, contactId: previousContact)) }
+            link(address, to: ContactKey(accountId: address.accountId, contactId: id))
         }
         change.changed = true
         change.metrics += metrics
@@ -210,6 +211,24 @@ public struct ConversationStore: Sendable, Equatable {
             touch(stateContact ?? contact, account: address.accountId, event: event, previous: previousContact, linking: true, change: &change)
         }
         return change
+    }
+
+    /// Adds a conversation to its contact's list, in conversation id order.
+    private mutating func link(_ address: ConversationAddress, to key: ContactKey) {
+        loadContact(key)
+        var list = conversationsByContact[key] ?? []
+        guard !list.contains(address) else { return }
+        list.insert(address, at: list.firstIndex { $0.conversationId > address.conversationId } ?? list.endIndex)
+        conversationsByContact[key] = list
+    }
+
+    /// Removes a conversation from the list of the contact it no longer names (contacts merged).
+    /// An emptied list stays, empty: it hides the spill's older copy.
+    private mutating func unlink(_ address: ConversationAddress, from key: ContactKey) {
+        loadContact(key)
+        guard var list = conversationsByContact[key] ?? spill?.file.contact(key)?.conversations else { return }
+        list.removeAll { $0 == address }
+        conversationsByContact[key] = list
     }
 
     /// The state of a conversation seen for the first time: empty, but for the customer's other

@@ -30,7 +30,7 @@ import Testing
                 let status = round == 2 && index % 3 == 0 ? "open" : "pending"
                 let body = try Webhooks.message(message, "question \(round) in \(conversation)", by: .customer,
                                                 createdAt: time, status: status, updatedAt: time + 0.01)
-                script.webhook(try Self.moved(body, account: account, conversation: conversation, contact: contact), at: time, stream: stream)
+                script.webhook(try Webhooks.moved(body, account: account, conversation: conversation, contact: contact), at: time, stream: stream)
                 let decisionSeq = script.nextSeq
                 let decision = Decision(conversation: address, commands: [.sendMessage(.text("answer \(round)"))],
                                         explanation: StateUpdate(intent: IntentScore(name: "faq", confidence: 0.5 + Double(index) / 100))
@@ -52,27 +52,6 @@ import Testing
             script.webhook(try Webhooks.encode(bare), at: time, stream: "?/301")
         }
         return script.drafts
-    }
-
-    /// `body` moved to another account, conversation and customer.
-    private static func moved(_ body: [UInt8], account: Int, conversation: Int, contact: Int) throws -> [UInt8] {
-        func move(_ value: JSONValue, key: String?) -> JSONValue {
-            switch value {
-            case .object(let members):
-                return .object(Dictionary(uniqueKeysWithValues: members.map { ($0.key, move($0.value, key: $0.key)) }))
-            case .array(let elements):
-                return .array(elements.map { move($0, key: key) })
-            case .int(Webhooks.conversation) where key == "id" || key == "conversation_id":
-                return .int(conversation)
-            case .int(42) where key == "id" || key == "contact_id" || key == "sender_id":
-                return .int(contact)
-            case .int(Webhooks.account) where key == "id" || key == "account_id":
-                return .int(account)
-            default:
-                return value
-            }
-        }
-        return try Webhooks.encode(move(try JSONDecoder().decode(JSONValue.self, from: Data(body)), key: nil))
     }
 
     @Test func aStoreThatSpillsFoldsWhatOneInMemoryFolds() async throws {

@@ -25,6 +25,35 @@ import Testing
         #expect(twice.appliedSeq == once.appliedSeq + 5)
     }
 
+    /// A customer's earlier conversations are the ones that name them now, by conversation id:
+    /// the same whether the store folded every event (a replay) or was loaded from its states (a
+    /// restarted `serve`), also after the customer wrote in an older conversation and after a
+    /// conversation moved to another contact.
+    @Test func earlierConversationsAreTheSameAfterALoadAsAfterTheFold() async throws {
+        var script = LedgerScript()
+        var time = 1_778_663_742.0
+        func message(_ id: Int, conversation: Int, contact: Int) throws {
+            time += 5
+            let body = try Webhooks.message(id, "hello in \(conversation)", by: .customer, createdAt: time, status: "pending", updatedAt: time)
+            script.webhook(try Webhooks.moved(body, account: 1, conversation: conversation, contact: contact), at: time, stream: "1/\(conversation)")
+        }
+        try message(1, conversation: 20, contact: 7)
+        try message(2, conversation: 10, contact: 7) // the customer writes in an older conversation
+        try message(3, conversation: 40, contact: 7)
+        try message(4, conversation: 40, contact: 8) // conversation 40 moved to another contact (merged)
+        let before = try await TestLedger(script.drafts).events()
+        try message(5, conversation: 30, contact: 7)
+        let next = try await TestLedger(script.drafts).events().last!
+
+        var folded = ConversationStore()
+        for event in before { folded.apply(event) }
+        var loaded = ConversationStore(conversations: folded.conversations, contacts: folded.contacts, appliedSeq: folded.appliedSeq)
+        let fromFold = folded.apply(next).after?.earlierConversations?.map(\.conversationId)
+        let fromLoad = loaded.apply(next).after?.earlierConversations?.map(\.conversationId)
+        #expect(fromFold == [10, 20])
+        #expect(fromLoad == fromFold)
+    }
+
     @Test func twoFoldsOverTheSameLedgerAreEqual() async throws {
         let ledger = try await TestLedger(try Scenario().drafts)
         let first = try ConversationStore.build(directory: ledger.directory)

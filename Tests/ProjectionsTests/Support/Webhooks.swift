@@ -127,3 +127,26 @@ extension JSONValue {
         self = .object(object)
     }
 }
+
+extension Webhooks {
+    /// `body` moved to another account, conversation and customer.
+    static func moved(_ body: [UInt8], account: Int, conversation: Int, contact: Int) throws -> [UInt8] {
+        func move(_ value: JSONValue, key: String?) -> JSONValue {
+            switch value {
+            case .object(let members):
+                return .object(Dictionary(uniqueKeysWithValues: members.map { ($0.key, move($0.value, key: $0.key)) }))
+            case .array(let elements):
+                return .array(elements.map { move($0, key: key) })
+            case .int(Webhooks.conversation) where key == "id" || key == "conversation_id":
+                return .int(conversation)
+            case .int(42) where key == "id" || key == "contact_id" || key == "sender_id":
+                return .int(contact)
+            case .int(Webhooks.account) where key == "id" || key == "account_id":
+                return .int(account)
+            default:
+                return value
+            }
+        }
+        return try Webhooks.encode(move(try JSONDecoder().decode(JSONValue.self, from: Data(body)), key: nil))
+    }
+}
