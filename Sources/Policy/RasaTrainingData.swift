@@ -74,8 +74,11 @@ struct RasaTrainingData {
                 if let closer, let end = example[after...].firstIndex(of: closer) {
                     let inner = String(example[example.index(after: after)..<end])
                     if opener == "(" {
-                        let parts = inner.split(separator: ":", maxSplits: 1).map(String.init)
-                        entities.append((parts[0], parts.count > 1 ? parts[1] : literal, literal))
+                        // `[text]()` or `[text](:x)` names no entity: the text alone is kept.
+                        let parts = inner.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+                        let name = parts[0].trimmingCharacters(in: .whitespaces)
+                        let value = parts.count > 1 && !parts[1].isEmpty ? parts[1] : literal
+                        if !name.isEmpty { entities.append((name, value, literal)) }
                     } else if let entity = jsonMember(inner, "entity") {
                         entities.append((entity, jsonMember(inner, "value") ?? literal, literal))
                     }

@@ -107,6 +107,11 @@ import Testing
         let found = policy.nlu.entities.extract("I'm in sao paulo")
         #expect(found.map(\.value) == ["São Paulo"])
         #expect(policy.nlu.entities.extract("moving to rio").map(\.value) == ["Rio de Janeiro"])
+        // Annotations naming no entity keep their text and add nothing; they used to crash the loader.
+        let empty = Self.minimal.replacingOccurrences(of: "        - see you", with: "        - see you\n        - bye [here]() and [there](:) or [AB-10001](order:)")
+        let loaded = try PolicyLoader.load(yaml: empty)
+        #expect(loaded.nlu.examples.contains { $0.text == "bye here and there or AB-10001" })
+        #expect(loaded.nlu.entities.extract("see AB-10001").map(\.value) == ["AB-10001"])
     }
 
     @Test func slotsValidateAndNormalise() throws {
