@@ -21,6 +21,31 @@ struct TextMemoTests {
         #expect(counter.calls("Hi") == 1, "texts are keys as written")
     }
 
+    /// Composed and decomposed forms are equal Swift strings but different texts to a regular
+    /// expression: each gets its own answer, whichever the process met first.
+    @Test func canonicallyEqualTextsAreRememberedApart() throws {
+        let composed = "São Paulo", decomposed = "Sa\u{303}o Paulo"
+        #expect(composed == decomposed && composed.utf8.count != decomposed.utf8.count)
+        let memo = TextMemo<Int>()
+        #expect(memo.value(for: composed) { $0.utf8.count } == composed.utf8.count)
+        #expect(memo.value(for: decomposed) { $0.utf8.count } == decomposed.utf8.count)
+        let pattern = EntityExtractor.Pattern(entity: "city", pattern: "S[ãa]o Paulo")
+        let warmed = try EntityExtractor(patterns: [pattern])
+        #expect(warmed.extract(composed).map(\.value) == ["São Paulo"])
+        #expect(warmed.extract(decomposed) == (try EntityExtractor(patterns: [pattern]).extract(decomposed)))
+    }
+
+    /// Long texts are worked out each time: 4,096 of them at 1 MB each would otherwise be held.
+    @Test func longTextsAreNotRemembered() {
+        let memo = TextMemo<Int>(capacity: 16, longestText: 64)
+        let counter = Counter()
+        let long = String(repeating: "a", count: 65)
+        for _ in 0..<3 { #expect(memo.value(for: long) { counter.count($0) } >= 1) }
+        #expect(counter.calls(long) == 3 && memo.count == 0)
+        #expect(memo.value(for: String(long.dropLast())) { $0.count } == 64)
+        #expect(memo.count == 1)
+    }
+
     @Test func itNeverHoldsMoreThanItsCapacity() {
         let memo = TextMemo<Int>(capacity: 16)
         for index in 0..<1_000 {
