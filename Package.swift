@@ -236,7 +236,7 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
-        .testTarget(name: "ReactorTests", dependencies: ["Reactor", "Policy", "Projections", "Domain", "Chatwoot", "Ledger", "LedgerbotTesting"]),
+        .testTarget(name: "ReactorTests", dependencies: ["Reactor", "Policy", "NLU", "Projections", "Domain", "Chatwoot", "Ledger", "LedgerbotTesting"]),
         .testTarget(
             name: "PolicyTests",
             dependencies: ["Policy", "NLU", "Chatwoot", "LedgerbotTesting", .product(name: "Mustache", package: "swift-mustache")]

@@ -35,8 +35,10 @@ public struct EntityExtractor: Sendable {
     private let regexes: [(entity: String, regex: NSRegularExpression)]
     /// Extractions of recent texts (`extract` is a pure function of the text).
     private let extractions = TextMemo<[ExtractedEntity]>()
-    /// entity → folded value → canonical value as written in the table
-    private let lookups: [(entity: String, values: [(folded: [String], value: String)])]
+    /// For each entity (by name), its table's values by their first folded word, the longest
+    /// first: a message is matched word by word against the few values starting there, not
+    /// against the whole table (a 5,000-city table made a long message cost seconds).
+    private let lookups: [(entity: String, byFirstWord: [String: [(folded: [String], value: String)]])]
     private let synonyms: [String: String]
 
     /// - Throws: the first invalid regular expression, naming its entity.
@@ -49,7 +51,13 @@ public struct EntityExtractor: Sendable {
             }
         }
         lookups = lookupTables.keys.sorted().map { entity in
-            (entity, lookupTables[entity]!.map { (TextNormalizer.tokens($0), $0) }.filter { !$0.0.isEmpty })
+            var byFirstWord: [String: [(folded: [String], value: String)]] = [:]
+            for value in lookupTables[entity]! {
+                let folded = TextNormalizer.tokens(value)
+                if let first = folded.first { byFirstWord[first, default: []].append((folded, value)) }
+            }
+            for key in byFirstWord.keys { byFirstWord[key]!.sort { $0.folded.count > $1.folded.count } } // stable: table order among equals
+            return (entity, byFirstWord)
         }
         var map: [String: String] = [:]
         for canonical in synonyms.keys.sorted() {
@@ -64,6 +72,12 @@ public struct EntityExtractor: Sendable {
         public var description: String { "invalid regular expression for entity \(entity): \(pattern)" }
     }
 
+    /// The most entities one message yields: the first ones it names. A message listing
+    /// thousands of order numbers must not make the reactor's work, or the decision recording
+    /// them, grow with it.
+    public static let limit = 32
+
+    /// The entities of `text` in the order it names them (at most ``limit``).
     public func extract(_ text: String) -> [ExtractedEntity] {
         extractions.value(for: text, compute: computeExtraction)
     }
@@ -79,16 +93,21 @@ public struct EntityExtractor: Sendable {
             }
         }
         let words = TextNormalizer.tokens(text)
-        for (entity, values) in lookups {
-            for (folded, value) in values where folded.count <= words.count {
-                for start in 0...(words.count - folded.count) where Array(words[start..<start + folded.count]) == folded {
-                    found.append((10_000_000 + start, ExtractedEntity(entity: entity, value: canonical(value), text: folded.joined(separator: " "), extractor: "lookup")))
-                }
+        for (entity, byFirstWord) in lookups {
+            for (start, word) in words.enumerated() {
+                // The longest value starting at this word: "deluxe suite", not "deluxe" within it.
+                guard let (folded, value) = byFirstWord[word]?.first(where: { start + $0.folded.count <= words.count && words[start..<start + $0.folded.count].elementsEqual($0.folded) })
+                else { continue }
+                found.append((10_000_000 + start, ExtractedEntity(entity: entity, value: canonical(value), text: folded.joined(separator: " "), extractor: "lookup")))
             }
         }
         var seen = Set<ExtractedEntity>()
-        return found.sorted { $0.position != $1.position ? $0.position < $1.position : $0.entity.entity < $1.entity.entity }
-            .map(\.entity).filter { seen.insert($0).inserted }
+        var entities: [ExtractedEntity] = []
+        for (_, entity) in found.sorted(by: { $0.position != $1.position ? $0.position < $1.position : $0.entity.entity < $1.entity.entity }) {
+            guard entities.count < Self.limit else { break }
+            if seen.insert(entity).inserted { entities.append(entity) }
+        }
+        return entities
     }
 
     private func canonical(_ value: String) -> String { synonyms[TextNormalizer.fold(value)] ?? value }

@@ -262,7 +262,7 @@ struct Turn {
         let intent = data["intent"]?.stringValue
         let confidence = data["confidence"]?.doubleValue.map(Self.rounded)
         var remote = local
-        for entity in data["entities"]?.arrayValue ?? [] {
+        for entity in data["entities"]?.arrayValue ?? [] where remote.count < EntityExtractor.limit {
             guard let name = entity["entity"]?.stringValue, let value = entity["value"]?.stringValue else { continue }
             remote.append(ExtractedEntity(entity: name, value: value, text: value, extractor: policy.nlu.engine))
         }
@@ -411,13 +411,16 @@ struct Turn {
         if confidence != nil { update.intent = Projections.IntentScore(name: name, confidence: confidence) }
         // Entities come in the order the message names them; a second value for a slot ("orders
         // AB-10001 and AB-10002") leaves the first, as an answer to the slot's question does.
-        var filled: Set<String> = []
+        var filled: Set<String> = [], keptSaid: Set<String> = []
+        let specs = policy.slots.values.sorted(by: { $0.name < $1.name })
         for entity in entities {
-            for spec in policy.slots.values.sorted(by: { $0.name < $1.name }) where spec.entity == entity.entity {
+            for spec in specs where spec.entity == entity.entity {
                 guard let value = policy.value(of: spec, in: entity.value, at: event.time) else { continue }
                 guard filled.insert(spec.stateKey).inserted else {
-                    let kept = "slot \(spec.name): kept the first value named, not \(value)"
-                    if slots[spec.stateKey] != value, !steps.contains(kept) { steps.append(kept) }
+                    // Said once per slot: the first value left is the one worth naming.
+                    if slots[spec.stateKey] != value, keptSaid.insert(spec.stateKey).inserted {
+                        steps.append("slot \(spec.name): kept the first value named, not \(value)")
+                    }
                     continue
                 }
                 if slots[spec.stateKey] != value || !update.setSlots.keys.contains(spec.stateKey) {

@@ -3,6 +3,7 @@ import Domain
 import Foundation
 import Ledger
 import LedgerbotTesting
+import NLU
 import Policy
 import Projections
 import Reactor
@@ -147,6 +148,23 @@ import Testing
             let steps = explanation["steps"]?.arrayValue?.compactMap(\.stringValue) ?? []
             #expect(steps.contains("slot order_number: kept the first value named, not \(left)"), "\(steps)")
         }
+    }
+
+    /// A message naming thousands of values (64 KB of order numbers) is decided as one naming a
+    /// few: the first 32 entities are read, the value left is said once, and the decision stays
+    /// small. The work and the recorded decision grew with the square of the count.
+    @Test func aMessageNamingThousandsOfValuesIsBounded() throws {
+        let policy = try PolicyLoader.load(path: fixturesDirectory().appendingPathComponent("policies/shop-bot.yml").path)
+        let text = "where is my order " + (10_000..<17_000).map { "AB-\($0)" }.joined(separator: " ")
+        let decision = try #require(Reactor.decide(state: nil, event: try Self.message(1, id: 9301, text), policy: policy))
+        let explanation = try #require(decision.explanation.objectValue)
+        let entities = explanation["nlu"]?.objectValue?["entities"]?.arrayValue ?? []
+        #expect(entities.count == EntityExtractor.limit, "\(entities.count)")
+        let steps = explanation["steps"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        #expect(steps.filter { $0.contains("kept the first value named") } == ["slot order_number: kept the first value named, not AB-10001"], "\(steps.count) steps")
+        #expect(try decision.encoded().count < 16_384)
+        let urls = decision.commands.compactMap { if case .lookup(let call) = $0 { call.url } else { nil } }
+        #expect(urls.count == 1 && urls[0].hasSuffix("/orders/AB-10000"), "\(urls)")
     }
 
     /// A second message while a lookup is on its way (a repeat, a double tap) does not ask it
