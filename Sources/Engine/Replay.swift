@@ -134,7 +134,7 @@ public final class Replayer {
                     buffer = batch
                 } else {
                     guard let tail, tail.nextSeq <= head else { return nil }
-                    buffer = try await tail.read(through: head, limit: 4096).map { ReplayReadAhead.Item(event: $0, input: nil) }
+                    buffer = try await tail.read(throughCommitted: head, limit: 4096).map { ReplayReadAhead.Item(event: $0, input: nil) }
                 }
                 index = 0
                 if buffer.isEmpty { return nil }

@@ -17,6 +17,13 @@ public struct ContentChain: Sendable, Equatable {
 
     public init() {}
 
+    /// The chain as it stands after `seq`, whose link is `link`: for checking a read that starts
+    /// in the middle of a ledger. `count` counts the events added from here.
+    public init(after seq: Seq, link: [UInt8]) {
+        lastSeq = seq
+        head = link
+    }
+
     /// The digest of one event's canonical encoding (computable in parallel, before seqs are known).
     public static func digest(_ draft: EventDraft) -> [UInt8] {
         var writer = ByteWriter(capacity: EventCoding.encodedSize(draft))

@@ -59,6 +59,19 @@ public protocol LedgerTailing: AnyObject, Sendable {
 
 extension LedgerTail: @unchecked Sendable, LedgerTailing {}
 
+extension LedgerTailing {
+    /// ``read(through:limit:)`` up to a head the ledger reported committed: every seq through it
+    /// must be there, so a read that ends before it is damage, not the end of the ledger.
+    /// - Throws: ``LedgerError/Kind/corrupted`` naming the missing seqs.
+    public func read(throughCommitted head: Seq, limit: Int) async throws -> [LedgerEvent] {
+        let events = try await read(through: head, limit: limit)
+        if events.isEmpty, nextSeq <= head {
+            throw LedgerError(.corrupted, "seq \(nextSeq) … \(head) are missing although the ledger's head is \(head)")
+        }
+        return events
+    }
+}
+
 extension LedgerStore {
     /// A backend with one writer knows its head.
     public func committedHeadSeq() async throws -> Seq { await headSeq() }

@@ -25,13 +25,9 @@ extension PostgresLedger {
                 let row: StoredEvent
                 do {
                     row = try decode(raw)
-                    try chain.add(row.event)
+                    try Self.extend(&chain, with: row)
                 } catch let error as LedgerError {
                     report.problem = error
-                    break scan
-                }
-                guard chain.head == row.link else {
-                    report.problem = LedgerError(.corrupted, "seq \(row.event.seq) differs from what was appended (its hash-chain link does not match): the row was altered")
                     break scan
                 }
                 report.events += 1
@@ -46,6 +42,25 @@ extension PostgresLedger {
         }
         report.require(head: expectedHead)
         return report
+    }
+
+    /// Extends `chain` with a stored row and checks the row's stored link: what `verify` checks
+    /// for every row, and every read (``PostgresTail``) for the rows it reads.
+    /// - Throws: ``LedgerError/Kind/corrupted`` for a gap before the row, or an altered row.
+    static func extend(_ chain: inout ContentChain, with row: StoredEvent) throws {
+        try chain.add(row.event)
+        guard chain.head == row.link else {
+            throw LedgerError(.corrupted, "seq \(row.event.seq) differs from what was appended (its hash-chain link does not match): the row was altered")
+        }
+    }
+
+    /// The chain as it stands before `seq`, from the stored link of the row before it.
+    func chain(before seq: Seq) async throws -> ContentChain {
+        guard seq > 1 else { return ContentChain() }
+        guard let row = try await fetchRows(from: seq - 1, through: seq - 1, limit: 1).first else {
+            throw LedgerError(.corrupted, "seq \(seq - 1) is missing from ledgerbot_events")
+        }
+        return ContentChain(after: seq - 1, link: Array(row.hash.readableBytesView))
     }
 
     /// Counts and sizes, computed by the database (no body is transferred).

@@ -572,9 +572,14 @@ public final class PostgresLedger: LedgerStore, @unchecked Sendable {
 }
 
 /// Follows a ``PostgresLedger`` by seq (the primary key makes each read an index range scan).
+/// Every row read is checked against the content hash chain, as `verify` checks it: a missing
+/// row (a gap) or an altered one is an error, never skipped or read as recorded — the file
+/// ledger's reads check their frames the same way.
 final class PostgresTail: LedgerTailing, @unchecked Sendable {
     private let ledger: PostgresLedger
     private(set) var nextSeq: Seq
+    /// The chain through `nextSeq - 1`, once the first read fetched the link it starts from.
+    private var chain: ContentChain?
 
     init(ledger: PostgresLedger, from seq: Seq) {
         self.ledger = ledger
@@ -583,8 +588,12 @@ final class PostgresTail: LedgerTailing, @unchecked Sendable {
 
     func read(through: Seq, limit: Int) async throws -> [LedgerEvent] {
         guard nextSeq <= through else { return [] }
-        let events = try await ledger.fetch(from: nextSeq, through: through, limit: limit).map(\.event)
-        if let last = events.last { nextSeq = last.seq + 1 }
-        return events
+        var chain: ContentChain
+        if let known = self.chain { chain = known } else { chain = try await ledger.chain(before: nextSeq) }
+        let rows = try await ledger.fetch(from: nextSeq, through: through, limit: limit)
+        for row in rows { try PostgresLedger.extend(&chain, with: row) }
+        self.chain = chain
+        if let last = rows.last { nextSeq = last.event.seq + 1 }
+        return rows.map(\.event)
     }
 }

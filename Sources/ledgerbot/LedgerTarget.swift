@@ -61,7 +61,7 @@ enum LedgerTarget: CustomStringConvertible {
                 let tail = try ledger.tail(from: from)
                 let head = min(through, await ledger.headSeq())
                 while tail.nextSeq <= head {
-                    let events = try await tail.read(through: head, limit: 2048)
+                    let events = try await tail.read(throughCommitted: head, limit: 2048)
                     if events.isEmpty { break }
                     try await body(events)
                 }

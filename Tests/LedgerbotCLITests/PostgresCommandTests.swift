@@ -67,6 +67,26 @@ import Testing
         #expect(try await ledgerbot(["ledger", "export", "--ledger", url]).stdout == exported.stdout)
     }
 
+    /// Every read checks the rows as `verify` does: replay and export fail (exit 2) on an altered
+    /// row, a gap and rows missing at the end, where they used to read past them and report.
+    @Test(arguments: [("UPDATE ledgerbot_events SET meta = '\\x7b7d'::bytea WHERE seq = 4", "seq 4 differs from what was appended"),
+                      ("DELETE FROM ledgerbot_events WHERE seq = 5", "seq 6 follows seq 4: the ledger has a gap"),
+                      ("DELETE FROM ledgerbot_events WHERE seq > 9", "are missing although the ledger's head is")])
+    func readsFailOnDamageAsVerifyReportsIt(_ damage: String, _ expected: String) async throws {
+        guard let location = try await TestPostgres.databaseIfAvailable() else { return }
+        defer { Task { await TestPostgres.dropDatabase(location) } }
+        let url = location.description
+        let imported = try await ledgerbot(["ledger", "import", "--ledger", url, "--input", snapshots.appendingPathComponent("support-triage/ledger.jsonl").path])
+        #expect(imported.status == 0, "\(imported.stderr)")
+        #expect(try await ledgerbot(["replay", "--ledger", url]).status == 0)
+        try await TestPostgres.admin(location) { client in try await client.query(PostgresQuery(unsafeSQL: damage)) }
+        #expect(try await ledgerbot(["ledger", "verify", "--ledger", url]).status == 1)
+        for command in [["replay", "--ledger", url], ["ledger", "export", "--ledger", url]] {
+            let run = try await ledgerbot(command)
+            #expect(run.status == 2 && run.stderr.contains(expected), "\(command): \(run.status) \(run.stderr) \(run.stdout.suffix(200))")
+        }
+    }
+
     @Test("verify --ledger exits 1 naming the altered seq; a bad URL or unreachable server exits 2 without the password")
     func damageAndErrors() async throws {
         guard let location = try await TestPostgres.databaseIfAvailable() else { return }
