@@ -235,7 +235,7 @@ struct ReplayView {
                 out += "    recorded: " + recorded + "\n"
                 out += "    replayed: " + replayed + "\n"
                 // Lines that read the same (a score, an explanation differs): say where they differ.
-                if recorded == replayed, let difference = Self.firstDifference(change) {
+                if recorded == replayed, let difference = change.firstDifference {
                     out += "    first difference at \(difference.path): recorded \(difference.recorded), replayed \(difference.replayed)\n"
                 }
                 for step in change.live { out += "    live: " + Self.describe(step) + "\n" }
@@ -296,7 +296,7 @@ struct ReplayView {
                     "recorded": Self.json(DecisionSummary(change.recorded), present: change.recorded != nil),
                     "replayed": Self.json(DecisionSummary(change.replayed), present: change.replayed != nil),
                     "live": change.live.map(Self.json),
-                    "first_difference": Self.firstDifference(change).map { ["path": $0.path, "recorded": $0.recorded, "replayed": $0.replayed] } as Any? ?? NSNull(),
+                    "first_difference": change.firstDifference.map { ["path": $0.path, "recorded": $0.recorded, "replayed": $0.replayed] } as Any? ?? NSNull(),
                 ]
             },
             "unrecorded_effects": unrecordedEffects.map { ["kind": "lookup", "name": $0.lookup, "account": $0.change.conversation.accountId,
@@ -304,43 +304,6 @@ struct ReplayView {
         ]
     }
 
-    /// Where the recorded and the replayed decision first differ, as a path into their JSON
-    /// (`explanation.nlu.ranking[0].confidence`) with both values: the summary lines can read
-    /// the same while a score or an explanation differs, and a difference must be findable.
-    static func firstDifference(_ change: DecisionChange) -> (path: String, recorded: String, replayed: String)? {
-        guard let recorded = change.recorded.flatMap(jsonValue), let replayed = change.replayed.flatMap(jsonValue) else { return nil }
-        return firstDifference(recorded, replayed, at: "")
-    }
-
-    private static func jsonValue(_ decision: Decision) -> JSONValue? {
-        (try? decision.encoded()).flatMap { try? JSONDecoder().decode(JSONValue.self, from: Data($0)) }
-    }
-
-    private static func firstDifference(_ a: JSONValue, _ b: JSONValue, at path: String) -> (path: String, recorded: String, replayed: String)? {
-        switch (a, b) {
-        case (.object(let x), .object(let y)):
-            for key in Set(x.keys).union(y.keys).sorted() {
-                let member = path.isEmpty ? key : path + "." + key
-                guard let left = x[key], let right = y[key] else { return (member, x[key].map(text) ?? "(absent)", y[key].map(text) ?? "(absent)") }
-                if let found = firstDifference(left, right, at: member) { return found }
-            }
-            return nil
-        case (.array(let x), .array(let y)):
-            for index in 0..<max(x.count, y.count) {
-                let element = "\(path)[\(index)]"
-                guard index < x.count, index < y.count else { return (element, index < x.count ? text(x[index]) : "(absent)", index < y.count ? text(y[index]) : "(absent)") }
-                if let found = firstDifference(x[index], y[index], at: element) { return found }
-            }
-            return nil
-        default:
-            return a == b ? nil : (path.isEmpty ? "(the whole decision)" : path, text(a), text(b))
-        }
-    }
-
-    private static func text(_ value: JSONValue) -> String {
-        let bytes = (try? JSONEncoder().encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "\(value)"
-        return bytes.count > 120 ? String(bytes.prefix(117)) + "…" : bytes
-    }
 
     static func json(_ summary: DecisionSummary, present: Bool) -> Any {
         guard present else { return NSNull() }
