@@ -11,6 +11,20 @@ public enum Timestamp {
         return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))T\(pad(secondOfDay / 3600, 2)):\(pad(secondOfDay / 60 % 60, 2)):\(pad(secondOfDay % 60, 2)).\(pad(fraction, 6))Z"
     }
 
+    /// The last microsecond `text` names, for an inclusive end such as `--until`: a whole second
+    /// ("…T23:59:59Z") runs through .999999, "…:59.5Z" through .599999. nil when malformed.
+    public static func parseEnd(_ text: String) -> Int64? {
+        guard let start = parse(text) else { return nil }
+        let bytes = Array(text.utf8)
+        var digits = 0
+        if bytes.count > 19, bytes[19] == UInt8(ascii: ".") {
+            while 20 + digits < bytes.count, (48...57).contains(bytes[20 + digits]) { digits += 1 }
+        }
+        var unit: Int64 = 1
+        for _ in min(digits, 6)..<6 { unit *= 10 }
+        return start + unit - 1
+    }
+
     /// Parses `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`; nil when malformed.
     public static func parse(_ text: String) -> Int64? {
         let b = Array(text.utf8)

@@ -43,7 +43,7 @@ struct ReplayCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Only this account (with several accounts in one ledger).", valueName: "N")) var account: Int?
     @Option(help: ArgumentHelp("Only conversations of this inbox.", valueName: "N")) var inbox: Int?
     @Option(help: ArgumentHelp("Only inputs at or after this time (ISO 8601, e.g. 2026-11-01T00:00:00Z).", valueName: "TIME")) var since: String?
-    @Option(help: ArgumentHelp("Only inputs at or before this time (ISO 8601).", valueName: "TIME")) var until: String?
+    @Option(help: ArgumentHelp("Only inputs at or before this time (ISO 8601; a time in whole seconds includes that whole second).", valueName: "TIME")) var until: String?
     @Option(help: "text or json.") var format: OutputFormat = .text
     @Option(help: ArgumentHelp("Show at most this many changed decisions per conversation in text output.", valueName: "N")) var limit = 20
     @Option(help: ArgumentHelp("Also write the report as a page a person can browse.", valueName: "FILE")) var html: String?
@@ -60,7 +60,7 @@ struct ReplayCommand: AsyncParsableCommand {
     func validate() throws {
         if let since, Timestamp.parse(since) == nil { throw ValidationError("--since must be an ISO 8601 time such as 2026-11-01T00:00:00Z") }
         if let until, Timestamp.parse(until) == nil { throw ValidationError("--until must be an ISO 8601 time such as 2026-11-30T23:59:59Z") }
-        if let since, let until, let from = Timestamp.parse(since), let to = Timestamp.parse(until), from > to {
+        if let since, let until, let from = Timestamp.parse(since), let to = Timestamp.parseEnd(until), from > to {
             throw ValidationError("--since (\(since)) is after --until (\(until)): no input could match")
         }
         if let threads, !(1...2).contains(threads) { throw ValidationError("--threads must be 1 or 2 (a second thread reads ahead; the fold and the reactor run in ledger order on one)") }
@@ -123,7 +123,7 @@ struct ReplayCommand: AsyncParsableCommand {
 
     private func replay(whatIf: Policy?, live: (any LiveEffects)?) async throws -> ReplayReport {
         var options = Replayer.Options(policy: whatIf, conversationId: conversation, accountId: account, inboxId: inbox,
-                                       since: since.flatMap(Timestamp.parse), until: until.flatMap(Timestamp.parse), live: live)
+                                       since: since.flatMap(Timestamp.parse), until: until.flatMap(Timestamp.parseEnd), live: live)
         options.fromRawBody = fromRaw
         if let threads { options.threads = threads }
         if let residentConversations { options.residentConversations = residentConversations } // 0: all in memory

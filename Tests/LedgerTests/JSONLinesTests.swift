@@ -47,6 +47,12 @@ import Testing
         #expect(Timestamp.parse("2026-05-13T11:15:42.318+02:00") == 1_778_663_742_318_000)
         #expect(Timestamp.parse("2026-13-13T11:15:42Z") == nil)
         #expect(Timestamp.parse("2026-05-13T11:15:42") == nil)
+        // An inclusive end takes the whole of the precision written (`replay --until`).
+        #expect(Timestamp.parseEnd("2026-05-13T09:15:42Z") == 1_778_663_742_999_999)
+        #expect(Timestamp.parseEnd("2026-05-13T11:15:42.3+02:00") == 1_778_663_742_399_999)
+        #expect(Timestamp.parseEnd("2026-05-13T09:15:42.318000Z") == 1_778_663_742_318_000)
+        #expect(Timestamp.parseEnd("2026-05-13T09:15:42.3180001Z") == 1_778_663_742_318_000)
+        #expect(Timestamp.parseEnd("2026-05-13") == nil)
     }
 
     @Test func importThenExportGivesBackIdenticalLinesAndBadInputAppendsNothing() async throws {
@@ -80,10 +86,20 @@ import Testing
         }
         #expect(await again.headSeq() == 300)
 
-        // Importing the same file again renumbers after the head and keeps causations inside the file.
+        // The same file again appends nothing: the ledger holds every event of it, equal.
         try Data(lines.joined(separator: [0x0A])).write(to: URL(fileURLWithPath: input))
+        let same = try await LedgerImport.run(path: input, into: again)
+        #expect(same.events == 0 && same.alreadyHeld == 300)
+        // Another ledger's file (here: the same events a second later) is renumbered after the
+        // head, and causations inside the file follow their events.
+        let other = lines.map { line in
+            var event = try! decode(line)
+            event.time += 1_000_000
+            return JSONLines.encode(event)
+        }
+        try Data(other.joined(separator: [0x0A])).write(to: URL(fileURLWithPath: input))
         let second = try await LedgerImport.run(path: input, into: again)
-        #expect(!second.seqsPreserved)
+        #expect(!second.seqsPreserved && second.alreadyHeld == 0)
         #expect(second.firstSeq == 301 && second.lastSeq == 600)
         await again.close()
         let events = try readAll(temp.ledger)
