@@ -241,10 +241,25 @@ public final class Replayer {
             throw ReplayError(message: "the ledger is damaged: \(damage)")
         }
         // Decisions the replay makes that the ledger never recorded (the recorded bot said nothing).
+        // Those for inputs after the last recorded decision's input may only not be recorded *yet*:
+        // replay takes no lock and may read while the bot is deciding, or `serve` stopped first.
+        // Under the recorded versions they are not compared; under another version they are
+        // reported, and the warning says what they may mean.
+        var notYet: [Seq] = []
         for (seq, mine) in derived.sorted(by: { $0.key < $1.key }) where selected(mine.address, inputTime: mine.time, state: store[mine.address]) {
+            if seq > lastCause {
+                notYet.append(seq)
+                if options.policy == nil { continue }
+            }
             report.compared += 1
             report.changes.append(DecisionChange(conversation: mine.address, inputSeq: seq, recordedSeq: nil, recorded: nil,
                                                  replayed: mine.decision, time: mine.time))
+        }
+        if !notYet.isEmpty {
+            let seqs = notYet.prefix(5).map { "\($0)" }.joined(separator: ", ") + (notYet.count > 5 ? ", …" : "")
+            report.warnings.append("\(notYet.count) input(s) after the last recorded decision (seq \(seqs)) have no decision recorded yet: "
+                                   + "the ledger was read while the bot was deciding them, or it stopped first; "
+                                   + (options.policy == nil ? "they are not compared" : "a change reported for them may mean only that"))
         }
         try store.evictIfNeeded() // throws if a spilled state could not be read back: the fold is not to be trusted
         report.changes.sort { ($0.inputSeq, $0.recordedSeq ?? 0) < ($1.inputSeq, $1.recordedSeq ?? 0) }
