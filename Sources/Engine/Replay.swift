@@ -192,6 +192,9 @@ public final class Replayer {
                 report.inputsDecided -= before - derived.count
             case EventType.decision:
                 guard let cause = event.causation else { break }
+                // Filters and the report use the input's time; the decision's own is later (seconds,
+                // or hours for an input decided after a restart).
+                let inputTime = derived[cause]?.time ?? undecided.time(of: cause) ?? event.time
                 undecided.decided(through: cause)
                 lastCause = max(lastCause, cause)
                 let mine = derived.removeValue(forKey: cause)
@@ -200,13 +203,13 @@ public final class Replayer {
                 let same = mine.map { Self.encodes($0.decision, to: event.body) } ?? false
                 let recorded = same ? mine!.decision : try? Decision.decode(event.body)
                 decodedDecision = recorded
-                guard let address = recorded?.conversation ?? mine?.address, selected(address, inputTime: mine?.time ?? event.time, state: store[address]) else { break }
+                guard let address = recorded?.conversation ?? mine?.address, selected(address, inputTime: inputTime, state: store[address]) else { break }
                 report.compared += 1
                 if same {
                     report.identical += 1
                 } else {
                     var change = DecisionChange(conversation: address, inputSeq: cause, recordedSeq: event.seq,
-                                                recorded: recorded, replayed: mine?.decision, time: mine?.time ?? event.time)
+                                                recorded: recorded, replayed: mine?.decision, time: inputTime)
                     if let live = options.live, let policy = active, let mine {
                         change.live = await performLive(mine.decision, recorded: recorded, input: cause, time: mine.time,
                                                         store: store, policy: policy, live: live, counter: &syntheticSeqs)

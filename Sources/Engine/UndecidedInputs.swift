@@ -51,6 +51,15 @@ struct UndecidedInputs {
         dropFirst(end - start)
     }
 
+    /// The recorded time of input `seq`, while it is in the window.
+    func time(of seq: Seq) -> Int64? {
+        for case let input? in slots[start...] {
+            if input.event.seq == seq { return input.event.time }
+            if input.event.seq > seq { break }
+        }
+        return nil
+    }
+
     /// Calls `body` with each input from `seq` on, in seq order.
     func forEach(from seq: Seq, _ body: (Input) -> Void) {
         for case let input? in slots[start...] where input.event.seq >= seq { body(input) }

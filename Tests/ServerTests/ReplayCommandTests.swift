@@ -127,6 +127,15 @@ import Testing
         #expect(offline.status == 1)
         #expect(offline.stdout.contains("lookup order_status_v2 — conversation"))
         #expect(!offline.stdout.contains("live:"))
+        // Each change carries its input's recorded time, not its decision's later one.
+        let offlineJSON = try await ledgerbot(["replay", "--data", directory.dataPath, "--policy", path, "--format", "json"])
+        let offlineChanges = try #require((try JSONSerialization.jsonObject(with: Data(offlineJSON.stdout.utf8)) as? [String: Any])?["changes"] as? [[String: Any]])
+        for change in offlineChanges {
+            let seq = try #require(change["input_seq"] as? Int)
+            let line = try await ledgerbot(["ledger", "export", "--data", directory.dataPath, "--from", "\(seq)", "--through", "\(seq)"])
+            let time = try #require((try JSONSerialization.jsonObject(with: Data(line.stdout.utf8)) as? [String: Any])?["time"] as? String)
+            #expect(change["time"] as? String == time, "input \(seq)")
+        }
 
         try await SampleBackends.withRunning { backends in
             let environment = ProcessInfo.processInfo.environment.merging(["SHOP_API": backends.baseURL]) { $1 }

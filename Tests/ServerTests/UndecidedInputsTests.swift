@@ -8,7 +8,7 @@ import Testing
 /// checked against a plain array doing the same thing.
 @Suite struct UndecidedInputsTests {
     private func input(_ seq: Seq) -> UndecidedInputs.Input {
-        UndecidedInputs.Input(event: LedgerEvent(seq: seq, stream: "1/1", type: "webhook.received", time: 0, causation: nil, body: []),
+        UndecidedInputs.Input(event: LedgerEvent(seq: seq, stream: "1/1", type: "webhook.received", time: Int64(seq) * 1_000, causation: nil, body: []),
                               before: nil, read: .ignored)
     }
 
@@ -27,6 +27,17 @@ import Testing
         inputs.decided(through: 7) // a decision for an input not kept (one no version reacts to)
         #expect(seqs(inputs) == [8])
         #expect(inputs.droppedThrough == 0)
+    }
+
+    /// A recorded decision's input time, for replay's filters and report (the decision's own
+    /// time is later): known while the input is in the window.
+    @Test func theTimeOfAnInputInTheWindow() {
+        var inputs = UndecidedInputs(limit: 10)
+        for seq: Seq in [2, 3, 5, 8] { inputs.append(input(seq)) }
+        #expect(inputs.time(of: 5) == 5_000 && inputs.time(of: 2) == 2_000)
+        #expect(inputs.time(of: 4) == nil && inputs.time(of: 9) == nil)
+        inputs.decided(through: 3)
+        #expect(inputs.time(of: 3) == nil && inputs.time(of: 8) == 8_000)
     }
 
     @Test func pastTheLimitTheOldestGoAndTheLastDroppedIsNamed() {
