@@ -157,6 +157,9 @@ public final class Replayer {
         var active: Policy?
         var derived: [Seq: (address: ConversationAddress, decision: Decision, time: Int64)] = [:]
         var syntheticSeqs: Seq = 1 << 62
+        // With --live, the decisions replay derived for inputs the recorded bot may have said
+        // nothing to, in seq order: performed once a later input's decision shows nothing was.
+        var liveUnrecorded = LiveUnrecorded()
         var decodedDecision: Decision?
         var undecided = UndecidedInputs(limit: options.undecidedInputLimit)
         var lastCause: Seq = 0
@@ -198,6 +201,9 @@ public final class Replayer {
                 undecided.decided(through: cause)
                 lastCause = max(lastCause, cause)
                 let mine = derived.removeValue(forKey: cause)
+                if let live = options.live {
+                    await performLive(unrecordedBefore: cause, &liveUnrecorded, derived: derived, store: store, policy: active ?? options.policy, live: live, counter: &syntheticSeqs)
+                }
                 // Identical bytes: the re-derived decision *is* the recorded one, so the recorded
                 // JSON is not decoded at all; otherwise it is decoded once, for the report and the fold.
                 let same = mine.map { Self.encodes($0.decision, to: event.body) } ?? false
@@ -237,6 +243,7 @@ public final class Replayer {
             guard let decision = decided else { continue }
             report.inputsDecided += 1
             derived[event.seq] = (decision.conversation, decision, event.time)
+            if options.live != nil { liveUnrecorded.inputs.append(event.seq) }
         }
         // A damaged last frame reads like a torn write; the index knows whether it was acknowledged.
         if case .directory(let directory) = source,
@@ -248,6 +255,9 @@ public final class Replayer {
         // replay takes no lock and may read while the bot is deciding, or `serve` stopped first.
         // Under the recorded versions they are not compared; under another version they are
         // reported, and the warning says what they may mean.
+        if let live = options.live {
+            await performLive(unrecordedBefore: .max, &liveUnrecorded, derived: derived, store: store, policy: active ?? options.policy, live: live, counter: &syntheticSeqs)
+        }
         var notYet: [Seq] = []
         for (seq, mine) in derived.sorted(by: { $0.key < $1.key }) where selected(mine.address, inputTime: mine.time, state: store[mine.address]) {
             if seq > lastCause {
@@ -255,8 +265,9 @@ public final class Replayer {
                 if options.policy == nil { continue }
             }
             report.compared += 1
-            report.changes.append(DecisionChange(conversation: mine.address, inputSeq: seq, recordedSeq: nil, recorded: nil,
-                                                 replayed: mine.decision, time: mine.time))
+            var change = DecisionChange(conversation: mine.address, inputSeq: seq, recordedSeq: nil, recorded: nil, replayed: mine.decision, time: mine.time)
+            change.live = liveUnrecorded.steps[seq] ?? []
+            report.changes.append(change)
         }
         if !notYet.isEmpty {
             let seqs = notYet.prefix(5).map { "\($0)" }.joined(separator: ", ") + (notYet.count > 5 ? ", …" : "")
@@ -296,6 +307,35 @@ public final class Replayer {
     static func encodes(_ decision: Decision, to body: [UInt8]) -> Bool {
         if (try? decision.encoded()) == body { return true }
         return (try? CanonicalBytes.foundationEncoded(decision)) == body
+    }
+
+    /// The decisions replay derived that may have no recorded counterpart, for `--live`.
+    private struct LiveUnrecorded {
+        /// Inputs replay decided, in seq order; those before `next` are dealt with.
+        var inputs: [Seq] = []
+        var next = 0
+        /// What was performed for each input that turned out to have no recorded decision.
+        var steps: [Seq: [LiveStep]] = [:]
+    }
+
+    /// With `--live`: a decision recorded for input `seq` means the inputs before it that are
+    /// still in `derived` got none (live decides in seq order). Their never-recorded read-only
+    /// effects are performed now, as for a recorded decision that differs, with the state as it
+    /// stands here (the nearest the replay has to when they were decided).
+    private func performLive(unrecordedBefore seq: Seq, _ pending: inout LiveUnrecorded,
+                             derived: [Seq: (address: ConversationAddress, decision: Decision, time: Int64)],
+                             store: ConversationStore, policy: Policy?, live: any LiveEffects, counter: inout Seq) async {
+        while pending.next < pending.inputs.count, pending.inputs[pending.next] < seq {
+            let input = pending.inputs[pending.next]
+            pending.next += 1
+            guard let mine = derived[input], let policy, selected(mine.address, inputTime: mine.time, state: store[mine.address]) else { continue }
+            pending.steps[input] = await performLive(mine.decision, recorded: nil, input: input, time: mine.time, store: store,
+                                                     policy: policy, live: live, counter: &counter)
+        }
+        if pending.next > 4096, pending.next * 2 > pending.inputs.count {
+            pending.inputs.removeFirst(pending.next)
+            pending.next = 0
+        }
     }
 
     /// Performs the read-only effects of `decision` that the recorded decision did not ask for,

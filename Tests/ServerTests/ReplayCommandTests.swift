@@ -165,6 +165,37 @@ import Testing
         #expect(usage.status == 64)
     }
 
+    /// `--live` also performs the read-only effects of decisions the new version makes where
+    /// the recorded bot said nothing: here the recorded version had no monitoring, and the new
+    /// one looks an order up for the agent after the hand-off.
+    @Test func liveWhatIfPerformsLookupsWhereTheRecordedBotSaidNothing() async throws {
+        let temp = TemporaryDirectory()
+        let directory = temp.ledgerDirectory
+        let original = try String(contentsOf: fixturesDirectory().appendingPathComponent("policies/shop-bot.yml"), encoding: .utf8)
+        let monitoring = try #require(original.range(of: "monitoring:\n"))
+        let end = try #require(original.range(of: "\n\n", range: monitoring.upperBound..<original.endIndex))
+        let silent = original.replacingCharacters(in: monitoring.lowerBound..<end.upperBound, with: "")
+        #expect(!silent.contains("monitoring:"))
+        try await BotStack.run(yaml: silent, directory: directory) { bot in
+            let conversation = try await bot.chatwoot.startConversation(VisitorProfile(name: "Maria Silva", email: "maria@example.com"))
+            try await bot.customer("get me an agent", in: conversation)
+            try await bot.customer("it is about order AB-10001", in: conversation) // a human owns it: the recorded bot says nothing
+        }
+        let path = fixturesDirectory().appendingPathComponent("policies/shop-bot.yml").path
+        let offline = try await ledgerbot(["replay", "--data", directory.dataPath, "--policy", path])
+        #expect(offline.stdout.contains("lookup order_status — conversation"), "\(offline.stdout)")
+        try await SampleBackends.withRunning { backends in
+            let environment = ProcessInfo.processInfo.environment.merging(["SHOP_API": backends.baseURL]) { $1 }
+            let binary = self.binary
+            let live = try await offPool {
+                try runProcess(binary, ["replay", "--data", directory.dataPath, "--policy", path, "--live"], environment: environment)
+            }
+            #expect(live.stdout.contains("live: lookup order_status → ok ("), "\(live.stdout)\(live.stderr)")
+            #expect(!live.stdout.contains("lookup order_status — conversation"), "\(live.stdout)")
+            #expect(backends.requests.contains { $0.method == "GET" && $0.path.hasPrefix("/orders/AB-10001") })
+        }
+    }
+
     @Test func aDecisionThatTheBotWouldNotMakeIsReported() async throws {
         let temp = TemporaryDirectory()
         let directory = temp.ledgerDirectory
