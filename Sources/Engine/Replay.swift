@@ -170,6 +170,7 @@ public final class Replayer {
             clock.lap(\.read)
             report.events += 1
             report.headSeq = event.seq
+            if report.events % 4096 == 1 { try Task.checkCancellation() } // a cancelled replay stops, from its first event on
             if report.events % 4096 == 0, ContinuousClock.now - lastProgress > .seconds(1) {
                 progress(report.events, event.seq)
                 lastProgress = ContinuousClock.now

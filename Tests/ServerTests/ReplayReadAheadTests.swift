@@ -36,6 +36,20 @@ struct ReplayReadAheadTests {
         #expect(two.events == one.events && two.headSeq == one.headSeq)
     }
 
+    /// A cancelled replay stops with `CancellationError` (checked every 4,096 events, the first
+    /// included) instead of reading the whole ledger; with a second thread that thread stops too.
+    @Test(arguments: [1, 2])
+    func aCancelledReplayStops(threads: Int) async throws {
+        let temp = TemporaryDirectory()
+        try await write(temp.ledgerDirectory)
+        let directory = temp.ledgerDirectory
+        let task = Task {
+            withUnsafeCurrentTask { $0?.cancel() }
+            return try await replay(directory, threads: threads)
+        }
+        await #expect(throws: CancellationError.self) { _ = try await task.value }
+    }
+
     @Test func aDamagedFrameFailsTheSameWayWithEitherThreadCount() async throws {
         let temp = TemporaryDirectory()
         let directory = temp.ledgerDirectory
