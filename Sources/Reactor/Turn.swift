@@ -629,7 +629,16 @@ struct Turn {
         guard !policy.monitoring.isEmpty else { return }
         if let rule = policy.monitoring.first(where: \.suggestReplies) { suggestReply(text, rule: rule) }
         if let rule = policy.monitoring.first(where: \.earlierConversations) { noteEarlierConversations(rule) }
-        let entities = policy.nlu.entities.extract(text)
+        // A value as its slot would hold it ("ab-10001" → "AB-10001"): one note and one lookup
+        // per fact however it was typed, and the lookup asks for what the bot itself would ask.
+        let specs = policy.slots.values.sorted { $0.name < $1.name }
+        let entities = policy.nlu.entities.extract(text).map { found in
+            var entity = found
+            if let spec = specs.first(where: { $0.entity == found.entity }), let value = policy.value(of: spec, in: found.value, at: event.time) {
+                entity.value = value
+            }
+            return entity
+        }
         for (index, rule) in policy.monitoring.enumerated() where rule.entity != nil {
             for entity in entities where entity.entity == rule.entity {
                 let key = "\(entity.entity):\(entity.value)"

@@ -67,9 +67,11 @@ import Testing
             try await bot.customer("hello? where is my order", in: conversation)
             try await bot.customer("it's AB-10001", in: conversation)
             try await bot.customer("AB-10001 again", in: conversation) // noted once only
+            try await bot.customer("or ab-10001 as I wrote it", in: conversation) // the same order, as its slot holds it
             #expect(try await bot.publicBotTexts(in: conversation) == publicBefore)
             let notes = try await bot.privateNotes(in: conversation)
-            #expect(notes.filter { $0.hasPrefix("Order AB-10001") } == ["Order AB-10001: shipped, ETA 2026-12-02."])
+            #expect(notes.filter { $0.hasPrefix("Order ") } == ["Order AB-10001: shipped, ETA 2026-12-02."], "\(notes)")
+            #expect(!bot.backends.requests.contains { $0.path.hasPrefix("/orders/ab-10001") })
             // No decision while open asked for a customer-visible message.
             let handoff = try #require(try bot.decisions().firstIndex { $0.decision.commands.contains(.setStatus(.open)) })
             for (_, _, decision) in try bot.decisions().dropFirst(handoff + 1) {
