@@ -43,9 +43,12 @@ public struct SlotSpec: Sendable {
         case .text:
             return trimmed
         case .email:
-            let candidates = trimmed.split(whereSeparator: { $0 == " " || $0 == "," || $0 == ";" || $0 == "<" || $0 == ">" })
-            guard let email = candidates.first(where: { Self.isEmail($0) }) else { return nil }
-            return email.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: ".!?"))
+            // Words around an address are split off with what encloses or introduces it:
+            // "(jane@example.com)", "email:jane@example.com", "\"jane@example.com\"".
+            let candidates = trimmed.split(whereSeparator: { $0.isWhitespace || Self.aroundAnEmail.contains($0) })
+                .map { $0.trimmingCharacters(in: CharacterSet(charactersIn: ".!?")) }
+            guard let email = candidates.first(where: { Self.isEmail(Substring($0)) }) else { return nil }
+            return email.lowercased()
         case .pattern:
             guard let regex = regex?.value else { return nil }
             let range = NSRange(trimmed.startIndex..., in: trimmed)
@@ -75,6 +78,8 @@ public struct SlotSpec: Sendable {
         }
     }
 
+    private static let aroundAnEmail: Set<Character> = [",", ";", "<", ">", "(", ")", "[", "]", "{", "}", "\"", "'", ":", "“", "”", "‘", "’"]
+
     private static func isEmail(_ candidate: Substring) -> Bool {
         let parts = candidate.split(separator: "@", omittingEmptySubsequences: false)
         guard parts.count == 2, !parts[0].isEmpty else { return false }
@@ -97,38 +102,47 @@ struct NSRegularExpressionBox: @unchecked Sendable {
 
 /// Dates customers type, normalised to `YYYY-MM-DD`.
 enum DateSlot {
+    /// Whether `language` writes the month before the day (12/20): US English (and plain `en`,
+    /// taken as it) and Philippine English; British, Australian, Irish, Indian, … English and
+    /// every other language write the day first.
+    static func writesMonthFirst(_ language: String) -> Bool {
+        language == "en" || language.hasPrefix("en-US") || language.hasPrefix("en-PH")
+    }
+
     static func parse(_ text: String, language: String, now: Int64, timeZone: TimeZone) -> String? {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = timeZone
         let today = Date(timeIntervalSince1970: TimeInterval(now / 1_000_000))
         let words = TextNormalizer.tokens(text)
-        // "day after tomorrow" before "tomorrow", which it contains.
-        let relative: [([String], Int)] = [(["day", "after", "tomorrow"], 2), (["depois", "de", "amanha"], 2),
-                                           (["today"], 0), (["hoje"], 0), (["tomorrow"], 1), (["amanha"], 1)]
-        for (phrase, offset) in relative where Self.contains(words, phrase) {
-            guard let day = calendar.date(byAdding: .day, value: offset, to: today) else { return nil }
-            let parts = calendar.dateComponents([.year, .month, .day], from: day)
-            return format(parts.year!, parts.month!, parts.day!)
-        }
         // The first date written as one: 2026-12-20, or day and month (in the language's order)
         // with a year only when it follows them as part of the same date ("20/12/2026", "12/20/26").
-        // A third number elsewhere ("12/20 to 12/22", "20/12, 2 pessoas") is not a year.
+        // A third number elsewhere ("12/20 to 12/22", "20/12, 2 pessoas") is not a year. A date
+        // written out wins over a word such as "today" elsewhere in the message.
         let year: Int, month: Int, day: Int
         let currentYear = calendar.component(.year, from: today)
         let range = NSRange(text.startIndex..., in: text)
         func number(_ match: NSTextCheckingResult, _ group: Int) -> Int? {
             Range(match.range(at: group), in: text).flatMap { Int(text[$0]) }
         }
+        let monthFirst = Self.writesMonthFirst(language)
         if let match = Self.iso.firstMatch(in: text, range: range), let y = number(match, 1), let m = number(match, 2), let d = number(match, 3) {
             (year, month, day) = (y, m, d)
         } else if let match = Self.dayMonth.firstMatch(in: text, range: range), let first = number(match, 1), let second = number(match, 2) {
-            (day, month) = language.hasPrefix("en") && !language.hasPrefix("en-GB") ? (second, first) : (first, second)
+            (day, month) = monthFirst ? (second, first) : (first, second)
             year = number(match, 3).map { $0 < 100 ? 2000 + $0 : $0 } ?? currentYear
         } else {
-            // Numbers without separators ("20 12"): day and month only.
-            let numbers = text.split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) }
-            guard numbers.count >= 2 else { return nil }
-            (day, month) = language.hasPrefix("en") && !language.hasPrefix("en-GB") ? (numbers[1], numbers[0]) : (numbers[0], numbers[1])
+            // "day after tomorrow" before "tomorrow", which it contains.
+            let relative: [([String], Int)] = [(["day", "after", "tomorrow"], 2), (["depois", "de", "amanha"], 2),
+                                               (["today"], 0), (["hoje"], 0), (["tomorrow"], 1), (["amanha"], 1)]
+            for (phrase, offset) in relative where Self.contains(words, phrase) {
+                guard let day = calendar.date(byAdding: .day, value: offset, to: today) else { return nil }
+                let parts = calendar.dateComponents([.year, .month, .day], from: day)
+                return format(parts.year!, parts.month!, parts.day!)
+            }
+            // Numbers without separators ("20 12"): day and month only, and only when the answer
+            // is nothing else ("in 2 or 3 weeks" is no date).
+            guard words.count == 2, let first = Int(words[0]), let second = Int(words[1]) else { return nil }
+            (day, month) = monthFirst ? (second, first) : (first, second)
             year = currentYear
         }
         var components = DateComponents()

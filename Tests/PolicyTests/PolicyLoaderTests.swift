@@ -143,6 +143,20 @@ import Testing
         #expect(value("day", "12/20/2027") == "2027-12-20")
         #expect(value("day", "12/20/27, 2 of us") == "2027-12-20")
         #expect(value("day", "the day after tomorrow") == "2026-05-30")
+        // A date written out wins over "today" elsewhere; loose numbers are no date.
+        #expect(value("day", "I'd like 2026-12-20, can I book it today?") == "2026-12-20")
+        #expect(value("day", "12/20 if you have it today") == "2026-12-20")
+        #expect(value("day", "in 2 or 3 weeks") == nil)
+        #expect(value("day", "12 20") == "2026-12-20")
+        // Addresses come without what encloses or introduces them.
+        for text in ["(jane@example.com)", "email:jane@example.com", "\"jane@example.com\"", "[Jane@Example.com].", "it's “jane@example.com”"] {
+            #expect(value("email", text) == "jane@example.com", "\(text)")
+        }
+        // Day first outside US (and Philippine) English.
+        for (language, expected) in [("en-AU", "2026-12-05"), ("en-GB", "2026-12-05"), ("en-US", "2026-05-12"), ("en-IN", "2026-12-05")] {
+            let local = try PolicyLoader.load(yaml: yaml + "\nlanguage: \(language)\n")
+            #expect(local.value(of: local.slots["day"]!, in: "05/12", at: now) == expected, "\(language)")
+        }
         let portuguese = try PolicyLoader.load(yaml: yaml + "\nlanguage: pt-BR\n")
         #expect(portuguese.language == "pt-BR")
         func valor(_ text: String) -> String? { portuguese.value(of: portuguese.slots["day"]!, in: text, at: now) }
