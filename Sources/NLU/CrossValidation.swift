@@ -18,19 +18,34 @@ public struct CrossValidationReport: Sendable {
     public var folds: Int
 }
 
-/// Deterministic stratified k-fold cross-validation: within each intent, example i goes to fold
-/// i mod k (in the order given), so every fold sees every intent and reruns give equal reports.
+/// Deterministic stratified k-fold cross-validation: within each intent, the i-th distinct text
+/// goes to fold i mod k (in the order given), so every fold sees every intent and reruns give
+/// equal reports. Examples that fold to the same text ("olá" and "ola") share a fold: one in
+/// training and its twin in testing would score a model on what it was trained on.
 public enum CrossValidation {
     public static let fallback = "(fallback)"
 
-    public static func run(_ examples: [TrainingExample], folds k: Int = 5, threshold: Double = 0,
-                           configuration: IntentClassifier.Configuration = .init()) -> CrossValidationReport {
+    /// Each example's fold (0..<k, k at least 2).
+    public static func folds(of examples: [TrainingExample], k: Int) -> [Int] {
         var fold = [Int](repeating: 0, count: examples.count)
         var seen: [String: Int] = [:]
+        var foldOfText: [String: Int] = [:]
         for (i, example) in examples.enumerated() {
+            let text = TextNormalizer.fold(example.text)
+            if let known = foldOfText[text] {
+                fold[i] = known
+                continue
+            }
             fold[i] = seen[example.intent, default: 0] % max(k, 2)
             seen[example.intent, default: 0] += 1
+            foldOfText[text] = fold[i]
         }
+        return fold
+    }
+
+    public static func run(_ examples: [TrainingExample], folds k: Int = 5, threshold: Double = 0,
+                           configuration: IntentClassifier.Configuration = .init()) -> CrossValidationReport {
+        let fold = folds(of: examples, k: k)
         var predictions: [(expected: String, predicted: String)] = []
         for f in 0..<max(k, 2) {
             let train = examples.indices.filter { fold[$0] != f }.map { examples[$0] }

@@ -14,7 +14,8 @@ struct NLUCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "k-fold cross-validation of the policy's training examples.",
             discussion: """
-                Stratified and deterministic: within each intent, example i is in fold i mod k, so \
+                Stratified and deterministic: within each intent, the i-th distinct text (as folded) \
+                is in fold i mod k, and examples that fold to the same text share a fold, so \
                 two runs give the same report. Prints precision, recall and F1 per intent, the most \
                 frequent confusions, the overall accuracy, and the classification latency of the \
                 model trained on all examples. --format json adds each example's fold (the \
@@ -67,13 +68,8 @@ struct NLUCommand: AsyncParsableCommand {
                 print(String(format: "classification latency (full model, %d inputs): p50 %.3f ms, p99 %.3f ms", latency.count, latency.p50, latency.p99))
                 printError(String(format: "cross-validation took %.2f s", seconds))
             case .json:
-                var fold: [String: Int] = [:]
-                var rows: [[String: Any]] = []
-                for example in examples {
-                    let index = fold[example.intent, default: 0]
-                    fold[example.intent] = index + 1
-                    rows.append(["intent": example.intent, "text": example.text, "fold": index % report.folds])
-                }
+                let folds = CrossValidation.folds(of: examples, k: report.folds)
+                let rows = zip(examples, folds).map { example, fold -> [String: Any] in ["intent": example.intent, "text": example.text, "fold": fold] }
                 print(jsonText([
                     "policy": loaded.id, "folds": report.folds, "threshold": threshold,
                     "accuracy": report.accuracy, "examples": report.examples,

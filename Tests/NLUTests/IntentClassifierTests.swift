@@ -160,6 +160,31 @@ let supportExamples: [TrainingExample] = {
         #expect(withThreshold.confusions.contains { $0.predicted == CrossValidation.fallback })
     }
 
+    /// Examples that fold to the same text ("olá", "ola") share a fold: with each twin in
+    /// another fold, a model was scored on a text it had been trained on. Here every word is
+    /// meaningless, so nothing can be learnt beyond the twins: accuracy must be near chance.
+    @Test func twinsThatFoldAlikeShareAFold() {
+        var state: UInt64 = 11
+        let letters = Array("bcdfghjklmnpqrstvwxz")
+        func word() -> String {
+            String((0..<7).map { _ in
+                state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                return letters[Int(state >> 33) % letters.count]
+            })
+        }
+        var examples: [TrainingExample] = []
+        for index in 0..<30 {
+            let text = word()
+            let intent = index % 2 == 0 ? "one" : "two"
+            examples.append(TrainingExample(intent: intent, text: text))
+            examples.append(TrainingExample(intent: intent, text: text.uppercased() + "!"))
+        }
+        let folds = CrossValidation.folds(of: examples, k: 5)
+        for index in stride(from: 0, to: examples.count, by: 2) { #expect(folds[index] == folds[index + 1]) }
+        let report = CrossValidation.run(examples, folds: 5)
+        #expect(report.accuracy < 0.8, "accuracy \(report.accuracy): the twins leaked between training and testing")
+    }
+
     @Test func degenerateTrainingSetsDoNotCrash() {
         #expect(IntentClassifier(examples: []).rank("hi").isEmpty)
         let single = IntentClassifier(examples: [TrainingExample(intent: "greet", text: "hi")])
