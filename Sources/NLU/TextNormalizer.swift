@@ -74,6 +74,30 @@ public enum TextNormalizer {
         return ascii ?? text.contains(phrase)
     }
 
+    /// Whether folded `text` contains folded `phrase` as whole words: "talk to a person" is not
+    /// in "talk to a personal shopper". Both must be folded (words apart by single spaces).
+    public static func containsWords(_ text: String, phrase: String) -> Bool {
+        guard !phrase.isEmpty else { return false }
+        var text = text, phrase = phrase
+        return text.withUTF8 { haystack in
+            phrase.withUTF8 { needle in
+                guard needle.count <= haystack.count else { return false }
+                var start = 0
+                while start + needle.count <= haystack.count {
+                    if (start == 0 || haystack[start - 1] == UInt8(ascii: " "))
+                        && (start + needle.count == haystack.count || haystack[start + needle.count] == UInt8(ascii: " "))
+                        && memcmp(haystack.baseAddress! + start, needle.baseAddress!, needle.count) == 0 {
+                        return true
+                    }
+                    // On to the next word.
+                    guard let space = haystack[start...].firstIndex(of: UInt8(ascii: " ")) else { return false }
+                    start = space + 1
+                }
+                return false
+            }
+        }
+    }
+
     /// Whether `text` is nothing but `CharacterSet.whitespaces` (what trimming them would leave
     /// empty), without Foundation for the usual case of a message starting with a letter.
     public static func isBlank(_ text: String) -> Bool {

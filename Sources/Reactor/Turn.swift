@@ -135,7 +135,7 @@ struct Turn {
             handOff(reason: "outside business hours")
             return
         }
-        if let phrase = policy.handoff.phrases.first(where: { !$0.isEmpty && TextNormalizer.contains(folded, phrase: $0) }) {
+        if let phrase = policy.handoff.phrases.first(where: { TextNormalizer.containsWords(folded, phrase: $0) }) {
             explanation["rule"] = .string("handoff_phrase")
             steps.append("the customer asked for a human (\"\(phrase)\")")
             handOff(reason: "customer asked for a human")

@@ -185,6 +185,20 @@ let supportExamples: [TrainingExample] = {
         #expect(report.accuracy < 0.8, "accuracy \(report.accuracy): the twins leaked between training and testing")
     }
 
+    /// Hand-off phrases match whole words of the folded message, wherever they are in it.
+    @Test func phrasesMatchWholeWords() {
+        let cases: [(String, String, Bool)] = [
+            ("talk to a personal shopper", "talk to a person", false), ("i want to talk to a person", "talk to a person", true),
+            ("talk to a person now", "talk to a person", true), ("talk to a person", "talk to a person", true),
+            ("quero falar com um atendente", "falar com um atendente", true), ("atendentes", "atendente", false),
+            ("a human", "human", true), ("inhuman", "human", false), ("human", "", false), ("", "human", false),
+            ("humano humano human", "human", true),
+        ]
+        for (text, phrase, expected) in cases {
+            #expect(TextNormalizer.containsWords(TextNormalizer.fold(text), phrase: TextNormalizer.fold(phrase)) == expected, "\(text) / \(phrase)")
+        }
+    }
+
     @Test func degenerateTrainingSetsDoNotCrash() {
         #expect(IntentClassifier(examples: []).rank("hi").isEmpty)
         let single = IntentClassifier(examples: [TrainingExample(intent: "greet", text: "hi")])
