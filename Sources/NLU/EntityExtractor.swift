@@ -93,12 +93,15 @@ public struct EntityExtractor: Sendable {
             }
         }
         let words = TextNormalizer.tokens(text)
+        // A lookup value is placed where its first word is in the message, among the regular
+        // expressions' matches; after all of them only when the words' places are unknown.
+        let offsets = lookups.isEmpty ? nil : TextNormalizer.wordOffsets(text)
         for (entity, byFirstWord) in lookups {
             for (start, word) in words.enumerated() {
                 // The longest value starting at this word: "deluxe suite", not "deluxe" within it.
                 guard let (folded, value) = byFirstWord[word]?.first(where: { start + $0.folded.count <= words.count && words[start..<start + $0.folded.count].elementsEqual($0.folded) })
                 else { continue }
-                found.append((10_000_000 + start, ExtractedEntity(entity: entity, value: canonical(value), text: folded.joined(separator: " "), extractor: "lookup")))
+                found.append((offsets?[start] ?? 10_000_000 + start, ExtractedEntity(entity: entity, value: canonical(value), text: folded.joined(separator: " "), extractor: "lookup")))
             }
         }
         var seen = Set<ExtractedEntity>()

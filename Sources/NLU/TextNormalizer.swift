@@ -120,6 +120,23 @@ public enum TextNormalizer {
 
     private static func isPrintableASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool { !bytes.contains { $0 >= 0x7F || $0 < 0x20 } }
 
+    /// Where each word token of `fold(text)` starts in `text`, as a UTF-16 offset (the unit of
+    /// `NSRange`, so a regular expression's matches and the words can be put in one order). nil
+    /// when the words found here are not exactly the folded text's (a character that folds to
+    /// several words): the caller then has no offsets.
+    public static func wordOffsets(_ text: String) -> [Int]? {
+        var offsets: [Int] = []
+        var offset = 0
+        var inWord = false
+        for character in text {
+            let isWord = character.unicodeScalars.contains { $0.properties.isAlphabetic || ("0"..."9").contains($0) }
+            if isWord, !inWord { offsets.append(offset) }
+            inWord = isWord
+            offset += character.utf16.count
+        }
+        return offsets.count == tokens(text).count ? offsets : nil
+    }
+
     /// Word tokens of the folded text.
     public static func tokens(_ text: String) -> [String] {
         fold(text).split(separator: " ").map(String.init)

@@ -50,6 +50,17 @@ import Testing
         #expect(extractor.extract(text).map(\.value) == ["City 4999", "São Paulo"])
     }
 
+    /// Lookup values and regular-expression matches come in the order the message names them:
+    /// "AB 10001" (an annotated value, found by the lookup) before "CD-55555" (the regex).
+    @Test func lookupValuesAndRegexMatchesComeInMessageOrder() throws {
+        let extractor = try EntityExtractor(patterns: [.init(entity: "order", pattern: #"\b[A-Z]{2}-\d{5}\b"#)],
+                                            lookupTables: ["order": ["AB-10001"], "city": ["São Paulo"]])
+        #expect(extractor.extract("AB 10001 or CD-55555").map(\.value) == ["AB-10001", "CD-55555"])
+        #expect(extractor.extract("CD-55555 or AB 10001").map(\.value) == ["CD-55555", "AB-10001"])
+        #expect(extractor.extract("Ação em São Paulo, pedido CD-55555").map(\.value) == ["São Paulo", "CD-55555"])
+        #expect(extractor.extract("🙂 são paulo 👍 CD-55555").map(\.value) == ["São Paulo", "CD-55555"])
+    }
+
     @Test func anInvalidPatternIsReportedWithItsEntity() {
         #expect { _ = try EntityExtractor(patterns: [.init(entity: "broken", pattern: "([a-z")]) } throws: {
             "\($0)".contains("broken")
