@@ -96,10 +96,16 @@ public struct IntentClassifier: Sendable {
             .sorted { $0.confidence != $1.confidence ? $0.confidence > $1.confidence : $0.intent < $1.intent }
     }
 
-    /// The best intent, or nil when its confidence is below `threshold` (a fallback).
+    /// The best intent, or nil when its confidence is below `threshold` (a fallback) or 0 (no
+    /// word of the text is known: with `threshold: 0` the alphabetically first intent "won").
     public func classify(_ text: String, threshold: Double) -> IntentScore? {
-        guard let best = rank(text).first, best.confidence >= threshold else { return nil }
+        guard let best = rank(text).first, Self.isUnderstood(best, threshold: threshold) else { return nil }
         return best
+    }
+
+    /// Whether `best` (the top of a ranking) counts as understood at `threshold`.
+    public static func isUnderstood(_ best: IntentScore, threshold: Double) -> Bool {
+        best.confidence > 0 && best.confidence >= threshold
     }
 
     private static func logits(_ x: [(Int, Double)], _ w: [[Double]], _ b: [Double]) -> [Double] {

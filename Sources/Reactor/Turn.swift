@@ -386,7 +386,7 @@ struct Turn {
         let ranking = classifier.rank(text)
         nlu["ranking"] = .array(ranking.prefix(3).map { .object(["intent": .string($0.intent), "confidence": .double(Self.rounded($0.confidence))]) })
         explanation["nlu"] = .object(nlu)
-        guard let top = ranking.first, top.confidence >= policy.nlu.threshold, !TextNormalizer.isBlank(text) else {
+        guard let top = ranking.first, IntentClassifier.isUnderstood(top, threshold: policy.nlu.threshold), !TextNormalizer.isBlank(text) else {
             return Understanding(intent: nil, entities: entities)
         }
         return Understanding(intent: (top.intent, Self.rounded(top.confidence)), entities: entities)

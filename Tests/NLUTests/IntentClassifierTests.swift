@@ -199,6 +199,16 @@ let supportExamples: [TrainingExample] = {
         }
     }
 
+    /// A text with no known word is no intent, even at threshold 0 (every intent scores 0, and
+    /// the alphabetically first one used to win).
+    @Test func aTextWithNoKnownWordIsNoIntentEvenAtThresholdZero() {
+        let classifier = IntentClassifier(examples: supportExamples)
+        #expect(classifier.rank("🙂").allSatisfy { $0.confidence == 0 })
+        #expect(classifier.classify("🙂", threshold: 0) == nil)
+        #expect(classifier.classify("xq zzv plonk", threshold: 0) == nil)
+        #expect(classifier.classify("where is my order", threshold: 0)?.intent == "order_status")
+    }
+
     @Test func degenerateTrainingSetsDoNotCrash() {
         #expect(IntentClassifier(examples: []).rank("hi").isEmpty)
         let single = IntentClassifier(examples: [TrainingExample(intent: "greet", text: "hi")])
