@@ -389,6 +389,9 @@ public final class PostgresLedger: LedgerStore, @unchecked Sendable {
         let fence = batch.lazy.compactMap(\.fence).first
         let rowsPerStatement = configuration.rowsPerStatement
         let logger = logger
+        // What the transaction wrote, once it is about to commit: if its answer is lost (the
+        // deadline closed the connection after COMMIT left), whether it committed is looked up.
+        let attempt = AttemptedAppend()
         do {
             let client = client, codec = codec, setsIsolation = setsIsolation
             // Three quarters of the deadline: a lock wait ends with the server's own error, on the
@@ -448,34 +451,70 @@ public final class PostgresLedger: LedgerStore, @unchecked Sendable {
                 // A command, not a SELECT: postgres-nio reports a row query before it runs, so an
                 // error while it ran went unread and COMMIT answered ROLLBACK without one.
                 try await connection.query(PostgresQuery(unsafeSQL: "NOTIFY \(Self.channel), '\(seq)'"), logger: logger)
+                attempt.record(first: previous + 1, refusal: refusal, last: seq, link: link)
                 return (previous + 1, refusal)
             } }
-            lock.withLock {
-                commits += 1
-                lastCommit = .now
-                lastAppendFailed = false
-            }
-            var next = first
-            for item in batch {
-                if let refusal, item.fence != nil {
-                    item.continuation.resume(throwing: refusal)
-                    continue
-                }
-                let range = next...(next + Seq(item.rows.count) - 1)
-                next = range.upperBound + 1
-                item.continuation.resume(returning: range)
-            }
-            if next > first { advanceHead(to: next - 1) }
-            if let refusal {
-                // Not a failure of the database: this instance lost the lease and is about to stop deciding.
-                logger.warning("ledger append refused", metadata: ["error": "\(refusal.message)", "events": "\(batch.filter { $0.fence != nil }.reduce(0) { $0 + $1.rows.count })"])
-            }
+            finish(batch, first: first, refusal: refusal)
         } catch {
+            if let written = attempt.value, await committed(through: written.last, link: written.link) {
+                logger.warning("ledger append: the answer to COMMIT was lost, but the rows are stored (checked by their hash-chain link)",
+                               metadata: ["events": "\(allRows.count)", "error": "\(describe(error))"])
+                finish(batch, first: written.first, refusal: written.refusal)
+                return
+            }
             let failure = ledgerError(in: error)
                 ?? LedgerError(.io, "PostgreSQL append failed at \(location): \(describe(error)); the batch was not stored")
             logger.error("ledger append failed", metadata: ["error": "\(failure.message)", "events": "\(allRows.count)"])
             lock.withLock { lastAppendFailed = true }
             for item in batch { item.continuation.resume(throwing: failure) }
+        }
+    }
+
+    /// Whether an append whose answer was lost committed: waits for its transaction to end (it
+    /// holds the head row; a `FOR SHARE` lock waits for it), then looks for its last row with
+    /// its link. Bounded by the append deadline; false when that cannot be told.
+    private func committed(through seq: Seq, link: [UInt8]) async -> Bool {
+        let client = client, logger = logger
+        let lockTimeoutMilliseconds = max(100, Int(configuration.appendTimeout.inSeconds * 750))
+        do {
+            return try await withDeadline(configuration.appendTimeout, "checking whether the append committed") { deadline in
+                try await client.withTransaction(within: deadline, logger: logger) { connection in
+                    for try await _ in try await connection.query("SELECT set_config('lock_timeout', \(String(lockTimeoutMilliseconds)), true)", logger: logger) {}
+                    for try await _ in try await connection.query("SELECT head_seq FROM ledgerbot_ledger WHERE id = 1 FOR SHARE", logger: logger) {}
+                    var stored: [UInt8]?
+                    for try await hash in try await connection.query("SELECT hash FROM ledgerbot_events WHERE seq = \(Int64(seq))", logger: logger)
+                        .decode(ByteBuffer.self) {
+                        stored = Array(hash.readableBytesView)
+                    }
+                    return stored == link
+                }
+            }
+        } catch {
+            return false
+        }
+    }
+
+    /// The appends of a committed transaction get their seqs (a fenced one its refusal).
+    private func finish(_ batch: [Pending], first: Seq, refusal: LedgerError?) {
+        lock.withLock {
+            commits += 1
+            lastCommit = .now
+            lastAppendFailed = false
+        }
+        var next = first
+        for item in batch {
+            if let refusal, item.fence != nil {
+                item.continuation.resume(throwing: refusal)
+                continue
+            }
+            let range = next...(next + Seq(item.rows.count) - 1)
+            next = range.upperBound + 1
+            item.continuation.resume(returning: range)
+        }
+        if next > first { advanceHead(to: next - 1) }
+        if let refusal {
+            // Not a failure of the database: this instance lost the lease and is about to stop deciding.
+            logger.warning("ledger append refused", metadata: ["error": "\(refusal.message)", "events": "\(batch.filter { $0.fence != nil }.reduce(0) { $0 + $1.rows.count })"])
         }
     }
 
@@ -569,6 +608,18 @@ public final class PostgresLedger: LedgerStore, @unchecked Sendable {
         for try await head in rows.decode(Int64.self) { return Seq(head) }
         throw LedgerError(.corrupted, "the ledgerbot_ledger row is missing")
     }
+}
+
+/// What an append transaction wrote, recorded just before it commits.
+private final class AttemptedAppend: @unchecked Sendable {
+    private let lock = NSLock()
+    private var written: (first: Seq, refusal: LedgerError?, last: Seq, link: [UInt8])?
+
+    func record(first: Seq, refusal: LedgerError?, last: Seq, link: [UInt8]) {
+        lock.withLock { written = (first, refusal, last, link) }
+    }
+
+    var value: (first: Seq, refusal: LedgerError?, last: Seq, link: [UInt8])? { lock.withLock { written } }
 }
 
 /// Follows a ``PostgresLedger`` by seq (the primary key makes each read an index range scan).

@@ -86,6 +86,7 @@ final class SilentProxy: @unchecked Sendable {
     let port: Int
     private let listener: Int32
     private let frozen = Mutex(false)
+    private let deafenOnCommit = Mutex(false)
     private let pairs = Mutex<[ProxiedPair]>([])
     private let upstreamPort: Int
 
@@ -112,6 +113,10 @@ final class SilentProxy: @unchecked Sendable {
         routed.port = port
         return routed
     }
+
+    /// The next connection to send a COMMIT passes it on but gets no answer from then on: a
+    /// commit that reached the server and whose answer was lost.
+    func loseTheAnswerToTheNextCommit() { deafenOnCommit.withLock { $0 = true } }
 
     func freeze() { frozen.withLock { $0 = true } }
     func thaw() { frozen.withLock { $0 = false } }
@@ -141,17 +146,23 @@ final class SilentProxy: @unchecked Sendable {
             guard connected == 0 else { close(client); close(upstream); continue }
             let ends = ProxiedPair(client: client, upstream: upstream)
             pairs.withLock { $0.append(ends) }
-            Thread.detachNewThread { [self] in pump(from: client, to: upstream, ends) }
-            Thread.detachNewThread { [self] in pump(from: upstream, to: client, ends) }
+            Thread.detachNewThread { [self] in pump(from: client, to: upstream, ends, requests: true) }
+            Thread.detachNewThread { [self] in pump(from: upstream, to: client, ends, requests: false) }
         }
     }
 
-    private func pump(from source: Int32, to destination: Int32, _ ends: ProxiedPair) {
+    private func pump(from source: Int32, to destination: Int32, _ ends: ProxiedPair, requests: Bool) {
         var buffer = [UInt8](repeating: 0, count: 65536)
+        let commit = Array("COMMIT".utf8)
         while true {
             let count = buffer.withUnsafeMutableBytes { read(source, $0.baseAddress, $0.count) }
             guard count > 0 else { break }
             if frozen.withLock({ $0 }) { continue } // taken, never passed on
+            if requests, count >= commit.count, (0...(count - commit.count)).contains(where: { buffer[$0..<$0 + commit.count].elementsEqual(commit) }),
+               deafenOnCommit.withLock({ let armed = $0; $0 = false; return armed }) {
+                ends.deaf.withLock { $0 = true }
+            }
+            if !requests, ends.deaf.withLock({ $0 }) { continue } // the answer is lost
             var sent = 0
             while sent < count {
                 let written = buffer.withUnsafeBytes { write(destination, $0.baseAddress! + sent, count - sent) }
@@ -167,6 +178,8 @@ final class SilentProxy: @unchecked Sendable {
 private final class ProxiedPair: Sendable {
     let client: Int32, upstream: Int32
     private let closed = Mutex(false)
+    /// Answers from the server are dropped (``SilentProxy/loseTheAnswerToTheNextCommit()``).
+    let deaf = Mutex(false)
     init(client: Int32, upstream: Int32) { self.client = client; self.upstream = upstream }
     func close() {
         guard closed.withLock({ let was = $0; $0 = true; return !was }) else { return }

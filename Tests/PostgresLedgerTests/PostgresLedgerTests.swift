@@ -196,6 +196,29 @@ struct PostgresLedgerTests {
         await home.remove()
     }
 
+    @Test("an append whose COMMIT reached the server but whose answer was lost is found committed: reported stored, stored once")
+    func aCommitWhoseAnswerWasLostIsFoundCommitted() async throws {
+        guard let home = try await StoreHome.make(.postgres) else { return }
+        let proxy = try SilentProxy(to: home.location!)
+        defer { proxy.stop() }
+        var configuration = PostgresLedgerConfiguration()
+        configuration.appendTimeout = .seconds(2)
+        let store = try await PostgresLedger.open(proxy.route(home.location!), configuration: configuration)
+        var appended = false
+        for _ in 0..<5 where !appended { appended = (try? await store.append([draft("before")])) != nil }
+        try #require(appended)
+        proxy.loseTheAnswerToTheNextCommit()
+        let start = ContinuousClock.now
+        let range = try await store.append([draft("answer lost")])
+        #expect(ContinuousClock.now - start >= .seconds(2), "the answer came: the proxy did not drop it")
+        let bodies = try await store.read(from: 1, limit: 20).map { String(decoding: $0.body, as: UTF8.self) }
+        #expect(bodies.filter { $0 == "answer lost" }.count == 1 && range.lowerBound == Seq(bodies.count), "\(bodies) \(range)")
+        // The ledger goes on after it.
+        #expect(try await store.append([draft("after")]).lowerBound == range.upperBound + 1)
+        await store.close()
+        await home.remove()
+    }
+
     @Test("a database written by a newer build is refused, not guessed at")
     func newerSchemaRefused() async throws {
         try await withStore(.postgres) { home, store in
