@@ -46,7 +46,7 @@ public struct SlotSpec: Sendable {
             // Words around an address are split off with what encloses or introduces it:
             // "(jane@example.com)", "email:jane@example.com", "\"jane@example.com\"".
             let candidates = trimmed.split(whereSeparator: { $0.isWhitespace || Self.aroundAnEmail.contains($0) })
-                .map { $0.trimmingCharacters(in: CharacterSet(charactersIn: ".!?")) }
+                .map { $0.trimmingCharacters(in: CharacterSet(charactersIn: ".!?'‘’")) }
             guard let email = candidates.first(where: { Self.isEmail(Substring($0)) }) else { return nil }
             return email.lowercased()
         case .pattern:
@@ -78,7 +78,9 @@ public struct SlotSpec: Sendable {
         }
     }
 
-    private static let aroundAnEmail: Set<Character> = [",", ";", "<", ">", "(", ")", "[", "]", "{", "}", "\"", "'", ":", "“", "”", "‘", "’"]
+    /// Characters that split an address from the words around it. Not the apostrophe, which an
+    /// address may hold ("o'brien@example.com"): single quotes are trimmed from its ends instead.
+    private static let aroundAnEmail: Set<Character> = [",", ";", "<", ">", "(", ")", "[", "]", "{", "}", "\"", ":", "“", "”"]
 
     private static func isEmail(_ candidate: Substring) -> Bool {
         let parts = candidate.split(separator: "@", omittingEmptySubsequences: false)
@@ -106,7 +108,8 @@ enum DateSlot {
     /// taken as it) and Philippine English; British, Australian, Irish, Indian, … English and
     /// every other language write the day first.
     static func writesMonthFirst(_ language: String) -> Bool {
-        language == "en" || language.hasPrefix("en-US") || language.hasPrefix("en-PH")
+        let tag = language.lowercased().replacingOccurrences(of: "_", with: "-") // en_US, en-us: as en-US
+        return tag == "en" || tag.hasPrefix("en-us") || tag.hasPrefix("en-ph")
     }
 
     static func parse(_ text: String, language: String, now: Int64, timeZone: TimeZone) -> String? {
@@ -125,16 +128,24 @@ enum DateSlot {
             Range(match.range(at: group), in: text).flatMap { Int(text[$0]) }
         }
         let monthFirst = Self.writesMonthFirst(language)
+        // "day after tomorrow" before "tomorrow", which it contains.
+        let relative: [([String], Int)] = [(["day", "after", "tomorrow"], 2), (["depois", "de", "amanha"], 2),
+                                           (["today"], 0), (["hoje"], 0), (["tomorrow"], 1), (["amanha"], 1)]
+        let relativeDay = relative.first { Self.contains(words, $0.0) }?.1
+        let dayMonth = Self.dayMonth.firstMatch(in: text, range: range)
+        // Beside "tomorrow", "10.30" or "2-3" is a time, not a date: only a date with a slash or
+        // a year is written as one there.
+        let dayMonthIsADate = dayMonth.map { match in
+            relativeDay == nil || match.range(at: 3).location != NSNotFound
+                || Range(match.range, in: text).map { text[$0].contains("/") } == true
+        } ?? false
         if let match = Self.iso.firstMatch(in: text, range: range), let y = number(match, 1), let m = number(match, 2), let d = number(match, 3) {
             (year, month, day) = (y, m, d)
-        } else if let match = Self.dayMonth.firstMatch(in: text, range: range), let first = number(match, 1), let second = number(match, 2) {
+        } else if dayMonthIsADate, let match = dayMonth, let first = number(match, 1), let second = number(match, 2) {
             (day, month) = monthFirst ? (second, first) : (first, second)
             year = number(match, 3).map { $0 < 100 ? 2000 + $0 : $0 } ?? currentYear
         } else {
-            // "day after tomorrow" before "tomorrow", which it contains.
-            let relative: [([String], Int)] = [(["day", "after", "tomorrow"], 2), (["depois", "de", "amanha"], 2),
-                                               (["today"], 0), (["hoje"], 0), (["tomorrow"], 1), (["amanha"], 1)]
-            for (phrase, offset) in relative where Self.contains(words, phrase) {
+            if let offset = relativeDay {
                 guard let day = calendar.date(byAdding: .day, value: offset, to: today) else { return nil }
                 let parts = calendar.dateComponents([.year, .month, .day], from: day)
                 return format(parts.year!, parts.month!, parts.day!)

@@ -201,9 +201,9 @@ public struct ConversationStore: Sendable, Equatable {
         if isNew { metrics.conversationsStarted += 1 }
         let stateContact = state.contact
         conversations[address] = consume state
-        if let id = stateContact?.id, id != previousContact {
+        if stateContact?.id != previousContact {
             if let previousContact { unlink(address, from: ContactKey(accountId: address.accountId, contactId: previousContact)) }
-            link(address, to: ContactKey(accountId: address.accountId, contactId: id))
+            if let id = stateContact?.id { link(address, to: ContactKey(accountId: address.accountId, contactId: id)) }
         }
         change.changed = true
         change.metrics += metrics

@@ -679,7 +679,7 @@ struct Turn {
     /// A question the bot answers on its own (an intent with a plain reply: no slots, lookup,
     /// authentication or hand-off): the answer goes to the agent as a note, once per intent.
     private mutating func suggestReply(_ text: String, rule: MonitorRule) {
-        guard let classifier = policy.nlu.classifier, let top = classifier.rank(text).first, top.confidence >= policy.nlu.threshold,
+        guard let classifier = policy.nlu.classifier, let top = classifier.rank(text).first, IntentClassifier.isUnderstood(top, threshold: policy.nlu.threshold),
               let intent = policy.intents[top.intent], let reply = intent.reply, reply.rich == nil || reply.text != nil,
               intent.slots.isEmpty, intent.lookup == nil, !intent.requiresAuthentication, intent.handoff == nil,
               !ConversationSummary.isSmallTalk(top.intent) else { return }

@@ -148,12 +148,18 @@ import Testing
         #expect(value("day", "12/20 if you have it today") == "2026-12-20")
         #expect(value("day", "in 2 or 3 weeks") == nil)
         #expect(value("day", "12 20") == "2026-12-20")
+        // Beside "tomorrow", a time of day is no date.
+        #expect(value("day", "tomorrow at 10.30") == "2026-05-29")
+        #expect(value("day", "today 2-3pm") == "2026-05-28")
+        #expect(value("day", "tomorrow, or 12.20.2026") == "2026-12-20")
         // Addresses come without what encloses or introduces them.
-        for text in ["(jane@example.com)", "email:jane@example.com", "\"jane@example.com\"", "[Jane@Example.com].", "it's “jane@example.com”"] {
+        for text in ["(jane@example.com)", "email:jane@example.com", "\"jane@example.com\"", "[Jane@Example.com].", "it's “jane@example.com”", "'jane@example.com'"] {
             #expect(value("email", text) == "jane@example.com", "\(text)")
         }
+        #expect(value("email", "it's o'brien@example.com") == "o'brien@example.com")
         // Day first outside US (and Philippine) English.
-        for (language, expected) in [("en-AU", "2026-12-05"), ("en-GB", "2026-12-05"), ("en-US", "2026-05-12"), ("en-IN", "2026-12-05")] {
+        for (language, expected) in [("en-AU", "2026-12-05"), ("en-GB", "2026-12-05"), ("en-US", "2026-05-12"), ("en-IN", "2026-12-05"),
+                                     ("en_US", "2026-05-12"), ("en-us", "2026-05-12")] {
             let local = try PolicyLoader.load(yaml: yaml + "\nlanguage: \(language)\n")
             #expect(local.value(of: local.slots["day"]!, in: "05/12", at: now) == expected, "\(language)")
         }
@@ -165,6 +171,8 @@ import Testing
         #expect(valor("20/12/2027") == "2027-12-20")
         #expect(valor("depois de amanhã") == "2026-05-30")
         #expect(valor("amanhã") == "2026-05-29")
+        #expect(valor("amanhã às 9.15") == "2026-05-29")
+        #expect(valor("20.12") == "2026-12-20")
     }
 
     @Test func businessHoursFollowTheTimeZone() throws {

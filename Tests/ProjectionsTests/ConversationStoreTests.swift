@@ -1,5 +1,6 @@
 import Chatwoot
 import Domain
+import Foundation
 import Ledger
 import Testing
 @testable import Projections
@@ -41,8 +42,25 @@ import Testing
         try message(2, conversation: 10, contact: 7) // the customer writes in an older conversation
         try message(3, conversation: 40, contact: 7)
         try message(4, conversation: 40, contact: 8) // conversation 40 moved to another contact (merged)
+        try message(5, conversation: 50, contact: 7)
+        // Conversation 50's sender then comes without an id: it names contact 7 no longer.
+        time += 5
+        let anonymous = try Webhooks.moved(try Webhooks.message(6, "hello again", by: .customer, createdAt: time, status: "pending", updatedAt: time),
+                                           account: 1, conversation: 50, contact: 7)
+        func withoutSenderIds(_ value: JSONValue, key: String?) -> JSONValue {
+            switch value {
+            case .object(let members):
+                return .object(Dictionary(uniqueKeysWithValues: members.compactMap { member -> (String, JSONValue)? in
+                    if key == "sender" && member.key == "id" { return nil }
+                    return (member.key, withoutSenderIds(member.value, key: member.key))
+                }))
+            case .array(let elements): return .array(elements.map { withoutSenderIds($0, key: key) })
+            default: return value
+            }
+        }
+        script.webhook(try Webhooks.encode(withoutSenderIds(try JSONDecoder().decode(JSONValue.self, from: Data(anonymous)), key: nil)), at: time, stream: "1/50")
         let before = try await TestLedger(script.drafts).events()
-        try message(5, conversation: 30, contact: 7)
+        try message(7, conversation: 30, contact: 7)
         let next = try await TestLedger(script.drafts).events().last!
 
         var folded = ConversationStore()
