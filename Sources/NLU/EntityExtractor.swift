@@ -35,10 +35,11 @@ public struct EntityExtractor: Sendable {
     private let regexes: [(entity: String, regex: NSRegularExpression)]
     /// Extractions of recent texts (`extract` is a pure function of the text).
     private let extractions = TextMemo<[ExtractedEntity]>()
-    /// For each entity (by name), its table's values by their first folded word, the longest
-    /// first: a message is matched word by word against the few values starting there, not
-    /// against the whole table (a 5,000-city table made a long message cost seconds).
-    private let lookups: [(entity: String, byFirstWord: [String: [(folded: [String], value: String)]])]
+    /// For each entity (by name), its table's values as a trie of folded words: a message is
+    /// matched with one walk from each word, as deep as it matches, however large the table and
+    /// however many values share their first words (a 5,000-city table made a long message cost
+    /// seconds).
+    private let lookups: [(entity: String, values: WordTrie)]
     private let synonyms: [String: String]
 
     /// - Throws: the first invalid regular expression, naming its entity.
@@ -51,13 +52,9 @@ public struct EntityExtractor: Sendable {
             }
         }
         lookups = lookupTables.keys.sorted().map { entity in
-            var byFirstWord: [String: [(folded: [String], value: String)]] = [:]
-            for value in lookupTables[entity]! {
-                let folded = TextNormalizer.tokens(value)
-                if let first = folded.first { byFirstWord[first, default: []].append((folded, value)) }
-            }
-            for key in byFirstWord.keys { byFirstWord[key]!.sort { $0.folded.count > $1.folded.count } } // stable: table order among equals
-            return (entity, byFirstWord)
+            let trie = WordTrie()
+            for value in lookupTables[entity]! { trie.insert(TextNormalizer.tokens(value), value: value) }
+            return (entity, trie)
         }
         var map: [String: String] = [:]
         for canonical in synonyms.keys.sorted() {
@@ -96,12 +93,12 @@ public struct EntityExtractor: Sendable {
         // A lookup value is placed where its first word is in the message, among the regular
         // expressions' matches; after all of them only when the words' places are unknown.
         let offsets = lookups.isEmpty ? nil : TextNormalizer.wordOffsets(text)
-        for (entity, byFirstWord) in lookups {
-            for (start, word) in words.enumerated() {
+        for (entity, values) in lookups {
+            for start in words.indices {
                 // The longest value starting at this word: "deluxe suite", not "deluxe" within it.
-                guard let (folded, value) = byFirstWord[word]?.first(where: { start + $0.folded.count <= words.count && words[start..<start + $0.folded.count].elementsEqual($0.folded) })
-                else { continue }
-                found.append((offsets?[start] ?? 10_000_000 + start, ExtractedEntity(entity: entity, value: canonical(value), text: folded.joined(separator: " "), extractor: "lookup")))
+                guard let (count, value) = values.longestMatch(in: words, from: start) else { continue }
+                let text = words[start..<start + count].joined(separator: " ")
+                found.append((offsets?[start] ?? 10_000_000 + start, ExtractedEntity(entity: entity, value: canonical(value), text: text, extractor: "lookup")))
             }
         }
         var seen = Set<ExtractedEntity>()
@@ -114,4 +111,39 @@ public struct EntityExtractor: Sendable {
     }
 
     private func canonical(_ value: String) -> String { synonyms[TextNormalizer.fold(value)] ?? value }
+}
+
+/// A lookup table's values by their folded words, one level a word.
+final class WordTrie: @unchecked Sendable { // built in `EntityExtractor.init`, never changed after
+    private var children: [String: WordTrie] = [:]
+    /// The table's value that ends here (the first in the table, for values that fold alike).
+    private var value: String?
+
+    func insert(_ words: [String], value: String) {
+        guard !words.isEmpty else { return }
+        var node = self
+        for word in words {
+            if let next = node.children[word] {
+                node = next
+            } else {
+                let next = WordTrie()
+                node.children[word] = next
+                node = next
+            }
+        }
+        if node.value == nil { node.value = value }
+    }
+
+    /// The longest value whose words start at `words[start]`: how many words it takes, and the value.
+    func longestMatch(in words: [String], from start: Int) -> (count: Int, value: String)? {
+        var node = self
+        var best: (count: Int, value: String)?
+        var index = start
+        while index < words.count, let next = node.children[words[index]] {
+            node = next
+            index += 1
+            if let value = node.value { best = (index - start, value) }
+        }
+        return best
+    }
 }
