@@ -109,15 +109,17 @@ final class YAMLReader {
         return items.compactMap { string($0, "each entry of \(what)") }
     }
 
-    /// A duration: `500ms`, `3s`, `2m`, or a number of seconds.
+    /// A duration: `500ms`, `3s`, `2m`, or a number of seconds; at most a year (`1e300s` would
+    /// not fit in an Int).
     func milliseconds(_ node: Node?, _ what: String) -> Int? {
         guard let node, let text = string(node, what) else { return nil }
         let units: [(String, Double)] = [("ms", 1), ("s", 1000), ("m", 60_000)]
+        let year = 365.0 * 86_400_000
         for (suffix, factor) in units where text.hasSuffix(suffix) {
-            if let value = Double(text.dropLast(suffix.count)), value > 0 { return Int(value * factor) }
+            if let value = Double(text.dropLast(suffix.count)), value > 0, value * factor <= year { return Int(value * factor) }
         }
-        if let seconds = Double(text), seconds > 0 { return Int(seconds * 1000) }
-        fail(node, "\(what) must be a duration such as 500ms, 3s or 2m")
+        if let seconds = Double(text), seconds > 0, seconds * 1000 <= year { return Int(seconds * 1000) }
+        fail(node, "\(what) must be a duration such as 500ms, 3s or 2m (at most a year)")
         return nil
     }
 }

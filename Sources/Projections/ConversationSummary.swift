@@ -292,7 +292,8 @@ public struct ConversationSummary: Sendable {
     static func outcome(of state: ConversationState) -> String { Wording.english.outcome(of: state) }
 
     static func describe(_ intent: IntentScore) -> String {
-        intent.name + (intent.confidence.map { " (\(Int(($0 * 100).rounded()))%)" } ?? "")
+        // Clamped: a confidence an external service sent (1e300, NaN) must not trap the conversion.
+        intent.name + (intent.confidence.map { " (\($0.isFinite ? Int((min(max($0, 0), 1) * 100).rounded()) : 0)%)" } ?? "")
     }
 
     static func oneLine(_ text: String, limit: Int) -> String {

@@ -274,6 +274,9 @@ extension JSONObjectReading {
 extension WebhookDigest {
     /// Exact decimal parsing of `1778663742.351829` → 1778663742351829 (no binary rounding:
     /// the same text always gives the same µs). Digits beyond µs are dropped.
+    /// 9999-12-31T23:59:59Z in Unix seconds.
+    static let latestSeconds: Int64 = 253_402_300_799
+
     static func micros(seconds text: UnsafeRawBufferPointer) -> Int64? {
         var index = 0
         var negative = false
@@ -301,8 +304,10 @@ extension WebhookDigest {
         // An exponent or anything else: not a plain Unix time.
         guard index == text.count else { return nil }
         for _ in fractionDigits..<6 { fraction *= 10 }
-        let (scaled, overflow) = whole.multipliedReportingOverflow(by: 1_000_000)
-        guard !overflow else { return nil }
-        return negative ? -(scaled + fraction) : scaled + fraction
+        // Years 1 to 9999 either side of 1970 at most: a time beyond is no time (and µs near
+        // Int64's limits overflowed here, in formatting and in durations, crashing ingest).
+        guard whole <= Self.latestSeconds else { return nil }
+        let micros = whole * 1_000_000 + fraction
+        return negative ? -micros : micros
     }
 }

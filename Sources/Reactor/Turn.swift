@@ -260,7 +260,8 @@ struct Turn {
             return
         }
         let intent = data["intent"]?.stringValue
-        let confidence = data["confidence"]?.doubleValue.map(Self.rounded)
+        // A service's confidence is a probability: anything else (1e300, negative) is clamped to one.
+        let confidence = data["confidence"]?.doubleValue.flatMap { $0.isFinite ? min(max($0, 0), 1) : nil }.map(Self.rounded)
         var remote = local
         for entity in data["entities"]?.arrayValue ?? [] where remote.count < EntityExtractor.limit {
             guard let name = entity["entity"]?.stringValue, let value = entity["value"]?.stringValue else { continue }

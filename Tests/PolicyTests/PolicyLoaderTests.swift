@@ -205,6 +205,18 @@ import Testing
         #expect(failures.isEmpty, "\(failures)")
     }
 
+    /// A duration too large for an Int (`1e300s`) is a policy error naming it, not a crash of
+    /// `policy check` or `serve`.
+    @Test func anEnormousDurationIsAnError() throws {
+        for timeout in ["1e300s", "1e300", "400d", "600000m"] {
+            let yaml = Self.minimal + "\n\nlookups:\n  slow:\n    url: \"${API}/x\"\n    timeout: \(timeout)\n"
+            let error = try #require(throws: PolicyError.self, "\(timeout)") { try PolicyLoader.load(yaml: yaml) }
+            #expect(error.issues.contains { $0.message.contains("lookups.slow.timeout must be a duration") }, "\(error.issues)")
+        }
+        let fine = try PolicyLoader.load(yaml: Self.minimal + "\n\nlookups:\n  slow:\n    url: \"${API}/x\"\n    timeout: 90s\n")
+        #expect(fine.lookups["slow"]?.timeoutMilliseconds == 90_000)
+    }
+
     @Test func lookupBodiesStayValidJSONAndURLsEscapeWhateverTheCustomerTyped() throws {
         let yaml = Self.minimal + """
 

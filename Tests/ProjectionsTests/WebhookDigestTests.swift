@@ -215,5 +215,20 @@ import Testing
         #expect(micros("1778663742.5") == 1_778_663_742_500_000)
         #expect(micros("1.5e9") == nil)
         #expect(micros("") == nil)
+        // Beyond the year 9999 is no time (near Int64's limit it crashed ingest).
+        #expect(micros("253402300799.999999") == 253_402_300_799_999_999)
+        #expect(micros("253402300800") == nil)
+        #expect(micros("9223372036854.9") == nil && micros("-9223372036854.9") == nil)
+        #expect(micros("-253402300799") == -253_402_300_799_000_000)
+    }
+
+    /// A payload's extreme times are no times: the digest reads nil for them, and the fold,
+    /// the read model and the hand-off summary go on (each trapped on such a value).
+    @Test func extremeTimesAreNoTimes() throws {
+        let body = #"{"event":"conversation_updated","id":1,"status":"open","created_at":-9223372036854,"updated_at":9223372036854.9,"account":{"id":1}}"#
+        let digest = try #require(WebhookDigest(body: Array(body.utf8)))
+        #expect(digest.conversation?.updatedAt == nil && digest.conversation?.createdAt == nil)
+        #expect(ConversationSummary.describe(IntentScore(name: "x", confidence: 1e300)) == "x (100%)")
+        #expect(ConversationSummary.describe(IntentScore(name: "x", confidence: .nan)) == "x (0%)")
     }
 }
