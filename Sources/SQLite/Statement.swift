@@ -37,7 +37,15 @@ public final class Statement {
             case .null: rc = sqlite3_bind_null(stmt, index)
             case .int(let v): rc = sqlite3_bind_int64(stmt, index, v)
             case .double(let v): rc = sqlite3_bind_double(stmt, index, v)
-            case .text(let v): rc = sqlite3_bind_text(stmt, index, v, -1, ledgerbot_sqlite_transient())
+            case .text(let v):
+                // With its byte length: a NUL inside the text (a payload may hold \u0000) would end it.
+                var text = v
+                rc = text.withUTF8 { utf8 in
+                    guard let start = utf8.baseAddress else { return sqlite3_bind_text(stmt, index, "", 0, ledgerbot_sqlite_transient()) }
+                    return start.withMemoryRebound(to: CChar.self, capacity: utf8.count) {
+                        sqlite3_bind_text(stmt, index, $0, Int32(utf8.count), ledgerbot_sqlite_transient())
+                    }
+                }
             case .blob(let v):
                 rc = v.withUnsafeBytes { sqlite3_bind_blob(stmt, index, $0.baseAddress, Int32($0.count), ledgerbot_sqlite_transient()) }
             }
@@ -65,8 +73,9 @@ public final class Statement {
     public func int64(_ column: Int32) -> Int64 { sqlite3_column_int64(stmt, column) }
     public func double(_ column: Int32) -> Double { sqlite3_column_double(stmt, column) }
     public func text(_ column: Int32) -> String {
-        guard let cString = sqlite3_column_text(stmt, column) else { return "" }
-        return String(cString: cString)
+        guard let text = sqlite3_column_text(stmt, column) else { return "" }
+        // By its byte count, not up to the first NUL.
+        return String(decoding: UnsafeBufferPointer(start: text, count: Int(sqlite3_column_bytes(stmt, column))), as: UTF8.self)
     }
     public func blob(_ column: Int32) -> [UInt8] {
         let count = Int(sqlite3_column_bytes(stmt, column))

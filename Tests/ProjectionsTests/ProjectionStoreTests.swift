@@ -1,12 +1,27 @@
 import Chatwoot
 import Domain
 import Ledger
+import LedgerbotTesting
 import SQLite
 import Testing
 @testable import Projections
 
 /// The SQLite read models over a real ledger and a real `index.sqlite`.
 @Suite struct ProjectionStoreTests {
+    /// Text holding a NUL (a payload may carry \u0000 in a contact's name) is stored and read
+    /// whole: bound with its byte length, read by its byte count.
+    @Test func textWithANulIsStoredAndReadWhole() throws {
+        let temp = TemporaryDirectory()
+        let connection = try Connection(path: temp.path + "/t.sqlite")
+        try connection.execute("CREATE TABLE t (name TEXT)")
+        for name in ["A\u{0}B", "", "ção\u{0}\u{0}🚀", "plain"] {
+            try connection.run("DELETE FROM t")
+            try connection.run("INSERT INTO t (name) VALUES (?)", [SQLiteValue.text(name)])
+            #expect(try connection.scalarText("SELECT name FROM t") == name, "\(Array(name.utf8))")
+            #expect(try connection.scalarInt("SELECT length(CAST(name AS BLOB)) FROM t") == Int64(name.utf8.count))
+        }
+    }
+
     /// Applies the ledger live-style: one small batch per frame-sized slice.
     private func applyLive(_ projections: ProjectionStore, _ events: ArraySlice<LedgerEvent>, batch: Int = 3) throws {
         var start = events.startIndex
