@@ -121,8 +121,9 @@ public struct ConversationState: Sendable, Equatable, Codable {
     /// The customer's last satisfaction rating (1…5).
     public var csatRating: Int?
     /// The contact's other conversations (any inbox of the account) when this conversation
-    /// began; nil when there were none.
+    /// began, the newest ``earlierConversationLimit`` by id; nil when there were none.
     public var earlierConversations: [EarlierConversation]?
+    public static let earlierConversationLimit = 20
     /// Keys of private notes already posted for agents (the newest ``noteKeyLimit``), so the same
     /// fact is not noted twice.
     public var notedKeys: [String] = []

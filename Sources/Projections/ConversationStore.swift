@@ -238,7 +238,10 @@ public struct ConversationStore: Sendable, Equatable {
         if let id = contact?.id {
             let key = ContactKey(accountId: address.accountId, contactId: id)
             let others = conversationsByContact[key] ?? spill?.file.contact(key)?.conversations ?? []
-            let earlier = others.filter { $0 != address }.compactMap { self[$0] }.map(EarlierConversation.init)
+            // The newest ones only: a contact with thousands of conversations (an API channel)
+            // made each new state hold, and each new conversation read, all of them.
+            let earlier = others.filter { $0 != address }.suffix(ConversationState.earlierConversationLimit)
+                .compactMap { self[$0] }.map(EarlierConversation.init)
             state.earlierConversations = earlier.isEmpty ? nil : earlier
         }
         return state

@@ -72,6 +72,21 @@ import Testing
         #expect(fromLoad == fromFold)
     }
 
+    /// A contact with many conversations: a new one keeps the newest 20 as its earlier ones.
+    @Test func earlierConversationsAreTheNewestTwenty() async throws {
+        var script = LedgerScript()
+        var time = 1_778_663_742.0
+        for conversation in 1...30 {
+            time += 5
+            let body = try Webhooks.message(conversation, "hello", by: .customer, createdAt: time, status: "pending", updatedAt: time)
+            script.webhook(try Webhooks.moved(body, account: 1, conversation: conversation, contact: 7), at: time, stream: "1/\(conversation)")
+        }
+        var store = ConversationStore()
+        for event in try await TestLedger(script.drafts).events() { store.apply(event) }
+        let earlier = store[ConversationAddress(accountId: 1, conversationId: 30)]?.earlierConversations?.map(\.conversationId)
+        #expect(earlier == Array(10...29))
+    }
+
     @Test func twoFoldsOverTheSameLedgerAreEqual() async throws {
         let ledger = try await TestLedger(try Scenario().drafts)
         let first = try ConversationStore.build(directory: ledger.directory)
