@@ -128,11 +128,16 @@ public enum TextNormalizer {
         var offsets: [Int] = []
         var offset = 0
         var inWord = false
-        for character in text {
-            let isWord = character.unicodeScalars.contains { $0.properties.isAlphabetic || ("0"..."9").contains($0) }
-            if isWord, !inWord { offsets.append(offset) }
-            inWord = isWord
-            offset += character.utf16.count
+        // Scalar by scalar, as `unicodeFold` reads the lowercased, decomposed text: a letter or
+        // digit is in a word, a nonspacing mark changes nothing, anything else ends the word.
+        for scalar in text.unicodeScalars {
+            let folded = scalar.isASCII ? [scalar] : Array(String(scalar).lowercased().decomposedStringWithCanonicalMapping.unicodeScalars)
+            for part in folded where part.properties.generalCategory != .nonspacingMark {
+                let isWord = part.properties.isAlphabetic || ("0"..."9").contains(part)
+                if isWord, !inWord { offsets.append(offset) }
+                inWord = isWord
+            }
+            offset += scalar.utf16.count
         }
         return offsets.count == tokens(text).count ? offsets : nil
     }
