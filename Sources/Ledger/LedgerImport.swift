@@ -10,10 +10,12 @@ import Glibc
 /// Events are appended in frames of up to `batchBytes`; each frame is atomic, the whole import
 /// is not (a crash mid-import leaves a prefix, which `ledger verify` shows as intact).
 ///
-/// Importing again is safe: when every event of the file whose seq the ledger already has equals
-/// the ledger's event at that seq (the same file imported before, or the prefix a crashed import
-/// left), those events are skipped and only the rest is appended. A file whose events differ from
-/// the ledger's at the same seqs is another ledger's, and is appended after the head (a merge).
+/// Importing again is safe where seqs were kept: the file's events, from the first on, that the
+/// ledger holds at the same seqs and equal (the same file imported before, or the part a stopped
+/// import stored) are skipped, and the rest is appended — at its own seqs where they continue
+/// the head, else renumbered after it (another writer appended meanwhile). A file whose first
+/// events differ from the ledger's is another ledger's, appended after the head (a merge); a
+/// merge run twice appends twice, as its renumbered events cannot be told from new ones.
 public enum LedgerImport {
     public struct Report: Sendable, Equatable {
         public var events = 0
@@ -66,16 +68,18 @@ public enum LedgerImport {
         }
         var report = Report()
         guard !seqs.isEmpty else { return report }
-        // The file's events at seqs the ledger has (seqs increase, so they come first).
-        var held = 0
-        while held < seqs.count, seqs[held] <= head { held += 1 }
-        if held > 0, try await !ledger.holds(firstLinesOf: path, count: held) { held = 0 }
+        // The file's events at seqs the ledger has (seqs increase, so they come first): those of
+        // them, from the first on, that the ledger holds equal are not appended again.
+        var overlap = 0
+        while overlap < seqs.count, seqs[overlap] <= head { overlap += 1 }
+        let held = overlap > 0 ? try await ledger.heldPrefix(ofLinesIn: path, count: overlap) : 0
         report.alreadyHeld = held
         let rest = seqs[held...]
         let preserved = rest.isEmpty || (rest.first == head + 1 && rest.last == head + Seq(rest.count))
         report.seqsPreserved = preserved
+        let lastHeld = held > 0 ? seqs[held - 1] : 0
         func mapped(_ seq: Seq) -> Seq {
-            if preserved || (held > 0 && seq <= head) { return seq } // held: the ledger has it at that seq
+            if preserved || seq <= lastHeld { return seq } // held: the ledger has it at that seq
             guard let index = binarySearch(seqs, seq) else { return seq } // before the file: already in the ledger
             return head + 1 + Seq(index - held)
         }
@@ -141,9 +145,10 @@ public enum LedgerImport {
 }
 
 extension LedgerStore {
-    /// Whether the ledger holds the first `count` events of a JSON Lines file, each equal to
-    /// the ledger's event at its seq. Reads both in order and stops at the first difference.
-    func holds(firstLinesOf path: String, count: Int) async throws -> Bool {
+    /// How many of the first `count` events of a JSON Lines file the ledger holds, from the
+    /// first on, each equal to the ledger's event at its seq. Reads both in order and stops at
+    /// the first difference.
+    func heldPrefix(ofLinesIn path: String, count: Int) async throws -> Int {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw LedgerError.io("cannot open", path: path, errno: errno) }
         defer { closeDescriptor(fd) }
@@ -159,9 +164,9 @@ extension LedgerStore {
                 stored = try await read(from: event.seq, limit: 1024)
                 index = 0
             }
-            guard index < stored.count, stored[index] == event else { return false }
+            guard index < stored.count, stored[index] == event else { return compared }
             compared += 1
         }
-        return compared == count
+        return compared
     }
 }

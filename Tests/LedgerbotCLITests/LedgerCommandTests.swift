@@ -310,8 +310,17 @@ import Testing
             #expect(again.status == 0 && !again.stderr.contains("events as seq") && again.stderr.contains("not imported again"), "\(again.stderr)")
             #expect(try await ledgerbot("ledger", "export", "--data", data).stdout == lines)
         }
-        // Another ledger's events at the same seqs (one meta differs): appended after the head.
-        let other = lines.replacingOccurrences(of: "\"d3\"", with: "\"x3\"")
+        // A stopped import's part, then another writer's events, then the import again: the
+        // part is skipped, the rest renumbered after the other writer's events.
+        let data2 = temp.path + "/data2"
+        #expect(try await ledgerbot("ledger", "import", "--data", data2, stdin: Data(firstTwelve.utf8)).status == 0)
+        let otherWriter = lines.split(separator: "\n").prefix(15).map { $0 + "\n" }.joined().replacingOccurrences(of: "\"d13\"", with: "\"w13\"")
+        #expect(try await ledgerbot("ledger", "import", "--data", data2, stdin: Data(otherWriter.utf8)).status == 0) // 13 … 15 differ from the file's
+        let resumed = try await ledgerbot("ledger", "import", "--data", data2, stdin: Data(lines.utf8))
+        #expect(resumed.stderr.contains("12 events of the input are in the ledger already"), "\(resumed.stderr)")
+        #expect(resumed.stderr.contains("imported 28 events as seq 16 … 43 (renumbered"), "\(resumed.stderr)")
+        // Another ledger's events at the same seqs (its first differs): appended after the head.
+        let other = lines.replacingOccurrences(of: "\"d1\"", with: "\"x1\"")
         let merged = try await ledgerbot("ledger", "import", "--data", data, stdin: Data(other.utf8))
         #expect(merged.stderr.contains("imported 40 events as seq 41 … 80 (renumbered"), "\(merged.stderr)")
         #expect(!merged.stderr.contains("already"), "\(merged.stderr)")
