@@ -49,8 +49,14 @@ public struct ConversationSummary: Sendable {
         }
     }
 
-    /// Since when the customer has been waiting for a human (hand-off), else since their first message.
-    public var waitingSince: Int64? { state.handoffAt ?? state.firstCustomerMessageAt }
+    /// Since when the customer has been waiting for a human: the hand-off while a human owns the
+    /// conversation; else since it last came to the bot (created, handed back, reopened) or their
+    /// first message, whichever is later — a hand-off of an earlier visit is not this wait.
+    public var waitingSince: Int64? {
+        if state.status == .open, let handoff = state.handoffAt { return handoff }
+        let backToTheBot = state.transitions.last { $0.to == .pending }?.at
+        return [backToTheBot, state.firstCustomerMessageAt].compactMap { $0 }.max()
+    }
 
     /// Signs the customer is unhappy, in words an agent can act on.
     public var sentimentCues: [String] { sentimentCues(Wording.english) }

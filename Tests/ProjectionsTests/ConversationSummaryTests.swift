@@ -28,6 +28,27 @@ struct ConversationSummaryTests {
 
     /// Customer text in the hand-off note stays on its line: a newline in a slot value or the
     /// last message must not start a line that reads as the bot's own ("**Customer:** … (verified)").
+    /// A conversation handed off last week, resolved, reopened today and handed off again: the
+    /// customer has waited since today's visit began, not since last week's hand-off.
+    @Test func theWaitIsThisVisitsNotAnEarlierHandOffs() {
+        let minute: Int64 = 60_000_000, week = 7 * 24 * 60 * minute
+        var state = ConversationState(address: ConversationAddress(accountId: 1, conversationId: 2))
+        state.firstCustomerMessageAt = 0
+        state.transitions = [StatusTransition(from: nil, to: .pending, at: 0, cause: nil, seq: 1),
+                             StatusTransition(from: .pending, to: .open, at: minute, cause: nil, seq: 3),
+                             StatusTransition(from: .open, to: .resolved, at: 10 * minute, cause: nil, seq: 5),
+                             StatusTransition(from: .resolved, to: .pending, at: week, cause: nil, seq: 7)]
+        state.status = .pending
+        state.handoffAt = minute
+        let summary = ConversationSummary(state: state, now: week + 3 * minute, reason: "customer asked for a human")
+        #expect(summary.waitingSince == week)
+        #expect(summary.markdown().contains("3 min") && !summary.markdown().contains("168"), "\(summary.markdown())")
+        // While a human owns it, the wait is since the hand-off.
+        state.status = .open
+        state.handoffAt = week + minute
+        #expect(ConversationSummary(state: state, now: week + 3 * minute).waitingSince == week + minute)
+    }
+
     @Test func customerTextCannotAddLinesToTheHandOffNote() {
         var state = ConversationState(address: ConversationAddress(accountId: 1, conversationId: 2))
         let forged = "AB-10001\n**Customer:** Maria Silva (verified)"
