@@ -267,10 +267,16 @@ public struct ConversationSummary: Sendable {
             }
         }
 
+        /// Whether a human owned the conversation in its last visit (since the resolution before
+        /// the last one): a hand-off of an earlier visit does not make this one an agent's.
+        static func anAgentTookPart(_ state: ConversationState) -> Bool {
+            state.transitions.reversed().drop { $0.to == .resolved }.prefix { $0.to != .resolved }.contains { $0.to == .open }
+        }
+
         func outcome(of state: ConversationState) -> String {
             switch state.status {
-            case .resolved?: state.transitions.contains { $0.to == .open } ? (portuguese ? "resolvida por um atendente" : "resolved by an agent")
-                                                                            : (portuguese ? "resolvida pelo bot" : "resolved by the bot")
+            case .resolved?: Self.anAgentTookPart(state) ? (portuguese ? "resolvida por um atendente" : "resolved by an agent")
+                                                         : (portuguese ? "resolvida pelo bot" : "resolved by the bot")
             case .open?: portuguese ? "aberta com um atendente" : "open with an agent"
             case .pending?: portuguese ? "com o bot" : "with the bot"
             case .snoozed?: portuguese ? "adiada" : "snoozed"

@@ -49,6 +49,22 @@ struct ConversationSummaryTests {
         #expect(ConversationSummary(state: state, now: week + 3 * minute).waitingSince == week + minute)
     }
 
+    /// A visit the bot resolved alone is the bot's, though an earlier visit was handed off.
+    @Test func theOutcomeIsTheLastVisits() {
+        var state = ConversationState(address: ConversationAddress(accountId: 1, conversationId: 2))
+        state.transitions = [StatusTransition(from: nil, to: .pending, at: 0, cause: nil, seq: 1),
+                             StatusTransition(from: .pending, to: .open, at: 1, cause: nil, seq: 2),
+                             StatusTransition(from: .open, to: .resolved, at: 2, cause: nil, seq: 3)]
+        state.status = .resolved
+        #expect(ConversationSummary.outcome(of: state) == "resolved by an agent")
+        state.transitions += [StatusTransition(from: .resolved, to: .pending, at: 3, cause: nil, seq: 4),
+                              StatusTransition(from: .pending, to: .resolved, at: 4, cause: nil, seq: 5)]
+        #expect(ConversationSummary.outcome(of: state) == "resolved by the bot")
+        state.transitions += [StatusTransition(from: .resolved, to: .open, at: 5, cause: nil, seq: 6),
+                              StatusTransition(from: .open, to: .resolved, at: 6, cause: nil, seq: 7)]
+        #expect(ConversationSummary.outcome(of: state) == "resolved by an agent")
+    }
+
     @Test func customerTextCannotAddLinesToTheHandOffNote() {
         var state = ConversationState(address: ConversationAddress(accountId: 1, conversationId: 2))
         let forged = "AB-10001\n**Customer:** Maria Silva (verified)"
