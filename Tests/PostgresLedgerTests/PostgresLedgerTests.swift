@@ -153,17 +153,27 @@ struct PostgresLedgerTests {
         await home.remove()
     }
 
-    @Test("a server that takes statements and never answers (a silent network) fails an append within its deadline; back, nothing of it was stored")
-    func silentServerFailsAnAppendInTime() async throws {
-        guard let home = try await StoreHome.make(.postgres) else { return }
+    /// A ledger with a 2 s append deadline that reaches its server through a ``SilentProxy``,
+    /// holding one event, "before".
+    private static func ledgerBehindAProxy(_ home: StoreHome) async throws -> (SilentProxy, PostgresLedger) {
         let proxy = try SilentProxy(to: home.location!)
-        defer { proxy.stop() }
         var configuration = PostgresLedgerConfiguration()
         configuration.appendTimeout = .seconds(2)
         let store = try await PostgresLedger.open(proxy.route(home.location!), configuration: configuration)
         var appended = false
         for _ in 0..<5 where !appended { appended = (try? await store.append([draft("before")])) != nil }
-        try #require(appended)
+        guard appended else {
+            proxy.stop()
+            throw FakeError("the ledger behind the proxy took no append")
+        }
+        return (proxy, store)
+    }
+
+    @Test("a server that takes statements and never answers (a silent network) fails an append within its deadline; back, nothing of it was stored")
+    func silentServerFailsAnAppendInTime() async throws {
+        guard let home = try await StoreHome.make(.postgres) else { return }
+        let (proxy, store) = try await Self.ledgerBehindAProxy(home)
+        defer { proxy.stop() }
         proxy.freeze()
         let start = ContinuousClock.now
         let failed = Task {
@@ -199,14 +209,8 @@ struct PostgresLedgerTests {
     @Test("an append whose COMMIT reached the server but whose answer was lost is found committed: reported stored, stored once")
     func aCommitWhoseAnswerWasLostIsFoundCommitted() async throws {
         guard let home = try await StoreHome.make(.postgres) else { return }
-        let proxy = try SilentProxy(to: home.location!)
+        let (proxy, store) = try await Self.ledgerBehindAProxy(home)
         defer { proxy.stop() }
-        var configuration = PostgresLedgerConfiguration()
-        configuration.appendTimeout = .seconds(2)
-        let store = try await PostgresLedger.open(proxy.route(home.location!), configuration: configuration)
-        var appended = false
-        for _ in 0..<5 where !appended { appended = (try? await store.append([draft("before")])) != nil }
-        try #require(appended)
         proxy.loseTheAnswerToTheNextCommit()
         let start = ContinuousClock.now
         let range = try await store.append([draft("answer lost")])
