@@ -121,6 +121,12 @@ struct PolicyParser {
         if let csat = reader.fields(top["csat"], "csat", allowed: ["reply"]) { csatReply = csat["reply"].flatMap { reply($0, "csat.reply") } }
 
         checkReferences(intents: intents, nlu: nlu, slots: slots, lookups: lookups, nluNode: top["nlu"])
+        // Without the section the reactor has nothing to check with: the intent would answer anyone.
+        if authentication == nil, top["authentication"] == nil {
+            for rule in intents.values.sorted(by: { $0.line < $1.line }) where rule.requiresAuthentication {
+                reader.fail(line: rule.line, "intents.\(rule.name) has auth: true but the policy has no authentication section")
+            }
+        }
         guard let nlu else { return nil }
         return Policy(name: name, version: version, language: language, contentHash: PolicyLoader.sha256(source), source: source,
                       nlu: nlu, greeting: greeting, fallback: fallback, intents: intents, slots: slots, lookups: lookups,
@@ -420,7 +426,12 @@ struct PolicyParser {
             case "number":
                 let low = fields["min"].flatMap { reader.int($0, "\(what).min") }
                 let high = fields["max"].flatMap { reader.int($0, "\(what).max") }
-                kind = .number(low.map { low in low...(high ?? Int.max) } ?? high.map { Int.min...$0 })
+                if let low, let high, low > high {
+                    reader.fail(value, "\(what): min (\(low)) is more than max (\(high))")
+                    kind = .number(nil)
+                } else {
+                    kind = .number(low.map { low in low...(high ?? Int.max) } ?? high.map { Int.min...$0 })
+                }
             case "choice":
                 let values = fields["values"].flatMap { reader.strings($0, "\(what).values") } ?? []
                 if values.isEmpty { reader.fail(value, "\(what): a choice slot needs values") }

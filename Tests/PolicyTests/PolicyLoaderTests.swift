@@ -205,6 +205,19 @@ import Testing
         #expect(failures.isEmpty, "\(failures)")
     }
 
+    /// An intent that requires authentication in a policy without an `authentication:` section
+    /// would answer anyone: an error. A number slot whose min is over its max is an error, not a
+    /// crash of the loader.
+    @Test func authWithoutAnAuthenticationSectionAndAnEmptyRangeAreErrors() throws {
+        let noSection = Self.minimal.replacingOccurrences(of: "  bye:\n    reply: \"Bye!\"", with: "  bye:\n    reply: \"Bye!\"\n    auth: true")
+        #expect(noSection != Self.minimal)
+        let error = try #require(throws: PolicyError.self) { try PolicyLoader.load(yaml: noSection) }
+        #expect(error.issues.contains { $0.message.contains("intents.bye has auth: true but the policy has no authentication section") }, "\(error.issues)")
+        let range = Self.minimal + "\n\nslots:\n  guests: {type: number, min: 6, max: 1, prompt: \"?\"}\n"
+        let rangeError = try #require(throws: PolicyError.self) { try PolicyLoader.load(yaml: range) }
+        #expect(rangeError.issues.contains { $0.message.contains("min (6) is more than max (1)") }, "\(rangeError.issues)")
+    }
+
     /// A duration too large for an Int (`1e300s`) is a policy error naming it, not a crash of
     /// `policy check` or `serve`.
     @Test func anEnormousDurationIsAnError() throws {
