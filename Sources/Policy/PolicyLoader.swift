@@ -336,8 +336,13 @@ struct PolicyParser {
     private mutating func tree(_ node: Node, _ what: String) -> TemplateTree {
         switch node {
         case .scalar(let scalar):
-            if scalar.style == .plain, let bool = node.bool { return .literal(.bool(bool)) }
-            if scalar.style == .plain, let int = node.int { return .literal(.int(int)) }
+            // Only `true`/`false` and plain decimal integers are not text: YAML 1.1 also reads
+            // Yes/No/On/Off as booleans and 09:30 as a base-60 number, which made a button "Yes"
+            // say "true".
+            if scalar.style == .plain, scalar.string == "true" || scalar.string == "false" { return .literal(.bool(scalar.string == "true")) }
+            if scalar.style == .plain, scalar.string.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == "-") }), let int = Int(scalar.string) {
+                return .literal(.int(int))
+            }
             return template(scalar.string, node, what).map(TemplateTree.text) ?? .literal(.string(scalar.string))
         case .sequence(let sequence):
             return .array(sequence.map { tree($0, what) })

@@ -218,6 +218,22 @@ import Testing
         #expect(rangeError.issues.contains { $0.message.contains("min (6) is more than max (1)") }, "\(rangeError.issues)")
     }
 
+    /// Plain Yes/No/On/Off and times such as 09:30 in rich items are text, as written (YAML 1.1
+    /// read them as booleans and base-60 numbers: a button "Yes" said "true").
+    @Test func plainWordsInRichItemsStayText() throws {
+        let yaml = Self.minimal.replacingOccurrences(of: "  bye:\n    reply: \"Bye!\"", with: """
+              bye:
+                reply:
+                  text: "Helpful?"
+                  input_select:
+                    options: [{title: Yes, value: yes}, {title: No, value: off}, {title: 09:30, value: 42}]
+            """)
+        let policy = try PolicyLoader.load(yaml: yaml)
+        let message = try #require(policy.intents["bye"]?.reply).message(TemplateContext([:]))
+        let items = (message.contentAttributes?["items"]?.arrayValue ?? []).map { ($0["title"]?.stringValue ?? "?", $0["value"]?.stringValue ?? "?") }
+        #expect(items.map(\.0) == ["Yes", "No", "09:30"] && items.map(\.1) == ["yes", "off", "42"], "\(items)")
+    }
+
     /// A duration too large for an Int (`1e300s`) is a policy error naming it, not a crash of
     /// `policy check` or `serve`.
     @Test func anEnormousDurationIsAnError() throws {
