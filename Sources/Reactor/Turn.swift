@@ -737,7 +737,10 @@ struct Turn {
               policy.monitoring.indices.contains(index), let waiting = policy.monitoring[index].waitingMilliseconds else { return }
         let rule = policy.monitoring[index]
         explanation["rule"] = .string("monitor:waiting")
-        guard state.status == .open, state.firstAgentReplyAt == nil, let since = state.handoffAt ?? state.statusChangedAt else {
+        // The hand-off that set the timer must be the current one: handed back and handed off
+        // again since, its timer would speak of the new hand-off too early.
+        let handedBackSince = state.transitions.contains { $0.from == .open && $0.seq > fired.decision }
+        guard state.status == .open, state.firstAgentReplyAt == nil, !handedBackSince, let since = state.handoffAt ?? state.statusChangedAt else {
             steps.append("timer \(fired.name): an agent already answered (or the conversation moved on)")
             return
         }

@@ -167,6 +167,31 @@ import Testing
         #expect(urls.count == 1 && urls[0].hasSuffix("/orders/AB-10000"), "\(urls)")
     }
 
+    /// A waiting timer set by a hand-off the agent has since handed back says nothing when it
+    /// fires during a later hand-off (it spoke of the new one too early); the later hand-off's
+    /// own timer does.
+    @Test func aWaitingTimerOfAnEarlierHandOffSaysNothing() throws {
+        let source = try String(contentsOf: fixturesDirectory().appendingPathComponent("policies/shop-bot.yml"), encoding: .utf8)
+        let yaml = source.replacingOccurrences(of: "monitoring:\n", with: "monitoring:\n  - waiting: 10m\n    note: \"Waited {{minutes}} min.\"\n")
+        let policy = try PolicyLoader.load(yaml: yaml)
+        let minute: Int64 = 60_000_000
+        var state = ConversationState(address: ConversationAddress(accountId: 1, conversationId: 128))
+        state.transitions = [StatusTransition(from: nil, to: .pending, at: 0, cause: nil, seq: 1),
+                             StatusTransition(from: .pending, to: .open, at: minute, cause: nil, seq: 12),  // hand-off decided at seq 10
+                             StatusTransition(from: .open, to: .pending, at: 2 * minute, cause: nil, seq: 20), // handed back
+                             StatusTransition(from: .pending, to: .open, at: 5 * minute, cause: nil, seq: 32)] // handed off again at seq 30
+        state.status = .open
+        state.handoffAt = 5 * minute
+        func notes(firedBy decision: Seq) throws -> [String] {
+            let fired = TimerFired(name: "wait:0", dueAt: 10 * minute, decision: decision, command: 0)
+            let event = LedgerEvent(seq: 40, stream: "1/128", type: EventType.timerFired, time: 10 * minute, causation: decision, body: try fired.encoded())
+            let decision = Reactor.decide(state: state, event: event, policy: policy)
+            return decision?.commands.compactMap { if case .sendMessage(let message) = $0, message.isPrivate { message.content } else { nil } } ?? []
+        }
+        #expect(try notes(firedBy: 10) == [])
+        #expect(try notes(firedBy: 30) == ["Waited 5 min."])
+    }
+
     /// A second message while a lookup is on its way (a repeat, a double tap) does not ask it
     /// again — for an action that would be a second booking under a new key — and a question
     /// answered meanwhile does not drop the wait, so the first answer still continues the turn.
