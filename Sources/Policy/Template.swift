@@ -133,10 +133,40 @@ public struct TemplateContext: Sendable {
         case .int(let value): return value
         case .double(let value): return value == value.rounded() && abs(value) < 1e15 ? Int(value) as Any : value as Any
         case .string(let value): return value
-        case .array(let values): return values.map(mustache)
-        case .object(let members): return members.mapValues(mustache)
+        case .array(let values): return MustacheList(elements: values.map(mustache), json: value)
+        case .object(let members): return MustacheObject(members: members.mapValues(mustache), json: value)
         }
     }
+}
+
+/// The canonical JSON of a value (object keys sorted): how a template prints a list or an object
+/// (`{{result}}`). Mustache printed Swift's description of a Dictionary, whose order changes from
+/// process to process, so replay re-derived another text.
+private func canonicalText(_ value: JSONValue) -> String {
+    var out: [UInt8] = []
+    return (try? value.writeJSON(to: &out)).map { String(decoding: out, as: UTF8.self) } ?? ""
+}
+
+/// An object for Mustache: its members by name (`{{result.status}}`, sections, transforms as a
+/// Dictionary has them), printed as canonical JSON.
+private struct MustacheObject: MustacheParent, MustacheCustomRenderable, MustacheTransformable {
+    let members: [String: Any]
+    let json: JSONValue
+    func child(named name: String) -> Any? { members[name] }
+    var renderText: String { canonicalText(json) }
+    var isNull: Bool { false }
+    func transform(_ name: String) -> Any? { members.transform(name) }
+}
+
+/// A list for Mustache: a section repeats for each element (transforms as an Array has them),
+/// printed as canonical JSON.
+private struct MustacheList: MustacheSequence, MustacheCustomRenderable, MustacheTransformable {
+    let elements: [Any]
+    let json: JSONValue
+    func makeIterator() -> IndexingIterator<[Any]> { elements.makeIterator() }
+    var renderText: String { canonicalText(json) }
+    var isNull: Bool { false }
+    func transform(_ name: String) -> Any? { elements.transform(name) }
 }
 
 /// A YAML value whose strings are templates: the content of a rich message, rendered to JSON.

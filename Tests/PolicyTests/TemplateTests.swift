@@ -57,6 +57,20 @@ struct TemplateTests {
         }
     }
 
+    /// A tag naming an object or a list prints it as canonical JSON (keys sorted): Mustache
+    /// printed Swift's description of a Dictionary, in an order that changes from process to
+    /// process, so a replay re-derived other text. Sections and transforms still see members.
+    @Test func objectsAndListsPrintAsCanonicalJSON() throws {
+        let keys = ["zeta", "alpha", "mid", "beta", "omega", "gamma", "delta", "eta", "iota", "kappa"]
+        let context = TemplateContext(["result": .object(Dictionary(uniqueKeysWithValues: keys.map { ($0, JSONValue.string($0.uppercased())) })),
+                                       "items": [["b": 1, "a": 2], ["title": "Tea"]]])
+        let sorted = "{" + keys.sorted().map { "\"\($0)\":\"\($0.uppercased())\"" }.joined(separator: ",") + "}"
+        #expect(try Template("{{result}}").render(context) == sorted)
+        #expect(try Template("{{items}}").render(context) == #"[{"a":2,"b":1},{"title":"Tea"}]"#)
+        #expect(try Template("{{result.alpha}} {{#items}}[{{title}}]{{/items}} {{count(items)}} {{count(result)}}").render(context) == "ALPHA [][Tea] 2 10")
+        #expect(try Template("{{^empty(items)}}some{{/empty(items)}}{{#first(items)}} first a={{a}}{{/first(items)}}").render(context) == "some first a=2")
+    }
+
     @Test func onlyATemplateWithoutTagsIsFixed() throws {
         #expect(try !Template("Plain text.").readsContext)
         #expect(try !Template("\nstarts with a newline").readsContext)
