@@ -321,6 +321,7 @@ struct Turn {
             let chosen = value.value ?? value.title ?? ""
             if let awaiting, awaiting.kind == .select {
                 clearAnsweredQuestion()
+                var filled = false
                 if !awaiting.name.isEmpty, let spec = policy.slots[awaiting.name] {
                     guard let normalised = policy.value(of: spec, in: chosen, at: event.time) else {
                         respond(to: chosen)
@@ -328,9 +329,16 @@ struct Turn {
                     }
                     setSlot(spec, normalised)
                     steps.append("option '\(chosen)' fills slot \(spec.name)")
+                    filled = true
                 }
                 if let next = awaiting.intent {
                     pursue(intent: next, confidence: nil, entities: [])
+                    return
+                }
+                // The question only collected the slot: the click is understood, not a message
+                // for the NLU (which said the fallback and counted it towards a hand-off).
+                if filled, policy.intents[chosen] == nil {
+                    steps.append("no next intent: the answer is kept")
                     return
                 }
             }

@@ -334,6 +334,33 @@ import Testing
         }
     }
 
+    /// A question that only collects a slot (no `next:`): the click fills it and nothing more is
+    /// said — it was also read as a message, which the NLU did not understand: the fallback
+    /// reply, counted towards a hand-off.
+    @Test func anOptionThatOnlyFillsASlotIsUnderstood() async throws {
+        let source = try String(contentsOf: fixturesDirectory().appendingPathComponent("policies/shop-bot.yml"), encoding: .utf8)
+        // Without `next:`, and without the intent it led to (its rule, up to the next intent's).
+        var lines = source.replacingOccurrences(of: "        slot: topic\n        next: recommend\n", with: "        slot: topic\n")
+            .components(separatedBy: "\n")
+        let start = try #require(lines.firstIndex(of: "  recommend:"))
+        let end = try #require(lines[(start + 1)...].firstIndex { $0.hasPrefix("  ") && !$0.hasPrefix("   ") })
+        lines.removeSubrange(start..<end)
+        let yaml = lines.joined(separator: "\n")
+        #expect(!yaml.contains("  recommend:") && !yaml.contains("next: recommend"))
+        try await BotStack.run(yaml: yaml) { bot in
+            let conversation = try await bot.chatwoot.startConversation(VisitorProfile(name: "Maria Silva", email: "maria@example.com"))
+            try await bot.customer("show me the news", in: conversation)
+            let select = try #require(try await bot.lastBotMessage(.inputSelect, in: conversation))
+            let before = try await bot.publicBotTexts(in: conversation)
+            try await bot.chatwoot.customerSelects("Sports", of: select.id)
+            try await bot.settle()
+            #expect(try await bot.publicBotTexts(in: conversation) == before, "nothing more said")
+            let last = try #require(try bot.decisions().last?.decision)
+            #expect(last.explanation["slots"]?["set"]?["topic"] == "sports", "\(last.explanation)")
+            #expect(last.explanation["fallback"] == nil, "\(last.explanation)")
+        }
+    }
+
     private static func start(on channel: String, _ bot: BotStack) async throws -> ConversationAddress {
         try await bot.chatwoot.addInbox(SimulatedInbox(id: 4, accountId: 1, name: "Acme on \(channel)", channel: channel))
         // The sample booking desk wants an email (the policy sends the contact's).
