@@ -305,13 +305,29 @@ struct Turn {
             }
         case .form:
             let values = answer.formValues
+            var rejected: [SlotSpec] = []
             for name in values.keys.sorted() {
-                guard let spec = policy.slots[name], let raw = values[name],
-                      let value = policy.value(of: spec, in: raw, at: event.time) else { continue }
+                guard let spec = policy.slots[name], let raw = values[name] else { continue }
+                guard let value = policy.value(of: spec, in: raw, at: event.time) else {
+                    if !TextNormalizer.isBlank(raw) { rejected.append(spec) } // a field left empty is no answer, not a wrong one
+                    continue
+                }
                 setSlot(spec, value)
             }
             steps.append("form answered: \(values.keys.sorted().joined(separator: ", "))")
             clearAnsweredQuestion()
+            // A value that does not validate is a wrong answer, as a typed one is: said so, and
+            // counted towards a hand-off; the form, asked again below, came back silently forever.
+            if let spec = rejected.first {
+                explanation["rule"] = .string("slot_invalid:\(spec.name)")
+                update.fallback = true
+                if state.consecutiveFallbacks + 1 >= policy.handoff.afterFallbacks, policy.handoff.afterFallbacks > 0 {
+                    handOff(reason: Self.inARow(state.consecutiveFallbacks + 1, "answer"))
+                    return
+                }
+                if let invalid = spec.invalid { say(invalid) }
+                steps.append("form field \(spec.name) is not valid; asked again")
+            }
             if let intent = awaiting?.intent {
                 pursue(intent: intent, confidence: nil, entities: [])
             } else {

@@ -143,6 +143,26 @@ import Testing
         return try #require(try await bot.lastBotMessage(.inputSelect, in: conversation))
     }
 
+    /// A form whose value does not validate (9 guests, at most 6) is a wrong answer: the form is
+    /// asked again, and the second wrong answer in a row hands off (after_fallbacks: 2). It came
+    /// back silently forever.
+    @Test func aFormWithAnInvalidValueCountsTowardsAHandOff() async throws {
+        try await BotStack.run { bot in
+            let conversation = try await bot.chatwoot.startConversation(maria)
+            try await bot.customer("I want to book a room", in: conversation)
+            for attempt in 1...2 {
+                let form = try #require(try await bot.lastBotMessage(.form, in: conversation))
+                try await bot.chatwoot.customerSubmitsForm(["checkin": "2027-03-10", "checkout": "2027-03-12", "guests": "9"], of: form.id)
+                try await bot.settle()
+                let decision = try #require(try bot.decisions().last?.decision)
+                let steps = decision.explanation["steps"]?.arrayValue?.compactMap(\.stringValue) ?? []
+                #expect(attempt == 2 || steps.contains("form field guests is not valid; asked again"), "attempt \(attempt): \(decision.explanation)")
+                #expect(decision.explanation["fallback"] == true || decision.explanation["rule"] == "slot_invalid:guests", "attempt \(attempt): \(decision.explanation)")
+            }
+            #expect(try await bot.chatwoot.conversation(conversation).status == .open, "handed off after two wrong answers")
+        }
+    }
+
     @Test func formThenChoiceThenIdempotentBookingThenCSAT() async throws {
         try await BotStack.run { bot in
             let conversation = try await bot.chatwoot.startConversation(maria)
