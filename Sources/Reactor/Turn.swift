@@ -168,13 +168,7 @@ struct Turn {
                 pursue(intent: intent.name, confidence: intent.confidence, entities: understanding.entities)
                 return
             }
-            explanation["rule"] = .string("slot_invalid:\(spec.name)")
-            update.fallback = true
-            if state.consecutiveFallbacks + 1 >= policy.handoff.afterFallbacks, policy.handoff.afterFallbacks > 0 {
-                handOff(reason: Self.inARow(state.consecutiveFallbacks + 1, "answer"))
-                return
-            }
-            if let invalid = spec.invalid { say(invalid) }
+            if wrongAnswer(to: spec) { return }
             say(spec.prompt)
             steps.append("answer is not a valid \(spec.name); asked again")
             return
@@ -319,13 +313,7 @@ struct Turn {
             // A value that does not validate is a wrong answer, as a typed one is: said so, and
             // counted towards a hand-off; the form, asked again below, came back silently forever.
             if let spec = rejected.first {
-                explanation["rule"] = .string("slot_invalid:\(spec.name)")
-                update.fallback = true
-                if state.consecutiveFallbacks + 1 >= policy.handoff.afterFallbacks, policy.handoff.afterFallbacks > 0 {
-                    handOff(reason: Self.inARow(state.consecutiveFallbacks + 1, "answer"))
-                    return
-                }
-                if let invalid = spec.invalid { say(invalid) }
+                if wrongAnswer(to: spec) { return }
                 steps.append("form field \(spec.name) is not valid; asked again")
             }
             if let intent = awaiting?.intent {
@@ -366,6 +354,19 @@ struct Turn {
                 respond(to: chosen)
             }
         }
+    }
+
+    /// A wrong answer to slot `spec`'s question (typed or in a form): a fallback, counted towards
+    /// a hand-off. True when it handed off; else the slot's `invalid` text was said.
+    private mutating func wrongAnswer(to spec: SlotSpec) -> Bool {
+        explanation["rule"] = .string("slot_invalid:\(spec.name)")
+        update.fallback = true
+        if state.consecutiveFallbacks + 1 >= policy.handoff.afterFallbacks, policy.handoff.afterFallbacks > 0 {
+            handOff(reason: Self.inARow(state.consecutiveFallbacks + 1, "answer"))
+            return true
+        }
+        if let invalid = spec.invalid { say(invalid) }
+        return false
     }
 
     /// The question answered is over; an earlier one's answer leaves the current question waiting.
