@@ -339,6 +339,8 @@ struct PolicyParser {
             // Only `true`/`false` and plain decimal integers are not text: YAML 1.1 also reads
             // Yes/No/On/Off as booleans and 09:30 as a base-60 number, which made a button "Yes"
             // say "true".
+            // A key that takes a yes-or-no (a form field's `required`) reads YAML's spellings of one.
+            if scalar.style == .plain, what.hasSuffix(".required"), let bool = node.bool { return .literal(.bool(bool)) }
             if scalar.style == .plain, scalar.string == "true" || scalar.string == "false" { return .literal(.bool(scalar.string == "true")) }
             if scalar.style == .plain, scalar.string.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == "-") }), let int = Int(scalar.string) {
                 return .literal(.int(int))

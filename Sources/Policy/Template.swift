@@ -117,7 +117,7 @@ public struct TemplateContext: Sendable {
 
     /// The values Mustache reads: those named in `names` (all when nil), through `escape` if given.
     func mustacheValue(only names: Set<String>?, escaping escape: ((JSONValue) -> JSONValue)? = nil) -> [String: Any] {
-        let convert = { (value: JSONValue) in Self.mustache(escape?(value) ?? value) }
+        let convert = { (value: JSONValue) in Self.mustache(value, escaping: escape) }
         guard let names else { return values.mapValues(convert) }
         var converted: [String: Any] = [:]
         for name in names {
@@ -126,16 +126,25 @@ public struct TemplateContext: Sendable {
         return converted
     }
 
-    private static func mustache(_ value: JSONValue) -> Any {
+    /// `escape` applies to what a tag prints: each string, and an object's or a list's JSON text
+    /// as a whole (once: escaping its strings first would escape them twice).
+    private static func mustache(_ value: JSONValue, escaping escape: ((JSONValue) -> JSONValue)?) -> Any {
         switch value {
         case .null: return String?.none as Any // falsy in sections, empty in variables
         case .bool(let value): return value
         case .int(let value): return value
         case .double(let value): return value == value.rounded() && abs(value) < 1e15 ? Int(value) as Any : value as Any
-        case .string(let value): return value
-        case .array(let values): return MustacheList(elements: values.map(mustache), json: value)
-        case .object(let members): return MustacheObject(members: members.mapValues(mustache), json: value)
+        case .string: return (escape?(value) ?? value).stringValue ?? ""
+        case .array(let values):
+            return MustacheList(elements: values.map { mustache($0, escaping: escape) }, text: printed(value, escaping: escape))
+        case .object(let members):
+            return MustacheObject(members: members.mapValues { mustache($0, escaping: escape) }, text: printed(value, escaping: escape))
         }
+    }
+
+    private static func printed(_ value: JSONValue, escaping escape: ((JSONValue) -> JSONValue)?) -> String {
+        let text = canonicalText(value)
+        return escape.flatMap { $0(.string(text)).stringValue } ?? text
     }
 }
 
@@ -151,20 +160,24 @@ private func canonicalText(_ value: JSONValue) -> String {
 /// Dictionary has them), printed as canonical JSON.
 private struct MustacheObject: MustacheParent, MustacheCustomRenderable, MustacheTransformable {
     let members: [String: Any]
-    let json: JSONValue
+    let text: String
     func child(named name: String) -> Any? { members[name] }
-    var renderText: String { canonicalText(json) }
+    var renderText: String { text }
     var isNull: Bool { false }
-    func transform(_ name: String) -> Any? { members.transform(name) }
+    func transform(_ name: String) -> Any? {
+        // In key order: a Dictionary enumerates in an order that changes from process to process.
+        if name == "enumerated" { return members.sorted { $0.key < $1.key }.map { (key: $0.key, value: $0.value) } }
+        return members.transform(name)
+    }
 }
 
 /// A list for Mustache: a section repeats for each element (transforms as an Array has them),
 /// printed as canonical JSON.
 private struct MustacheList: MustacheSequence, MustacheCustomRenderable, MustacheTransformable {
     let elements: [Any]
-    let json: JSONValue
+    let text: String
     func makeIterator() -> IndexingIterator<[Any]> { elements.makeIterator() }
-    var renderText: String { canonicalText(json) }
+    var renderText: String { text }
     var isNull: Bool { false }
     func transform(_ name: String) -> Any? { elements.transform(name) }
 }

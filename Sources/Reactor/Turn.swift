@@ -303,7 +303,16 @@ struct Turn {
             for name in values.keys.sorted() {
                 guard let spec = policy.slots[name], let raw = values[name] else { continue }
                 guard let value = policy.value(of: spec, in: raw, at: event.time) else {
-                    if !TextNormalizer.isBlank(raw) { rejected.append(spec) } // a field left empty is no answer, not a wrong one
+                    // A field left empty is no answer, not a wrong one. A wrong one also drops an
+                    // earlier value, so that the form asks for it again rather than use it.
+                    if !TextNormalizer.isBlank(raw) {
+                        rejected.append(spec)
+                        if slots[spec.stateKey] != nil {
+                            slots[spec.stateKey] = nil
+                            update.setSlots[spec.stateKey] = nil
+                            update.clearSlots.append(spec.stateKey)
+                        }
+                    }
                     continue
                 }
                 setSlot(spec, value)
@@ -764,7 +773,7 @@ struct Turn {
         explanation["rule"] = .string("monitor:waiting")
         // The hand-off that set the timer must be the current one: handed back and handed off
         // again since, its timer would speak of the new hand-off too early.
-        let handedBackSince = state.transitions.contains { $0.from == .open && $0.seq > fired.decision }
+        let handedBackSince = state.transitions.contains { $0.from == .open && ($0.to == .pending || $0.to == .resolved) && $0.seq > fired.decision }
         guard state.status == .open, state.firstAgentReplyAt == nil, !handedBackSince, let since = state.handoffAt ?? state.statusChangedAt else {
             steps.append("timer \(fired.name): an agent already answered (or the conversation moved on)")
             return

@@ -232,6 +232,19 @@ import Testing
         let message = try #require(policy.intents["bye"]?.reply).message(TemplateContext([:]))
         let items = (message.contentAttributes?["items"]?.arrayValue ?? []).map { ($0["title"]?.stringValue ?? "?", $0["value"]?.stringValue ?? "?") }
         #expect(items.map(\.0) == ["Yes", "No", "09:30"] && items.map(\.1) == ["yes", "off", "42"], "\(items)")
+        // A form field's `required` still reads YAML's spellings of yes and no.
+        let form = Self.minimal.replacingOccurrences(of: "  bye:\n    reply: \"Bye!\"", with: """
+              bye:
+                reply:
+                  text: "Details?"
+                  form:
+                    fields:
+                      - {name: a, label: A, type: text, required: yes}
+                      - {name: b, label: B, type: text, required: True}
+                      - {name: c, label: C, type: text, required: off}
+            """)
+        let fields = try #require(try PolicyLoader.load(yaml: form).intents["bye"]?.reply).message(TemplateContext([:])).contentAttributes?["items"]?.arrayValue ?? []
+        #expect(fields.map { $0["required"] } == [true, true, false], "\(fields)")
     }
 
     /// A duration too large for an Int (`1e300s`) is a policy error naming it, not a crash of

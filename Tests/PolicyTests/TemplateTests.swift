@@ -1,4 +1,5 @@
 import Chatwoot
+import Foundation
 import Mustache
 import Testing
 @testable import Policy
@@ -51,9 +52,9 @@ struct TemplateTests {
             #expect(template.render(TemplateContext()) == reference.render(whole))
         }
         // Lookup URLs and bodies escape only the values the template names: the same as
-        // escaping the whole context first.
+        // escaping the whole context.
         for escape in [TemplateContext.escapeForURL, TemplateContext.escapeForJSON] {
-            #expect(template.render(Self.context, escaping: escape) == template.render(TemplateContext(Self.context.values.mapValues(escape))))
+            #expect(template.render(Self.context, escaping: escape) == reference.render(Self.context.mustacheValue(only: nil, escaping: escape)))
         }
     }
 
@@ -69,6 +70,13 @@ struct TemplateTests {
         #expect(try Template("{{items}}").render(context) == #"[{"a":2,"b":1},{"title":"Tea"}]"#)
         #expect(try Template("{{result.alpha}} {{#items}}[{{title}}]{{/items}} {{count(items)}} {{count(result)}}").render(context) == "ALPHA [][Tea] 2 10")
         #expect(try Template("{{^empty(items)}}some{{/empty(items)}}{{#first(items)}} first a={{a}}{{/first(items)}}").render(context) == "some first a=2")
+        // Enumerated in key order, not the Dictionary's.
+        #expect(try Template("{{#enumerated(result)}}{{key}} {{/enumerated(result)}}").render(context) == keys.sorted().map { $0 + " " }.joined())
+        // Inside a JSON body, a whole object is escaped once, as a string is.
+        let body = TemplateContext(["order": ["note": "a\"b $5"]])
+        let rendered = try Template(#"{"order": "{{order}}"}"#).render(body, escaping: TemplateContext.escapeForJSON)
+        let decoded = try JSONSerialization.jsonObject(with: Data(rendered.utf8)) as? [String: String]
+        #expect(decoded?["order"] == #"{"note":"a\"b $5"}"#, "\(rendered)")
     }
 
     @Test func onlyATemplateWithoutTagsIsFixed() throws {

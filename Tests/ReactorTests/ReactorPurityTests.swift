@@ -190,6 +190,13 @@ import Testing
         }
         #expect(try notes(firedBy: 10) == [])
         #expect(try notes(firedBy: 30) == ["Waited 5 min."])
+        // Snoozed and back is still the same hand-off: its timer speaks.
+        state.transitions = [StatusTransition(from: nil, to: .pending, at: 0, cause: nil, seq: 1),
+                             StatusTransition(from: .pending, to: .open, at: minute, cause: nil, seq: 12),
+                             StatusTransition(from: .open, to: .snoozed, at: 3 * minute, cause: nil, seq: 20),
+                             StatusTransition(from: .snoozed, to: .open, at: 6 * minute, cause: nil, seq: 24)]
+        state.handoffAt = minute
+        #expect(try notes(firedBy: 10) == ["Waited 9 min."])
     }
 
     /// A second message while a lookup is on its way (a repeat, a double tap) does not ask it
