@@ -53,7 +53,12 @@ public struct ConversationSummary: Sendable {
     /// conversation; else since it last came to the bot (created, handed back, reopened) or their
     /// first message, whichever is later — a hand-off of an earlier visit is not this wait.
     public var waitingSince: Int64? {
-        if state.status == .open, let handoff = state.handoffAt { return handoff }
+        if state.status == .open {
+            // Since it came to the agents this visit (a reopen straight to open leaves the hand-off
+            // time of an earlier visit); a snooze ending is not a new wait.
+            let cameToAgents = state.transitions.last { $0.to == .open && $0.from != .snoozed }?.at
+            if let since = [state.handoffAt, cameToAgents].compactMap({ $0 }).max() { return since }
+        }
         let backToTheBot = state.transitions.last { $0.to == .pending }?.at
         return [backToTheBot, state.firstCustomerMessageAt].compactMap { $0 }.max()
     }

@@ -47,6 +47,11 @@ struct ConversationSummaryTests {
         state.status = .open
         state.handoffAt = week + minute
         #expect(ConversationSummary(state: state, now: week + 3 * minute).waitingSince == week + minute)
+        // Reopened straight to open: since then, not since the earlier visit's hand-off.
+        state.transitions.removeLast()
+        state.transitions.append(StatusTransition(from: .resolved, to: .open, at: week, cause: nil, seq: 7))
+        state.handoffAt = minute
+        #expect(ConversationSummary(state: state, now: week + 3 * minute).waitingSince == week)
     }
 
     /// A visit the bot resolved alone is the bot's, though an earlier visit was handed off.
