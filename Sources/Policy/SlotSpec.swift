@@ -64,8 +64,14 @@ public struct SlotSpec: Sendable {
             let value = String(trimmed[whole])
             return uppercase ? value.uppercased() : value
         case .number(let range):
-            guard let digits = trimmed.split(whereSeparator: { !$0.isNumber }).first, let value = Int(digits) else {
+            guard let digits = trimmed.split(whereSeparator: { !$0.isNumber }).first, var value = Int(digits) else {
                 return Self.spelledNumber(trimmed).flatMap { value in range.map { $0.contains(value) } ?? true ? String(value) : nil }
+            }
+            // A minus sign right before the number, at the start or after a space, is its sign
+            // ("-5"); a dash between numbers ("2-3") is not.
+            if digits.startIndex > trimmed.startIndex, trimmed[trimmed.index(before: digits.startIndex)] == "-" {
+                let dash = trimmed.index(before: digits.startIndex)
+                if dash == trimmed.startIndex || trimmed[trimmed.index(before: dash)] == " " { value = -value }
             }
             if let range, !range.contains(value) { return nil }
             return String(value)

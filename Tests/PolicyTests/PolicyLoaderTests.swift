@@ -133,6 +133,9 @@ import Testing
         #expect(value("guests", "we are 3") == "3")
         #expect(value("guests", "9 people") == nil)
         #expect(value("guests", "two of us") == "2")
+        let signed = try PolicyLoader.load(yaml: yaml.replacingOccurrences(of: "guests: {type: number, min: 1, max: 6", with: "guests: {type: number, min: -10, max: 6"))
+        func signedValue(_ text: String) -> String? { signed.value(of: signed.slots["guests"]!, in: text, at: now) }
+        #expect(signedValue("-5") == "-5" && signedValue("it is -3 here") == "-3" && signedValue("2-3") == "2" && signedValue("5") == "5")
         #expect(value("day", "2027-02-28") == "2027-02-28")
         #expect(value("day", "2027-02-30") == nil)
         #expect(value("day", "tomorrow") == "2026-05-29")
