@@ -394,9 +394,7 @@ public final class PostgresLedger: LedgerStore, @unchecked Sendable {
         let attempt = AttemptedAppend()
         do {
             let client = client, codec = codec, setsIsolation = setsIsolation
-            // Three quarters of the deadline: a lock wait ends with the server's own error, on the
-            // usual path, rather than by the deadline closing the connection.
-            let lockTimeoutMilliseconds = max(100, Int(configuration.appendTimeout.inSeconds * 750))
+            let lockTimeoutMilliseconds = self.lockTimeoutMilliseconds
             let idleTimeoutMilliseconds = max(15_000, 2 * lockTimeoutMilliseconds)
             let (first, refusal): (Seq, LedgerError?) = try await withDeadline(configuration.appendTimeout, "the append transaction") { deadline in try await client.withTransaction(within: deadline, logger: logger) { connection in
                 if setsIsolation { try await connection.query("SET TRANSACTION ISOLATION LEVEL READ COMMITTED", logger: logger) }
@@ -470,12 +468,16 @@ public final class PostgresLedger: LedgerStore, @unchecked Sendable {
         }
     }
 
+    /// Three quarters of the append deadline: a lock wait ends with the server's own error, on
+    /// the usual path, rather than by the deadline closing the connection.
+    private var lockTimeoutMilliseconds: Int { max(100, Int(configuration.appendTimeout.inSeconds * 750)) }
+
     /// Whether an append whose answer was lost committed: waits for its transaction to end (it
     /// holds the head row; a `FOR SHARE` lock waits for it), then looks for its last row with
     /// its link. Bounded by the append deadline; false when that cannot be told.
     private func committed(through seq: Seq, link: [UInt8]) async -> Bool {
         let client = client, logger = logger
-        let lockTimeoutMilliseconds = max(100, Int(configuration.appendTimeout.inSeconds * 750))
+        let lockTimeoutMilliseconds = self.lockTimeoutMilliseconds
         do {
             return try await withDeadline(configuration.appendTimeout, "checking whether the append committed") { deadline in
                 try await client.withTransaction(within: deadline, logger: logger) { connection in
