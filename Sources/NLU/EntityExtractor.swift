@@ -92,7 +92,7 @@ public struct EntityExtractor: Sendable {
         let words = TextNormalizer.tokens(text)
         // A lookup value is placed where its first word is in the message, among the regular
         // expressions' matches; after all of them only when the words' places are unknown.
-        let offsets = lookups.isEmpty ? nil : TextNormalizer.wordOffsets(text)
+        let offsets = lookups.isEmpty ? nil : TextNormalizer.wordOffsets(text, wordCount: words.count)
         for (entity, values) in lookups {
             for start in words.indices {
                 // The longest value starting at this word: "deluxe suite", not "deluxe" within it.

@@ -124,7 +124,8 @@ public enum TextNormalizer {
     /// `NSRange`, so a regular expression's matches and the words can be put in one order). nil
     /// when the words found here are not exactly the folded text's (a character that folds to
     /// several words): the caller then has no offsets.
-    public static func wordOffsets(_ text: String) -> [Int]? {
+    /// - Parameter wordCount: the number of ``tokens(_:)`` of `text`, which the caller has.
+    public static func wordOffsets(_ text: String, wordCount: Int) -> [Int]? {
         var offsets: [Int] = []
         var offset = 0
         var inWord = false
@@ -139,7 +140,7 @@ public enum TextNormalizer {
             }
             offset += scalar.utf16.count
         }
-        return offsets.count == tokens(text).count ? offsets : nil
+        return offsets.count == wordCount ? offsets : nil
     }
 
     /// Word tokens of the folded text.
