@@ -14,19 +14,15 @@ public enum Timestamp {
     /// The last microsecond `text` names, for an inclusive end such as `--until`: a whole second
     /// ("…T23:59:59Z") runs through .999999, "…:59.5Z" through .599999. nil when malformed.
     public static func parseEnd(_ text: String) -> Int64? {
-        guard let start = parse(text) else { return nil }
-        let bytes = Array(text.utf8)
-        var digits = 0
-        if bytes.count > 19, bytes[19] == UInt8(ascii: ".") {
-            while 20 + digits < bytes.count, (48...57).contains(bytes[20 + digits]) { digits += 1 }
-        }
-        var unit: Int64 = 1
-        for _ in min(digits, 6)..<6 { unit *= 10 }
-        return start + unit - 1
+        guard let (start, precision) = parseWithPrecision(text) else { return nil }
+        return start + precision - 1
     }
 
     /// Parses `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`; nil when malformed.
-    public static func parse(_ text: String) -> Int64? {
+    public static func parse(_ text: String) -> Int64? { parseWithPrecision(text)?.micros }
+
+    /// The time and the µs its last written digit stands for (1,000,000 for whole seconds).
+    private static func parseWithPrecision(_ text: String) -> (micros: Int64, precision: Int64)? {
         let b = Array(text.utf8)
         func num(_ start: Int, _ count: Int) -> Int64? {
             guard start + count <= b.count else { return nil }
@@ -42,6 +38,7 @@ public enum Timestamp {
               (1...12).contains(mo), (1...31).contains(d), h < 24, mi < 60, s < 61 else { return nil }
         var i = 19
         var micros: Int64 = 0
+        var precision: Int64 = 1_000_000
         if i < b.count && b[i] == 46 {
             i += 1
             var digits = 0
@@ -51,7 +48,8 @@ public enum Timestamp {
                 i += 1
             }
             guard digits > 0 else { return nil }
-            for _ in min(digits, 6)..<6 { micros *= 10 }
+            precision = 1
+            for _ in min(digits, 6)..<6 { micros *= 10; precision *= 10 }
         }
         var offsetSeconds: Int64 = 0
         guard i < b.count else { return nil }
@@ -66,7 +64,7 @@ public enum Timestamp {
         }
         guard i == b.count else { return nil }
         let days = days(fromCivil: y, mo, d)
-        return ((days * 86_400 + h * 3600 + mi * 60 + s) - offsetSeconds) * 1_000_000 + micros
+        return (((days * 86_400 + h * 3600 + mi * 60 + s) - offsetSeconds) * 1_000_000 + micros, precision)
     }
 
     private static func pad(_ value: Int64, _ width: Int) -> String {
